@@ -1,0 +1,68 @@
+"""The ``artistshield`` command line.
+
+Each command group lives in its own module, which exposes
+``register(subparsers)`` to add its sub-command(s).  A command's handler takes
+the parsed arguments and returns the process exit code; an
+:class:`~artistshield.errors.ArtistShieldError` that escapes it is printed as
+one sentence and exits with status 2.
+"""
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from artistshield import __version__
+from artistshield.errors import ArtistShieldError
+
+#: Modules under ``artistshield.cli`` that add sub-commands, in help order.
+COMMAND_MODULES = ("mark", "check", "identity", "registry")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="artistshield",
+        description="Mark, register and check your published artwork.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"artistshield.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"artistshield.cli.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list or args_list[0] == "gui":
+        return _start_gui(parser)
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args))
+    except ArtistShieldError as exc:
+        print(f"artistshield: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("artistshield: interrupted", file=sys.stderr)
+        return 130
+
+
+def _start_gui(parser: argparse.ArgumentParser) -> int:
+    try:
+        from artistshield.gui.app import run
+    except ImportError:
+        parser.print_help()
+        return 0
+    return run()
