@@ -1,0 +1,391 @@
+"""The artist's identity: who signs the registry and whose key marks the work.
+
+An identity is made once per artist and holds two secrets: an Ed25519 signing
+key (signs every registry entry and proof bundle) and a 32-byte watermark key
+(keys every invisible mark).  Its public half (name, artist ID, public key) can
+be read without a passphrase.
+
+At rest, in ``data_dir()/identity.json``, the secrets are sealed with a key
+stretched from the passphrase by scrypt and encrypted with AES-256-GCM; the
+public half is bound to them as associated data, so neither can be swapped on
+its own.  A backup made by :func:`export` uses the same format.
+"""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import hashlib
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from artistshield.errors import ArtistShieldError
+from artistshield.fileio import atomic_write
+from artistshield.paths import data_dir
+
+ENV_PASSPHRASE = "ARTISTSHIELD_PASSPHRASE"
+FILE_NAME = "identity.json"
+FORMAT = "artistshield-identity"
+FORMAT_VERSION = 1
+
+#: scrypt cost for new files (32 MiB, ~0.1 s).  Tests lower it; the cost used
+#: is stored in each file, so any file opens whatever this is set to.
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+#: Refuse files that ask for more than this much work (a hostile backup could
+#: otherwise make the app allocate gigabytes).
+_SCRYPT_MAX_MEMORY = 256 * 2**20
+
+
+class PassphraseError(ArtistShieldError):
+    """The passphrase does not open the identity or backup."""
+
+
+@dataclass(frozen=True)
+class PublicIdentity:
+    """What anyone may know about an artist: name, artist ID and public key."""
+
+    name: str
+    artist_id: str
+    public_key: bytes
+    created: str
+    encrypted: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "artist_id": self.artist_id,
+            "public_key": self.public_key.hex(),
+            "created": self.created,
+            "encrypted": self.encrypted,
+        }
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An artist's keys.  ``repr`` never shows the secrets."""
+
+    name: str
+    created: str
+    watermark_key: bytes = field(repr=False)
+    _signing_key: Ed25519PrivateKey = field(repr=False, compare=False)
+
+    @property
+    def public_key(self) -> bytes:
+        return self._signing_key.public_key().public_bytes_raw()
+
+    @property
+    def artist_id(self) -> str:
+        return artist_id(self.public_key)
+
+    def sign(self, data: bytes) -> bytes:
+        """Return the 64-byte Ed25519 signature of *data*."""
+        return self._signing_key.sign(data)
+
+    def public(self, *, encrypted: bool = True) -> PublicIdentity:
+        return PublicIdentity(self.name, self.artist_id, self.public_key, self.created, encrypted)
+
+
+def artist_id(public_key: bytes) -> str:
+    """Return the short, readable artist ID of *public_key*.
+
+    ``AS-`` and the base32 of the first 10 bytes of SHA-256(public key), in
+    groups of four: ``AS-7KQ2-M4XD-...``.  80 bits: enough that nobody can
+    make a key with someone else's ID.
+    """
+    digest = hashlib.sha256(public_key).digest()[:10]
+    text = base64.b32encode(digest).decode("ascii")
+    return "AS-" + "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def verify(public_key: bytes, data: bytes, signature: bytes) -> bool:
+    """Return whether *signature* is *public_key*'s Ed25519 signature of *data*."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def identity_path() -> Path:
+    return data_dir() / FILE_NAME
+
+
+def exists() -> bool:
+    """Return whether this data folder holds an identity."""
+    return identity_path().is_file()
+
+
+def create(name: str, passphrase: str | None) -> Identity:
+    """Make a new identity and save it; ``passphrase=None`` stores it unencrypted."""
+    name = name.strip()
+    if not name:
+        raise ValueError("The artist name is empty; give the name to show on your proofs.")
+    if exists():
+        raise ArtistShieldError(
+            f"An identity already exists in {identity_path()}; "
+            "making a new one would lose its keys. Use 'identity show' to see it."
+        )
+    identity = Identity(
+        name=name,
+        created=_now(),
+        watermark_key=secrets.token_bytes(32),
+        _signing_key=Ed25519PrivateKey.generate(),
+    )
+    _write(identity_path(), identity, passphrase)
+    return identity
+
+
+def load(passphrase: str | None = None) -> Identity:
+    """Open the identity, asking for the passphrase (env, then prompt) if needed."""
+    document = _read(identity_path(), missing=_missing_identity)
+    if passphrase is None and document["secrets"]["cipher"] != "none":
+        passphrase = passphrase_from_env_or_prompt()
+    return _unseal(document, passphrase, source=identity_path())
+
+
+def public_info() -> PublicIdentity:
+    """Return the public half of the identity; needs no passphrase."""
+    document = _read(identity_path(), missing=_missing_identity)
+    public = _public_part(document, source=identity_path())
+    return PublicIdentity(
+        public["name"],
+        artist_id(public["key"]),
+        public["key"],
+        public["created"],
+        document["secrets"]["cipher"] != "none",
+    )
+
+
+def export(path: str | os.PathLike[str], passphrase: str, *, identity: Identity | None = None) -> Path:
+    """Write an encrypted backup of the identity to *path*.
+
+    The backup is sealed with *passphrase*, which also opens the stored
+    identity unless it is given as *identity*.
+    """
+    if not passphrase:
+        raise ValueError("A backup must be encrypted: give it a passphrase.")
+    if identity is None:
+        stored = _read(identity_path(), missing=_missing_identity)
+        identity = _unseal(stored, passphrase, source=identity_path())
+    target = Path(path)
+    _write(target, identity, passphrase)
+    return target
+
+
+def import_(path: str | os.PathLike[str], passphrase: str, *, force: bool = False) -> Identity:
+    """Restore the identity from a backup made by :func:`export`.
+
+    Refuses to replace an existing, different identity unless *force*; even
+    then the old file is kept beside the new one, because losing a watermark
+    key means never finding one's marks again.
+    """
+    source = Path(path)
+    identity = _unseal(_read(source, missing=None), passphrase, source=source)
+    target = identity_path()
+    if exists():
+        current = public_info()
+        if current.public_key == identity.public_key:
+            return identity
+        if not force:
+            raise ArtistShieldError(
+                f"This data folder already holds a different identity ({current.artist_id}, "
+                f"{current.name}); importing {identity.artist_id} would replace it. "
+                "Export a backup of it first, then import with --force."
+            )
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        os.replace(target, target.with_name(f"{FILE_NAME}.replaced-{stamp}"))
+    _write(target, identity, passphrase)
+    return identity
+
+
+def change_passphrase(old: str | None, new: str | None) -> Identity:
+    """Re-seal the identity under *new* (``None`` removes the passphrase)."""
+    stored = _read(identity_path(), missing=_missing_identity)
+    identity = _unseal(stored, old, source=identity_path())
+    _write(identity_path(), identity, new)
+    return identity
+
+
+def passphrase_from_env_or_prompt(prompt: str = "Passphrase: ", *, confirm: bool = False) -> str:
+    """Return ``$ARTISTSHIELD_PASSPHRASE`` or ask for it at the terminal."""
+    value = os.environ.get(ENV_PASSPHRASE)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise ArtistShieldError(
+            "A passphrase is needed: run this in a terminal to be asked for it, "
+            f"or set {ENV_PASSPHRASE} for scripts."
+        )
+    value = getpass.getpass(prompt)
+    if not value:
+        raise ArtistShieldError("The passphrase is empty.")
+    if confirm and getpass.getpass("Repeat the passphrase: ") != value:
+        raise ArtistShieldError("The two passphrases differ; nothing was changed.")
+    return value
+
+
+# -- the file format -------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _missing_identity() -> ArtistShieldError:
+    return ArtistShieldError(
+        "There is no identity yet: make one with 'artistshield identity create --name NAME' "
+        "or restore a backup with 'artistshield identity import FILE'."
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("expected base64 text")
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _associated_data(public: dict[str, Any]) -> bytes:
+    return json.dumps(public, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _write(path: Path, identity: Identity, passphrase: str | None) -> None:
+    public = {
+        "name": identity.name,
+        "created": identity.created,
+        "public_key": identity.public_key.hex(),
+    }
+    plain = json.dumps(
+        {
+            "signing_key": identity._signing_key.private_bytes_raw().hex(),
+            "watermark_key": identity.watermark_key.hex(),
+        }
+    ).encode("utf-8")
+    if passphrase is None:
+        sealed: dict[str, Any] = {"cipher": "none", "plaintext": plain.decode("utf-8")}
+    else:
+        if not passphrase:
+            raise ValueError("The passphrase is empty; choose one, or store without a passphrase.")
+        salt = secrets.token_bytes(16)
+        nonce = secrets.token_bytes(12)
+        kdf = dict(_SCRYPT)
+        key = _stretch(passphrase, salt, kdf)
+        sealed = {
+            "cipher": "aes-256-gcm",
+            "kdf": {"name": "scrypt", **kdf, "salt": _b64(salt)},
+            "nonce": _b64(nonce),
+            "ciphertext": _b64(AESGCM(key).encrypt(nonce, plain, _associated_data(public))),
+        }
+    document = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "artist_id": identity.artist_id,
+        **public,
+        "secrets": sealed,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, mode="w") as handle:
+        os.chmod(handle.fileno(), 0o600)  # mkstemp already does; keep it explicit
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+
+
+def _stretch(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
+    n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+    if 128 * n * r * p > _SCRYPT_MAX_MEMORY:
+        raise ValueError("scrypt cost beyond what ArtistShield ever writes")
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def _read(path: Path, *, missing: Any) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if missing is not None:
+            raise missing() from None
+        raise ArtistShieldError(f"There is no file {path}.") from None
+    try:
+        document = json.loads(text)
+        if document.get("format") != FORMAT:
+            raise ValueError("not an identity")
+        if document.get("version") != FORMAT_VERSION:
+            raise ArtistShieldError(
+                f"{path} is an identity of format version {document.get('version')}; "
+                "this ArtistShield reads version 1. Update ArtistShield to open it."
+            )
+        if not isinstance(document.get("secrets"), dict):
+            raise ValueError("no secrets")
+    except (ValueError, AttributeError) as exc:
+        raise ArtistShieldError(
+            f"{path} is not an ArtistShield identity or backup, or it is damaged."
+        ) from exc
+    return dict(document)
+
+
+def _public_part(document: dict[str, Any], *, source: Path) -> dict[str, Any]:
+    try:
+        public = {
+            "name": str(document["name"]),
+            "created": str(document["created"]),
+            "public_key": str(document["public_key"]),
+        }
+        key = bytes.fromhex(public["public_key"])
+        if len(key) != 32:
+            raise ValueError("bad key length")
+    except (KeyError, ValueError) as exc:
+        raise ArtistShieldError(f"{source} is damaged: its public key is unreadable.") from exc
+    return {**public, "key": key}
+
+
+def _unseal(document: dict[str, Any], passphrase: str | None, *, source: Path) -> Identity:
+    public = _public_part(document, source=source)
+    key_info = {k: public[k] for k in ("name", "created", "public_key")}
+    sealed = document["secrets"]
+    try:
+        if sealed.get("cipher") == "none":
+            plain = str(sealed["plaintext"]).encode("utf-8")
+        elif sealed.get("cipher") == "aes-256-gcm":
+            if passphrase is None:
+                raise PassphraseError(f"{source} is protected by a passphrase; none was given.")
+            kdf = sealed["kdf"]
+            if kdf.get("name") != "scrypt":
+                raise ValueError("unknown key derivation")
+            key = _stretch(passphrase, _unb64(kdf["salt"]), kdf)
+            plain = AESGCM(key).decrypt(
+                _unb64(sealed["nonce"]), _unb64(sealed["ciphertext"]), _associated_data(key_info)
+            )
+        else:
+            raise ValueError("unknown cipher")
+    except InvalidTag:
+        raise PassphraseError(
+            f"Wrong passphrase for {source} (or the file was altered); nothing was opened."
+        ) from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ArtistShieldError(f"{source} is damaged: its sealed keys are unreadable.") from exc
+    try:
+        values = json.loads(plain)
+        signing_key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(values["signing_key"]))
+        watermark_key = bytes.fromhex(values["watermark_key"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ArtistShieldError(f"{source} is damaged: its keys are unreadable.") from exc
+    identity = Identity(public["name"], public["created"], watermark_key, signing_key)
+    if identity.public_key != public["key"] or len(watermark_key) != 32:
+        raise ArtistShieldError(f"{source} is damaged: its keys do not belong together.")
+    return identity
