@@ -1,0 +1,1 @@
+"""Perceptual fingerprints that find a registered work again from a derived copy."""
