@@ -1,0 +1,169 @@
+"""The registry's SQLite file: one connection, WAL, versioned schema.
+
+All access goes through one :class:`Database`, which serialises statements
+with a lock (the GUI may call from worker threads) and wraps writes in
+:meth:`Database.transaction`.  The schema version lives in
+``PRAGMA user_version``; :data:`MIGRATIONS` brings an older file up to date,
+and a file from a newer ArtistShield is refused rather than guessed at.
+
+The log and works tables are append-only: triggers abort any ``UPDATE`` or
+``DELETE``, so a bug cannot rewrite history (someone with the raw file still
+can, which is what :mod:`artistshield.registry.verify` is for).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from artistshield.errors import ArtistShieldError
+
+log = logging.getLogger("artistshield.registry")
+
+
+def _append_only(table: str) -> str:
+    return "\n".join(
+        f"""CREATE TRIGGER {table}_no_{action} BEFORE {action.upper()} ON {table}
+            BEGIN SELECT RAISE(ABORT, 'the registry {table} table is append-only'); END;"""
+        for action in ("update", "delete")
+    )
+
+
+SCHEMA_1 = f"""
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE log (
+    seq       INTEGER PRIMARY KEY,
+    kind      TEXT NOT NULL,
+    work_id   TEXT,
+    entry     TEXT NOT NULL,
+    fields    TEXT NOT NULL,
+    hash      TEXT NOT NULL UNIQUE,
+    signature BLOB NOT NULL
+);
+CREATE INDEX log_by_work ON log (work_id, seq);
+CREATE TABLE works (
+    num           INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    register_seq  INTEGER NOT NULL UNIQUE REFERENCES log (seq),
+    payload       INTEGER UNIQUE,
+    pixels_sha256 TEXT NOT NULL,
+    fingerprint   BLOB,
+    thumbnail     BLOB NOT NULL
+);
+CREATE INDEX works_by_pixels ON works (pixels_sha256);
+{_append_only("log")}
+{_append_only("works")}
+"""
+
+#: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
+MIGRATIONS: Sequence[str] = (SCHEMA_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Database:
+    """One SQLite connection to the registry file, used by one process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE below).
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed entry survives a power cut, not just a kill.
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise ArtistShieldError(f"{path} is not a readable registry: {exc}.") from exc
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @property
+    def user_version(self) -> int:
+        return int(self.query("PRAGMA user_version")[0][0])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the write lock; commit on success, roll back on any error.
+
+        Nested use joins the outer transaction.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        with self._lock:
+            row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Yield rows one by one (for large tables); holds the lock meanwhile."""
+        with self._lock:
+            yield from self._conn.execute(sql, params)
+
+    def _migrate(self) -> None:
+        version = self.user_version
+        if version > SCHEMA_VERSION:
+            raise ArtistShieldError(
+                f"The registry {self.path} was written by a newer ArtistShield "
+                f"(schema {version}; this version reads up to {SCHEMA_VERSION}). "
+                "Update ArtistShield to open it; it was left untouched."
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            log.info("migrating %s to schema %d", self.path, target)
+            with self.transaction() as conn:
+                for statement in _statements(MIGRATIONS[target - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target:d}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split *script* into statements (``executescript`` would commit)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement: {pending.strip()[:60]}")
