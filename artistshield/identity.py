@@ -38,6 +38,8 @@ from artistshield.fileio import atomic_write
 from artistshield.paths import data_dir
 
 ENV_PASSPHRASE = "ARTISTSHIELD_PASSPHRASE"
+#: The new passphrase, for scripts that change it.
+ENV_NEW_PASSPHRASE = "ARTISTSHIELD_NEW_PASSPHRASE"
 FILE_NAME = "identity.json"
 FORMAT = "artistshield-identity"
 FORMAT_VERSION = 1
@@ -170,7 +172,9 @@ def public_info() -> PublicIdentity:
     )
 
 
-def export(path: str | os.PathLike[str], passphrase: str, *, identity: Identity | None = None) -> Path:
+def export(
+    path: str | os.PathLike[str], passphrase: str, *, identity: Identity | None = None
+) -> Path:
     """Write an encrypted backup of the identity to *path*.
 
     The backup is sealed with *passphrase*, which also opens the stored
@@ -220,15 +224,17 @@ def change_passphrase(old: str | None, new: str | None) -> Identity:
     return identity
 
 
-def passphrase_from_env_or_prompt(prompt: str = "Passphrase: ", *, confirm: bool = False) -> str:
-    """Return ``$ARTISTSHIELD_PASSPHRASE`` or ask for it at the terminal."""
-    value = os.environ.get(ENV_PASSPHRASE)
+def passphrase_from_env_or_prompt(
+    prompt: str = "Passphrase: ", *, confirm: bool = False, env: str = ENV_PASSPHRASE
+) -> str:
+    """Return ``$ARTISTSHIELD_PASSPHRASE`` (or *env*) or ask for it at the terminal."""
+    value = os.environ.get(env)
     if value:
         return value
     if not sys.stdin.isatty():
         raise ArtistShieldError(
             "A passphrase is needed: run this in a terminal to be asked for it, "
-            f"or set {ENV_PASSPHRASE} for scripts."
+            f"or set {env} for scripts."
         )
     value = getpass.getpass(prompt)
     if not value:

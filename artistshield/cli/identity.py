@@ -1,0 +1,132 @@
+"""``artistshield identity``: make, show, back up and restore the artist's keys."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from artistshield import identity
+from artistshield.errors import ArtistShieldError
+
+BACKUP_ADVICE = (
+    "IMPORTANT: back up your identity now with 'artistshield identity export FILE' and keep "
+    "the file and its passphrase somewhere safe. Without your watermark key your marks can "
+    "never be found again, and without your signing key you cannot prove the registry is yours."
+)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "identity", help="your keys: create, show, back up, restore", description=__doc__
+    )
+    actions = parser.add_subparsers(dest="identity_action", metavar="ACTION", required=True)
+
+    create = actions.add_parser("create", help="make your identity (once)")
+    create.add_argument("--name", required=True, help="the name shown on your proofs")
+    create.add_argument(
+        "--no-passphrase", action="store_true", help="store the keys unencrypted (not advised)"
+    )
+    create.set_defaults(handler=_create)
+
+    show = actions.add_parser("show", help="print your name, artist ID and public key")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=_show)
+
+    export = actions.add_parser("export", help="write an encrypted backup of your keys")
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.set_defaults(handler=_export)
+
+    restore = actions.add_parser("import", help="restore your keys from a backup")
+    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a different identity (it is kept aside)"
+    )
+    restore.set_defaults(handler=_import)
+
+    change = actions.add_parser("passphrase", help="change the passphrase protecting your keys")
+    change.add_argument(
+        "--no-passphrase", action="store_true", help="remove the passphrase (not advised)"
+    )
+    change.set_defaults(handler=_change_passphrase)
+
+
+def _no_passphrase_warning() -> None:
+    print(
+        f"Warning: your keys are stored unencrypted in {identity.identity_path()}. Anyone who "
+        "can read that file can sign works as you and find or strip your marks. Add a "
+        "passphrase with 'artistshield identity passphrase'.",
+        file=sys.stderr,
+    )
+
+
+def _create(args: argparse.Namespace) -> int:
+    if args.no_passphrase:
+        passphrase = None
+    else:
+        passphrase = identity.passphrase_from_env_or_prompt("Choose a passphrase: ", confirm=True)
+    made = identity.create(args.name, passphrase)
+    print(f"Identity created for {made.name}.")
+    print(f"Artist ID:  {made.artist_id}")
+    print(f"Public key: {made.public_key.hex()}")
+    if passphrase is None:
+        _no_passphrase_warning()
+    print(BACKUP_ADVICE)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    info = identity.public_info()
+    if args.json:
+        print(json.dumps(info.to_json(), indent=2))
+        return 0
+    print(f"Name:       {info.name}")
+    print(f"Artist ID:  {info.artist_id}")
+    print(f"Public key: {info.public_key.hex()}")
+    print(f"Created:    {info.created}")
+    print(f"Passphrase: {'yes' if info.encrypted else 'NO (keys stored unencrypted)'}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.file.exists():
+        raise ArtistShieldError(f"{args.file} already exists; choose another file name.")
+    if identity.public_info().encrypted:
+        passphrase = identity.passphrase_from_env_or_prompt()
+        mine = identity.load(passphrase)
+    else:
+        mine = identity.load()
+        passphrase = identity.passphrase_from_env_or_prompt(
+            "Choose a passphrase for the backup: ", confirm=True
+        )
+    identity.export(args.file, passphrase, identity=mine)
+    print(
+        f"Backup of {mine.artist_id} written to {args.file}. It is encrypted with your "
+        "passphrase: keep both, the backup cannot be opened without it."
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    passphrase = identity.passphrase_from_env_or_prompt("Passphrase of the backup: ")
+    restored = identity.import_(args.file, passphrase, force=args.force)
+    print(f"Identity restored: {restored.name} ({restored.artist_id}).")
+    return 0
+
+
+def _change_passphrase(args: argparse.Namespace) -> int:
+    old = None
+    if identity.public_info().encrypted:
+        old = identity.passphrase_from_env_or_prompt("Current passphrase: ")
+    new = None
+    if not args.no_passphrase:
+        new = identity.passphrase_from_env_or_prompt(
+            "New passphrase: ", confirm=True, env=identity.ENV_NEW_PASSPHRASE
+        )
+    identity.change_passphrase(old, new)
+    if new is None:
+        _no_passphrase_warning()
+    else:
+        print("Passphrase changed. Backups made before keep their old passphrase.")
+    return 0
