@@ -25,6 +25,7 @@ class WorkMatch:
     similarity: float
     is_match: bool
     region: Any = None
+    method: str | None = None
     work: Work | None = None
 
     def with_work(self, work: Work) -> WorkMatch:
@@ -39,6 +40,7 @@ class WorkMatch:
             "similarity": float(self.similarity),
             "is_match": bool(self.is_match),
             "region": region,
+            "method": self.method,
             "work": None if self.work is None else self.work.to_json(),
         }
 
@@ -47,8 +49,8 @@ class WorkMatcher:
     """An index of the registry's fingerprints, built once and kept up to date."""
 
     def __init__(self, fingerprints: Iterable[tuple[str, bytes]]) -> None:
-        self._engine = importlib.import_module("artistshield.fingerprint")
-        self._index = self._engine.FingerprintIndex()
+        engine = importlib.import_module("artistshield.fingerprint")
+        self._index = engine.FingerprintIndex()
         for work_id, data in fingerprints:
             self._index.add(work_id, data)
 
@@ -56,13 +58,15 @@ class WorkMatcher:
         self._index.add(work_id, fingerprint)
 
     def search(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
-        query = self._engine.compute(pixels)
+        # The engine fingerprints the query itself: it may look harder at a
+        # suspect image than at a registered one.
         return [
             WorkMatch(
                 work_id=str(found.work_id),
                 similarity=float(found.similarity),
                 is_match=bool(found.is_match),
                 region=getattr(found, "region", None),
+                method=getattr(found, "method", None),
             )
-            for found in self._index.search(query, limit)
+            for found in self._index.search(pixels, limit=limit)
         ]

@@ -46,8 +46,9 @@ class _ExactIndex:
     def add(self, work_id: str, data: bytes) -> None:
         self.items.append((work_id, data))
 
-    def search(self, query: _Exact, limit: int) -> list[_Found]:
-        found = [_Found(w, float(d == query.digest), d == query.digest) for w, d in self.items]
+    def search(self, query: np.ndarray, *, limit: int) -> list[_Found]:
+        digest = hashlib.sha256(query.tobytes()).digest()
+        found = [_Found(w, float(d == digest), d == digest) for w, d in self.items]
         return sorted(found, key=lambda f: -f.similarity)[:limit]
 
 

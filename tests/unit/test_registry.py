@@ -41,8 +41,8 @@ class _Index:
     def add(self, work_id: str, data: bytes) -> None:
         self.items.append((work_id, np.unpackbits(np.frombuffer(data, np.uint8))))
 
-    def search(self, query: _Fingerprint, limit: int) -> list[_Found]:
-        bits = np.unpackbits(np.frombuffer(query.bits, np.uint8))
+    def search(self, query: np.ndarray, *, limit: int) -> list[_Found]:
+        bits = np.unpackbits(np.frombuffer(_compute(query).bits, np.uint8))
         scored = [(1 - float(np.mean(bits != b)), w) for w, b in self.items]
         scored.sort(reverse=True)
         return [_Found(w, s, s > 0.9) for s, w in scored[:limit]]
