@@ -1,0 +1,187 @@
+"""Detection: find the key's mark, read its payload, and say how sure we are.
+
+Two tests decide, and the reported p-value covers the whole search:
+
+* the *sync* test: the normalised correlation of the folded image with the
+  key's sync chips, maximised over every geometry, flip, quarter turn and
+  cyclic shift tried.  Under the null (an unmarked image, or a wrong key) the
+  chip signs are independent fair coins, so by Hoeffding's inequality each
+  tried position exceeds ``z`` with probability at most ``exp(-z**2 / 2)``,
+  whatever the image; a union bound over the positions gives the p-value.
+* the *tag* test: the decoded message's last 32 bits must equal the keyed HMAC
+  of its payload, which a null decode manages with probability ``2**-32``,
+  counted once per decode attempt.
+
+The reported p-value is twice the smaller (a Bonferroni over the two tests).
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import fft
+
+from artistshield.watermark import coding, keys, sync
+from artistshield.watermark.embed import check_pixels
+from artistshield.watermark.pattern import (
+    CHIP,
+    CODED_BITS,
+    FORMAT_VERSION,
+    GRID,
+    MESSAGE_BITS,
+    PAYLOAD_BITS,
+    TAG_BITS,
+    TILE,
+    layout,
+)
+
+#: The p-value at or below which a mark is reported as found.
+THRESHOLD = 1e-6
+#: Dihedral variants of the folded tile tried (flips and quarter turns).
+_VARIANTS = 8
+#: Decode attempts per geometry (the best sync peaks).
+_DECODES_PER_GEOMETRY = 4
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What :func:`detect` found.
+
+    ``found`` is true only when ``p_value`` (the chance that an unmarked image,
+    or an image checked with the wrong key, scores this high under the search
+    that was done) is at most 1e-6.  ``payload`` is the decoded payload when
+    its keyed tag checked out, else None.
+    """
+
+    found: bool
+    payload: int | None
+    p_value: float
+    score: float  # the best sync z-score
+    scale: float | None = None
+    rotation: float | None = None  # degrees
+    flipped: bool | None = None
+    offset: tuple[int, int] | None = None  # tile offset (row, col) in the mark's frame
+    format_version: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    z: float
+    variant: int
+    shift: tuple[int, int]
+    geometry: sync.Geometry
+    box: np.ndarray  # the variant's chip-summed tile
+
+
+def _variant(tile: np.ndarray, k: int) -> np.ndarray:
+    t = np.rot90(tile, k % 4)
+    return np.fliplr(t) if k >= 4 else t
+
+
+def _box(tile: np.ndarray) -> np.ndarray:
+    """Sum each CHIP x CHIP block starting at every pixel (cyclically)."""
+    out = tile.copy()
+    for dr in range(CHIP):
+        for dc in range(CHIP):
+            if dr or dc:
+                out += np.roll(tile, (-dr, -dc), axis=(0, 1))
+    return out
+
+
+class _Reference:
+    """The key's sync chips as sparse tiles, in the Fourier domain."""
+
+    def __init__(self, key: bytes) -> None:
+        lay = layout(key)
+        rows, cols = np.divmod(lay.sync_index, GRID)
+        signs = np.zeros((TILE, TILE))
+        ones = np.zeros((TILE, TILE))
+        signs[rows * CHIP, cols * CHIP] = lay.sync_sign
+        ones[rows * CHIP, cols * CHIP] = 1.0
+        self.signs_f = np.conj(fft.rfft2(signs))
+        self.ones_f = np.conj(fft.rfft2(ones))
+        self.layout = lay
+
+    def zmap(self, box: np.ndarray) -> np.ndarray:
+        """Return the sync z-score of every cyclic shift of a chip-summed tile."""
+        s = fft.irfft2(fft.rfft2(box) * self.signs_f, box.shape)
+        v = fft.irfft2(fft.rfft2(box * box) * self.ones_f, box.shape)
+        return s / np.sqrt(np.maximum(v, 1e-12))
+
+
+def _soft_bits(ref: _Reference, box: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
+    """Return the normalised soft value of every coded bit at *shift*."""
+    lay = ref.layout
+    rows, cols = np.divmod(lay.payload_index, GRID)
+    y = box[(rows * CHIP + shift[0]) % TILE, (cols * CHIP + shift[1]) % TILE] * lay.payload_sign
+    num = np.bincount(lay.payload_bit, weights=y, minlength=CODED_BITS)
+    count = np.bincount(lay.payload_bit, minlength=CODED_BITS)
+    # one noise level for all chips: a bit's own few chips say too little
+    noise = np.sqrt(max(float(np.mean(y * y)), 1e-12))
+    return num / (noise * np.sqrt(count))
+
+
+def _peaks(z: np.ndarray, count: int) -> list[tuple[int, int]]:
+    flat = np.argsort(z, axis=None)[::-1][:count]
+    return [tuple(int(v) for v in np.unravel_index(i, z.shape)) for i in flat]  # type: ignore[misc]
+
+
+def _hoeffding(z: float, tests: int) -> float:
+    return float(min(1.0, tests * np.exp(-0.5 * z * z)))
+
+
+def detect(pixels: np.ndarray, key: bytes) -> Detection:
+    """Look for *key*'s mark in *pixels* (HxWx3 or HxWx4 uint8)."""
+    check_pixels(pixels)
+    key = keys.check_key(key)
+    ref = _Reference(key)
+    r = sync.whitened_luma(pixels)
+
+    geometries = [sync.Geometry()]
+    estimated = sync.estimate(r)
+    if estimated is not None and not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):
+        geometries.append(estimated)
+
+    candidates: list[_Candidate] = []
+    for geometry in geometries:
+        folded = sync.fold(r, geometry)
+        found_here: list[_Candidate] = []
+        for k in range(_VARIANTS):
+            box = _box(_variant(folded, k))
+            z = ref.zmap(box)
+            for shift in _peaks(z, _DECODES_PER_GEOMETRY):
+                found_here.append(_Candidate(float(z[shift]), k, shift, geometry, box))
+        found_here.sort(key=lambda c: -c.z)
+        candidates.extend(found_here[:_DECODES_PER_GEOMETRY])
+
+    tests = 2 * len(geometries) * _VARIANTS * TILE * TILE
+    best = max(candidates, key=lambda c: c.z)
+    p_sync = _hoeffding(best.z, tests)
+    for cand in sorted(candidates, key=lambda c: -c.z):
+        soft = _soft_bits(ref, cand.box, cand.shift)
+        bits = coding.decode(soft, MESSAGE_BITS)
+        payload = coding.bits_to_int(bits[:PAYLOAD_BITS])
+        if coding.bits_to_int(bits[PAYLOAD_BITS:]) == keys.tag(key, payload, PAYLOAD_BITS, TAG_BITS):
+            p_tag = len(candidates) * 2.0**-TAG_BITS
+            p = min(1.0, 2.0 * min(p_sync, p_tag))
+            return _result(cand, payload, p)
+    p = min(1.0, 2.0 * p_sync)
+    return _result(best, None, p)
+
+
+def _result(cand: _Candidate, payload: int | None, p: float) -> Detection:
+    found = p <= THRESHOLD
+    g = cand.geometry
+    return Detection(
+        found=found,
+        payload=payload if found else None,
+        p_value=p,
+        score=cand.z,
+        scale=g.scale if found else None,
+        rotation=g.rotation if found else None,
+        flipped=(cand.variant >= 4) if found else None,
+        offset=cand.shift if found else None,
+        format_version=FORMAT_VERSION if found else None,
+    )

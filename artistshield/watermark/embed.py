@@ -1,0 +1,57 @@
+"""Embedding: add the key's tiled pattern to luma, shaped by the mask."""
+
+import numpy as np
+
+from artistshield.watermark import keys, mask, pattern
+
+
+def check_pixels(pixels: np.ndarray) -> None:
+    """Raise ``ValueError`` unless *pixels* is an HxWx3 or HxWx4 uint8 array."""
+    if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8:
+        raise ValueError("pixels must be a uint8 numpy array (HxWx3 RGB or HxWx4 RGBA)")
+    if pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ValueError(f"pixels must be HxWx3 (RGB) or HxWx4 (RGBA), not {pixels.shape}")
+    if min(pixels.shape[:2]) < 32:
+        raise ValueError(f"the image is too small to mark ({pixels.shape[1]}x{pixels.shape[0]})")
+
+
+def check_payload(payload: int) -> int:
+    if not isinstance(payload, int | np.integer) or not 0 <= int(payload) < 2**pattern.PAYLOAD_BITS:
+        raise ValueError(f"payload must be an int in [0, 2**{pattern.PAYLOAD_BITS})")
+    return int(payload)
+
+
+def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float = 1.0) -> np.ndarray:
+    """Return the float32 HxW luma change that marks *pixels*.
+
+    Adding it to every colour channel changes luma by exactly this much and
+    leaves chroma alone.  Fully transparent pixels get zero.  Callers that
+    keep more than 8 bits per channel add it at their own precision.
+    """
+    check_pixels(pixels)
+    key = keys.check_key(key)
+    payload = check_payload(payload)
+    if not 0.0 < strength <= 4.0:
+        raise ValueError("strength must be above 0 and at most 4")
+    y = mask.luma(pixels)
+    weight = pixels[..., 3].astype(np.float32) / 255.0 if pixels.shape[2] == 4 else None
+    if weight is not None:
+        weight = np.where(weight > 0, 1.0, 0.0).astype(np.float32)
+    amp = mask.amplitude(y, strength=strength, weight=weight)
+    tile = pattern.tile(key, payload)
+    h, w = y.shape
+    reps = (-(-h // pattern.TILE), -(-w // pattern.TILE))
+    amp *= np.tile(tile, reps)[:h, :w]
+    return amp
+
+
+def embed(pixels: np.ndarray, key: bytes, payload: int, *, strength: float = 1.0) -> np.ndarray:
+    """Return a marked copy of *pixels*; alpha is left bit-identical."""
+    delta = mark_delta(pixels, key, payload, strength=strength)
+    out = pixels.copy()
+    rgb = pixels[..., :3].astype(np.float32)
+    rgb += delta[..., None]
+    np.rint(rgb, out=rgb)
+    np.clip(rgb, 0, 255, out=rgb)
+    out[..., :3] = rgb.astype(np.uint8)
+    return out

@@ -1,0 +1,229 @@
+"""Resynchronisation: undo the scale, rotation and crop an image went through.
+
+The mark is a tiled pattern, so the whitened image's autocorrelation has peaks
+on the tile's lattice: two vectors whose lengths give the scale and whose angle
+gives the rotation, whatever the crop.  We find that lattice, refine it from
+the peaks far out (a peak at five periods measures the period five times more
+precisely), warp the image back to the mark's own frame and fold it into one
+tile by summing every period.  The remaining crop offset, flips and quarter
+turns are found later by correlating the folded tile with the key's pattern.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft, ndimage
+
+from artistshield.watermark import mask
+from artistshield.watermark.pattern import TILE
+
+#: Scales (attacked size / marked size) the lattice search covers.
+MIN_SCALE = 0.4
+MAX_SCALE = 2.2
+#: Side of the central window whose autocorrelation is searched.
+ACF_WINDOW = 1024
+#: Side of the local mean the residual is taken against.
+PREDICTOR = 3
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A linear map from the mark's frame to the image: ``p = matrix @ q``.
+
+    Coordinates are (row, column).  The identity means "no resampling".
+    """
+
+    matrix: tuple[tuple[float, float], tuple[float, float]] = ((1.0, 0.0), (0.0, 1.0))
+    evidence: float = 0.0
+
+    @property
+    def is_identity(self) -> bool:
+        return bool(np.allclose(self.matrix, np.eye(2), atol=1e-9))
+
+    @property
+    def scale(self) -> float:
+        return float(np.sqrt(abs(np.linalg.det(np.array(self.matrix)))))
+
+    @property
+    def rotation(self) -> float:
+        """Rotation in degrees, counter-clockwise as seen on screen."""
+        m = np.array(self.matrix)
+        return float(np.degrees(np.arctan2(-m[0, 1] + m[1, 0], m[0, 0] + m[1, 1]))) * -1.0
+
+
+def whiten(y: np.ndarray) -> np.ndarray:
+    """Return the luma residual that carries the mark, locally normalised.
+
+    Subtracting a 3x3 mean removes most of the picture; dividing by the local
+    residual energy weights each pixel by how much it can be trusted, so sharp
+    edges do not drown the rest.
+    """
+    r = y - ndimage.uniform_filter(y, PREDICTOR, mode="reflect")
+    energy = ndimage.uniform_filter(r * r, 7, mode="reflect")
+    np.maximum(energy, 0.0, out=energy)  # the filter's rounding can dip below 0
+    np.sqrt(energy, out=energy)
+    energy += 1.0
+    r /= energy
+    return r
+
+
+def _acf(r: np.ndarray, max_lag: int) -> np.ndarray:
+    """Return the (whitened) circular autocorrelation of a window of *r*."""
+    h, w = r.shape
+    win = min(ACF_WINDOW, h), min(ACF_WINDOW, w)
+    top, left = (h - win[0]) // 2, (w - win[1]) // 2
+    patch = r[top : top + win[0], left : left + win[1]]
+    patch = patch - patch.mean()
+    shape = (fft.next_fast_len(win[0] + max_lag), fft.next_fast_len(win[1] + max_lag))
+    spectrum = fft.rfft2(patch, shape)
+    power = np.abs(spectrum)  # square-root whitening sharpens the lattice peaks
+    acf = fft.irfft2(power, shape)
+    # normalise each lag by the overlap it was measured over
+    overlap_r = np.maximum(win[0] - np.minimum(np.arange(shape[0]), shape[0] - np.arange(shape[0])), 1)
+    overlap_c = np.maximum(win[1] - np.minimum(np.arange(shape[1]), shape[1] - np.arange(shape[1])), 1)
+    acf /= np.outer(overlap_r, overlap_c)
+    acf[0, 0] = 0.0
+    return acf.astype(np.float32)
+
+
+def _sample(acf: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinearly sample the circular *acf* at (row, col) *points* (..., 2)."""
+    return ndimage.map_coordinates(
+        acf, [points[..., 0].ravel(), points[..., 1].ravel()], order=1, mode="grid-wrap"
+    ).reshape(points.shape[:-1])
+
+
+_NEIGHBOURS = np.array([(1, 0), (0, 1), (1, 1), (1, -1)], np.float64)
+
+
+def _score(acf: np.ndarray, v1: np.ndarray) -> np.ndarray:
+    """Score square lattices with first vectors *v1* (n, 2) by their peaks."""
+    v2 = np.stack([v1[:, 1], -v1[:, 0]], axis=1)  # v1 turned a quarter, as _quarter
+    pts = _NEIGHBOURS[None, :, 0:1] * v1[:, None, :] + _NEIGHBOURS[None, :, 1:2] * v2[:, None, :]
+    return _sample(acf, pts).mean(axis=1)
+
+
+def _quarter(v: np.ndarray) -> np.ndarray:
+    """Return lattice vector *v* (row, col) turned a quarter."""
+    return np.array([v[1], -v[0]])
+
+
+def _canonical(v: np.ndarray) -> np.ndarray:
+    """Turn *v* by quarters until it points right-ish (angle in [-45, 45))."""
+    for _ in range(4):
+        if v[1] > 0 and -v[1] <= v[0] < v[1]:
+            return v
+        v = _quarter(v)
+    return v
+
+
+def _coarse_lattice(acf: np.ndarray) -> np.ndarray | None:
+    """Return the best square-lattice first vector (row, col), or None."""
+    smooth = ndimage.gaussian_filter(acf, 1.0, mode="wrap")
+    rmin, rmax = MIN_SCALE * TILE, MAX_SCALE * TILE
+    lim = int(np.ceil(rmax))
+    rows, cols = np.mgrid[-lim : lim + 1, 0 : lim + 1]
+    radius = np.hypot(rows, cols)
+    # first vectors point right-ish: angle in [-45, 45) degrees
+    keep = (radius >= rmin) & (radius <= rmax) & (cols > np.abs(rows) - 1e-9) & ~((rows == cols) & (rows > 0))
+    cand = np.stack([rows[keep], cols[keep]], axis=1).astype(np.float64)
+    scores = _score(smooth, cand)
+    order = np.argsort(scores)[::-1][:20]
+    best = cand[order[0]]
+    best_score = scores[order[0]]
+    if best_score <= 0:
+        return None
+    # prefer the finest lattice: its multiples score as well as it does
+    for _ in range(3):
+        finer = [_canonical(best / 2.0), _canonical((best + _quarter(best)) / 2.0)]
+        finer = [f for f in finer if np.hypot(*f) >= rmin]
+        if not finer:
+            break
+        fs = _score(smooth, np.array(finer))
+        i = int(np.argmax(fs))
+        if fs[i] < 0.8 * best_score:  # a sublattice shares only half its points
+            break
+        best, best_score = finer[i], fs[i]
+    return best
+
+
+def _refine(acf: np.ndarray, v1: np.ndarray, max_lag: int) -> np.ndarray:
+    """Refine the lattice (2x2, columns v1 and v2) from many far peaks."""
+    basis = np.stack([v1, _quarter(v1)], axis=1)  # columns
+    smooth = ndimage.gaussian_filter(acf, 0.7, mode="wrap")
+    for reach in (2, 4, 8):
+        n = np.arange(-reach, reach + 1)
+        n1, n2 = np.meshgrid(n, n, indexing="ij")
+        idx = np.stack([n1.ravel(), n2.ravel()], axis=1)
+        idx = idx[(idx[:, 0] > 0) | ((idx[:, 0] == 0) & (idx[:, 1] > 0))]
+        pred = idx @ basis.T
+        ok = np.hypot(pred[:, 0], pred[:, 1]) <= max_lag
+        if ok.sum() < 2:
+            break
+        idx, pred = idx[ok], pred[ok]
+        # local sub-pixel peak: centroid of positive values in a 5x5 window
+        offs = np.arange(-2, 3)
+        dr, dc = np.meshgrid(offs, offs, indexing="ij")
+        grid = np.round(pred)[:, None, None, :] + np.stack([dr, dc], axis=-1)[None]
+        vals = _sample(smooth, grid)
+        peak_val = vals.max(axis=(1, 2))
+        vals = np.maximum(vals - np.median(vals, axis=(1, 2), keepdims=True), 0.0)
+        weight = vals.sum(axis=(1, 2))
+        good = (weight > 0) & (peak_val > 0)
+        if good.sum() < 2:
+            break
+        meas = (grid * vals[..., None]).sum(axis=(1, 2)) / np.maximum(weight, 1e-12)[:, None]
+        w = np.sqrt(weight[good])
+        a = idx[good].astype(np.float64) * w[:, None]
+        b = meas[good] * w[:, None]
+        sol, *_ = np.linalg.lstsq(a, b, rcond=None)  # rows: v1, v2
+        basis = sol.T
+    return basis
+
+
+def estimate(r: np.ndarray) -> Geometry | None:
+    """Estimate the mark's lattice in whitened image *r*; None if none shows."""
+    max_lag = int(min(r.shape) * 0.45)
+    if max_lag < MIN_SCALE * TILE * 1.2:
+        return None
+    acf = _acf(r, max_lag)
+    v1 = _coarse_lattice(acf)
+    if v1 is None:
+        return None
+    basis = _refine(acf, v1, min(max_lag, ACF_WINDOW // 2))
+    matrix = basis / TILE
+    scale = np.sqrt(abs(np.linalg.det(matrix)))
+    if not MIN_SCALE * 0.9 <= scale <= MAX_SCALE * 1.1:
+        return None
+    return Geometry(matrix=tuple(map(tuple, matrix.tolist())))  # type: ignore[arg-type]
+
+
+def fold(r: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Warp *r* back to the mark's frame and sum it into one TILE x TILE tile.
+
+    Returns float64 sums (more samples weigh more, as a matched filter should).
+    """
+    if geometry.is_identity:
+        canvas = r
+    else:
+        m = np.array(geometry.matrix)
+        h, w = r.shape
+        corners = np.array([[0, 0], [0, w - 1], [h - 1, 0], [h - 1, w - 1]], np.float64)
+        q = corners @ np.linalg.inv(m).T
+        q_min = q.min(axis=0)
+        shape = tuple(int(v) + 2 for v in np.ceil(q.max(axis=0) - q_min))
+        canvas = ndimage.affine_transform(
+            r, m, offset=m @ q_min, output_shape=shape, order=1, mode="constant", cval=0.0,
+            prefilter=False,
+        )
+    h, w = canvas.shape
+    ph, pw = -h % TILE, -w % TILE
+    if ph or pw:
+        canvas = np.pad(canvas, ((0, ph), (0, pw)))
+    return canvas.reshape(canvas.shape[0] // TILE, TILE, canvas.shape[1] // TILE, TILE).sum(
+        axis=(0, 2), dtype=np.float64
+    )
+
+
+def whitened_luma(pixels: np.ndarray) -> np.ndarray:
+    return whiten(mask.luma(pixels))
