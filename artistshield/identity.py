@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,14 +77,26 @@ class PublicIdentity:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Identity:
     """An artist's keys.  ``repr`` never shows the secrets."""
 
     name: str
     created: str
     watermark_key: bytes = field(repr=False)
-    _signing_key: Ed25519PrivateKey = field(repr=False, compare=False)
+    _signing_key: Ed25519PrivateKey = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Identity):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def _values(self) -> tuple[str, str, bytes, bytes]:
+        # Private key objects do not compare by value; their public halves do.
+        return (self.name, self.created, self.watermark_key, self.public_key)
 
     @property
     def public_key(self) -> bytes:
@@ -320,7 +333,7 @@ def _stretch(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
-def _read(path: Path, *, missing: Any) -> dict[str, Any]:
+def _read(path: Path, *, missing: Callable[[], ArtistShieldError] | None) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

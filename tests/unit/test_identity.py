@@ -176,3 +176,12 @@ def test_hostile_scrypt_cost_is_refused(tmp_path: Path) -> None:
     backup.write_text(json.dumps(document))
     with pytest.raises(ArtistShieldError, match="damaged"):
         identity.import_(backup, "pw")
+
+
+def test_identities_with_different_signing_keys_differ() -> None:
+    made = identity.create("Ada", None)
+    twin = identity.Identity(
+        made.name, made.created, made.watermark_key, identity.Ed25519PrivateKey.generate()
+    )
+    assert twin != made and identity.load() == made
+    assert len({made, identity.load()}) == 1
