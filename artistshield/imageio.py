@@ -101,7 +101,7 @@ class Artwork:
 
     def with_pixels(self, pixels: np.ndarray) -> Artwork:
         """Return a copy holding *pixels*, with every piece of metadata kept."""
-        return dataclasses.replace(self, pixels=pixels)
+        return dataclasses.replace(self, pixels=pixels, info=dict(self.info))
 
     def with_rgb8(self, marked: np.ndarray) -> Artwork:
         """Return a copy where an edit made on :meth:`rgb8` is applied at native precision.
@@ -186,7 +186,11 @@ def _check_readable(path: Path) -> None:
 
 @contextlib.contextmanager
 def _quiet_pillow() -> Iterator[None]:
-    """Log Pillow's warnings (bomb size, corrupt EXIF) instead of letting them escape."""
+    """Log Pillow's warnings (bomb size, corrupt EXIF) instead of letting them escape.
+
+    ``catch_warnings`` swaps process-wide state; a warning another thread
+    raises meanwhile is logged here too, which is harmless.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
@@ -229,17 +233,20 @@ def _opened(path: Path, max_pixels: int) -> Iterator[ImageFile.ImageFile]:
 
 
 def _unreadable(path: Path) -> str:
-    with open(path, "rb") as handle:
-        head = handle.read(32)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(32)
+    except OSError:
+        head = b""
     claimed = _magic_format(head)
     if claimed == "PNG" and head[12:16] == b"IHDR" and b"\0\0\0\0" in (head[16:20], head[20:24]):
         return f"{path} has no pixels (its width or height is 0); export it again."
     if claimed:
         return f"{path} looks like a {claimed} file but is damaged; export it again."
-    kind = _other_format(path) or path.suffix.lstrip(".").upper()
-    if kind and not is_supported(path):
+    kind = _other_format(path) or ("" if is_supported(path) else path.suffix[1:].upper())
+    if kind:
         return (
-            f"{path} is a {kind} file, which ArtistShield cannot read; export it as "
+            f"{path} is in {kind} format, which ArtistShield cannot read; export it as "
             f"{_SUPPORTED_TEXT}."
         )
     return f"{path} is not an image ArtistShield can read; it must be {_SUPPORTED_TEXT}."
@@ -274,7 +281,8 @@ def _damaged(path: Path, exc: BaseException) -> str:
 
 def _read_pixels(im: ImageFile.ImageFile, path: Path) -> tuple[np.ndarray, str]:
     """Decode *im* into an HxWx3/4 array and name the kind of pixels the file held."""
-    wide = _WIDE_RAWMODE.match(_rawmode(im.tile[0]) if im.tile else "")
+    rawmode = _rawmode(im.tile[0]) if im.format in ("PNG", "TIFF") and im.tile else ""
+    wide = _WIDE_RAWMODE.match(rawmode)
     mode = im.mode
     if wide:
         return _read_wide(im, path, wide.group(1)), f"{wide.group(1)};16"
@@ -595,6 +603,9 @@ def _encode(art: Artwork, fmt: str, target: Path, quality: int | None, subsampli
     )
     if grey:
         pixels = pixels[:, :, [0, 3]] if pixels.shape[2] == 4 else pixels[:, :, 0]
+    elif art.icc_profile and art.icc_profile[16:20] == b"GRAY":
+        log.warning("%s: a grey ICC profile cannot describe colour pixels; not written", target)
+        art = dataclasses.replace(art, icc_profile=None)
     buffer = io.BytesIO()
     encoders = {"PNG": _save_png, "JPEG": _save_jpeg, "WEBP": _save_webp, "TIFF": _save_tiff}
     encoders.get(fmt, _save_bmp)(art, pixels, buffer, quality, subsampling)
