@@ -171,6 +171,12 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     return _result(best, None, p)
 
 
+def _turned(rotation: float, variant: int) -> float:
+    """Add the quarter turns of *variant* to *rotation*, in (-180, 180]."""
+    total = rotation - 90.0 * (variant % 4)
+    return float(-((-total + 180.0) % 360.0) + 180.0)
+
+
 def _result(cand: _Candidate, payload: int | None, p: float) -> Detection:
     found = p <= THRESHOLD
     g = cand.geometry
@@ -180,7 +186,7 @@ def _result(cand: _Candidate, payload: int | None, p: float) -> Detection:
         p_value=p,
         score=cand.z,
         scale=g.scale if found else None,
-        rotation=g.rotation if found else None,
+        rotation=_turned(g.rotation, cand.variant) if found else None,
         flipped=(cand.variant >= 4) if found else None,
         offset=cand.shift if found else None,
         format_version=FORMAT_VERSION if found else None,

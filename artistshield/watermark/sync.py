@@ -48,7 +48,7 @@ class Geometry:
     def rotation(self) -> float:
         """Rotation in degrees, counter-clockwise as seen on screen."""
         m = np.array(self.matrix)
-        return float(np.degrees(np.arctan2(-m[0, 1] + m[1, 0], m[0, 0] + m[1, 1]))) * -1.0
+        return float(np.degrees(np.arctan2(m[1, 0] - m[0, 1], m[0, 0] + m[1, 1])))
 
 
 def whiten(y: np.ndarray) -> np.ndarray:
@@ -191,7 +191,8 @@ def estimate(r: np.ndarray) -> Geometry | None:
     if v1 is None:
         return None
     basis = _refine(acf, v1, min(max_lag, ACF_WINDOW // 2))
-    matrix = basis / TILE
+    # columns: where the mark's row and column directions went
+    matrix = basis[:, ::-1] / TILE
     scale = np.sqrt(abs(np.linalg.det(matrix)))
     if not MIN_SCALE * 0.9 <= scale <= MAX_SCALE * 1.1:
         return None

@@ -1,0 +1,126 @@
+"""Checking a suspect image: is the artist's mark in it, and which work is it?
+
+:func:`check_file` runs everything a suspect goes through and returns a
+:class:`CheckResult` that prints as one line and serialises to JSON.  The
+command line's ``check`` and the app's Check view both use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from artistshield import imageio, watermark
+from artistshield.errors import ArtistShieldError
+
+if TYPE_CHECKING:
+    from artistshield.registry import Registry, WorkMatch
+
+
+@dataclass(frozen=True)
+class MarkFinding:
+    """The result of looking for one key's mark."""
+
+    key_label: str
+    detection: watermark.Detection
+    work_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key_label,
+            "found": self.detection.found,
+            "payload": self.detection.payload,
+            "p_value": self.detection.p_value,
+            "work_id": self.work_id,
+            "score": round(self.detection.score, 3),
+            "scale": self.detection.scale,
+            "rotation": self.detection.rotation,
+            "flipped": self.detection.flipped,
+            "offset": self.detection.offset,
+            "format_version": self.detection.format_version,
+            "in_words": p_value_in_words(self.detection.p_value, self.detection.found),
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything found in one suspect image."""
+
+    input: str
+    marks: list[MarkFinding] = field(default_factory=list)
+    matches: list[WorkMatch] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def mark(self) -> MarkFinding | None:
+        """The strongest mark found, if any."""
+        found = [m for m in self.marks if m.detection.found]
+        return min(found, key=lambda m: m.detection.p_value) if found else None
+
+    @property
+    def is_artists_work(self) -> bool:
+        return self.mark is not None or any(m.is_match for m in self.matches)
+
+    @property
+    def verdict(self) -> str:
+        if self.error:
+            return f"error: {self.error}"
+        mark = self.mark
+        matched = [m for m in self.matches if m.is_match]
+        if mark is not None:
+            where = f" (work {mark.work_id})" if mark.work_id else ""
+            return f"your mark is in this image{where}; {p_value_in_words(mark.detection.p_value, True)}"
+        if matched:
+            return f"no mark found, but it matches your registered work {matched[0].work_id}"
+        return "no mark of yours and no registered work found"
+
+    def to_json(self) -> dict[str, Any]:
+        best = self.mark or (self.marks[0] if self.marks else None)
+        return {
+            "input": self.input,
+            "watermark": best.to_json() if best else None,
+            "marks": [m.to_json() for m in self.marks],
+            "matches": [m.to_json() for m in self.matches],
+            "verdict": self.verdict,
+            "error": self.error,
+        }
+
+
+def p_value_in_words(p: float, found: bool) -> str:
+    """Say what a p-value means for a person who has never seen one."""
+    if found:
+        if p < 1e-12:
+            return "the chance that an unmarked image scores this high is below one in a trillion"
+        if p <= 1e-6:
+            return "the chance that an unmarked image scores this high is below one in a million"
+    if p >= 0.01:
+        return "nothing distinguishes this image from an unmarked one"
+    return (
+        f"a weak trace (chance {p:.1g} for an unmarked image), too weak to call it your mark"
+    )
+
+
+def check_file(
+    path: str | os.PathLike[str],
+    *,
+    keys: Mapping[str, bytes],
+    registry: Registry | None = None,
+) -> CheckResult:
+    """Check the image at *path* with every key in *keys* and against *registry*."""
+    try:
+        pixels = imageio.load(path).rgb8()
+    except ArtistShieldError as exc:
+        return CheckResult(input=str(path), error=str(exc))
+    marks = []
+    for label, key in keys.items():
+        detection = watermark.detect(pixels, key)
+        work_id = None
+        if detection.payload is not None and registry is not None:
+            work = registry.find_by_payload(detection.payload)
+            work_id = work.work_id if work is not None else None
+        marks.append(MarkFinding(label, detection, work_id))
+    matches = registry.match(pixels) if registry is not None else []
+    return CheckResult(input=str(Path(path)), marks=marks, matches=matches)

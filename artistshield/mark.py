@@ -1,0 +1,184 @@
+"""Marking files: load, embed the artist's mark, write a copy, register it.
+
+:func:`mark_files` is the batch job behind ``artistshield mark`` and the app's
+Mark view.  It yields one :class:`MarkOutcome` per input, goes on after a bad
+file, never writes over an original, writes each output atomically and checks
+that the mark reads back from the file actually written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from artistshield import imageio, watermark
+from artistshield.errors import ArtistShieldError
+
+if TYPE_CHECKING:
+    from artistshield.identity import Identity
+    from artistshield.registry import Registry
+
+logger = logging.getLogger("artistshield.watermark")
+
+
+@dataclass(frozen=True)
+class MarkOutcome:
+    """What happened to one input file."""
+
+    source: Path
+    output: Path | None = None
+    payload: int | None = None
+    work_id: str | None = None
+    psnr: float | None = None
+    readable: bool | None = None  # the mark was detected in the written file
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["source"] = str(self.source)
+        data["output"] = None if self.output is None else str(self.output)
+        return data
+
+
+def read_key_file(path: str | os.PathLike[str]) -> bytes:
+    """Read a 32-byte watermark key stored raw or as 64 hexadecimal digits."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ArtistShieldError(f"Cannot read the key file {path}: {exc.strerror}.") from exc
+    if len(data) == 32:
+        return data
+    try:
+        key = bytes.fromhex(data.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise ArtistShieldError(
+            f"{path} is not a watermark key: it must hold 32 bytes, raw or as 64 hex digits."
+        )
+    return key
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Return the files named, with folders replaced by the images inside them."""
+    found: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            found.extend(sorted(p for p in entry.rglob("*") if p.is_file() and imageio.is_supported(p)))
+        else:
+            found.append(entry)
+    return found
+
+
+def psnr(original: np.ndarray, marked: np.ndarray) -> float:
+    """Return the PSNR (dB) between two images, both flattened over white."""
+    a, b = _flatten(original), _flatten(marked)
+    mse = float(np.mean((a - b) ** 2))
+    return float("inf") if mse == 0 else 10.0 * float(np.log10(255.0**2 / mse))
+
+
+def _flatten(pixels: np.ndarray) -> np.ndarray:
+    rgb = pixels[..., :3].astype(np.float64)
+    if pixels.shape[2] == 4:
+        alpha = pixels[..., 3:].astype(np.float64) / 255.0
+        rgb = rgb * alpha + 255.0 * (1.0 - alpha)
+    return rgb
+
+
+def mark_files(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    out_dir: str | os.PathLike[str],
+    key: bytes,
+    strength: float = 1.0,
+    format: str | None = None,
+    quality: int | None = None,
+    registry: Registry | None = None,
+    identity: Identity | None = None,
+    title: str | None = None,
+    verify: bool = True,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Iterator[MarkOutcome]:
+    """Mark every image in *paths* into *out_dir*, yielding one outcome each.
+
+    With *registry* and *identity* each output is registered as a work
+    carrying its own payload; otherwise each gets a random payload.  The
+    batch stops between files once *cancelled* returns true.
+    """
+    if (registry is None) != (identity is None):
+        raise ValueError("registry and identity go together")
+    out = Path(out_dir)
+    sources = expand_inputs(paths)
+    for source in sources:
+        if cancelled():
+            return
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArtistShieldError(f"Cannot create the output folder {out}: {exc.strerror}.") from exc
+        try:
+            yield _mark_one(
+                source, out, key=key, strength=strength, format=format, quality=quality,
+                registry=registry, identity=identity, title=title, verify=verify,
+            )
+        except ArtistShieldError as exc:
+            yield MarkOutcome(source=source, error=str(exc))
+
+
+def _mark_one(
+    source: Path,
+    out_dir: Path,
+    *,
+    key: bytes,
+    strength: float,
+    format: str | None,
+    quality: int | None,
+    registry: Registry | None,
+    identity: Identity | None,
+    title: str | None,
+    verify: bool,
+) -> MarkOutcome:
+    artwork = imageio.load(source)
+    pixels = artwork.rgb8()
+    payload = registry.new_payload() if registry is not None else secrets.randbits(watermark.PAYLOAD_BITS)
+    try:
+        marked = watermark.embed(pixels, key, payload, strength=strength)
+    except ValueError as exc:
+        raise ArtistShieldError(f"{source.name}: {exc}.") from exc
+    if np.array_equal(marked, pixels):
+        raise ArtistShieldError(
+            f"{source.name} has no texture or edges to hide a mark in (it is blank or a "
+            "single flat colour), so it was not marked."
+        )
+    target = imageio.output_path(source, out_dir, format=format)
+    written = imageio.save(
+        artwork.with_rgb8(marked), target, format=format, quality=quality, protect=[source]
+    )
+    readable = None
+    written_pixels = imageio.load(written).rgb8() if verify or registry is not None else marked
+    if verify:
+        readable = watermark.detect(written_pixels, key).payload == payload
+        if not readable:
+            logger.warning("%s: the mark did not read back from %s", source.name, written.name)
+    work_id = None
+    if registry is not None and identity is not None:
+        work = registry.add_work(
+            written_pixels, file_path=written, title=title or source.stem, payload=payload,
+            identity=identity,
+        )
+        work_id = work.work_id
+    return MarkOutcome(
+        source=source, output=written, payload=payload, work_id=work_id,
+        psnr=round(psnr(pixels, marked), 2), readable=readable,
+    )
