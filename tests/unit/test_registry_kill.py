@@ -72,3 +72,44 @@ def test_kill_mid_batch_leaves_a_consistent_registry(tmp_path: Path) -> None:
         ).fetchone()[0]
         conn.close()
         assert orphans == unbacked == 0
+
+
+KILLED_INSIDE = """
+import hashlib, os, signal, sys
+from pathlib import Path
+import numpy as np
+from artistshield import identity
+from artistshield.registry import Registry, ingest, store
+
+ingest.fingerprint_bytes = lambda p: hashlib.sha256(p.tobytes()).digest()
+real_append = store.history.append
+calls = 0
+
+def append_then_die(*args, **kwargs):
+    global calls
+    entry = real_append(*args, **kwargs)
+    calls += 1
+    if calls == int(sys.argv[2]):  # the entry is written, its work row is not
+        os.kill(os.getpid(), signal.SIGKILL)
+    return entry
+
+store.history.append = append_then_die
+artist = identity.load()
+registry = Registry.open()
+for i in range(100):
+    pixels = np.full((8, 8, 3), i, np.uint8)
+    registry.add_work(pixels, file_path=Path(sys.argv[1]), identity=artist)
+"""
+
+
+def test_kill_between_entry_and_row_rolls_both_back(tmp_path: Path) -> None:
+    artist = identities.create("Ada", None)
+    source = tmp_path / "art.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(source)
+    # The first add_work also writes the genesis entry: call 5 is W-000004's entry.
+    done = subprocess.run([sys.executable, "-c", KILLED_INSIDE, str(source), "5"], check=False)
+    assert done.returncode == -signal.SIGKILL
+    with Registry.open() as registry:
+        assert registry.verify(artist.public_key).ok
+        assert [w.work_id for w in registry.works()] == ["W-000001", "W-000002", "W-000003"]
+        assert [e.seq for e in registry.log()] == [1, 2, 3, 4]
