@@ -50,9 +50,13 @@ _FORMAT_OF_SUFFIX = {s: fmt for fmt, suffixes in _SUFFIXES.items() for s in suff
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMAT_OF_SUFFIX)
 _SUPPORTED_TEXT = "PNG, JPEG, WebP, TIFF or BMP"
 _GREY_MODES = frozenset({"1", "L", "LA", "La", "I;16", "I;16B", "I;16L", "I;16N", "LA;16"})
+_CONVERTIBLE_MODES = frozenset(
+    {"1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "YCbCr"}
+)
 _WIDE_RAWMODE = re.compile(r"^(RGB|RGBA|LA);16([BLN])$")
 _LOSSLESS_TIFF = {"raw", "tiff_lzw", "tiff_adobe_deflate", "tiff_deflate", "packbits"}
-#: TIFF tags that describe the pixel layout rather than the work; never copied as EXIF.
+#: TIFF tags that describe the pixel layout, or data tied to the unmarked pixels
+#: (Photoshop layers and resources), rather than the work; never copied as EXIF.
 _TIFF_LAYOUT_TAGS = frozenset(
     {254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 277, 278, 279, 280, 281, 282, 283}
     | {284, 290, 291, 296, 317, 318, 319, 320, 321, 322, 323, 324, 325, 330, 338, 339}
@@ -286,26 +290,25 @@ def _read_pixels(im: ImageFile.ImageFile, path: Path) -> tuple[np.ndarray, str]:
     mode = im.mode
     if wide:
         return _read_wide(im, path, wide.group(1)), f"{wide.group(1)};16"
-    im.load()
     if mode == "CMYK":
         raise ImageError(
             f"{path} is a CMYK (print) image; convert it to RGB in your editor and export "
             "it again."
         )
-    if mode.startswith("I;16"):
-        grey = np.asarray(im).astype(np.uint16)
-        return np.repeat(grey[:, :, None], 3, axis=2), mode
-    if mode in ("RGB", "RGBA", "L", "LA") and not (
-        mode in ("RGB", "L") and im.has_transparency_data
-    ):
-        converted: Image.Image = im
-    elif mode in ("1", "L", "LA", "La", "P", "PA", "RGB", "RGBa", "RGBX", "YCbCr"):
-        converted = im.convert("RGBA" if im.has_transparency_data else "RGB")
-    else:
+    if not (mode.startswith("I;16") or mode in _CONVERTIBLE_MODES):
         raise ImageError(
             f"{path} stores {mode} pixels, which ArtistShield cannot mark; convert it to 8 "
             "or 16-bit RGB in your editor and export it again."
         )
+    im.load()
+    if mode.startswith("I;16"):
+        grey = np.asarray(im).astype(np.uint16)
+        return np.repeat(grey[:, :, None], 3, axis=2), mode
+    converted: Image.Image = im
+    if mode not in ("RGB", "RGBA", "L", "LA") or (
+        mode in ("RGB", "L") and im.has_transparency_data
+    ):
+        converted = im.convert("RGBA" if im.has_transparency_data else "RGB")
     array = np.asarray(converted)
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)

@@ -223,6 +223,25 @@ def test_palette_png_is_expanded_and_written_as_truecolour(
     np.testing.assert_array_equal(np.asarray(written), expected)
 
 
+@pytest.mark.parametrize(("mode", "key"), [("RGB", (10, 20, 30)), ("L", 10)])
+def test_a_transparent_colour_key_becomes_alpha(tmp_path: Path, mode: str, key: object) -> None:
+    pixels = noise((6, 6, 3)) if mode == "RGB" else noise((6, 6))
+    pixels[2, 3] = key
+    path = tmp_path / "keyed.png"
+    Image.fromarray(pixels).save(path, transparency=key)
+    art = imageio.load(path)
+    assert art.has_alpha and art.mode == mode
+    expected_alpha = np.full((6, 6), 255, np.uint8)
+    expected_alpha[2, 3] = 0
+    np.testing.assert_array_equal(art.pixels[:, :, 3], expected_alpha)
+    np.testing.assert_array_equal(
+        art.pixels[:, :, :3], pixels if mode == "RGB" else grey_to_rgb(pixels)
+    )
+    written = saved_image(imageio.save(art, tmp_path / "out.png"))
+    assert written.mode == ("RGBA" if mode == "RGB" else "LA")
+    np.testing.assert_array_equal(imageio.load(tmp_path / "out.png").pixels, art.pixels)
+
+
 def test_16bit_grey_png_round_trips_exactly(tmp_path: Path) -> None:
     grey = noise((17, 23), np.uint16)
     path = tmp_path / "grey16.png"
@@ -440,8 +459,13 @@ def test_cmyk_jpeg_is_refused_with_advice(tmp_path: Path) -> None:
 # --- WebP, TIFF, BMP -------------------------------------------------------------------
 
 
-def webp_chunks(path: Path) -> bytes:
-    return path.read_bytes()[12:40]
+def webp_coding(path: Path) -> bytes:
+    """The image chunk of a still WebP: b"VP8L" when lossless, b"VP8 " when lossy."""
+    data, pos = path.read_bytes(), 12
+    while data[pos : pos + 4] not in (b"VP8 ", b"VP8L"):
+        (size,) = struct.unpack_from("<I", data, pos + 4)
+        pos += 8 + size + size % 2
+    return data[pos : pos + 4]
 
 
 def test_lossless_webp_round_trips_exactly_with_metadata(tmp_path: Path) -> None:
@@ -454,7 +478,7 @@ def test_lossless_webp_round_trips_exactly_with_metadata(tmp_path: Path) -> None
     assert art.info["webp_lossless"] is True
     np.testing.assert_array_equal(art.pixels, rgba)
     out = imageio.save(art, tmp_path / "out.webp")
-    assert b"VP8L" in webp_chunks(out) or b"VP8L" in out.read_bytes()
+    assert webp_coding(out) == b"VP8L"
     again = imageio.load(out)
     np.testing.assert_array_equal(again.pixels, rgba)
     assert (again.icc_profile, again.exif, again.xmp) == (ICC, exif_block()[6:], XMP)
@@ -467,7 +491,7 @@ def test_lossy_webp_stays_lossy_and_keeps_alpha(tmp_path: Path) -> None:
     art = imageio.load(path)
     assert art.info["webp_lossless"] is False
     out = imageio.save(art, tmp_path / "out.webp")
-    assert b"VP8L" not in out.read_bytes() and b"VP8 " in out.read_bytes()
+    assert webp_coding(out) == b"VP8 "
     again = imageio.load(out)
     np.testing.assert_array_equal(again.pixels[:, :, 3], rgba[:, :, 3])
     assert (again.exif, again.xmp) == (art.exif, XMP)
