@@ -218,10 +218,10 @@ def _opened(path: Path, max_pixels: int) -> Iterator[ImageFile.ImageFile]:
         ) from exc
     except UnidentifiedImageError as exc:
         raise ImageError(_unreadable(path)) from exc
-    except OSError as exc:
-        raise ImageError(f"{path} cannot be read ({exc.strerror or exc}).") from exc
-    except Exception as exc:
-        raise ImageError(_damaged(path, exc)) from exc
+    except Exception as exc:  # Pillow signals bad data with OSErrors that have no errno
+        system = isinstance(exc, OSError) and exc.errno is not None
+        message = f"{path} cannot be read ({exc})." if system else _damaged(path, exc)
+        raise ImageError(message) from exc
     with im:
         width, height = im.size
         if width * height > max_pixels:

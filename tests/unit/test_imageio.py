@@ -676,24 +676,21 @@ def test_save_rejects_bad_options(tmp_path: Path) -> None:
 # --- bad files -------------------------------------------------------------------------
 
 
-def good_png_bytes() -> bytes:
+def encoded(format: str) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(noise((40, 40, 3))).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def good_jpeg_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(noise((40, 40, 3))).save(buffer, "JPEG")
+    Image.fromarray(noise((40, 40, 3))).save(buffer, format)
     return buffer.getvalue()
 
 
 BAD_FILES = {
     "missing.png": (None, "does not exist"),
     "empty.png": (b"", "is empty (0 bytes)"),
-    "cut.png": (good_png_bytes()[:2000], "is incomplete"),
-    "cut.jpg": (good_jpeg_bytes()[:1000], "is incomplete"),
-    "header-only.png": (good_png_bytes()[:40], "is damaged"),
+    "cut.png": (encoded("PNG")[:2000], "is incomplete"),
+    "cut.jpg": (encoded("JPEG")[:1000], "is incomplete"),
+    "cut.tif": (encoded("TIFF")[:2000], "is incomplete"),
+    "cut.bmp": (encoded("BMP")[:2000], "is incomplete"),
+    "cut.webp": (encoded("WEBP")[:300], "is damaged"),
+    "header-only.png": (encoded("PNG")[:40], "is damaged"),
     "noise.png": (bytes(noise((500,))), "is not an image ArtistShield can read"),
     "notes.png": (b"Remember to buy more paint.\n", "must be PNG, JPEG, WebP, TIFF or BMP"),
     "logo.svg": (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "is in SVG format"),
