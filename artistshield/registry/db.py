@@ -136,10 +136,22 @@ class Database:
             row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
             return row
 
-    def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        """Yield rows one by one (for large tables); holds the lock meanwhile."""
+    def iterate(
+        self, sql: str, params: Sequence[Any] = (), *, batch: int = 256
+    ) -> Iterator[tuple[Any, ...]]:
+        """Yield rows of a large result a batch at a time.
+
+        The lock is held only while fetching, never across a ``yield``: a
+        caller that stops early or runs slowly blocks nobody.
+        """
         with self._lock:
-            yield from self._conn.execute(sql, params)
+            cursor = self._conn.execute(sql, params)
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
 
     def _migrate(self) -> None:
         version = self.user_version

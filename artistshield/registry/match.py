@@ -8,6 +8,7 @@ lazily, and turns its answers into :class:`WorkMatch` values naming works.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from artistshield.registry.records import Work
+
+logger = logging.getLogger("artistshield.registry")
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,22 @@ class WorkMatcher:
     def __init__(self, fingerprints: Iterable[tuple[str, bytes]]) -> None:
         engine = importlib.import_module("artistshield.fingerprint")
         self._index = engine.FingerprintIndex()
+        self.unreadable: list[str] = []
         for work_id, data in fingerprints:
-            self._index.add(work_id, data)
+            self.add(work_id, data)
+        if self.unreadable:
+            logger.warning(
+                "%d work(s) have fingerprints this version cannot read (another fingerprint "
+                "format, or damaged) and cannot be found by matching; first: %s",
+                len(self.unreadable),
+                self.unreadable[0],
+            )
 
     def add(self, work_id: str, fingerprint: bytes) -> None:
-        self._index.add(work_id, fingerprint)
+        try:
+            self._index.add(work_id, fingerprint)
+        except ValueError:  # another fingerprint format, or damaged: skip, do not fail
+            self.unreadable.append(work_id)
 
     def search(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
         # The engine fingerprints the query itself: it may look harder at a

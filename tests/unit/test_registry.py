@@ -210,3 +210,28 @@ def test_match_finds_the_work_from_a_copy(
     added = registry.add_work(late, file_path=late_path, identity=artist)
     assert registry.match(late)[0].work_id == added.work_id  # the lazy index keeps up
     assert matches[0].to_json()["work"]["work_id"] == target.work_id
+
+
+def test_unreadable_fingerprints_are_skipped_not_fatal(
+    tmp_path: Path, registry: Registry, artist: Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Picky:
+        """An engine index that cannot read W-000001's (older, or damaged) fingerprint."""
+
+        def __init__(self) -> None:
+            self.ids: list[str] = []
+
+        def add(self, work_id: str, data: bytes) -> None:
+            if work_id == "W-000001":
+                raise ValueError("This is not an ArtistShield fingerprint.")
+            self.ids.append(work_id)
+
+        def search(self, query: np.ndarray, *, limit: int) -> list[_Found]:
+            return [_Found(w, 1.0, True) for w in self.ids[:limit]]
+
+    for seed in range(2):
+        pixels, path = _image(tmp_path, f"{seed}.png", seed, size=(64, 64))
+        registry.add_work(pixels, file_path=path, identity=artist)
+    engine = importlib.import_module("artistshield.fingerprint")
+    monkeypatch.setattr(engine, "FingerprintIndex", Picky, raising=False)
+    assert [m.work_id for m in registry.match(pixels)] == ["W-000002"]
