@@ -5,6 +5,10 @@ bundles); :func:`verify_registry` adds what only the SQLite file holds: the
 index columns, the work rows and their blobs, and the remembered head.  The
 report names the first bad entry, the earliest point where history can no
 longer be trusted.
+
+One thing no local check can catch: someone who deletes the newest entries
+*and* rewrites the remembered head to match.  A proof bundle given out
+earlier (or its last entry's hash, written down) still shows what was there.
 """
 
 from __future__ import annotations
