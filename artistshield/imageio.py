@@ -83,9 +83,9 @@ class Artwork:
     pixels: np.ndarray
     format: str
     mode: str
-    icc_profile: bytes | None = None
-    exif: bytes | None = None
-    xmp: bytes | None = None
+    icc_profile: bytes | None = dataclasses.field(default=None, repr=False)
+    exif: bytes | None = dataclasses.field(default=None, repr=False)
+    xmp: bytes | None = dataclasses.field(default=None, repr=False)
     info: dict[str, Any] = dataclasses.field(default_factory=dict)
     source: Path | None = None
     frame_count: int = 1
