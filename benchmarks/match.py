@@ -41,6 +41,7 @@ PACKAGES = {"openclipart-png": 0.6, "tuxpaint-stamps-default": 0.25, "hedgewars-
 TARGETS = {"rot15": 0.80, "regen_stand_in": None}
 """Attacks whose target is not 95% (None: report only)."""
 MIN_SIDE = 128
+MAX_SIDE = 4096
 
 
 def unpack(package: str) -> Path:
@@ -80,7 +81,7 @@ def distractor_files(total: int) -> Iterator[Path]:
                 break
             try:
                 with Image.open(files[index]) as image:
-                    if min(image.size) < MIN_SIDE:
+                    if min(image.size) < MIN_SIDE or max(image.size) > MAX_SIDE:
                         continue
             except OSError:
                 continue

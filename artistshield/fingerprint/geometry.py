@@ -32,6 +32,9 @@ class Placement:
     """How a work sits in a query: ``query = scale * R(angle) @ work + shift``."""
 
     inliers: int
+    support: int
+    """Features that could have agreed: the fewer of the query's inside the work's
+    outline and the work's inside the query's outline."""
     scale: float
     angle: float
     shift: tuple[float, float]
@@ -132,11 +135,24 @@ def place(query: Features, work: Features) -> Placement | None:
         if best is None or inliers > best.inliers:
             best = Placement(
                 inliers=inliers,
+                support=_support(query, work, a, b, sx, sy),
                 scale=float(np.hypot(a, b)),
                 angle=float(np.arctan2(b, a)),
                 shift=(sx, sy),
             )
     return best
+
+
+def _support(query: Features, work: Features, a: float, b: float, sx: float, sy: float) -> int:
+    """How many features of each picture lie where the other one overlaps it."""
+    wx, wy = work.x.astype(np.float64), work.y.astype(np.float64)
+    px, py = a * wx - b * wy + sx, b * wx + a * wy + sy
+    work_inside = (px >= 0) & (px <= query.width - 1) & (py >= 0) & (py <= query.height - 1)
+    norm = a * a + b * b
+    dx, dy = query.x.astype(np.float64) - sx, query.y.astype(np.float64) - sy
+    ux, uy = (a * dx + b * dy) / norm, (-b * dx + a * dy) / norm
+    query_inside = (ux >= 0) & (ux <= work.width - 1) & (uy >= 0) & (uy <= work.height - 1)
+    return int(min(work_inside.sum(), query_inside.sum()))
 
 
 LEVEL_STEP_RANGE = 8

@@ -28,6 +28,13 @@ PDQ_MIN_QUALITY = 50
 """Below this PDQ quality a picture is too plain for its hash alone to decide."""
 LOCAL_MATCH_INLIERS = 16
 """Features agreeing on one placement needed to declare a match."""
+LOCAL_MATCH_SHARE = 0.25
+"""...and the share of the features in the overlap that must agree.  Drawings
+built on a shared template (icon sets, signs, one artist's trains on the same
+chassis) agree on many features, but on a small share of those they could."""
+PDQ_DECIDING = (0, 5)
+"""Dihedral variants whose PDQ distance may decide alone: as is, and mirrored.
+Quarter turns of simple graphics (striped flags) collide too often."""
 SHORTLIST = 32
 """Works checked feature by feature per search."""
 _KEY_BITS = 16
@@ -63,9 +70,13 @@ def pdq_similarity(distance: int, quality: int) -> float:
     return similarity
 
 
-def local_similarity(inliers: int) -> float:
-    """Map a count of agreeing features to 0-1, above 0.5 from ``LOCAL_MATCH_INLIERS`` on."""
-    return inliers / (inliers + LOCAL_MATCH_INLIERS - 1) if inliers > 0 else 0.0
+def local_similarity(inliers: int, support: int) -> float:
+    """Map agreeing features to 0-1: above 0.5 when both thresholds are passed."""
+    share = inliers / max(support, inliers, 1)
+    evidence = min(inliers / LOCAL_MATCH_INLIERS, share / LOCAL_MATCH_SHARE)
+    if inliers < LOCAL_MATCH_INLIERS and evidence >= 1.0:
+        evidence = np.nextafter(1.0, 0.0)
+    return float(evidence / (evidence + 1.0))
 
 
 class FingerprintIndex:
@@ -186,14 +197,15 @@ class FingerprintIndex:
         words = _pdq_words(query.pdq_hashes)
         distance = np.bitwise_count(self._pdq[:count, None, :] ^ words[None, :, :]).sum(axis=2)
         pdq_best = distance.min(axis=1).astype(np.int64)
+        pdq_deciding = distance[:, PDQ_DECIDING].min(axis=1).astype(np.int64)
         pdq_best[~alive] = 10_000
         quality = np.minimum(self._pdq_quality[:count], query.pdq_quality)
         near = np.nonzero(pdq_best <= 2 * PDQ_MATCH_DISTANCE)[0]
         near = near[np.argsort(pdq_best[near], kind="stable")][:SHORTLIST]
 
         results: dict[int, Match] = {}
-        for slot in near:
-            similarity = pdq_similarity(int(pdq_best[slot]), int(quality[slot]))
+        for slot in near.tolist():
+            similarity = pdq_similarity(int(pdq_deciding[slot]), int(quality[slot]))
             results[int(slot)] = Match(self._ids[slot], similarity, similarity > 0.5, None, "pdq")
         for features in (query.features, local.mirrored(query.features)):
             for slot in self._candidates(features, alive, near):
@@ -202,7 +214,7 @@ class FingerprintIndex:
                 placement = geometry.place(features, work.features)
                 if placement is None:
                     continue
-                similarity = local_similarity(placement.inliers)
+                similarity = local_similarity(placement.inliers, placement.support)
                 previous = results.get(slot)
                 if previous is None or similarity > previous.similarity:
                     results[slot] = Match(

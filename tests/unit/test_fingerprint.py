@@ -1,0 +1,216 @@
+"""Fingerprints: PDQ pinned, round trips, and finding works again from copies."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from artistshield.fingerprint import Fingerprint, FingerprintIndex, compute, geometry, local, pdq
+from artistshield.fingerprint.compute import QUERY_FEATURES, flatten
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+PAINTED = "painted-bridge.png"
+# PDQ of painted-bridge.png, identical to the reference C++ implementation's.
+PAINTED_PDQ = "0dffcc2e100130d48fbedde12043023ddfbcffc337598238e0027df71ef9c2a0"
+
+
+def _load(name: str) -> np.ndarray:
+    with Image.open(DATA / name) as image:
+        return np.asarray(image.convert("RGBA" if "alpha" in name else "RGB"))
+
+
+def _jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(flatten(pixels)).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def _scale(pixels: np.ndarray, factor: float) -> np.ndarray:
+    image = Image.fromarray(flatten(pixels))
+    size = (round(image.width * factor), round(image.height * factor))
+    return np.asarray(image.resize(size, Image.Resampling.LANCZOS))
+
+
+def _crop(pixels: np.ndarray, keep: float, x: float, y: float) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    w, h = round(width * keep), round(height * keep)
+    x0, y0 = round((width - w) * x), round((height - h) * y)
+    return flatten(pixels)[y0 : y0 + h, x0 : x0 + w]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, np.ndarray]:
+    names = sorted(p.name for p in DATA.glob("*.png"))
+    return {name: _load(name) for name in names}
+
+
+@pytest.fixture(scope="module")
+def index(corpus: dict[str, np.ndarray]) -> FingerprintIndex:
+    index = FingerprintIndex()
+    for name, pixels in corpus.items():
+        if name != "flat-moonlight.png":  # kept out, to stand for unrelated art
+            index.add(name, compute(pixels))
+    return index
+
+
+def test_pdq_hash_is_constant() -> None:
+    fingerprint = compute(_load(PAINTED))
+    assert fingerprint.pdq.hex() == PAINTED_PDQ
+    assert fingerprint.pdq_quality == 100
+
+
+def test_pdq_dihedral_variants_match_transformed_images() -> None:
+    pixels = _load(PAINTED)
+    hashes = pdq.pdq_hashes(pixels)
+    mirrored = pdq.pdq_hash(np.ascontiguousarray(pixels[:, ::-1]))
+    turned = pdq.pdq_hash(np.ascontiguousarray(np.rot90(pixels)))
+    assert pdq.hamming(hashes[pdq.DIHEDRAL_NAMES.index("flip_y")], mirrored) <= 4
+    assert pdq.hamming(hashes[pdq.DIHEDRAL_NAMES.index("rotate90")], turned) <= 4
+
+
+def test_pdq_distance_small_for_copies_large_for_other_works(
+    corpus: dict[str, np.ndarray],
+) -> None:
+    prints = {name: compute(pixels) for name, pixels in corpus.items()}
+    for name, pixels in corpus.items():
+        assert compute(_jpeg(pixels, 60)) - prints[name] <= 16, name
+        assert compute(_scale(pixels, 0.5)) - prints[name] <= 16, name
+    names = [n for n in prints if prints[n].pdq_quality >= 50]
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            assert prints[first] - prints[second] > 64, (first, second)
+
+
+def test_fingerprint_round_trips_through_bytes() -> None:
+    fingerprint = compute(_load("cel-portrait-alpha.png"))
+    data = fingerprint.to_bytes()
+    assert data[:4] == b"ASFP"
+    assert len(data) < 5000
+    again = Fingerprint.from_bytes(data)
+    assert again == fingerprint
+    assert again.to_bytes() == data
+    assert again - fingerprint == 0
+    np.testing.assert_array_equal(again.features.descriptor, fingerprint.features.descriptor)
+
+
+def test_from_bytes_refuses_foreign_or_damaged_data() -> None:
+    data = compute(_load(PAINTED)).to_bytes()
+    with pytest.raises(ValueError, match="not an ArtistShield fingerprint"):
+        Fingerprint.from_bytes(b"\x89PNG" + data[4:])
+    with pytest.raises(ValueError, match="damaged"):
+        Fingerprint.from_bytes(data[:-3])
+    with pytest.raises(ValueError, match="newer"):
+        Fingerprint.from_bytes(data[:4] + bytes([99]) + data[5:])
+
+
+def test_compute_flattens_alpha_over_white_and_rejects_bad_input() -> None:
+    rgba = _load("cel-spookytree-alpha.png")
+    assert compute(rgba) == compute(flatten(rgba))
+    transparent = np.zeros((64, 64, 4), np.uint8)
+    assert compute(transparent) == compute(np.full((64, 64, 3), 255, np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        compute(np.zeros((64, 64, 3), np.float32))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="HxWx3"):
+        compute(np.zeros((64, 64), np.uint8))
+    with pytest.raises(ValueError, match="too small"):
+        compute(np.zeros((8, 8, 3), np.uint8))
+
+
+def test_mirrored_features_equal_features_of_the_mirror_image() -> None:
+    pixels = _load(PAINTED)
+    luma = pdq.luminance(pixels).astype(np.float32)
+    expected = local.mirrored(local.extract(luma))
+    mirror = local.extract(np.ascontiguousarray(luma[:, ::-1]))
+    placement = geometry.place(mirror, expected)
+    assert placement is not None
+    assert placement.inliers >= 0.8 * len(mirror)
+    assert abs(placement.scale - 1) < 0.01 and abs(placement.angle) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("name", "keep", "x", "y"),
+    [
+        ("painted-hills.png", 0.5, 0.5, 0.5),
+        ("cartoon-halloween-outro.png", 0.5, 0.5, 0.5),
+        ("cel-portrait-alpha.png", 0.8, 0.27, 0.81),
+        ("painted-mountains.png", 0.8, 0.9, 0.1),
+    ],
+)
+def test_crops_find_the_original_and_where_they_come_from(
+    index: FingerprintIndex,
+    corpus: dict[str, np.ndarray],
+    name: str,
+    keep: float,
+    x: float,
+    y: float,
+) -> None:
+    matches = index.search(_crop(corpus[name], keep, x, y))
+    assert matches[0].work_id == name
+    assert matches[0].is_match
+    assert matches[0].method == "local"
+    assert matches[0].region is not None
+    expected = ((1 - keep) * x, (1 - keep) * y, (1 - keep) * x + keep, (1 - keep) * y + keep)
+    np.testing.assert_allclose(matches[0].region, expected, atol=0.03)
+
+
+def test_search_finds_copies_and_declares_no_unrelated_image(
+    index: FingerprintIndex, corpus: dict[str, np.ndarray]
+) -> None:
+    copies = {
+        "painted-mountains.png": _jpeg(corpus["painted-mountains.png"], 50),
+        "cartoon-snowmountains.png": _scale(corpus["cartoon-snowmountains.png"], 0.6),
+        "cel-spookytree-alpha.png": flatten(corpus["cel-spookytree-alpha.png"])[:, ::-1],
+        "flat-futureprototype.png": _jpeg(corpus["flat-futureprototype.png"], 75),
+    }
+    for name, copy in copies.items():
+        best = index.search(copy)[0]
+        assert (best.work_id, best.is_match) == (name, True)
+        assert 0.5 < best.similarity <= 1.0
+    unrelated = index.search(corpus["flat-moonlight.png"])
+    assert not any(m.is_match for m in unrelated)
+    noise = np.random.default_rng(3).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    assert not any(m.is_match for m in index.search(noise))
+
+
+def test_index_add_remove_and_bytes(corpus: dict[str, np.ndarray]) -> None:
+    index = FingerprintIndex()
+    fingerprint = compute(corpus[PAINTED])
+    index.add("bridge", fingerprint.to_bytes())
+    index.add("bridge", fingerprint)  # replacing is not a second work
+    assert len(index) == 1 and "bridge" in index
+    assert index.search(_jpeg(corpus[PAINTED], 80), limit=1)[0].work_id == "bridge"
+    index.remove("bridge")
+    assert len(index) == 0
+    assert index.search(corpus[PAINTED]) == []
+    with pytest.raises(KeyError):
+        index.remove("bridge")
+
+
+def _synthetic(rng: np.random.Generator) -> Fingerprint:
+    n = 256
+    features = local.Features(
+        x=rng.uniform(0, 639, n).astype(np.float32),
+        y=rng.uniform(0, 479, n).astype(np.float32),
+        level=rng.integers(0, 7, n).astype(np.uint8),
+        angle=rng.uniform(-np.pi, np.pi, n).astype(np.float32),
+        descriptor=rng.integers(0, 2**64, n, dtype=np.uint64),
+        width=640,
+        height=480,
+    )
+    return Fingerprint(640, 480, tuple(rng.bytes(32) for _ in range(8)), 90, features)
+
+
+def test_search_among_thousands_of_works(corpus: dict[str, np.ndarray]) -> None:
+    rng = np.random.default_rng(11)
+    index = FingerprintIndex()
+    for i in range(3000):
+        index.add(f"synthetic-{i}", _synthetic(rng))
+    index.add("hills", compute(corpus["painted-hills.png"]))
+    query = compute(_crop(corpus["painted-hills.png"], 0.7, 0.2, 0.6), features=QUERY_FEATURES)
+    matches = index.search(query, limit=3)
+    assert matches[0].work_id == "hills" and matches[0].is_match
+    assert not any(m.is_match for m in matches[1:])
