@@ -1,0 +1,340 @@
+"""The Check view: is this suspect image mine?
+
+Drop, open or paste an image; the check (mark detection with the artist's key
+and a registry match) runs off the UI thread and comes back as a verdict card
+in plain words, the suspect beside the matched work with the region it
+covers, and the detailed findings.  "Save evidence report…" writes the JSON.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from artistshield.gui import images
+from artistshield.gui.errors import show_error
+from artistshield.gui.resources import icon
+from artistshield.gui.widgets import DropMixin, PictureView
+from artistshield.gui.workers import Worker
+
+if TYPE_CHECKING:
+    from artistshield.check import CheckResult
+    from artistshield.gui.session import Session
+
+#: Verdict kinds: title and card colour.
+VERDICTS = {
+    "mark": ("Your mark is in this image", "#1e8e3e"),
+    "match": ("This matches one of your registered works", "#e37400"),
+    "none": ("No sign of your work", "#5f6368"),
+    "error": ("This image could not be checked", "#d93025"),
+}
+
+
+def verdict_kind(result: CheckResult) -> str:
+    if result.error:
+        return "error"
+    if result.mark is not None:
+        return "mark"
+    if any(m.is_match for m in result.matches):
+        return "match"
+    return "none"
+
+
+class CheckView(DropMixin, QWidget):
+    dropped = Signal(list)
+    checked = Signal(object)  # the CheckResult
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setAcceptDrops(True)
+        self.result: CheckResult | None = None
+        self.worker: Worker | None = None
+        self.dropped.connect(lambda paths: self.check_path(paths[0]))
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        actions = QHBoxLayout()
+        self.open_button = QPushButton(icon("folder-open"), "Open image…")
+        self.open_button.setToolTip("Choose a suspect image to check (Ctrl+O)")
+        self.open_button.clicked.connect(self.choose_file)
+        self.paste_button = QPushButton(icon("paste"), "Paste image")
+        self.paste_button.setToolTip("Check the image on the clipboard, e.g. copied from a web page (Ctrl+V)")
+        self.paste_button.clicked.connect(self.paste)
+        self.save_button = QPushButton(icon("save"), "Save evidence report…")
+        self.save_button.setToolTip("Save everything found, as JSON, to keep with your records")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_report)
+        hint = QLabel("…or drop an image anywhere here.")
+        hint.setEnabled(False)
+        for w in (self.open_button, self.paste_button, hint):
+            actions.addWidget(w)
+        actions.addStretch()
+        actions.addWidget(self.save_button)
+        layout.addLayout(actions)
+
+        self.card = QFrame()
+        self.card.setObjectName("verdictCard")
+        card_layout = QVBoxLayout(self.card)
+        self.verdict_title = QLabel("Check an image")
+        font = self.verdict_title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.verdict_title.setFont(font)
+        self.verdict_body = QLabel(
+            "Found a picture that looks like yours? Drop it here. ArtistShield looks for your "
+            "invisible mark and compares it with every work in your registry, even if it was "
+            "cropped, resized or recompressed."
+        )
+        self.verdict_body.setWordWrap(True)
+        self.verdict_body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        card_layout.addWidget(self.verdict_title)
+        card_layout.addWidget(self.verdict_body)
+        self._paint_card("#5f6368")
+        layout.addWidget(self.card)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.suspect_caption = QLabel("<b>Suspect image</b>")
+        self.suspect_view = PictureView("The image you check appears here.")
+        left_layout.addWidget(self.suspect_caption)
+        left_layout.addWidget(self.suspect_view)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        self.work_caption = QLabel("<b>Your registered work</b>")
+        self.work_view = PictureView("The matching work from your registry appears here.")
+        right_layout.addWidget(self.work_caption)
+        right_layout.addWidget(self.work_view)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        layout.addWidget(splitter, 3)
+
+        self.findings = QTextBrowser()
+        self.findings.setOpenExternalLinks(False)
+        self.findings.setPlaceholderText("The details of what was found appear here.")
+        layout.addWidget(self.findings, 2)
+
+    def _paint_card(self, colour: str) -> None:
+        self.card.setStyleSheet(
+            f"#verdictCard {{ border: 2px solid {colour}; border-radius: 10px; }}"
+            f"#verdictCard QLabel {{ background: transparent; }}"
+        )
+        self.verdict_title.setStyleSheet(f"color: {colour};")
+
+    # -- input ---------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Check an image", "", "Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp);;All files (*)"
+        )
+        if name:
+            self.check_path(Path(name))
+
+    def paste(self) -> None:
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            show_error("The clipboard holds no image. Copy an image first, then paste.", parent=self)
+            return
+        self.check_image(image)
+
+    def check_image(self, image: QImage) -> None:
+        """Check a pasted image: keep it as a PNG in the data folder, then check that file."""
+        from datetime import datetime
+
+        from artistshield.paths import data_dir
+
+        folder = data_dir() / "pasted"
+        target = folder / f"pasted-{datetime.now():%Y%m%d-%H%M%S-%f}.png"
+        self._run(target, image=image)
+
+    def check_path(self, path: Path) -> None:
+        self._run(Path(path))
+
+    def _run(self, path: Path, image: QImage | None = None) -> None:
+        if self.worker is not None:
+            return
+        ident = self.session.unlock(self)
+        if ident is None:
+            show_error("Your identity is locked or missing, so there is no key to look for.", parent=self)
+            return
+        key = ident.watermark_key
+
+        def job(report, cancelled):
+            from artistshield import check, imageio
+            from artistshield.registry import Registry
+
+            if image is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not image.save(str(path), "PNG"):
+                    raise OSError(f"Cannot save the pasted image to {path}")
+            with Registry.open() as registry:
+                result = check.check_file(path, keys={"your key": key}, registry=registry)
+                work_id = None
+                region = None
+                best = next((m for m in result.matches if m.is_match), None)
+                if result.mark is not None and result.mark.work_id:
+                    work_id = result.mark.work_id
+                if best is not None:
+                    work_id = work_id or best.work_id
+                    if best.work_id == work_id:
+                        region = best.region
+                thumb = QImage.fromData(registry.thumbnail(work_id)) if work_id else None
+                work = registry.work(work_id) if work_id else None
+            try:
+                suspect = images.to_qimage(images.fit(imageio.load(path).rgb8(), 1200))
+            except Exception:  # the verdict already says why it cannot be read
+                suspect = None
+            return {"result": result, "suspect": suspect, "thumb": thumb, "work": work,
+                    "region": region}
+
+        self.verdict_title.setText("Checking…")
+        self.verdict_body.setText(f"Looking for your mark in {path.name} and comparing it with your registry.")
+        self._paint_card("#5f6368")
+        self.open_button.setEnabled(False)
+        self.paste_button.setEnabled(False)
+        self.worker = Worker(job, name="checking")
+        self.worker.signals.succeeded.connect(self._show)
+        self.worker.signals.failed.connect(self._failed)
+        self.worker.signals.finished.connect(self._done)
+        self.worker.start(registry=True)
+
+    def _done(self) -> None:
+        self.worker = None
+        self.open_button.setEnabled(True)
+        self.paste_button.setEnabled(True)
+
+    def _failed(self, message: str, details: str) -> None:
+        self.verdict_title.setText(VERDICTS["error"][0])
+        self.verdict_body.setText(message)
+        self._paint_card(VERDICTS["error"][1])
+        show_error(message, details, self)
+
+    # -- output ----------------------------------------------------------------
+
+    def _show(self, found: dict[str, Any]) -> None:
+        from artistshield.check import p_value_in_words
+
+        result: CheckResult = found["result"]
+        self.result = result
+        kind = verdict_kind(result)
+        title, colour = VERDICTS[kind]
+        self.verdict_title.setText(title)
+        self._paint_card(colour)
+        work = found["work"]
+        named = f"“{work.title}” ({work.work_id})" if work is not None else ""
+        if kind == "mark":
+            body = (
+                f"Your invisible mark was found, and it names your work {named}. "
+                if named else "Your invisible mark was found. "
+            ) + p_value_in_words(result.mark.detection.p_value, True).capitalize() + "."
+        elif kind == "match":
+            best = next(m for m in result.matches if m.is_match)
+            body = (
+                f"Your mark was not found (it may have been removed or destroyed), but the picture "
+                f"matches your registered work {named} with {best.similarity:.0%} similarity."
+            )
+            if found["region"] is not None:
+                body += " It shows only part of your work: the outlined region."
+        elif kind == "error":
+            body = result.error or ""
+        else:
+            body = (
+                "Your mark is not in this image and it matches none of your registered works. "
+                "If it is your work, it was not marked or registered with this identity."
+            )
+        self.verdict_body.setText(body)
+        self.suspect_caption.setText(f"<b>Suspect image</b> — {html.escape(Path(result.input).name)}")
+        self.suspect_view.set_image(found["suspect"])
+        if work is not None:
+            self.work_caption.setText(f"<b>Your registered work</b> — {html.escape(named)}")
+        else:
+            self.work_caption.setText("<b>Your registered work</b> — none matched")
+        self.work_view.set_image(found["thumb"], found["region"])
+        self.findings.setHtml(findings_html(result))
+        self.save_button.setEnabled(True)
+        self.checked.emit(result)
+
+    def save_report(self) -> None:
+        if self.result is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save evidence report", f"{Path(self.result.input).stem}-evidence.json", "JSON (*.json)"
+        )
+        if name:
+            self.write_report(Path(name))
+
+    def write_report(self, path: Path) -> None:
+        assert self.result is not None
+        from artistshield import __version__
+
+        report = {"tool": f"ArtistShield {__version__}", **self.result.to_json()}
+        ident = self.session.identity
+        if ident is not None:
+            report["artist"] = {"name": ident.name, "artist_id": ident.artist_id,
+                                "public_key": ident.public_key.hex()}
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def findings_html(result: CheckResult) -> str:
+    """The details behind the verdict, as a short HTML list."""
+    from artistshield.check import p_value_in_words
+
+    rows: list[str] = []
+    if result.error:
+        rows.append(f"<li>{html.escape(result.error)}</li>")
+    for finding in result.marks:
+        d = finding.detection
+        text = f"<b>Invisible mark</b> ({html.escape(finding.key_label)}): "
+        if d.found:
+            text += f"found, payload {d.payload}"
+            if finding.work_id:
+                text += f", which is work {finding.work_id}"
+            geometry = []
+            if d.scale is not None and abs(d.scale - 1) > 0.01:
+                geometry.append(f"scaled to {d.scale:.0%}")
+            if d.rotation:
+                geometry.append(f"rotated {d.rotation:.1f}°")
+            if d.flipped:
+                geometry.append("mirrored")
+            if geometry:
+                text += "; the copy was " + ", ".join(geometry)
+        else:
+            text += "not found"
+        text += f". <i>{html.escape(p_value_in_words(d.p_value, d.found))}</i> (p = {d.p_value:.2g})."
+        rows.append(f"<li>{text}</li>")
+    for m in result.matches:
+        verdict = "matches" if m.is_match else "does not match"
+        how = {"pdq": "whole-picture comparison", "local": "matching details"}.get(m.method or "", m.method)
+        text = f"<b>Registry</b>: {verdict} work {m.work_id}"
+        if m.work is not None:
+            text += f" “{html.escape(m.work.title)}”"
+        text += f", similarity {m.similarity:.0%} ({how})"
+        if m.region is not None:
+            x0, y0, x1, y1 = m.region
+            text += f"; shows {(x1 - x0) * (y1 - y0):.0%} of the work's area"
+        rows.append(f"<li>{text}.</li>")
+    if not result.matches and not result.error:
+        rows.append("<li><b>Registry</b>: no registered work is similar.</li>")
+    for extra in getattr(result, "findings", ()) or ():  # other detectors, when present
+        rows.append(f"<li>{html.escape(str(extra))}</li>")
+    return "<ul>" + "".join(rows) + "</ul>"

@@ -1,0 +1,156 @@
+"""The main window: a sidebar of four views (Mark, Check, Registry, Identity)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSize, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from artistshield import __version__
+from artistshield.gui.check_view import CheckView
+from artistshield.gui.identity_view import IdentityView
+from artistshield.gui.mark_view import MarkView
+from artistshield.gui.registry_view import RegistryView
+from artistshield.gui.resources import icon
+from artistshield.gui.session import Session, settings
+from artistshield.gui.workers import wait_for_all
+
+LICENCES = """
+<p>ArtistShield is free software under the <b>GNU GPL, version 3 or later</b>.</p>
+<p>It is built on: Qt 6 and PySide6 (LGPL-3.0), NumPy and SciPy (BSD-3-Clause),
+Pillow (MIT-CMU), cryptography (Apache-2.0 or BSD-3-Clause), platformdirs (MIT).
+The icons are original to ArtistShield (GPL-3.0-or-later).</p>
+"""
+
+
+class MainWindow(QMainWindow):
+    VIEWS = ("Mark", "Check", "Registry", "Identity")
+
+    def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session or Session()
+        self.setWindowTitle("ArtistShield")
+        self.setWindowIcon(icon("app"))
+        self.mark_view = MarkView(self.session)
+        self.check_view = CheckView(self.session)
+        self.registry_view = RegistryView(self.session)
+        self.identity_view = IdentityView(self.session)
+        self.stack = QStackedWidget()
+        self.sidebar = QListWidget()
+        self.sidebar.setIconSize(QSize(28, 28))
+        self.sidebar.setFixedWidth(150)
+        tips = {
+            "Mark": "Add an invisible mark to your artwork and register it (Ctrl+1)",
+            "Check": "Check whether an image you found is yours (Ctrl+2)",
+            "Registry": "Everything you marked or registered (Ctrl+3)",
+            "Identity": "Your artist ID, public key and backups (Ctrl+4)",
+        }
+        for name, view in zip(self.VIEWS, self.views(), strict=True):
+            item = QListWidgetItem(icon(name.lower()), name)
+            item.setToolTip(tips[name])
+            item.setSizeHint(QSize(140, 48))
+            self.sidebar.addItem(item)
+            self.stack.addWidget(view)
+        self.sidebar.currentRowChanged.connect(self.show_view)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(6, 6, 6, 0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.mark_view.works_changed.connect(self.registry_view.refresh)
+        self._menus()
+        self._shortcuts()
+        self._restore()
+        self.sidebar.setCurrentRow(0)
+        self.statusBar().showMessage("Ready.", 3000)
+
+    def views(self) -> list[QWidget]:
+        return [self.mark_view, self.check_view, self.registry_view, self.identity_view]
+
+    def show_view(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        if self.sidebar.currentRow() != index:
+            self.sidebar.setCurrentRow(index)
+        if self.stack.currentWidget() is self.registry_view and not self.registry_view.works:
+            self.registry_view.refresh()
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for i, name in enumerate(self.VIEWS):
+            action = QAction(icon(name.lower()), name, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, i=i: self.show_view(i))
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        logs = QAction("Open the &log folder", self)
+        logs.triggered.connect(self.open_logs)
+        help_menu.addAction(logs)
+        about = QAction(icon("info"), "&About ArtistShield", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def _shortcuts(self) -> None:
+        def on(view: QWidget, action):
+            return lambda: action() if self.stack.currentWidget() is view else None
+
+        bindings = [
+            ("Ctrl+O", lambda: (self.mark_view.choose_files() if self.stack.currentWidget() is self.mark_view
+                                else self.check_view.choose_file())),
+            ("Ctrl+Return", on(self.mark_view, self.mark_view.start)),
+            ("Escape", on(self.mark_view, self.mark_view.cancel)),
+            ("Ctrl+V", on(self.check_view, self.check_view.paste)),
+            ("Ctrl+F", lambda: (self.show_view(2), self.registry_view.search.setFocus())),
+        ]
+        for keys, action in bindings:
+            QShortcut(QKeySequence(keys), self, activated=action)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, "About ArtistShield",
+            f"<h3>ArtistShield {__version__}</h3><p>Invisible marks and a signed registry for "
+            f"your published artwork. Works offline; nothing leaves this computer.</p>{LICENCES}",
+        )
+
+    def open_logs(self) -> None:
+        from artistshield.paths import data_dir
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(data_dir() / "logs")))
+
+    # -- settings --------------------------------------------------------------
+
+    def _restore(self) -> None:
+        store = settings()
+        geometry = store.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1180, 780)
+        self.mark_view.load_settings(store)
+
+    def save_settings(self) -> None:
+        store = settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/view", self.stack.currentIndex())
+        self.mark_view.save_settings(store)
+        store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.mark_view.shutdown()
+        self.registry_view.shutdown()
+        wait_for_all()
+        super().closeEvent(event)

@@ -1,0 +1,506 @@
+"""The Mark view: drop artwork in, get marked and registered copies out.
+
+The list shows each file with its thumbnail, status and survival test; the
+preview toggles original / marked / amplified difference.  Marking runs in one
+:class:`~artistshield.gui.workers.Worker` on the registry's single thread,
+which stops between files when cancelled (the core writes each output
+atomically, so a cancel never leaves a half-written file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from artistshield.gui import images
+from artistshield.gui.errors import show_error
+from artistshield.gui.resources import icon
+from artistshield.gui.widgets import DropMixin, PictureView
+from artistshield.gui.workers import Worker
+
+if TYPE_CHECKING:
+    from artistshield.gui.session import Session
+    from artistshield.mark import MarkOutcome
+
+FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "TIFF": "TIFF"}
+PLATFORMS = ("None", "X", "Instagram", "ArtStation", "Pixiv")
+COL_FILE, COL_STATUS, COL_SURVIVES, COL_QUALITY = range(4)
+_GOOD, _BAD = QColor("#1e8e3e"), QColor("#d93025")
+
+
+def default_output_folder(entry: Path) -> Path:
+    """A sibling of the originals' folder: ``<folder>-marked``, never the folder itself."""
+    folder = entry if entry.is_dir() else entry.parent
+    return folder.parent / f"{folder.name}-marked"
+
+
+class MarkView(DropMixin, QWidget):
+    dropped = Signal(list)
+    works_changed = Signal()
+    batch_finished = Signal()
+    files_added = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setAcceptDrops(True)
+        self.rows: dict[Path, int] = {}
+        self.outcomes: dict[Path, MarkOutcome] = {}
+        self.output_chosen = False
+        self.worker: Worker | None = None
+        self.loader: Worker | None = None
+        self.preview_worker: Worker | None = None
+        self.previews: dict[str, QImage] = {}
+        self.dropped.connect(self.add_paths)
+        self._build()
+
+    # -- layout ------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        actions = QHBoxLayout()
+        self.add_button = QPushButton(icon("add-files"), "Add files…")
+        self.add_button.setToolTip("Choose images to mark (Ctrl+O). You can also drop files or folders here.")
+        self.add_button.clicked.connect(self.choose_files)
+        self.add_folder_button = QPushButton(icon("folder-open"), "Add folder…")
+        self.add_folder_button.setToolTip("Mark every image in a folder and its sub-folders")
+        self.add_folder_button.clicked.connect(self.choose_folder)
+        self.clear_button = QPushButton("Clear list")
+        self.clear_button.clicked.connect(self.clear)
+        hint = QLabel("Drop images or folders anywhere in this view.")
+        hint.setEnabled(False)
+        for w in (self.add_button, self.add_folder_button, self.clear_button):
+            actions.addWidget(w)
+        actions.addWidget(hint)
+        actions.addStretch()
+        layout.addLayout(actions)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["File", "Status", "Survives platform", "Quality (PSNR)"])
+        self.table.setIconSize(QSize(64, 64))
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(70)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self.update_preview)
+        splitter.addWidget(self.table)
+
+        preview_box = QWidget()
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
+        toggles = QHBoxLayout()
+        self.preview_mode = QButtonGroup(self)
+        for i, (name, tip) in enumerate(
+            [
+                ("Original", "Your file as it is"),
+                ("Marked", "What the marked copy looks like"),
+                ("Difference", "Where the mark went, amplified as a heat map (brighter = stronger)"),
+            ]
+        ):
+            button = QPushButton(name)
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            button.setChecked(i == 1)
+            self.preview_mode.addButton(button, i)
+            toggles.addWidget(button)
+        self.preview_mode.idToggled.connect(lambda *_: self.show_preview())
+        toggles.addStretch()
+        preview_layout.addLayout(toggles)
+        self.preview = PictureView("Select a file to preview it.\nDrop images or folders here to start.")
+        preview_layout.addWidget(self.preview)
+        splitter.addWidget(preview_box)
+        splitter.setSizes([560, 440])
+        layout.addWidget(splitter, 1)
+
+        options = QGroupBox("Options")
+        form = QFormLayout(options)
+        out_row = QHBoxLayout()
+        self.output_edit = QLineEdit()
+        self.output_edit.setPlaceholderText("Chosen when you add files: a sibling folder ending in -marked")
+        self.output_edit.setToolTip("Marked copies go here; your originals are never touched")
+        self.output_edit.textEdited.connect(lambda *_: setattr(self, "output_chosen", True))
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self.choose_output)
+        self.open_output_button = QPushButton(icon("folder-open"), "Open output folder")
+        self.open_output_button.clicked.connect(self.open_output)
+        out_row.addWidget(self.output_edit, 1)
+        out_row.addWidget(choose)
+        out_row.addWidget(self.open_output_button)
+        form.addRow("Output folder:", out_row)
+
+        fmt_row = QHBoxLayout()
+        self.format_combo = QComboBox()
+        self.format_combo.addItems(list(FORMATS))
+        self.format_combo.setToolTip("The file type of the marked copies")
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setRange(50, 100)
+        self.quality_spin.setValue(92)
+        self.quality_spin.setPrefix("quality ")
+        self.quality_spin.setToolTip("JPEG/WebP quality of the marked copies (higher keeps more detail)")
+        self.format_combo.currentTextChanged.connect(self._format_changed)
+        fmt_row.addWidget(self.format_combo)
+        fmt_row.addWidget(self.quality_spin)
+        fmt_row.addSpacing(24)
+        fmt_row.addWidget(QLabel("Strength:"))
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        self.strength_slider.setRange(5, 20)
+        self.strength_slider.setValue(10)
+        self.strength_slider.setToolTip(
+            "How strong the mark is. Stronger survives more editing but may show on flat colours."
+        )
+        self.strength_label = QLabel("1.0\N{MULTIPLICATION SIGN}")
+        self.strength_slider.valueChanged.connect(
+            lambda v: self.strength_label.setText(f"{v / 10:.1f}\N{MULTIPLICATION SIGN}")
+        )
+        self.strength_slider.sliderReleased.connect(self.update_preview)
+        fmt_row.addWidget(self.strength_slider, 1)
+        fmt_row.addWidget(self.strength_label)
+        fmt_row.addSpacing(24)
+        fmt_row.addWidget(QLabel("Platform:"))
+        self.platform_combo = QComboBox()
+        self.platform_combo.addItems(list(PLATFORMS))
+        self.platform_combo.setToolTip(
+            "Test each marked file against this platform's resize and recompression "
+            "(approximate settings)"
+        )
+        fmt_row.addWidget(self.platform_combo)
+        form.addRow("Format:", fmt_row)
+        layout.addWidget(options)
+
+        bottom = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v of %m files")
+        self.status = QLabel("Add files to begin.")
+        self.start_button = QPushButton(icon("start"), "Mark all")
+        self.start_button.setToolTip("Mark, check and register every file in the list (Ctrl+Return)")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button.setToolTip("Stop after the file being marked now (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.start_button)
+        bottom.addWidget(self.cancel_button)
+        layout.addLayout(bottom)
+        self._format_changed(self.format_combo.currentText())
+
+    def _format_changed(self, text: str) -> None:
+        self.quality_spin.setEnabled(FORMATS.get(text) in ("JPEG", "WEBP"))
+
+    # -- settings ------------------------------------------------------------
+
+    def load_settings(self, store: Any) -> None:
+        self.format_combo.setCurrentText(str(store.value("mark/format", "Same as original")))
+        self.quality_spin.setValue(int(store.value("mark/quality", 92)))
+        self.strength_slider.setValue(int(store.value("mark/strength", 10)))
+        self.platform_combo.setCurrentText(str(store.value("mark/platform", "None")))
+
+    def save_settings(self, store: Any) -> None:
+        store.setValue("mark/format", self.format_combo.currentText())
+        store.setValue("mark/quality", self.quality_spin.value())
+        store.setValue("mark/strength", self.strength_slider.value())
+        store.setValue("mark/platform", self.platform_combo.currentText())
+
+    # -- adding files ----------------------------------------------------------
+
+    def choose_files(self) -> None:
+        from artistshield.imageio import SUPPORTED_SUFFIXES
+
+        patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
+        names, _ = QFileDialog.getOpenFileNames(self, "Add images to mark", "", f"Images ({patterns})")
+        if names:
+            self.add_paths([Path(n) for n in names])
+
+    def choose_folder(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Add a folder of images")
+        if name:
+            self.add_paths([Path(name)])
+
+    def choose_output(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Where to put the marked copies", self.output_edit.text())
+        if name:
+            self.output_edit.setText(name)
+            self.output_chosen = True
+
+    def add_paths(self, paths: list[Path]) -> None:
+        """Add files and folders; thumbnails and folder contents load off the UI thread."""
+        if not paths:
+            return
+        if not self.output_chosen and not self.output_edit.text():
+            self.output_edit.setText(str(default_output_folder(paths[0])))
+        paths = list(paths)
+
+        def job(report, cancelled):
+            from artistshield.mark import expand_inputs
+
+            for path in expand_inputs(paths):
+                if cancelled():
+                    return
+                report((path, images.thumbnail(str(path), 64)))
+
+        self.status.setText("Adding files…")
+        self.loader = Worker(job, name="adding files")
+        self.loader.signals.progress.connect(self._file_found)
+        self.loader.signals.failed.connect(lambda m, d: show_error(m, d, self))
+        self.loader.signals.finished.connect(self._files_added)
+        self.loader.start()
+
+    def _file_found(self, item: tuple[Path, QImage]) -> None:
+        path, thumb = item
+        path = path.absolute()
+        if path in self.rows:
+            return
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        name = QTableWidgetItem(path.name)
+        name.setToolTip(str(path))
+        name.setData(Qt.ItemDataRole.UserRole, str(path))
+        if not thumb.isNull():
+            name.setIcon(QIcon(QPixmap.fromImage(thumb)))
+        self.table.setItem(row, COL_FILE, name)
+        self.table.setItem(row, COL_STATUS, QTableWidgetItem("Waiting"))
+        self.table.setItem(row, COL_SURVIVES, QTableWidgetItem(""))
+        self.table.setItem(row, COL_QUALITY, QTableWidgetItem(""))
+        self.rows[path] = row
+
+    def _files_added(self) -> None:
+        self.loader = None
+        count = self.table.rowCount()
+        self.status.setText(f"{count} file{'s' * (count != 1)} ready to mark.")
+        self.progress.setRange(0, max(count, 1))
+        self.progress.setValue(0)
+        if count and not self.table.selectedItems():
+            self.table.selectRow(0)
+        self.files_added.emit()
+
+    def clear(self) -> None:
+        if self.worker is not None:
+            return
+        self.table.setRowCount(0)
+        self.rows.clear()
+        self.outcomes.clear()
+        self.previews.clear()
+        self.preview.set_image(None)
+        if not self.output_chosen:
+            self.output_edit.clear()
+        self.status.setText("Add files to begin.")
+
+    # -- marking -------------------------------------------------------------
+
+    def output_folder(self) -> Path | None:
+        text = self.output_edit.text().strip()
+        return Path(text).expanduser().absolute() if text else None
+
+    def start(self) -> None:
+        if self.worker is not None or not self.rows:
+            return
+        out = self.output_folder()
+        if out is None:
+            show_error("Choose an output folder for the marked copies first.", parent=self)
+            return
+        if any(path.parent == out for path in self.rows):
+            show_error(
+                "The output folder is the folder your originals are in. Choose another one, so "
+                "that originals and marked copies never mix.", parent=self,
+            )
+            return
+        ident = self.session.unlock(self)
+        if ident is None:
+            show_error("Your identity is locked or missing, so nothing was marked.", parent=self)
+            return
+        paths = list(self.rows)
+        fmt = FORMATS[self.format_combo.currentText()]
+        quality = self.quality_spin.value() if fmt in ("JPEG", "WEBP") else None
+        strength = self.strength_slider.value() / 10
+        platform = self.platform_combo.currentText()
+        platform = None if platform == "None" else platform
+
+        def job(report, cancelled):
+            from artistshield import mark, platforms
+            from artistshield.registry import Registry
+
+            with Registry.open() as registry:
+                outcomes = mark.mark_files(
+                    paths, out_dir=out, key=ident.watermark_key, strength=strength, format=fmt,
+                    quality=quality, registry=registry, identity=ident, cancelled=cancelled,
+                )
+                for outcome in outcomes:
+                    survived = None
+                    if platform and outcome.ok and outcome.output is not None:
+                        survived = platforms.survives(outcome.output, ident.watermark_key, platform)
+                    report((outcome, survived))
+
+        for row in range(self.table.rowCount()):
+            self._set_status(row, "Waiting", None)
+            self.table.item(row, COL_SURVIVES).setText("")
+        self.outcomes.clear()
+        self.progress.setRange(0, len(paths))
+        self.progress.setValue(0)
+        self.status.setText(f"Marking {len(paths)} files into {out}…")
+        self._set_busy(True)
+        self.worker = Worker(job, name="marking")
+        self.worker.signals.progress.connect(self._file_marked)
+        self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
+        self.worker.signals.finished.connect(self._batch_done)
+        self.worker.start(registry=True)
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling after the file being marked now…")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.start_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        for w in (self.add_button, self.add_folder_button, self.clear_button):
+            w.setEnabled(not busy)
+
+    def _set_status(self, row: int, text: str, good: bool | None, tip: str = "") -> None:
+        item = self.table.item(row, COL_STATUS)
+        item.setText(text)
+        item.setToolTip(tip or text)
+        item.setForeground(QBrush() if good is None else QBrush(_GOOD if good else _BAD))
+
+    def _file_marked(self, item: tuple[MarkOutcome, bool | None]) -> None:
+        outcome, survived = item
+        row = self.rows.get(Path(outcome.source).absolute())
+        if row is None:
+            return
+        self.outcomes[Path(outcome.source).absolute()] = outcome
+        if outcome.error:
+            self._set_status(row, f"Error: {outcome.error}", False)
+        else:
+            where = outcome.output.name if outcome.output else ""
+            text = f"Marked → {where}, registered as {outcome.work_id}"
+            if outcome.readable is False:
+                self._set_status(row, text + " — but the mark did not read back", False)
+            else:
+                self._set_status(row, text, True, f"Written to {outcome.output}")
+            self.table.item(row, COL_QUALITY).setText(f"{outcome.psnr:.1f} dB")
+        cell = self.table.item(row, COL_SURVIVES)
+        if survived is not None:
+            cell.setText(f"{'Pass' if survived else 'Fail'} ({self.platform_combo.currentText()})")
+            cell.setForeground(QBrush(_GOOD if survived else _BAD))
+            cell.setToolTip(
+                "The mark still reads after this platform's resize and recompression"
+                if survived else
+                "The mark did not survive this platform's processing: try a higher strength"
+            )
+        self.progress.setValue(self.progress.value() + 1)
+        if self.table.currentRow() == row:
+            self.update_preview()
+
+    def _batch_done(self) -> None:
+        cancelled = self.worker is not None and self.worker.is_cancelled
+        self.worker = None
+        self._set_busy(False)
+        done = len(self.outcomes)
+        errors = sum(1 for o in self.outcomes.values() if o.error)
+        for path, row in self.rows.items():
+            if path not in self.outcomes:
+                self._set_status(row, "Cancelled — not marked" if cancelled else "Not marked", None)
+        text = f"Marked {done - errors} of {len(self.rows)} files"
+        if errors:
+            text += f"; {errors} could not be marked (see the list)"
+        if cancelled:
+            text += "; cancelled"
+        self.status.setText(text + ".")
+        self.works_changed.emit()
+        self.batch_finished.emit()
+
+    def open_output(self) -> None:
+        out = self.output_folder()
+        if out is None or not out.is_dir():
+            show_error("The output folder does not exist yet: mark some files first.", parent=self)
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+
+    # -- preview ---------------------------------------------------------------
+
+    def update_preview(self) -> None:
+        row = self.table.currentRow()
+        if row < 0 or self.table.item(row, COL_FILE) is None:
+            return
+        path = Path(self.table.item(row, COL_FILE).data(Qt.ItemDataRole.UserRole))
+        outcome = self.outcomes.get(path)
+        strength = self.strength_slider.value() / 10
+        ident = self.session.identity
+        # Without the unlocked key, a fixed demo key shows the same placement of the mark.
+        key = ident.watermark_key if ident is not None else bytes(32)
+
+        def job(report, cancelled):
+            from artistshield import imageio, watermark
+
+            original = imageio.load(path).rgb8()
+            payload = outcome.payload if outcome is not None and outcome.payload is not None else 0
+            if outcome is not None and outcome.output is not None and outcome.output.exists():
+                marked = imageio.load(outcome.output).rgb8()
+            else:
+                marked = watermark.embed(original, key, payload, strength=strength)
+            delta = watermark.mark_delta(original, key, payload, strength=strength)
+            side = 1400
+            return {
+                "path": path,
+                "Original": images.to_qimage(images.fit(original, side)),
+                "Marked": images.to_qimage(images.fit(marked, side)),
+                "Difference": images.to_qimage(images.fit(images.heat_map(original, delta), side)),
+            }
+
+        self.preview_worker = Worker(job, name="preview")
+        self.preview_worker.signals.succeeded.connect(self._preview_ready)
+        self.preview_worker.signals.failed.connect(self._preview_failed)
+        self.preview_worker.start()
+
+    def _preview_ready(self, result: dict[str, Any]) -> None:
+        row = self.table.currentRow()
+        if row < 0 or self.table.item(row, COL_FILE).data(Qt.ItemDataRole.UserRole) != str(result["path"]):
+            return
+        self.previews = {k: v for k, v in result.items() if k != "path"}
+        self.show_preview()
+
+    def _preview_failed(self, message: str, details: str) -> None:
+        self.previews = {}
+        self.preview.placeholder = f"No preview: {message}"
+        self.preview.set_image(None)
+
+    def show_preview(self) -> None:
+        button = self.preview_mode.checkedButton()
+        if button is not None:
+            self.preview.set_image(self.previews.get(button.text()))
+
+    def shutdown(self) -> None:
+        for worker in (self.worker, self.loader, self.preview_worker):
+            if worker is not None:
+                worker.cancel()

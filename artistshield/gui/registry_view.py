@@ -1,0 +1,290 @@
+"""The Registry view: every work the artist marked or registered.
+
+A searchable table with thumbnails and a detail pane; Verify registry, Export
+proof bundle and Register without marking.  Every job runs on the registry's
+single worker thread and opens its own connection there.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from artistshield.gui.errors import show_error
+from artistshield.gui.resources import icon
+from artistshield.gui.widgets import PictureView
+from artistshield.gui.workers import Worker
+
+if TYPE_CHECKING:
+    from artistshield.gui.session import Session
+    from artistshield.registry import VerifyReport, Work
+
+COLUMNS = ["Work", "Title", "File", "Registered", "Size", "Kind"]
+
+
+class RegistryView(QWidget):
+    loaded = Signal(int)  # number of works shown
+    verified = Signal(object)  # VerifyReport
+    exported = Signal(object)  # the bundle's path
+    registered = Signal(list)  # outcomes of Register without marking
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.works: dict[str, Work] = {}
+        self.thumbs: dict[str, QImage] = {}
+        self.report: VerifyReport | None = None
+        self.workers: set[Worker] = set()
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        actions = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by title, file name, work ID or date (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        actions.addWidget(self.search, 1)
+        self.refresh_button = QPushButton(icon("refresh"), "Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.verify_button = QPushButton(icon("verify"), "Verify registry")
+        self.verify_button.setToolTip("Check every signature and link: proves nothing was altered")
+        self.verify_button.clicked.connect(self.verify)
+        self.export_button = QPushButton(icon("export"), "Export proof bundle…")
+        self.export_button.setToolTip(
+            "Save the selected works (or all) with your signatures, for anyone to check offline"
+        )
+        self.export_button.clicked.connect(self.choose_export)
+        self.register_button = QPushButton(icon("register"), "Register without marking…")
+        self.register_button.setToolTip("Record works in your registry without changing their pixels")
+        self.register_button.clicked.connect(self.choose_register)
+        for w in (self.refresh_button, self.verify_button, self.export_button, self.register_button):
+            actions.addWidget(w)
+        layout.addLayout(actions)
+
+        self.model = QStandardItemModel(0, len(COLUMNS))
+        self.model.setHorizontalHeaderLabels(COLUMNS)
+        self.proxy = QSortFilterProxyModel()
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setIconSize(QSize(56, 56))
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(62)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self.show_detail)
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        self.picture = PictureView("Select a work to see its details.")
+        self.picture.setMinimumHeight(180)
+        self.detail = QTextBrowser()
+        detail_layout.addWidget(self.picture, 1)
+        detail_layout.addWidget(self.detail, 2)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail)
+        splitter.setSizes([640, 360])
+        layout.addWidget(splitter, 1)
+        self.status = QLabel("Not verified yet in this session.")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+    def _start(self, job: Any, name: str, done: Any) -> Worker:
+        worker = Worker(job, name=name)
+        worker.signals.succeeded.connect(done)
+        worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
+        worker.signals.finished.connect(lambda: self.workers.discard(worker))
+        self.workers.add(worker)
+        return worker.start(registry=True)
+
+    # -- listing -------------------------------------------------------------
+
+    def refresh(self) -> None:
+        def job(report, cancelled):
+            from artistshield.registry import Registry
+
+            with Registry.open() as registry:
+                works = registry.works()
+                thumbs = {w.work_id: QImage.fromData(registry.thumbnail(w.work_id)) for w in works}
+            return works, thumbs
+
+        self._start(job, "listing the registry", self._listed)
+
+    def _listed(self, found: tuple[list[Work], dict[str, QImage]]) -> None:
+        works, self.thumbs = found
+        self.works = {w.work_id: w for w in works}
+        self.model.removeRows(0, self.model.rowCount())
+        for work in works:
+            first = QStandardItem(work.work_id)
+            thumb = self.thumbs.get(work.work_id)
+            if thumb is not None and not thumb.isNull():
+                first.setIcon(QIcon(QPixmap.fromImage(thumb)))
+            cells = [
+                first,
+                QStandardItem(work.title),
+                QStandardItem(work.file_name),
+                QStandardItem(work.registered.replace("T", " ").rstrip("Z")),
+                QStandardItem(f"{work.width}\N{MULTIPLICATION SIGN}{work.height}"),
+                QStandardItem("Marked" if work.marked else "Registered"),
+            ]
+            for cell in cells:
+                cell.setToolTip(f"{work.work_id}: {work.title}")
+            self.model.appendRow(cells)
+        self.table.resizeColumnToContents(0)
+        self.loaded.emit(len(works))
+
+    def selected_ids(self) -> list[str]:
+        rows = self.table.selectionModel().selectedRows(0)
+        return [self.proxy.data(index) for index in rows]
+
+    def show_detail(self) -> None:
+        ids = self.selected_ids()
+        if not ids or ids[0] not in self.works:
+            return
+        work = self.works[ids[0]]
+        self.picture.set_image(self.thumbs.get(work.work_id))
+        if self.report is None:
+            signature = "not checked yet — press Verify registry"
+        elif self.report.ok:
+            signature = "valid (signed by you; registry verified in this session)"
+        else:
+            signature = "the registry FAILED verification: " + html.escape(self.report.summary())
+        rows = [
+            ("Work ID", work.work_id),
+            ("Title", work.title),
+            ("File", work.file_name),
+            ("Registered", work.registered),
+            ("Size", f"{work.width}\N{MULTIPLICATION SIGN}{work.height}, {work.channels} channels, {work.file_size:,} bytes"),
+            ("Kind", "marked (carries your invisible mark)" if work.marked else "registered without marking"),
+            ("Mark payload", "—" if work.payload is None else str(work.payload)),
+            ("File SHA-256", work.file_sha256),
+            ("Pixels SHA-256", work.pixels_sha256),
+            ("Fingerprint SHA-256", work.fingerprint_sha256),
+            ("Log entry", str(work.register_seq)),
+            ("Signature", signature),
+        ]
+        body = "".join(
+            f"<tr><td><b>{html.escape(k)}</b></td><td style='padding-left:8px'>"
+            f"<code>{html.escape(v)}</code></td></tr>" if "SHA" in k else
+            f"<tr><td><b>{html.escape(k)}</b></td><td style='padding-left:8px'>{v if k == 'Signature' else html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        self.detail.setHtml(f"<table>{body}</table>")
+
+    # -- verify, export, register --------------------------------------------
+
+    def verify(self) -> None:
+        def job(report, cancelled):
+            from artistshield.registry import Registry
+
+            with Registry.open() as registry:
+                return registry.verify()
+
+        self.status.setText("Verifying every signature and link…")
+        self._start(job, "verifying the registry", self._verified)
+
+    def _verified(self, report: VerifyReport) -> None:
+        self.report = report
+        colour = "#1e8e3e" if report.ok else "#d93025"
+        self.status.setText(f"<span style='color:{colour}'><b>{html.escape(report.summary())}</b></span>")
+        self.show_detail()
+        self.verified.emit(report)
+
+    def choose_export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export proof bundle", "artistshield-proof.json", "Proof bundle (*.json)"
+        )
+        if name:
+            self.export(Path(name), self.selected_ids() or None)
+
+    def export(self, path: Path, work_ids: list[str] | None = None) -> None:
+        ident = self.session.unlock(self)
+        if ident is None:
+            show_error("Your identity is locked or missing, so the bundle cannot be signed.", parent=self)
+            return
+
+        def job(report, cancelled):
+            from artistshield.registry import Registry
+
+            with Registry.open() as registry:
+                return registry.export_bundle(path, work_ids, identity=ident)
+
+        def done(out: Path) -> None:
+            count = len(work_ids) if work_ids else len(self.works)
+            self.status.setText(f"Exported a proof bundle of {count} work(s) to {out}.")
+            self.exported.emit(out)
+
+        self._start(job, "exporting a proof bundle", done)
+
+    def choose_register(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Register works without marking", "",
+            "Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp)",
+        )
+        if names:
+            self.register_files([Path(n) for n in names])
+
+    def register_files(self, paths: list[Path]) -> None:
+        ident = self.session.unlock(self)
+        if ident is None:
+            show_error("Your identity is locked or missing, so nothing was registered.", parent=self)
+            return
+
+        def job(report, cancelled):
+            from artistshield import imageio
+            from artistshield.errors import ArtistShieldError
+            from artistshield.registry import Registry
+
+            outcomes = []
+            with Registry.open() as registry:
+                for path in paths:
+                    if cancelled():
+                        break
+                    try:
+                        work = registry.add_work(
+                            imageio.load(path).rgb8(), file_path=path, identity=ident
+                        )
+                        outcomes.append((path, work.work_id, None))
+                    except ArtistShieldError as exc:
+                        outcomes.append((path, None, str(exc)))
+            return outcomes
+
+        def done(outcomes: list[tuple[Path, str | None, str | None]]) -> None:
+            errors = [f"{p.name}: {e}" for p, _, e in outcomes if e]
+            done_count = len(outcomes) - len(errors)
+            self.status.setText(f"Registered {done_count} work(s) without marking.")
+            if errors:
+                show_error("Some files were not registered:\n" + "\n".join(errors), parent=self)
+            self.refresh()
+            self.registered.emit(outcomes)
+
+        self._start(job, "registering works", done)
+
+    def shutdown(self) -> None:
+        for worker in list(self.workers):
+            worker.cancel()

@@ -1,0 +1,126 @@
+"""What the app keeps for one session: settings and the unlocked identity.
+
+The passphrase is asked once per session (or read from
+``ARTISTSHIELD_PASSPHRASE``) and the unlocked :class:`~artistshield.identity.Identity`
+stays in memory until the app quits; it is never written anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from artistshield.identity import Identity
+
+
+def settings() -> QSettings:
+    """The app's settings, an INI file in the data folder."""
+    from artistshield.paths import data_dir
+
+    return QSettings(str(data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+
+
+class PassphraseDialog(QDialog):
+    """Ask for a passphrase; with *confirm*, ask twice (for a new one)."""
+
+    def __init__(
+        self, prompt: str, parent: QWidget | None = None, *, confirm: bool = False,
+        title: str = "Passphrase",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        form = QFormLayout()
+        self.first = QLineEdit()
+        self.first.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Passphrase:", self.first)
+        self.second: QLineEdit | None = None
+        if confirm:
+            self.second = QLineEdit()
+            self.second.setEchoMode(QLineEdit.EchoMode.Password)
+            form.addRow("Again:", self.second)
+        layout.addLayout(form)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #c0392b")
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _check(self) -> None:
+        if not self.first.text():
+            self.problem.setText("The passphrase is empty.")
+        elif self.second is not None and self.second.text() != self.first.text():
+            self.problem.setText("The two passphrases differ.")
+        else:
+            self.accept()
+
+    def passphrase(self) -> str:
+        return self.first.text()
+
+
+class Session(QObject):
+    """The unlocked identity for this run of the app."""
+
+    identity_changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._identity: Identity | None = None
+
+    @property
+    def identity(self) -> Identity | None:
+        return self._identity
+
+    def set_identity(self, identity: Identity | None) -> None:
+        self._identity = identity
+        self.identity_changed.emit()
+
+    def unlock(self, parent: QWidget | None = None) -> Identity | None:
+        """The identity, asking for the passphrase at most once per session.
+
+        Returns None if there is no identity or the user cancels.  A wrong
+        passphrase is asked again.
+        """
+        if self._identity is not None:
+            return self._identity
+        from artistshield import identity
+
+        if not identity.exists():
+            return None
+        if not identity.public_info().encrypted:
+            self.set_identity(identity.load(None))
+            return self._identity
+        env = os.environ.get(identity.ENV_PASSPHRASE)
+        if env:
+            self.set_identity(identity.load(env))
+            return self._identity
+        prompt = "Enter your passphrase to unlock your identity for this session."
+        while True:
+            dialog = PassphraseDialog(prompt, parent, title="Unlock your identity")
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            try:
+                self.set_identity(identity.load(dialog.passphrase()))
+            except identity.PassphraseError:
+                prompt = "That passphrase does not open your identity. Try again."
+                continue
+            return self._identity
