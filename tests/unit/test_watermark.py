@@ -1,0 +1,174 @@
+"""The watermark engine: round trips, keys, bad input, pinned outputs, old marks."""
+
+import hashlib
+import importlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from artistshield import watermark
+from artistshield.watermark import coding, keys
+
+# the package re-exports the function `detect`, which hides the module's name
+detect_module = importlib.import_module("artistshield.watermark.detect")
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+KEY = bytes(range(32))
+OTHER_KEY = bytes(range(1, 33))
+
+
+def load(name: str, mode: str = "RGB") -> np.ndarray:
+    return np.asarray(Image.open(DATA / name).convert(mode))
+
+
+def flatten(pixels: np.ndarray) -> np.ndarray:
+    alpha = pixels[..., 3:].astype(np.float64) / 255.0
+    return np.rint(pixels[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+
+
+def jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [
+        ("painted-mountains.png", "RGB"),
+        ("cartoon-halloween-outro.png", "RGB"),
+        ("flat-futureprototype.png", "RGB"),
+        ("cel-portrait-alpha.png", "RGBA"),
+        ("frames/ghosttree-01.png", "RGBA"),
+    ],
+)
+def test_round_trip_on_every_kind_of_art(name: str, mode: str) -> None:
+    pixels = load(name, mode)
+    payload = 0xA5A5_1234_5678
+    marked = watermark.embed(pixels, KEY, payload)
+    assert marked.shape == pixels.shape and marked.dtype == np.uint8
+    found = watermark.detect(marked, KEY)
+    assert found.found and found.payload == payload
+    assert found.p_value <= watermark.THRESHOLD
+    if mode == "RGBA":
+        assert np.array_equal(marked[..., 3], pixels[..., 3])
+        clear = pixels[..., 3] == 0
+        assert np.array_equal(marked[clear], pixels[clear])
+
+
+def test_survives_jpeg_and_flip_on_a_painting() -> None:
+    marked = watermark.embed(load("painted-hills.png"), KEY, 77)
+    assert watermark.detect(jpeg(marked, 50), KEY).payload == 77
+    flipped = watermark.detect(np.ascontiguousarray(marked[:, ::-1]), KEY)
+    assert flipped.payload == 77 and flipped.flipped
+
+
+def test_survives_downscale_and_reports_it() -> None:
+    marked = watermark.embed(load("painted-hills.png"), KEY, 78)
+    small = np.asarray(Image.fromarray(marked).resize((640, 480), Image.LANCZOS))
+    found = watermark.detect(small, KEY)
+    assert found.payload == 78
+    assert found.scale == pytest.approx(0.5, abs=0.01)
+
+
+def test_wrong_key_and_unmarked_images_are_not_found() -> None:
+    pixels = load("painted-bridge.png")
+    marked = watermark.embed(pixels, KEY, 5)
+    for image, key in ((marked, OTHER_KEY), (pixels, KEY), (jpeg(pixels, 75), KEY)):
+        result = watermark.detect(image, key)
+        assert not result.found
+        assert result.payload is None
+        assert result.p_value > watermark.THRESHOLD
+
+
+def test_quality_budget_on_a_painting() -> None:
+    pixels = load("painted-hills.png")
+    marked = watermark.embed(pixels, KEY, 1)
+    mse = np.mean((marked.astype(float) - pixels) ** 2)
+    assert 10 * np.log10(255**2 / mse) >= 42.0
+
+
+def test_flat_colour_is_left_alone() -> None:
+    flat = np.full((300, 300, 3), (40, 60, 90), np.uint8)
+    flat[100:200, 100:200] = (200, 180, 40)
+    marked = watermark.embed(flat, KEY, 3)
+    inside = np.s_[110:190, 110:190]
+    outside = np.s_[5:90, 5:90]
+    assert np.array_equal(marked[inside], flat[inside])
+    assert np.array_equal(marked[outside], flat[outside])
+
+
+def test_same_image_key_and_payload_give_the_same_mark() -> None:
+    rng = np.random.default_rng(1234)
+    pixels = np.clip(rng.normal(128, 30, (256, 256, 3)), 0, 255).astype(np.uint8)
+    marked = watermark.embed(pixels, bytes(32), 0x1234_5678_9ABC)
+    digest = hashlib.sha256(marked.tobytes()).hexdigest()
+    assert digest == PINNED_MARK_SHA256
+
+
+PINNED_MARK_SHA256 = "30856a009fd3a64f86155cfa4b9d8612e445e134db07c190af5f353cb8f348b9"
+
+
+def test_marks_made_by_earlier_versions_still_read() -> None:
+    manifest = json.loads((DATA / "golden" / "manifest.json").read_text())
+    key = bytes.fromhex(manifest["key"])
+    for item in manifest["marks"]:
+        image = Image.open(DATA / "golden" / item["file"])
+        pixels = np.asarray(image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"))
+        found = watermark.detect(pixels, key)
+        assert found.found, item["file"]
+        assert found.payload == item["payload"], item["file"]
+
+
+@pytest.mark.parametrize(
+    ("pixels", "message"),
+    [
+        (np.zeros((64, 64, 3), np.float32), "uint8"),
+        (np.zeros((64, 64), np.uint8), "HxWx3"),
+        (np.zeros((64, 64, 2), np.uint8), "HxWx3"),
+        (np.zeros((16, 400, 3), np.uint8), "too small"),
+    ],
+)
+def test_bad_pixels_are_refused_with_a_sentence(pixels: np.ndarray, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        watermark.embed(pixels, KEY, 1)
+    with pytest.raises(ValueError, match=message):
+        watermark.detect(pixels, KEY)
+
+
+def test_bad_keys_payloads_and_strengths_are_refused() -> None:
+    pixels = load("painted-hills.png")[:128, :128]
+    with pytest.raises(ValueError, match="32 secret bytes"):
+        watermark.embed(pixels, b"short", 1)
+    with pytest.raises(ValueError, match="payload"):
+        watermark.embed(pixels, KEY, 2**watermark.PAYLOAD_BITS)
+    with pytest.raises(ValueError, match="payload"):
+        watermark.embed(pixels, KEY, -1)
+    with pytest.raises(ValueError, match="strength"):
+        watermark.embed(pixels, KEY, 1, strength=0)
+
+
+def test_viterbi_corrects_errors() -> None:
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 2, 80).astype(np.uint8)
+    coded = coding.encode(bits)
+    noisy = coded + rng.normal(0, 0.6, coded.size)
+    assert np.array_equal(coding.decode(noisy, 80), bits)
+    assert (np.sign(noisy) != coded).any()  # there were errors to correct
+
+
+def test_key_streams_are_independent_and_keyed() -> None:
+    a = keys.signs(KEY, "x", 512)
+    assert not np.array_equal(a, keys.signs(KEY, "y", 512))
+    assert not np.array_equal(a, keys.signs(OTHER_KEY, "x", 512))
+    assert keys.tag(KEY, 5, 48, 32) != keys.tag(OTHER_KEY, 5, 48, 32)
+
+
+def test_hoeffding_p_value_counts_the_search() -> None:
+    assert detect_module._hoeffding(0.0, 10) == 1.0
+    assert detect_module._hoeffding(8.0, 1) == pytest.approx(np.exp(-32))
+    assert detect_module._hoeffding(8.0, 1000) == pytest.approx(1000 * np.exp(-32))
