@@ -1,6 +1,7 @@
 """`artistshield mark` and `check` as a script would run them."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,12 +14,13 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def run(*args: str, env_home: Path) -> subprocess.CompletedProcess[str]:
-    import os
-
     env = dict(os.environ, ARTISTSHIELD_HOME=str(env_home))
     return subprocess.run(
-    [sys.executable, "-m", "artistshield", *args], capture_output=True, text=True, env=env,
-    timeout=300,
+        [sys.executable, "-m", "artistshield", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
@@ -33,17 +35,19 @@ def test_mark_then_check_with_a_key_file(tmp_path: Path) -> None:
     before = {p.name: p.read_bytes() for p in src.iterdir()}
 
     out = tmp_path / "out"
-    marked = run("mark", str(src), "--out", str(out), "--key-file", str(key), "--json", env_home=tmp_path)
+    marked = run(
+        "mark", str(src), "--out", str(out), "--key-file", str(key), "--json", env_home=tmp_path
+    )
     assert marked.returncode == 1  # one input failed, the batch went on
     rows = [json.loads(line) for line in marked.stdout.splitlines()]
     assert len(rows) == 3
     by_name = {Path(r["source"]).name: r for r in rows}
     assert by_name["broken.png"]["error"]
     for name in ("painted-hills.png", "cel-portrait-alpha.png"):
-    row = by_name[name]
-    assert row["error"] is None and row["readable"] is True
-    assert Path(row["output"]).parent == out
-    assert row["psnr"] >= 38
+        row = by_name[name]
+        assert row["error"] is None and row["readable"] is True
+        assert Path(row["output"]).parent == out
+        assert row["psnr"] >= 38
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # originals untouched
     assert not list(out.glob("*.part"))
 
@@ -55,20 +59,32 @@ def test_mark_then_check_with_a_key_file(tmp_path: Path) -> None:
     # a recompressed repost is found; the unmarked original is not
     repost = tmp_path / "repost.jpg"
     Image.open(out / "painted-hills.png").convert("RGB").save(repost, quality=70)
-    checked = run("check", str(repost), str(DATA / "painted-hills.png"), "--key-file", str(key), "--json", env_home=tmp_path)
+    checked = run(
+        "check",
+        str(repost),
+        str(DATA / "painted-hills.png"),
+        "--key-file",
+        str(key),
+        "--json",
+        env_home=tmp_path,
+    )
     assert checked.returncode == 0, checked.stderr
     results = [json.loads(line) for line in checked.stdout.splitlines()]
     assert results[0]["watermark"]["found"] is True
     assert results[0]["watermark"]["payload"] == by_name["painted-hills.png"]["payload"]
     assert results[1]["watermark"]["found"] is False
 
-    nothing = run("check", str(DATA / "painted-bridge.png"), "--key-file", str(key), env_home=tmp_path)
+    nothing = run(
+        "check", str(DATA / "painted-bridge.png"), "--key-file", str(key), env_home=tmp_path
+    )
     assert nothing.returncode == 1
     assert "no mark" in nothing.stdout
 
 
 def test_mark_needs_an_identity_or_a_key(tmp_path: Path) -> None:
-    result = run("mark", str(DATA / "painted-hills.png"), "--out", str(tmp_path / "o"), env_home=tmp_path)
+    result = run(
+        "mark", str(DATA / "painted-hills.png"), "--out", str(tmp_path / "o"), env_home=tmp_path
+    )
     assert result.returncode == 2
     assert "identity create" in result.stderr
 
@@ -77,13 +93,22 @@ def test_mark_with_identity_registers_the_output(tmp_path: Path, monkeypatch) ->
     monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "correct horse battery staple")
     created = run("identity", "create", "--name", "Ada Artist", env_home=tmp_path)
     assert created.returncode == 0, created.stderr
-    marked = run("mark", str(DATA / "cartoon-halloween-outro.png"), "--out", str(tmp_path / "o"), "--json", env_home=tmp_path)
+    marked = run(
+        "mark",
+        str(DATA / "cartoon-halloween-outro.png"),
+        "--out",
+        str(tmp_path / "o"),
+        "--json",
+        env_home=tmp_path,
+    )
     assert marked.returncode == 0, marked.stderr
     row = json.loads(marked.stdout)
     assert row["work_id"]
     listed = run("registry", "list", "--json", env_home=tmp_path)
     assert row["work_id"] in listed.stdout
-    checked = run("check", str(tmp_path / "o" / "cartoon-halloween-outro.png"), "--json", env_home=tmp_path)
+    checked = run(
+        "check", str(tmp_path / "o" / "cartoon-halloween-outro.png"), "--json", env_home=tmp_path
+    )
     assert checked.returncode == 0, checked.stderr
     result = json.loads(checked.stdout)
     assert result["watermark"]["work_id"] == row["work_id"]
