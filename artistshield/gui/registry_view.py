@@ -137,6 +137,7 @@ class RegistryView(QWidget):
 
     def _listed(self, found: tuple[list[Work], dict[str, QImage]]) -> None:
         works, self.thumbs = found
+        keep = set(self.selected_ids())
         self.works = {w.work_id: w for w in works}
         self.model.removeRows(0, self.model.rowCount())
         for work in works:
@@ -156,6 +157,9 @@ class RegistryView(QWidget):
                 cell.setToolTip(f"{work.work_id}: {work.title}")
             self.model.appendRow(cells)
         self.table.resizeColumnToContents(0)
+        for row in range(self.proxy.rowCount()):  # keep the selection across a refresh
+            if self.proxy.data(self.proxy.index(row, 0)) in keep:
+                self.table.selectRow(row)
         self.loaded.emit(len(works))
 
     def selected_ids(self) -> list[str]:
