@@ -40,6 +40,8 @@ THRESHOLD = 1e-6
 _VARIANTS = 8
 #: Decode attempts per geometry (the best sync peaks).
 _DECODES_PER_GEOMETRY = 4
+#: Lattices from the autocorrelation tried after the identity, best first.
+_LATTICES = 4
 
 
 @dataclass(frozen=True)
@@ -140,35 +142,43 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     r = sync.whitened_luma(pixels)
 
     geometries = [sync.Geometry()]
-    estimated = sync.estimate(r)
-    if estimated is not None and not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):
-        geometries.append(estimated)
+    for estimated in sync.estimate(r, count=_LATTICES):
+        if not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):
+            geometries.append(estimated)
 
-    candidates: list[_Candidate] = []
+    # Every count below is the most the search could have tried, so stopping
+    # early at a valid tag never makes a p-value look smaller than it is.
+    tests = 2 * (1 + _LATTICES) * _VARIANTS * TILE * TILE
+    decodes = (1 + _LATTICES) * _DECODES_PER_GEOMETRY
+    best: _Candidate | None = None
     for geometry in geometries:
         folded = sync.fold(r, geometry)
-        found_here: list[_Candidate] = []
+        here: list[_Candidate] = []
         for k in range(_VARIANTS):
             box = _box(_variant(folded, k))
             z = ref.zmap(box)
             for shift in _peaks(z, _DECODES_PER_GEOMETRY):
-                found_here.append(_Candidate(float(z[shift]), k, shift, geometry, box))
-        found_here.sort(key=lambda c: -c.z)
-        candidates.extend(found_here[:_DECODES_PER_GEOMETRY])
+                here.append(_Candidate(float(z[shift]), k, shift, geometry, box))
+        here.sort(key=lambda c: -c.z)
+        if best is None or here[0].z > best.z:
+            best = here[0]
+        for cand in here[:_DECODES_PER_GEOMETRY]:
+            payload = _decode(ref, key, cand)
+            if payload is not None:
+                p_sync = _hoeffding(best.z, tests)
+                p_tag = decodes * 2.0**-TAG_BITS
+                return _result(cand, payload, min(1.0, 2.0 * min(p_sync, p_tag)))
+    assert best is not None
+    return _result(best, None, min(1.0, 2.0 * _hoeffding(best.z, tests)))
 
-    tests = 2 * len(geometries) * _VARIANTS * TILE * TILE
-    best = max(candidates, key=lambda c: c.z)
-    p_sync = _hoeffding(best.z, tests)
-    for cand in sorted(candidates, key=lambda c: -c.z):
-        soft = _soft_bits(ref, cand.box, cand.shift)
-        bits = coding.decode(soft, MESSAGE_BITS)
-        payload = coding.bits_to_int(bits[:PAYLOAD_BITS])
-        if coding.bits_to_int(bits[PAYLOAD_BITS:]) == keys.tag(key, payload, PAYLOAD_BITS, TAG_BITS):
-            p_tag = len(candidates) * 2.0**-TAG_BITS
-            p = min(1.0, 2.0 * min(p_sync, p_tag))
-            return _result(cand, payload, p)
-    p = min(1.0, 2.0 * p_sync)
-    return _result(best, None, p)
+
+def _decode(ref: _Reference, key: bytes, cand: _Candidate) -> int | None:
+    """Return the payload at *cand* if its keyed tag checks out, else None."""
+    bits = coding.decode(_soft_bits(ref, cand.box, cand.shift), MESSAGE_BITS)
+    payload = coding.bits_to_int(bits[:PAYLOAD_BITS])
+    if coding.bits_to_int(bits[PAYLOAD_BITS:]) == keys.tag(key, payload, PAYLOAD_BITS, TAG_BITS):
+        return payload
+    return None
 
 
 def _turned(rotation: float, variant: int) -> float:

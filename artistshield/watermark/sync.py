@@ -117,8 +117,27 @@ def _canonical(v: np.ndarray) -> np.ndarray:
     return v
 
 
-def _coarse_lattice(acf: np.ndarray) -> np.ndarray | None:
-    """Return the best square-lattice first vector (row, col), or None."""
+def _finest(smooth: np.ndarray, v: np.ndarray, score: float, rmin: float) -> np.ndarray:
+    """Replace *v* by a finer lattice whose points it shares, while one scores as well.
+
+    A lattice's multiples (twice as long, or turned 45 degrees and longer by
+    a square root of two) score nearly as well as the lattice itself.
+    """
+    for _ in range(3):
+        finer = [_canonical(v / 2.0), _canonical((v + _quarter(v)) / 2.0)]
+        finer = [f for f in finer if np.hypot(*f) >= rmin]
+        if not finer:
+            break
+        scores = _score(smooth, np.array(finer))
+        i = int(np.argmax(scores))
+        if scores[i] < 0.8 * score:  # a mere sublattice shares only half its points
+            break
+        v, score = finer[i], float(scores[i])
+    return v
+
+
+def _coarse_lattices(acf: np.ndarray, count: int) -> list[np.ndarray]:
+    """Return up to *count* distinct square-lattice first vectors, best first."""
     smooth = ndimage.gaussian_filter(acf, 1.0, mode="wrap")
     rmin, rmax = MIN_SCALE * TILE, MAX_SCALE * TILE
     lim = int(np.ceil(rmax))
@@ -128,75 +147,71 @@ def _coarse_lattice(acf: np.ndarray) -> np.ndarray | None:
     keep = (radius >= rmin) & (radius <= rmax) & (cols > np.abs(rows) - 1e-9) & ~((rows == cols) & (rows > 0))
     cand = np.stack([rows[keep], cols[keep]], axis=1).astype(np.float64)
     scores = _score(smooth, cand)
-    order = np.argsort(scores)[::-1][:20]
-    best = cand[order[0]]
-    best_score = scores[order[0]]
-    if best_score <= 0:
-        return None
-    # prefer the finest lattice: its multiples score as well as it does
-    for _ in range(3):
-        finer = [_canonical(best / 2.0), _canonical((best + _quarter(best)) / 2.0)]
-        finer = [f for f in finer if np.hypot(*f) >= rmin]
-        if not finer:
+    chosen: list[np.ndarray] = []
+    for i in np.argsort(scores)[::-1][: 50 * count]:
+        if scores[i] <= 0:
             break
-        fs = _score(smooth, np.array(finer))
-        i = int(np.argmax(fs))
-        if fs[i] < 0.8 * best_score:  # a sublattice shares only half its points
-            break
-        best, best_score = finer[i], fs[i]
-    return best
+        v = _finest(smooth, cand[i], float(scores[i]), rmin)
+        if all(np.hypot(*(v - c)) > 3.0 for c in chosen):
+            chosen.append(v)
+            if len(chosen) == count:
+                break
+    return chosen
 
 
 def _refine(acf: np.ndarray, v1: np.ndarray, max_lag: int) -> np.ndarray:
-    """Refine the lattice (2x2, columns v1 and v2) from many far peaks."""
-    basis = np.stack([v1, _quarter(v1)], axis=1)  # columns
+    """Refine lattice vector *v1* (row, col) from many far peaks.
+
+    The lattice is kept square (a scale and a rotation), which halves the
+    unknowns and keeps weak marks from bending it.
+    """
     smooth = ndimage.gaussian_filter(acf, 0.7, mode="wrap")
+    quarter = np.array([[0.0, 1.0], [-1.0, 0.0]])  # _quarter as a matrix
     for reach in (2, 4, 8):
         n = np.arange(-reach, reach + 1)
         n1, n2 = np.meshgrid(n, n, indexing="ij")
         idx = np.stack([n1.ravel(), n2.ravel()], axis=1)
         idx = idx[(idx[:, 0] > 0) | ((idx[:, 0] == 0) & (idx[:, 1] > 0))]
-        pred = idx @ basis.T
+        pred = idx[:, :1] * v1 + idx[:, 1:] * (quarter @ v1)
         ok = np.hypot(pred[:, 0], pred[:, 1]) <= max_lag
         if ok.sum() < 2:
             break
         idx, pred = idx[ok], pred[ok]
-        # local sub-pixel peak: centroid of positive values in a 5x5 window
+        # local sub-pixel peak: centroid of what stands above the window's median
         offs = np.arange(-2, 3)
         dr, dc = np.meshgrid(offs, offs, indexing="ij")
         grid = np.round(pred)[:, None, None, :] + np.stack([dr, dc], axis=-1)[None]
         vals = _sample(smooth, grid)
-        peak_val = vals.max(axis=(1, 2))
         vals = np.maximum(vals - np.median(vals, axis=(1, 2), keepdims=True), 0.0)
         weight = vals.sum(axis=(1, 2))
-        good = (weight > 0) & (peak_val > 0)
+        good = weight > 0
         if good.sum() < 2:
             break
         meas = (grid * vals[..., None]).sum(axis=(1, 2)) / np.maximum(weight, 1e-12)[:, None]
         w = np.sqrt(weight[good])
-        a = idx[good].astype(np.float64) * w[:, None]
-        b = meas[good] * w[:, None]
-        sol, *_ = np.linalg.lstsq(a, b, rcond=None)  # rows: v1, v2
-        basis = sol.T
-    return basis
+        # meas = (n1 * I + n2 * quarter) @ v1, stacked for every peak
+        blocks = idx[good, 0, None, None] * np.eye(2) + idx[good, 1, None, None] * quarter
+        a = (blocks * w[:, None, None]).reshape(-1, 2)
+        b = (meas[good] * w[:, None]).reshape(-1)
+        v1, *_ = np.linalg.lstsq(a, b, rcond=None)
+    return np.stack([v1, quarter @ v1], axis=1)
 
 
-def estimate(r: np.ndarray) -> Geometry | None:
-    """Estimate the mark's lattice in whitened image *r*; None if none shows."""
+def estimate(r: np.ndarray, *, count: int = 1) -> list[Geometry]:
+    """Return up to *count* candidate mark lattices in whitened image *r*, best first."""
     max_lag = int(min(r.shape) * 0.45)
     if max_lag < MIN_SCALE * TILE * 1.2:
-        return None
+        return []
     acf = _acf(r, max_lag)
-    v1 = _coarse_lattice(acf)
-    if v1 is None:
-        return None
-    basis = _refine(acf, v1, min(max_lag, ACF_WINDOW // 2))
-    # columns: where the mark's row and column directions went
-    matrix = basis[:, ::-1] / TILE
-    scale = np.sqrt(abs(np.linalg.det(matrix)))
-    if not MIN_SCALE * 0.9 <= scale <= MAX_SCALE * 1.1:
-        return None
-    return Geometry(matrix=tuple(map(tuple, matrix.tolist())))  # type: ignore[arg-type]
+    found = []
+    for v1 in _coarse_lattices(acf, count):
+        basis = _refine(acf, v1, min(max_lag, ACF_WINDOW // 2))
+        # columns: where the mark's row and column directions went
+        matrix = basis[:, ::-1] / TILE
+        scale = np.sqrt(abs(np.linalg.det(matrix)))
+        if MIN_SCALE * 0.9 <= scale <= MAX_SCALE * 1.1:
+            found.append(Geometry(matrix=tuple(map(tuple, matrix.tolist()))))  # type: ignore[arg-type]
+    return found
 
 
 def fold(r: np.ndarray, geometry: Geometry) -> np.ndarray:
