@@ -127,12 +127,13 @@ class CheckView(DropMixin, QWidget):
         right_layout.addWidget(self.work_view)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        layout.addWidget(splitter, 3)
+        layout.addWidget(splitter, 5)
 
         self.findings = QTextBrowser()
         self.findings.setOpenExternalLinks(False)
         self.findings.setPlaceholderText("The details of what was found appear here.")
-        layout.addWidget(self.findings, 2)
+        self.findings.setMaximumHeight(140)
+        layout.addWidget(self.findings, 1)
 
     def _paint_card(self, colour: str) -> None:
         self.card.setStyleSheet(
@@ -312,7 +313,7 @@ def findings_html(result: CheckResult) -> str:
             geometry = []
             if d.scale is not None and abs(d.scale - 1) > 0.01:
                 geometry.append(f"scaled to {d.scale:.0%}")
-            if d.rotation:
+            if d.rotation is not None and abs(d.rotation) >= 0.05:
                 geometry.append(f"rotated {d.rotation:.1f}°")
             if d.flipped:
                 geometry.append("mirrored")

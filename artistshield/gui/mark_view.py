@@ -101,7 +101,7 @@ class MarkView(DropMixin, QWidget):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["File", "Status", "Survives platform", "Quality (PSNR)"])
+        self.table.setHorizontalHeaderLabels(["File", "Status", "Survives", "PSNR"])
         self.table.setIconSize(QSize(64, 64))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(70)
@@ -111,6 +111,12 @@ class MarkView(DropMixin, QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeaderItem(COL_SURVIVES).setToolTip(
+            "Whether the mark survives the chosen platform's resize and recompression"
+        )
+        self.table.horizontalHeaderItem(COL_QUALITY).setToolTip(
+            "How close the marked copy is to the original (above 40 dB: invisible to the eye)"
+        )
         self.table.itemSelectionChanged.connect(self.update_preview)
         splitter.addWidget(self.table)
 

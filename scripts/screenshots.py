@@ -1,0 +1,123 @@
+"""Take a screenshot of each view of the app, with real corpus files, for the docs.
+
+Runs the app in a fresh data folder under Xvfb (re-executes itself through
+``xvfb-run`` when there is no display), walks through first-run set-up, Mark,
+Check, Registry and Identity, and writes PNGs to ``docs/screenshots/``::
+
+    python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+OUT = ROOT / "docs" / "screenshots"
+
+
+def main() -> int:
+    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        if shutil.which("xvfb-run"):
+            return subprocess.call(
+                ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
+            )
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    work = Path(tempfile.mkdtemp(prefix="artistshield-shots-"))
+    os.environ["ARTISTSHIELD_HOME"] = str(work / "home")
+    sys.path.insert(0, str(ROOT))
+
+    from PIL import Image
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    from artistshield.gui.app import make_app
+    from artistshield.gui.main_window import MainWindow
+    from artistshield.gui.session import Session
+    from artistshield.gui.wizard import FirstRunWizard
+    from artistshield.gui.workers import wait_for_all
+
+    app = make_app([])
+    app.setStyle("Fusion")
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    def settle(ms: int = 150) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def wait_for(signal, timeout_ms: int = 120_000) -> None:
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+
+    def shoot(widget: QWidget, name: str) -> None:
+        settle()
+        widget.grab().save(str(OUT / f"{name}.png"))
+        print("saved", OUT / f"{name}.png")
+
+    session = Session()
+    wizard = FirstRunWizard(session)
+    wizard.show()
+    wizard.next()
+    wizard.create_page.name.setText("Mira Okafor")
+    wizard.create_page.passphrase.setText("a long passphrase")
+    wizard.create_page.again.setText("a long passphrase")
+    shoot(wizard, "1-first-run")
+    wizard.next()
+    wizard.backup_page.save_backup(work / "backup.json")
+    shoot(wizard, "2-first-run-backup")
+    wizard.accept()
+
+    art = work / "animation-backgrounds"
+    art.mkdir()
+    names = ["painted-hills.png", "cel-portrait-alpha.png", "flat-moonlight.png",
+             "cartoon-halloween-outro.png", "cel-spookytree-alpha.png"]
+    for name in names:
+        shutil.copy(DATA / name, art / name)
+    window = MainWindow(session)
+    window.resize(1400, 880)
+    window.show()
+    view = window.mark_view
+    view.platform_combo.setCurrentText("Instagram")
+    view.add_paths([art])
+    wait_for(view.files_added)
+    view.start()
+    wait_for(view.batch_finished)
+    view.table.selectRow(0)
+    settle(2500)
+    shoot(window, "3-mark")
+    view.preview_mode.button(2).click()
+    shoot(window, "4-mark-difference")
+
+    suspect = work / "reposted-crop.jpg"
+    with Image.open(view.output_folder() / "painted-hills.png") as marked:
+        marked.convert("RGB").crop((200, 150, 1100, 850)).resize((720, 560)).save(suspect, quality=80)
+    window.show_view(1)
+    window.check_view.check_path(suspect)
+    wait_for(window.check_view.checked)
+    shoot(window, "5-check")
+
+    window.show_view(2)
+    wait_for(window.registry_view.loaded)
+    window.registry_view.table.selectRow(0)
+    window.registry_view.verify()
+    wait_for(window.registry_view.verified)
+    shoot(window, "6-registry")
+
+    window.show_view(3)
+    shoot(window, "7-identity")
+    window.close()
+    wait_for_all()
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
