@@ -23,6 +23,7 @@ many of 64 bits."""
 _ANGLE_BINS = 12
 _SHIFT_RADIUS = 0.06
 """Shifts within this fraction of the frame's longer side vote together."""
+_MIN_SCALE = 1.0 / 16.0
 _INLIER_RADIUS = 0.02
 """A pair fits a placement when it lands within this fraction of the frame's longer side."""
 
@@ -122,21 +123,23 @@ def place(query: Features, work: Features) -> Placement | None:
         )
         centre = int(np.argmax(close.sum(axis=1)))
         chosen = np.nonzero(member)[0][close[centre]]
-        for _ in range(2):
-            if len(chosen) < 2:
-                break
-            a, b, sx, sy = _fit(wx[chosen], wy[chosen], qx[chosen], qy[chosen])
-            error = np.hypot(a * wx - b * wy + sx - qx, b * wx + a * wy + sy - qy)
-            fits = error <= _INLIER_RADIUS * size
-            chosen = np.nonzero(fits)[0]
         if len(chosen) < 3:
             continue
+        for _ in range(2):
+            a, b, sx, sy = _fit(wx[chosen], wy[chosen], qx[chosen], qy[chosen])
+            error = np.hypot(a * wx - b * wy + sx - qx, b * wx + a * wy + sy - qy)
+            chosen = np.nonzero(error <= _INLIER_RADIUS * size)[0]
+            if len(chosen) < 3:
+                break
+        fitted_scale = float(np.hypot(a, b))
+        if len(chosen) < 3 or not _MIN_SCALE <= fitted_scale <= 1.0 / _MIN_SCALE:
+            continue  # points piled on one spot, or a scale no copy has
         inliers = min(len(np.unique(qi[chosen])), len(np.unique(wi[chosen])))
         if best is None or inliers > best.inliers:
             best = Placement(
                 inliers=inliers,
                 support=_support(query, work, a, b, sx, sy),
-                scale=float(np.hypot(a, b)),
+                scale=fitted_scale,
                 angle=float(np.arctan2(b, a)),
                 shift=(sx, sy),
             )
