@@ -1,0 +1,183 @@
+"""Pooled detection: one mark read from the evidence of many frames.
+
+Every frame of a marked clip carries the same tile, so once the frames are
+folded under the same geometry their tiles can simply be summed: the mark adds
+up coherently while picture and noise add up like a random walk, and a clip is
+found even when each frame alone is too weak.
+
+The geometry is estimated once, from the sum of the whitened luma of the first
+frames (the same reasoning: the mark's lattice grows faster than the picture's
+structure in the sum), and every frame is folded under the identity and under
+each estimated lattice.  The p-value counts the whole search exactly as
+:func:`~artistshield.watermark.detect` does: every geometry slot, dihedral
+variant and cyclic shift, and every decode attempt.
+
+Which frames carried the mark is told afterwards from each frame's own sync
+z-score at the position the pooled search settled on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from artistshield.watermark import keys, sync
+from artistshield.watermark.detect import (
+    _DECODES_PER_GEOMETRY,
+    _VARIANTS,
+    Detection,
+    _box,
+    _Candidate,
+    _decode,
+    _hoeffding,
+    _peaks,
+    _Reference,
+    _result,
+    _variant,
+)
+from artistshield.watermark.embed import check_pixels
+from artistshield.watermark.pattern import TAG_BITS, TILE
+
+#: Lattices estimated from the pooled frames, tried after the identity.  Fewer
+#: than a still image gets: each one costs a warp per frame, and the pooled
+#: estimate is far more reliable than one frame's.
+LATTICES = 2
+#: Frames whose whitened luma is summed to estimate the geometry.
+ESTIMATE_FRAMES = 6
+#: A frame's own sync z-score at the pooled mark's position at or above which
+#: it is said to carry (or contribute to) the mark.
+FRAME_Z = 2.0
+
+
+@dataclass(frozen=True)
+class PooledDetection:
+    """The pooled :class:`Detection` and each frame's own evidence for it."""
+
+    detection: Detection
+    frame_scores: tuple[float, ...]  # each added frame's sync z at the found position
+
+    @property
+    def frames_with_mark(self) -> list[int]:
+        """Positions (in the order added) of the frames that carried the mark."""
+        if not self.detection.found:
+            return []
+        return [i for i, z in enumerate(self.frame_scores) if z >= FRAME_Z]
+
+
+def _luma_residual(frame: np.ndarray) -> np.ndarray:
+    if frame.ndim == 2:  # already luma (0..255), e.g. a video's Y plane
+        return sync.whiten(np.asarray(frame, np.float32))
+    check_pixels(frame)
+    return sync.whitened_luma(frame)
+
+
+class Pool:
+    """Accumulate frames of one clip, then :meth:`result` the pooled detection.
+
+    Frames are HxWx3/4 uint8 pixels or HxW luma arrays (0..255), all the same
+    size.  Only a few whitened frames are held (until the geometry is
+    estimated) plus one small tile per frame, so memory does not grow with
+    the clip's resolution times its length.
+    """
+
+    def __init__(self, key: bytes, *, lattices: int = LATTICES) -> None:
+        self.key = keys.check_key(key)
+        self.lattices = lattices
+        self._pending: list[np.ndarray] = []
+        self._geometries: list[sync.Geometry] | None = None
+        self._sums: list[np.ndarray] = []
+        self._tiles: list[list[np.ndarray]] = []  # per frame, per geometry (float32)
+        self._shape: tuple[int, int] | None = None
+
+    def add(self, frame: np.ndarray) -> None:
+        r = _luma_residual(frame)
+        if self._shape is None:
+            self._shape = r.shape
+        elif r.shape != self._shape:
+            raise ValueError(f"every frame must be {self._shape}, not {r.shape}")
+        if self._geometries is None:
+            self._pending.append(r)
+            if len(self._pending) >= ESTIMATE_FRAMES:
+                self._settle()
+        else:
+            self._fold(r)
+
+    def _settle(self) -> None:
+        total = np.sum(self._pending, axis=0, dtype=np.float32)
+        geometries = [sync.Geometry()]
+        for estimated in sync.estimate(total, count=self.lattices):
+            if not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):
+                geometries.append(estimated)
+        self._geometries = geometries
+        self._sums = [np.zeros((TILE, TILE)) for _ in geometries]
+        pending, self._pending = self._pending, []
+        for r in pending:
+            self._fold(r)
+
+    def _fold(self, r: np.ndarray) -> None:
+        assert self._geometries is not None
+        tiles = []
+        for g, total in zip(self._geometries, self._sums, strict=True):
+            tile = sync.fold(r, g)
+            total += tile
+            tiles.append(tile.astype(np.float32))
+        self._tiles.append(tiles)
+
+    def result(self) -> PooledDetection:
+        if self._geometries is None:
+            if not self._pending:
+                raise ValueError("no frames were added")
+            self._settle()
+        assert self._geometries is not None
+        ref = _Reference(self.key)
+        slots = 1 + self.lattices
+        tests = 2 * slots * _VARIANTS * TILE * TILE
+        decodes = slots * _DECODES_PER_GEOMETRY
+        best: _Candidate | None = None
+        found: tuple[_Candidate, int] | None = None
+        for geometry, total in zip(self._geometries, self._sums, strict=True):
+            here: list[_Candidate] = []
+            for k in range(_VARIANTS):
+                box = _box(_variant(total, k))
+                z = ref.zmap(box)
+                for shift in _peaks(z, _DECODES_PER_GEOMETRY):
+                    here.append(_Candidate(float(z[shift]), k, shift, geometry, box))
+            here.sort(key=lambda c: -c.z)
+            if best is None or here[0].z > best.z:
+                best = here[0]
+            for cand in here[:_DECODES_PER_GEOMETRY]:
+                payload = _decode(ref, self.key, cand)
+                if payload is not None:
+                    found = cand, payload
+                    break
+            if found is not None:
+                break
+        assert best is not None
+        p_sync = _hoeffding(best.z, tests)
+        if found is not None:
+            cand, payload = found
+            p = min(1.0, 2.0 * min(p_sync, decodes * 2.0**-TAG_BITS))
+            detection = _result(cand, payload, p)
+        else:
+            cand = best
+            detection = _result(best, None, min(1.0, 2.0 * p_sync))
+        return PooledDetection(detection, self._frame_scores(ref, cand))
+
+    def _frame_scores(self, ref: _Reference, cand: _Candidate) -> tuple[float, ...]:
+        assert self._geometries is not None
+        slot = self._geometries.index(cand.geometry)
+        scores = []
+        for tiles in self._tiles:
+            z = ref.zmap(_box(_variant(tiles[slot].astype(np.float64), cand.variant)))
+            scores.append(round(float(z[cand.shift]), 3))
+        return tuple(scores)
+
+
+def detect_pooled(frames: Iterable[np.ndarray], key: bytes) -> PooledDetection:
+    """Look for *key*'s mark in a clip, pooling the evidence of every frame."""
+    pool = Pool(key)
+    for frame in frames:
+        pool.add(frame)
+    return pool.result()
