@@ -159,13 +159,13 @@ def _coarse_lattices(acf: np.ndarray, count: int) -> list[np.ndarray]:
     return chosen
 
 
-def _refine(acf: np.ndarray, v1: np.ndarray, max_lag: int) -> np.ndarray:
-    """Refine lattice vector *v1* (row, col) from many far peaks.
+def _refine(smooth: np.ndarray, v1: np.ndarray, max_lag: int) -> np.ndarray:
+    """Refine lattice vector *v1* (row, col) from many far peaks of *smooth*.
 
-    The lattice is kept square (a scale and a rotation), which halves the
-    unknowns and keeps weak marks from bending it.
+    *smooth* is the autocorrelation lightly smoothed.  The lattice is kept
+    square (a scale and a rotation), which halves the unknowns and keeps weak
+    marks from bending it.
     """
-    smooth = ndimage.gaussian_filter(acf, 0.7, mode="wrap")
     quarter = np.array([[0.0, 1.0], [-1.0, 0.0]])  # _quarter as a matrix
     for reach in (2, 4, 8):
         n = np.arange(-reach, reach + 1)
@@ -203,9 +203,10 @@ def estimate(r: np.ndarray, *, count: int = 1) -> list[Geometry]:
     if max_lag < MIN_SCALE * TILE * 1.2:
         return []
     acf = _acf(r, max_lag)
+    smooth = ndimage.gaussian_filter(acf, 0.7, mode="wrap")
     found = []
     for v1 in _coarse_lattices(acf, count):
-        basis = _refine(acf, v1, min(max_lag, ACF_WINDOW // 2))
+        basis = _refine(smooth, v1, min(max_lag, ACF_WINDOW // 2))
         # columns: where the mark's row and column directions went
         matrix = basis[:, ::-1] / TILE
         scale = np.sqrt(abs(np.linalg.det(matrix)))
