@@ -1,8 +1,11 @@
 """Checking a suspect image: is the artist's mark in it, and which work is it?
 
-:func:`check_file` runs everything a suspect goes through and returns a
-:class:`CheckResult` that prints as one line and serialises to JSON.  The
-command line's ``check`` and the app's Check view both use it.
+:func:`check_file` runs everything a suspect goes through — the artist's mark
+with every key they hold, the registry match, and what else the image carries
+(Stable Diffusion's public marks, Content Credentials, provenance metadata;
+see :mod:`artistshield.provenance`) — and returns a :class:`CheckResult` that
+prints as one line and serialises to JSON (schema: ``docs/check-json.md``).
+The command line's ``check`` and the app's Check view both use it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from artistshield import imageio, watermark
 from artistshield.errors import ArtistShieldError
+from artistshield.provenance import credentials, metadata, sd
 
 if TYPE_CHECKING:
     from artistshield.registry import Registry, WorkMatch
@@ -53,6 +57,30 @@ class CheckResult:
     marks: list[MarkFinding] = field(default_factory=list)
     matches: list[WorkMatch] = field(default_factory=list)
     error: str | None = None
+    stable_diffusion: sd.StableDiffusionReport | None = None
+    c2pa: credentials.ContentCredentials | None = None
+    metadata: metadata.Metadata | None = None
+
+    @property
+    def findings(self) -> list[str]:
+        """Short sentences about the public marks, Content Credentials and metadata."""
+        found: list[str] = []
+        for part in (self.stable_diffusion, self.c2pa, self.metadata):
+            if part is not None:
+                found += part.findings()
+        return found
+
+    @property
+    def made_with_ai(self) -> list[str]:
+        """Which readers say a generative model made the image (empty: none says so)."""
+        says = []
+        if self.stable_diffusion is not None:
+            says += [f"{r.model} mark ({r.level})" for r in self.stable_diffusion.found]
+        if self.c2pa is not None and self.c2pa.generative_ai:
+            says.append(f"Content Credentials ({self.c2pa.generator or 'unknown generator'})")
+        if self.metadata is not None and self.metadata.generative_ai:
+            says.append("metadata")
+        return says
 
     @property
     def mark(self) -> MarkFinding | None:
@@ -72,10 +100,14 @@ class CheckResult:
         matched = [m for m in self.matches if m.is_match]
         if mark is not None:
             where = f" (work {mark.work_id})" if mark.work_id else ""
-            return f"your mark is in this image{where}; {p_value_in_words(mark.detection.p_value, True)}"
-        if matched:
-            return f"no mark found, but it matches your registered work {matched[0].work_id}"
-        return "no mark of yours and no registered work found"
+            line = f"your mark is in this image{where}; {p_value_in_words(mark.detection.p_value, True)}"
+        elif matched:
+            line = f"no mark found, but it matches your registered work {matched[0].work_id}"
+        else:
+            line = "no mark of yours and no registered work found"
+        if self.made_with_ai:
+            line += "; made with generative AI according to " + ", ".join(self.made_with_ai)
+        return line
 
     def to_json(self) -> dict[str, Any]:
         best = self.mark or (self.marks[0] if self.marks else None)
@@ -84,9 +116,18 @@ class CheckResult:
             "watermark": best.to_json() if best else None,
             "marks": [m.to_json() for m in self.marks],
             "matches": [m.to_json() for m in self.matches],
+            "stable_diffusion": _json_of(self.stable_diffusion),
+            "c2pa": _json_of(self.c2pa),
+            "metadata": _json_of(self.metadata),
+            "findings": self.findings,
+            "is_artists_work": self.is_artists_work,
             "verdict": self.verdict,
             "error": self.error,
         }
+
+
+def _json_of(part: Any) -> dict[str, Any] | None:
+    return None if part is None else part.to_json()
 
 
 def p_value_in_words(p: float, found: bool) -> str:
@@ -108,19 +149,38 @@ def check_file(
     *,
     keys: Mapping[str, bytes],
     registry: Registry | None = None,
+    provenance: bool = True,
 ) -> CheckResult:
-    """Check the image at *path* with every key in *keys* and against *registry*."""
+    """Check the image at *path* with every key in *keys* and against *registry*.
+
+    With *provenance* (the default) the image's public marks, Content
+    Credentials and metadata are read too; the public marks in a child
+    process started first, so it runs while the mark is searched for.
+    """
+    pending = sd.PendingCheck(path) if provenance else None
     try:
-        pixels = imageio.load(path).rgb8()
-    except ArtistShieldError as exc:
-        return CheckResult(input=str(path), error=str(exc))
-    marks = []
-    for label, key in keys.items():
-        detection = watermark.detect(pixels, key)
-        work_id = None
-        if detection.payload is not None and registry is not None:
-            work = registry.find_by_payload(detection.payload)
-            work_id = work.work_id if work is not None else None
-        marks.append(MarkFinding(label, detection, work_id))
-    matches = registry.match(pixels) if registry is not None else []
-    return CheckResult(input=str(Path(path)), marks=marks, matches=matches)
+        try:
+            pixels = imageio.load(path).rgb8()
+        except ArtistShieldError as exc:
+            return CheckResult(input=str(path), error=str(exc))
+        marks = []
+        for label, key in keys.items():
+            detection = watermark.detect(pixels, key)
+            work_id = None
+            if detection.payload is not None and registry is not None:
+                work = registry.find_by_payload(detection.payload)
+                work_id = work.work_id if work is not None else None
+            marks.append(MarkFinding(label, detection, work_id))
+        matches = registry.match(pixels) if registry is not None else []
+        extra: dict[str, Any] = {}
+        if pending is not None:
+            extra = {
+                "c2pa": credentials.read_file(path),
+                "metadata": metadata.read(path),
+                "stable_diffusion": pending.result(),
+            }
+            pending = None
+        return CheckResult(input=str(Path(path)), marks=marks, matches=matches, **extra)
+    finally:
+        if pending is not None:
+            pending.cancel()

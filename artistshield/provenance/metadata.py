@@ -1,0 +1,196 @@
+"""Metadata fields that bear on provenance: who made it, who owns it, what made it.
+
+Reads EXIF (Artist, Copyright, Software, ImageDescription), XMP (dc:creator,
+dc:rights, xmpRights, xmp:CreatorTool, IPTC Digital Source Type, PLUS Data
+Mining), IPTC IIM (By-line, Copyright Notice, Credit, Source) and PNG text
+chunks, including the generation parameters that Stable Diffusion front ends
+(AUTOMATIC1111's ``parameters``, ComfyUI's ``prompt``/``workflow``) write.
+Metadata is trivially edited or stripped: it is a lead, not proof.
+"""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, IptcImagePlugin
+
+from artistshield.provenance.credentials import GENERATIVE_SOURCE_TYPES
+
+_EXIF = {0x013B: "creator", 0x8298: "copyright", 0x0131: "software", 0x010E: "description"}
+_IPTC = {(2, 80): "creator", (2, 116): "copyright", (2, 110): "credit", (2, 115): "source"}
+_NS = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
+    "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
+    "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
+}
+_XMP = {
+    ("dc", "creator"): "creator",
+    ("dc", "rights"): "copyright",
+    ("xmpRights", "UsageTerms"): "usage_terms",
+    ("xmpRights", "WebStatement"): "rights_url",
+    ("photoshop", "Credit"): "credit",
+    ("photoshop", "Source"): "source",
+    ("xmp", "CreatorTool"): "software",
+    ("Iptc4xmpExt", "DigitalSourceType"): "digital_source_type",
+    ("plus", "DataMining"): "data_mining",
+}
+_XMP_TAGS = {f"{{{_NS[prefix]}}}{name}": field for (prefix, name), field in _XMP.items()}
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+#: PNG text keys written by image generators.
+_GENERATION_KEYS = {"parameters", "prompt", "workflow", "sd-metadata", "dream", "invokeai_metadata"}
+_PNG_TEXT = {"author": "creator", "copyright": "copyright", "software": "software",
+             "description": "description", "source": "source"}
+
+DATA_MINING = {
+    "DMI-UNSPECIFIED": "data mining: not specified",
+    "DMI-ALLOWED": "data mining allowed",
+    "DMI-PROHIBITED-AIMLTRAINING": "prohibited for AI/ML training",
+    "DMI-PROHIBITED-GENAIMLTRAINING": "prohibited for generative AI/ML training",
+    "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING": "prohibited except for search engine indexing",
+    "DMI-PROHIBITED": "data mining prohibited",
+    "DMI-PROHIBITED-SEECONSTRAINT": "prohibited, see the rights constraints",
+    "DMI-PROHIBITED-SEEEMBEDDEDRIGHTSEXPR": "prohibited, see the embedded rights expression",
+}
+FIELD_NAMES = {
+    "creator": "creator", "copyright": "copyright", "credit": "credit", "source": "source",
+    "usage_terms": "usage terms", "rights_url": "rights statement", "software": "software",
+    "description": "description", "digital_source_type": "IPTC digital source type",
+    "data_mining": "IPTC/PLUS data mining", "generation_parameters": "AI generation parameters",
+}
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Provenance fields found in one file, each as ``(field, value, where)``."""
+
+    fields: tuple[tuple[str, str, str], ...] = ()
+    error: str | None = None
+
+    def values(self, name: str) -> list[str]:
+        return [value for field, value, _ in self.fields if field == name]
+
+    @property
+    def generative_ai(self) -> bool:
+        return any(
+            v.rsplit("/", 1)[-1] in GENERATIVE_SOURCE_TYPES for v in self.values("digital_source_type")
+        ) or bool(self.values("generation_parameters"))
+
+    def findings(self) -> list[str]:
+        found = []
+        for name, label in FIELD_NAMES.items():
+            values = list(dict.fromkeys(self.values(name)))
+            if not values:
+                continue
+            shown = [_readable(name, v) for v in values]
+            found.append(f"Metadata {label}: " + "; ".join(shown) + ".")
+        if self.error:
+            found.append(f"Metadata could not all be read ({self.error}).")
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        grouped: dict[str, list[dict[str, str]]] = {}
+        for field, value, where in self.fields:
+            grouped.setdefault(field, []).append({"value": value, "source": where})
+        return {"fields": grouped, "generative_ai": self.generative_ai, "error": self.error}
+
+
+def _readable(name: str, value: str) -> str:
+    short = value.rsplit("/", 1)[-1]
+    if name == "data_mining":
+        return DATA_MINING.get(short, value)
+    if name == "digital_source_type":
+        return short + (" (generative AI)" if short in GENERATIVE_SOURCE_TYPES else "")
+    if name == "generation_parameters":
+        return value[:120] + ("…" if len(value) > 120 else "")
+    return value[:200]
+
+
+def read(
+    path: str | Path,
+    *,
+    exif: bytes | None = None,
+    xmp: bytes | None = None,
+    png_text: dict[str, Any] | None = None,
+) -> Metadata:
+    """Collect the provenance fields of *path*, reusing blocks the caller already read."""
+    fields: list[tuple[str, str, str]] = []
+    errors: list[str] = []
+    iptc: dict[tuple[int, int], Any] | None = None
+    try:
+        with Image.open(path) as im:
+            if exif is None and "exif" in im.info:
+                exif = im.info["exif"]
+            xml = im.info.get("xmp")
+            if xmp is None and xml:
+                xmp = xml.encode() if isinstance(xml, str) else xml
+            if png_text is None:
+                png_text = dict(getattr(im, "text", {}) or {})
+            if im.format in ("JPEG", "TIFF"):
+                iptc = IptcImagePlugin.getiptcinfo(im)
+    except Exception as exc:  # an unreadable file is reported by the check itself
+        errors.append(type(exc).__name__)
+    if exif:
+        fields += _exif_fields(exif, errors)
+    if xmp:
+        fields += _xmp_fields(xmp, errors)
+    for key, raw in (iptc or {}).items():
+        if key in _IPTC:
+            for item in raw if isinstance(raw, list) else [raw]:
+                fields.append((_IPTC[key], _text(item), "IPTC"))
+    for key, value in (png_text or {}).items():
+        lowered = str(key).lower()
+        if lowered in _GENERATION_KEYS:
+            fields.append(("generation_parameters", f"{key}: {_text(value)}", "PNG text"))
+        elif lowered in _PNG_TEXT:
+            fields.append((_PNG_TEXT[lowered], _text(value), "PNG text"))
+    return Metadata(tuple(f for f in fields if f[1]), "; ".join(errors) or None)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(str(value).replace("\x00", " ").split())
+
+
+def _exif_fields(data: bytes, errors: list[str]) -> list[tuple[str, str, str]]:
+    if not data.startswith(b"Exif\x00\x00"):
+        data = b"Exif\x00\x00" + data
+    exif = Image.Exif()
+    try:
+        exif.load(data)
+    except Exception:  # damaged EXIF: keep the rest
+        errors.append("damaged EXIF")
+        return []
+    return [(name, _text(exif[tag]), "EXIF") for tag, name in _EXIF.items() if tag in exif]
+
+
+def _xmp_fields(data: bytes, errors: list[str]) -> list[tuple[str, str, str]]:
+    start, end = data.find(b"<x:xmpmeta"), data.rfind(b"</x:xmpmeta>")
+    if start >= 0 and end > start:
+        data = data[start : end + len(b"</x:xmpmeta>")]
+    try:
+        root = ET.parse(io.BytesIO(data)).getroot()
+    except ET.ParseError:
+        errors.append("damaged XMP")
+        return []
+    fields = []
+    for element in root.iter():
+        for attribute, value in element.attrib.items():
+            if attribute in _XMP_TAGS:
+                fields.append((_XMP_TAGS[attribute], _text(value), "XMP"))
+        if element.tag in _XMP_TAGS:
+            name = _XMP_TAGS[element.tag]
+            items = list(element.iter(f"{_RDF}li"))
+            texts = [li.text or "" for li in items] or [element.text or ""]
+            resource = element.attrib.get(f"{_RDF}resource")
+            for text in [*texts, resource or ""]:
+                if text.strip():
+                    fields.append((name, _text(text), "XMP"))
+    return fields
