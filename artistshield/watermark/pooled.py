@@ -105,7 +105,7 @@ class Pool:
             self._fold(r)
 
     def _settle(self) -> None:
-        total = np.sum(self._pending, axis=0, dtype=np.float32)
+        total = np.asarray(np.sum(self._pending, axis=0, dtype=np.float32))
         geometries = [sync.Geometry()]
         for estimated in sync.estimate(total, count=self.lattices):
             if not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):

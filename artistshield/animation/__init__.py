@@ -1,0 +1,20 @@
+"""Clips: videos, animated GIF/APNG/WebP and folders of numbered frames.
+
+Public API::
+
+    from artistshield import animation
+    animation.is_animation(path)                  # a clip rather than a still?
+    marked = animation.mark_clip(path, out_dir, key=key, payload=p)
+    found = animation.detect_clip(path, key)      # ClipDetection, evidence pooled
+
+How each kind is read and written is told in :mod:`.frames` (animated
+images), :mod:`.sequence` (frame folders) and :mod:`.video` (PyAV); marking
+in :mod:`.mark` and pooled detection in :mod:`.detect` and
+:mod:`artistshield.watermark.pooled`.
+"""
+
+from artistshield.animation.detect import ClipDetection, detect_clip, is_animation
+from artistshield.animation.mark import ClipMarked, mark_clip
+from artistshield.animation.video import Cancelled
+
+__all__ = ["Cancelled", "ClipDetection", "ClipMarked", "detect_clip", "is_animation", "mark_clip"]

@@ -1,0 +1,210 @@
+"""Marking clips: every frame of a video, animation or frame folder gets one mark.
+
+All frames carry the same payload, and the pattern is tied to the pixel grid,
+not to time, so a still shot carries an identical mark in every frame and
+nothing shimmers.  Frames identical to the one before reuse its change
+instead of computing the perceptual mask again.
+
+Outputs appear only when complete (videos and folders are written beside
+their final name and renamed), so a cancel or a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from artistshield import imageio, watermark
+from artistshield.animation import frames as anim
+from artistshield.animation import sequence, video
+from artistshield.animation.video import Cancelled
+from artistshield.errors import ArtistShieldError
+from artistshield.watermark import mask, pattern
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ClipMarked:
+    """A marked clip as written."""
+
+    output: Path
+    frames: int
+    psnr: float  # of the mark itself, before any lossy encoding
+    key_frame: np.ndarray = field(repr=False)  # the first frame as written (RGB or RGBA)
+
+
+class LumaMarker:
+    """The mark's change for a frame's luma; thread safe, remembers the last frame.
+
+    The same as :func:`watermark.mark_delta` on an opaque frame: the key's
+    tile shaped by the perceptual mask of that frame.
+    """
+
+    def __init__(self, key: bytes, payload: int, *, strength: float) -> None:
+        self.tile = pattern.tile(key, payload)
+        self.strength = strength
+        self._lock = threading.Lock()
+        self._tiled: np.ndarray | None = None
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        with self._lock:
+            last = self._last
+        if last is not None and np.array_equal(last[0], y):
+            return last[1]
+        delta = mask.amplitude(y, strength=self.strength)
+        delta *= self._pattern(y.shape)
+        with self._lock:
+            self._last = (y, delta)
+        return delta
+
+    def _pattern(self, shape: tuple[int, ...]) -> np.ndarray:
+        tiled = self._tiled
+        if tiled is None or tiled.shape != shape:
+            h, w = shape
+            reps = (-(-h // pattern.TILE), -(-w // pattern.TILE))
+            tiled = np.tile(self.tile, reps)[:h, :w].astype(np.float32)
+            self._tiled = tiled
+        return tiled
+
+
+def free_path(out_dir: Path, name: str) -> Path:
+    """Return ``out_dir/name``, or ``name (2)``... while that exists."""
+    stem, suffix = (name, "") if "." not in name else name.rsplit(".", 1)
+    suffix = f".{suffix}" if suffix else ""
+    candidate, number = out_dir / name, 2
+    while candidate.exists():
+        candidate = out_dir / f"{stem} ({number}){suffix}"
+        number += 1
+    return candidate
+
+
+def mark_clip(
+    source: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    key: bytes,
+    payload: int,
+    strength: float = 1.0,
+    crf: int | None = None,
+    codec: str | None = None,
+    quality: int | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ClipMarked:
+    """Mark every frame of a video, animated image or frame folder into *out_dir*."""
+    source, out = Path(source), Path(out_dir)
+    if not 0.0 < strength <= 4.0:
+        raise ValueError("strength must be above 0 and at most 4")
+    stop = cancelled or (lambda: False)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArtistShieldError(f"Cannot create the output folder {out}: {exc.strerror}.") from exc
+    if source.is_dir():
+        return _mark_sequence(source, out, key, payload, strength, progress, stop)
+    if video.is_video(source):
+        target = free_path(out, source.name)
+        marker = LumaMarker(key, payload, strength=strength)
+        encoded = video.transcode(
+            source, target, marker, crf=video.DEFAULT_CRF if crf is None else crf, codec=codec,
+            progress=progress, cancelled=stop,
+        )
+        return ClipMarked(
+            target, encoded.frames, _psnr(encoded.mean_square_change), video.first_frame(target)
+        )
+    return _mark_animation(source, out, key, payload, strength, quality, progress, stop)
+
+
+def _psnr(mean_square: float) -> float:
+    return float("inf") if mean_square <= 0 else round(float(10.0 * np.log10(255.0**2 / mean_square)), 2)
+
+
+def _mark_frames(
+    frames: list[np.ndarray], key: bytes, payload: int, strength: float,
+    progress: Progress | None, stop: Callable[[], bool],
+) -> tuple[list[np.ndarray], float]:
+    marked: list[np.ndarray] = []
+    square = 0.0
+    previous: tuple[np.ndarray, np.ndarray] | None = None
+    for i, frame in enumerate(frames):
+        if stop():
+            raise Cancelled("Marking was cancelled; nothing was written.")
+        if previous is not None and np.array_equal(previous[0], frame):
+            out = previous[1]
+        else:
+            out = watermark.embed(frame, key, payload, strength=strength)
+            previous = frame, out
+        square += float(np.mean((out[..., :3].astype(np.float32) - frame[..., :3]) ** 2))
+        marked.append(out)
+        if progress is not None:
+            progress(i + 1, len(frames))
+    return marked, square / max(len(frames), 1)
+
+
+def _mark_animation(
+    source: Path, out: Path, key: bytes, payload: int, strength: float, quality: int | None,
+    progress: Progress | None, stop: Callable[[], bool],
+) -> ClipMarked:
+    animation = anim.read_animation(source)
+    try:
+        marked, square = _mark_frames(animation.frames, key, payload, strength, progress, stop)
+    except ValueError as exc:
+        raise ArtistShieldError(f"{source.name}: {exc}.") from exc
+    target = free_path(out, source.name)
+    anim.write_animation(
+        anim.Animation(animation.format, marked, animation.durations, animation.loop,
+                       animation.disposal),
+        target, quality=quality,
+    )
+    written = anim.read_animation(target)
+    return ClipMarked(target, written.frame_count, _psnr(square), written.frames[0])
+
+
+def _mark_sequence(
+    folder: Path, out: Path, key: bytes, payload: int, strength: float,
+    progress: Progress | None, stop: Callable[[], bool],
+) -> ClipMarked:
+    files = sequence.frame_files(folder)
+    if not files:
+        raise ArtistShieldError(f"{folder} is not a folder of numbered PNG or TIFF frames.")
+    target = free_path(out, folder.name)
+    part = target.with_name(f".{target.name}.part")
+    square = 0.0
+    previous: tuple[np.ndarray, np.ndarray] | None = None
+    key_frame: np.ndarray | None = None
+    try:
+        part.mkdir(parents=True)
+        for i, path in enumerate(files):
+            if stop():
+                raise Cancelled("Marking was cancelled; nothing was written.")
+            artwork = imageio.load(path)
+            pixels = artwork.rgb8()
+            if previous is not None and np.array_equal(previous[0], pixels):
+                marked = previous[1]
+            else:
+                marked = watermark.embed(pixels, key, payload, strength=strength)
+                previous = pixels, marked
+            square += float(np.mean((marked[..., :3].astype(np.float32) - pixels[..., :3]) ** 2))
+            imageio.save(artwork.with_rgb8(marked), part / path.name, protect=[path])
+            if key_frame is None:
+                key_frame = imageio.load(part / path.name).rgb8()
+            if progress is not None:
+                progress(i + 1, len(files))
+        os.replace(part, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(part)
+        if isinstance(exc, ValueError):
+            raise ArtistShieldError(f"{folder.name}: {exc}.") from exc
+        raise
+    assert key_frame is not None
+    return ClipMarked(target, len(files), _psnr(square / len(files)), key_frame)

@@ -1,0 +1,250 @@
+"""Video files through PyAV: stream frames out, and re-encode with an edit applied.
+
+Nothing here holds a whole video: frames are decoded, edited and encoded one
+at a time (a few in flight, so the edit can run on a second core while FFmpeg
+decodes and encodes).  Edits work on the 8-bit YUV 4:2:0 picture the encoder
+takes, so the colour is never converted to RGB and back; the luma plane is
+what the watermark lives in anyway.
+
+The audio stream is copied packet for packet (never re-encoded), and every
+video frame keeps its presentation time, so the frame rate, variable or not,
+and the sync with the sound are kept.  Other streams (subtitles, data) are
+not copied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import cast
+
+import av
+import numpy as np
+
+from artistshield.errors import ArtistShieldError, ImageError
+
+#: Video suffixes and the FFmpeg muxer that writes each.
+MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".webm": "webm", ".mkv": "matroska"}
+#: The encoder used by default for each muxer.
+DEFAULT_CODEC = {"webm": "libvpx-vp9"}
+H264 = "libx264"
+DEFAULT_CRF = 18
+#: Edits computed ahead of the encoder.
+_IN_FLIGHT = 4
+
+
+class Cancelled(ArtistShieldError):
+    """The user cancelled; no output was left behind."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int
+    height: int
+    frame_count: int  # from the container; 0 when it does not say
+    rate: Fraction | None
+    codec: str
+    audio_codec: str | None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    frames: int
+    mean_square_change: float  # mean squared change of luma per pixel (0..255 units)
+
+
+def is_video(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in MUXERS
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise ImageError(f"Could not read the video {path} ({exc}).") from exc
+    if not container.streams.video:
+        container.close()
+        raise ImageError(f"{path} has no video stream.")
+    return container
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Return what the container says about *path*'s first video stream."""
+    with _open(Path(path)) as container:
+        v = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        rate = v.average_rate or v.guessed_rate
+        count = int(v.frames or 0)
+        if not count and rate and container.duration:  # WebM does not count frames
+            count = round(container.duration / av.time_base * rate)
+        return VideoInfo(
+            width=v.codec_context.width, height=v.codec_context.height,
+            frame_count=count, rate=rate,
+            codec=v.codec_context.name, audio_codec=audio.codec_context.name if audio else None,
+        )
+
+
+def luma_frames(path: str | os.PathLike[str], *, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (frame index, float32 luma 0..255) for every *step*-th frame."""
+    with _open(Path(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for i, frame in enumerate(container.decode(stream)):
+                if i % step == 0:
+                    yuv, full = _yuv420(frame)
+                    yield i, _to_luma(yuv[: frame.height], full)
+        except av.error.FFmpegError as exc:
+            raise ImageError(f"Could not decode {path} ({exc}).") from exc
+
+
+def first_frame(path: str | os.PathLike[str]) -> np.ndarray:
+    """Return the first frame of *path* as HxWx3 RGB uint8."""
+    with _open(Path(path)) as container:
+        for frame in container.decode(video=0):
+            return np.asarray(frame.to_ndarray(format="rgb24"))
+    raise ImageError(f"{path} has no frames.")
+
+
+def _yuv420(frame: av.VideoFrame) -> tuple[np.ndarray, bool]:
+    """Return the frame as an (H*3/2)xW yuv420p array and whether it is full range."""
+    full = frame.format.name.startswith("yuvj") or getattr(frame, "color_range", 0) == 2
+    if frame.format.name not in ("yuv420p", "yuvj420p"):
+        frame = frame.reformat(format="yuv420p")
+    return frame.to_ndarray(), full
+
+
+def _to_luma(y: np.ndarray, full: bool) -> np.ndarray:
+    luma = y.astype(np.float32)
+    if not full:  # studio range: black at 16, white at 235
+        luma -= 16.0
+        luma *= np.float32(255.0 / 219.0)
+    return luma
+
+
+def transcode(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    edit: Callable[[np.ndarray], np.ndarray],
+    *,
+    crf: int = DEFAULT_CRF,
+    codec: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Encoded:
+    """Re-encode *source* to *target*, changing each frame's luma by *edit*.
+
+    *edit* takes float32 luma (0..255) and returns the float32 change to add
+    to it; it runs on worker threads, frames in order.  The output appears
+    only when complete: a failure or a cancel leaves nothing at *target*.
+    """
+    source, target = Path(source), Path(target)
+    muxer = MUXERS.get(target.suffix.lower())
+    if muxer is None:
+        raise ImageError(f"Cannot write {target}: use one of {', '.join(MUXERS)}.")
+    codec = codec or DEFAULT_CODEC.get(muxer, H264)
+    part = target.with_name(f".{target.name}.part")
+    try:
+        with (
+            _open(source) as src,
+            ThreadPoolExecutor(2) as pool,
+            av.open(str(part), "w", format=muxer) as out,
+        ):
+            result = _run(src, out, edit, pool, crf, codec, progress, cancelled or _never)
+        os.replace(part, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+        if isinstance(exc, av.error.FFmpegError):
+            raise ImageError(f"Could not re-encode {source.name} ({exc}).") from exc
+        raise
+    return result
+
+
+def _never() -> bool:
+    return False
+
+
+def _run(
+    src: av.container.InputContainer,
+    out: av.container.OutputContainer,
+    edit: Callable[[np.ndarray], np.ndarray],
+    pool: ThreadPoolExecutor,
+    crf: int,
+    codec: str,
+    progress: Callable[[int, int], None] | None,
+    cancelled: Callable[[], bool],
+) -> Encoded:
+    vin = src.streams.video[0]
+    vin.thread_type = "AUTO"
+    ain = src.streams.audio[0] if src.streams.audio else None
+    rate = vin.average_rate or vin.guessed_rate or Fraction(25)
+    vout = cast("av.VideoStream", out.add_stream(codec, rate=rate))
+    vout.width, vout.height = vin.codec_context.width, vin.codec_context.height
+    vout.pix_fmt = "yuv420p"
+    vout.time_base = vin.time_base
+    vout.codec_context.time_base = vin.time_base or Fraction(1, int(rate))
+    vout.options = _encoder_options(codec, crf)
+    vout.thread_type = "AUTO"
+    aout = out.add_stream_from_template(ain) if ain is not None else None
+    total = int(vin.frames or 0)
+    pending: deque[tuple[Future[np.ndarray], np.ndarray, av.VideoFrame, bool]] = deque()
+    stats = {"frames": 0, "square": 0.0}
+
+    def emit(fut: Future[np.ndarray], yuv: np.ndarray, frame: av.VideoFrame, full: bool) -> None:
+        delta = fut.result()
+        h = frame.height
+        scale = np.float32(1.0 if full else 219.0 / 255.0)
+        y = yuv[:h].astype(np.float32)
+        y += delta * scale
+        np.rint(y, out=y)
+        np.clip(y, 0, 255, out=y)
+        yuv[:h] = y.astype(np.uint8)
+        stats["square"] += float(np.mean(np.square(delta, dtype=np.float32)))
+        new = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        new.pts, new.time_base = frame.pts, frame.time_base
+        for packet in vout.encode(new):
+            out.mux(packet)
+        stats["frames"] += 1
+        if progress is not None:
+            progress(int(stats["frames"]), total)
+
+    streams = [vin] if ain is None else [vin, ain]
+    for packet in src.demux(streams):
+        if packet.stream is ain:
+            if packet.dts is not None and aout is not None:
+                packet.stream = aout
+                out.mux(packet)
+            continue
+        for frame in cast("list[av.VideoFrame]", packet.decode()):
+            if cancelled():
+                raise Cancelled("Marking was cancelled; nothing was written.")
+            yuv, full = _yuv420(frame)
+            fut = pool.submit(edit, _to_luma(yuv[: frame.height], full))
+            pending.append((fut, yuv, frame, full))
+            if len(pending) > _IN_FLIGHT:
+                emit(*pending.popleft())
+    while pending:
+        if cancelled():
+            raise Cancelled("Marking was cancelled; nothing was written.")
+        emit(*pending.popleft())
+    for packet in vout.encode():
+        out.mux(packet)
+    count = int(stats["frames"])
+    return Encoded(frames=count, mean_square_change=stats["square"] / max(count, 1))
+
+
+def _encoder_options(codec: str, crf: int) -> dict[str, object]:
+    if not 0 <= crf <= 63:
+        raise ArtistShieldError("--crf must be a whole number from 0 to 63.")
+    if codec == "libvpx-vp9":
+        return {"crf": str(crf), "b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "5"}
+    if codec in ("libx264", "libx265"):
+        return {"crf": str(crf), "preset": "medium"}
+    return {"crf": str(crf)}
