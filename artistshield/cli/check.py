@@ -5,22 +5,37 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from artistshield.check import check_file
+from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
+from artistshield.errors import ArtistShieldError
 from artistshield.mark import expand_inputs
+
+if TYPE_CHECKING:
+    from artistshield.identity import Identity
+    from artistshield.registry import Registry
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "check",
         help="look for your mark and your registered works in suspect images",
-        description=__doc__ + " Exit status: 0 your work was found in some input, 1 in none, "
-        "2 an error.",
+        description=__doc__ + " Also reports Stable Diffusion's public marks, Content "
+        "Credentials and provenance metadata. Exit status: 0 your work was found in some "
+        "input, 1 in none, 2 an error.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="images or folders")
     parser.add_argument("--key-file", type=Path, metavar="KEY", help="check with this key instead of your identity's")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input")
+    parser.add_argument(
+        "--report", type=Path, action="append", metavar="OUT",
+        help="write an evidence report, OUT.html or OUT.pdf (repeat for both); with several "
+        "inputs, one report per input named OUT-<input name>; the proof bundle is written beside it",
+    )
+    parser.add_argument("--found-at", metavar="URL", help="where the suspect was found, for the report")
+    parser.add_argument("--no-provenance", action="store_true",
+                        help="skip the public-mark, Content Credentials and metadata checks")
     parser.set_defaults(handler=run)
 
 
@@ -34,17 +49,55 @@ def run(args: argparse.Namespace) -> int:
     label = ident.artist_id if ident is not None else "key-file"
     found_any = errors = False
     try:
-        for path in expand_inputs(args.files):
-            result = check_file(path, keys={label: key}, registry=registry)
+        paths = expand_inputs(args.files)
+        for path in paths:
+            result = check_file(
+                path, keys={label: key}, registry=registry, provenance=not args.no_provenance
+            )
             found_any |= result.is_artists_work
             errors |= result.error is not None
             if args.json:
                 print(json.dumps(result.to_json()), flush=True)
             else:
-                print(f"{result.input}: {result.verdict}")
+                print(f"{result.input}: {result.verdict}", flush=True)
+            if args.report and result.error is None:
+                outs = report_paths(args.report, path, several=len(paths) > 1)
+                for written in _write_reports(result, outs, registry, ident, args.found_at):
+                    if not args.json:
+                        print(f"  evidence report written to {written}")
     finally:
         if registry is not None:
             registry.close()
     if found_any:
         return 0
     return 2 if errors else 1
+
+
+def report_paths(reports: list[Path], source: Path, *, several: bool) -> list[Path]:
+    """Where the reports of *source* go: as given, or suffixed with its name for batches."""
+    for out in reports:
+        if out.suffix.lower() not in (".html", ".htm", ".pdf"):
+            raise ArtistShieldError(f"--report {out}: name the report .html or .pdf.")
+    if not several:
+        return list(reports)
+    return [out.with_name(f"{out.stem}-{source.stem}{out.suffix}") for out in reports]
+
+
+def _write_reports(
+    result: CheckResult,
+    outs: list[Path],
+    registry: Registry | None,
+    ident: Identity | None,
+    found_at: str | None,
+) -> list[Path]:
+    """Gather the evidence once (one proof bundle, beside the first report) and write each."""
+    from artistshield.report import gather, write_report
+
+    evidence = gather(
+        result,
+        registry=registry,
+        identity=ident,
+        found_at=found_at,
+        bundle_path=outs[0].with_name(f"{outs[0].stem}-bundle.json"),
+    )
+    return [write_report(evidence, out) for out in outs]

@@ -1,0 +1,147 @@
+"""Collecting the evidence for one checked image, at report time.
+
+Everything a report shows is gathered here, so the HTML and PDF renderers
+only lay it out: the suspect's hashes and thumbnail, the registered work the
+mark or the match points to (its thumbnail with the matched region outlined),
+the registry verified now, and a proof bundle of that work, written beside the
+report and verified as a stranger would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image, ImageDraw
+
+from artistshield import __version__, imageio
+from artistshield.errors import ArtistShieldError
+from artistshield.registry.records import utc_now
+
+if TYPE_CHECKING:
+    from artistshield.check import CheckResult
+    from artistshield.identity import Identity
+    from artistshield.registry import Registry, Work, WorkMatch
+
+THUMBNAIL_SIDE = 360
+OUTLINE = (230, 0, 40)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one report shows; built by :func:`gather`."""
+
+    result: CheckResult
+    created: str
+    tool: str
+    suspect_png: bytes | None = None
+    suspect_file_sha256: str | None = None
+    suspect_pixels_sha256: str | None = None
+    suspect_size: tuple[int, int] | None = None
+    work: Work | None = None
+    match: WorkMatch | None = None
+    work_png: bytes | None = None
+    artist: dict[str, str] | None = None
+    registry_summary: str | None = None
+    registry_ok: bool | None = None
+    bundle: Path | None = None
+    bundle_summary: str | None = None
+    bundle_ok: bool | None = None
+    found_at: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def images(self) -> dict[str, bytes]:
+        """The report's images by name, as PNG bytes."""
+        named = {"suspect": self.suspect_png, "original": self.work_png}
+        return {name: data for name, data in named.items() if data}
+
+
+def gather(
+    result: CheckResult,
+    *,
+    registry: Registry | None = None,
+    identity: Identity | None = None,
+    found_at: str | None = None,
+    bundle_path: str | Path | None = None,
+) -> Evidence:
+    """Collect the evidence for *result*; with *identity*, write a proof bundle to *bundle_path*."""
+    facts: dict[str, Any] = {}
+    notes: list[str] = []
+    try:
+        art = imageio.load(result.input)
+        pixels = art.rgb8()
+        facts["suspect_png"] = _thumbnail(pixels)
+        facts["suspect_pixels_sha256"] = hashlib.sha256(
+            pixels if pixels.flags.c_contiguous else pixels.copy()
+        ).hexdigest()
+        facts["suspect_size"] = (pixels.shape[1], pixels.shape[0])
+        facts["suspect_file_sha256"] = hashlib.sha256(Path(result.input).read_bytes()).hexdigest()
+    except (ArtistShieldError, OSError) as exc:
+        notes.append(f"The suspect image could not be read again for the report: {exc}")
+    if identity is not None:
+        facts["artist"] = {
+            "name": identity.name,
+            "artist_id": identity.artist_id,
+            "public_key": identity.public_key.hex(),
+        }
+    work_id = _work_id(result)
+    if registry is not None:
+        verified = registry.verify()
+        facts["registry_summary"] = verified.summary()
+        facts["registry_ok"] = verified.ok
+        if work_id is not None:
+            work = registry.work(work_id)
+            match = next((m for m in result.matches if m.work_id == work_id), None)
+            facts["work"] = work
+            facts["match"] = match
+            region = match.region if match is not None and match.is_match else None
+            facts["work_png"] = _outlined(registry.thumbnail(work_id), region)
+            if identity is not None and bundle_path is not None:
+                from artistshield.registry import verify_bundle
+
+                bundle = registry.export_bundle(bundle_path, [work_id], identity=identity)
+                checked = verify_bundle(bundle, public_key=identity.public_key)
+                facts.update(bundle=bundle, bundle_summary=checked.summary(), bundle_ok=checked.ok)
+    elif work_id is None:
+        notes.append("No registry was used for this check (a key file was given).")
+    return Evidence(
+        result=result,
+        created=utc_now(),
+        tool=f"ArtistShield {__version__}",
+        found_at=found_at,
+        notes=tuple(notes),
+        **facts,
+    )
+
+
+def _work_id(result: CheckResult) -> str | None:
+    mark = result.mark
+    if mark is not None and mark.work_id:
+        return mark.work_id
+    return next((m.work_id for m in result.matches if m.is_match), None)
+
+
+def _thumbnail(pixels: Any) -> bytes:
+    image = Image.fromarray(pixels, "RGBA" if pixels.shape[2] == 4 else "RGB")
+    image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _outlined(png: bytes, region: Any) -> bytes:
+    """The work's thumbnail, with the part the suspect shows outlined in red."""
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    if region is not None:
+        x0, y0, x1, y1 = (float(v) for v in region)
+        w, h = image.size
+        width = max(2, round(max(w, h) / 120))
+        box = (x0 * (w - 1), y0 * (h - 1), x1 * (w - 1), y1 * (h - 1))
+        ImageDraw.Draw(image).rectangle(box, outline=(*OUTLINE, 255), width=width)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

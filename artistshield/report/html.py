@@ -1,0 +1,208 @@
+"""The evidence report as one self-contained HTML file (images inline, base64).
+
+The markup stays within what Qt's rich text understands (headings,
+paragraphs, tables, images), so :mod:`.pdf` lays out the same document.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from html import escape
+
+from artistshield.check import p_value_in_words
+from artistshield.report.evidence import Evidence
+from artistshield.report.notice import takedown_notice
+
+STYLE = """
+body { font-family: sans-serif; font-size: 10pt; color: #202124; max-width: 60em; margin: auto; }
+h1 { font-size: 18pt; } h2 { font-size: 13pt; margin-top: 1.2em; }
+td, th { padding: 3px 6px; vertical-align: top; text-align: left; }
+table.facts td:first-child { color: #5f6368; white-space: nowrap; }
+.mono { font-family: monospace; font-size: 8pt; }
+.ok { color: #137333; } .bad { color: #c5221f; }
+.notice td { border-bottom: 1px solid #dadce0; }
+"""
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def render_html(evidence: Evidence, *, image_src: Callable[[str], str] | None = None) -> str:
+    """The report as HTML; *image_src* maps an image name to its ``src`` (default: inline)."""
+    images = evidence.images
+    source = image_src or (lambda name: data_uri(images[name]))
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>Evidence report: {escape(_name(evidence))}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>Evidence report: {escape(_name(evidence))}</h1>",
+        f"<p>Made {escape(evidence.created)} by {escape(evidence.tool)}, an offline tool with "
+        "which artists invisibly mark and register their published pictures. This report "
+        "explains what was found in the image below and how anyone can check it.</p>",
+        _summary(evidence),
+        _pictures(evidence, images, source),
+        _detected(evidence),
+        _record(evidence),
+        _verify(evidence),
+        _other(evidence),
+        _notice(evidence),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _name(evidence: Evidence) -> str:
+    return evidence.result.input.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _rows(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
+    return f"<table class='facts'>{body}</table>"
+
+
+def _summary(evidence: Evidence) -> str:
+    return f"<h2>Summary</h2><p><b>{escape(_sentence(evidence.result.verdict))}.</b></p>"
+
+
+def _pictures(evidence: Evidence, images: dict[str, bytes], source: Callable[[str], str]) -> str:
+    cells = []
+    if "suspect" in images:
+        caption = f"The suspect image ({escape(_name(evidence))})"
+        if evidence.found_at:
+            caption += f", found at {escape(evidence.found_at)}"
+        cells.append((source("suspect"), caption))
+    if "original" in images and evidence.work is not None:
+        caption = f"The registered original, {escape(evidence.work.work_id)} “{escape(evidence.work.title)}”"
+        match = evidence.match
+        if match is not None and match.is_match and match.region is not None:
+            caption += "; the red outline is the part of it the suspect shows"
+        cells.append((source("original"), caption))
+    if not cells:
+        return ""
+    row = "".join(f"<td><img src='{src}' width='240'></td>" for src, _ in cells)
+    captions = "".join(f"<td>{text}</td>" for _, text in cells)
+    return f"<h2>The images</h2><table><tr>{row}</tr><tr>{captions}</tr></table>"
+
+
+def _detected(evidence: Evidence) -> str:
+    result = evidence.result
+    out = ["<h2>What was detected, and how sure it is</h2>"]
+    mark = result.mark
+    if mark is not None:
+        d = mark.detection
+        out.append(
+            f"<p><b>The artist's invisible mark is in the suspect image.</b> It carries the "
+            f"number {d.payload}"
+            + (f", which the artist's registry assigned to work {escape(mark.work_id)}" if mark.work_id else "")
+            + f". {escape(_sentence(p_value_in_words(d.p_value, True)))} (p-value {d.p_value:.2g}). "
+            "The p-value is the probability that an image without this artist's mark would "
+            "score at least this high by chance; the smaller it is, the surer the finding. "
+            "The mark is keyed: only the artist's secret key can find it or put it there.</p>"
+        )
+        geometry = []
+        if d.scale is not None and abs(d.scale - 1) > 0.01:
+            geometry.append(f"scaled to {d.scale:.0%}")
+        if d.rotation is not None and abs(d.rotation) >= 0.05:
+            geometry.append(f"rotated by {d.rotation:.1f}°")
+        if d.flipped:
+            geometry.append("mirrored")
+        if d.offset is not None and any(d.offset):
+            geometry.append(f"cropped or shifted (offset {d.offset})")
+        if geometry:
+            out.append(f"<p>Compared with the original, the copy was {', '.join(geometry)}.</p>")
+    else:
+        out.append("<p>The artist's invisible mark was not found. That does not mean the image "
+                   "is not theirs: the mark can be damaged by heavy editing.</p>")
+    for m in result.matches:
+        if not m.is_match:
+            continue
+        text = (f"<p><b>The picture matches the registered work {escape(m.work_id)}</b> with "
+                f"{m.similarity:.0%} similarity, comparing the pictures' content "
+                f"({'matching details' if m.method == 'local' else 'the whole picture'}), "
+                "independently of the mark.")
+        if m.region is not None:
+            x0, y0, x1, y1 = (float(v) for v in m.region)
+            text += f" The suspect shows {(x1 - x0) * (y1 - y0):.0%} of the original's area."
+        out.append(text + "</p>")
+    if not any(m.is_match for m in result.matches):
+        out.append("<p>No registered work of the artist matches the picture's content.</p>")
+    return "".join(out)
+
+
+def _record(evidence: Evidence) -> str:
+    out = ["<h2>The artist and the registry record</h2>"]
+    rows: list[tuple[str, str]] = []
+    if evidence.artist:
+        rows += [
+            ("Artist", escape(evidence.artist["name"])),
+            ("Artist ID", escape(evidence.artist["artist_id"])),
+            ("Public key (Ed25519)", f"<span class='mono'>{evidence.artist['public_key']}</span>"),
+        ]
+    work = evidence.work
+    if work is not None:
+        rows += [
+            ("Work", f"{escape(work.work_id)} “{escape(work.title)}”"),
+            ("Registered", escape(work.registered)),
+            ("File", f"{escape(work.file_name)}, {work.file_size} bytes, {work.width} x {work.height} pixels"),
+            ("File SHA-256", f"<span class='mono'>{work.file_sha256}</span>"),
+            ("Pixels SHA-256", f"<span class='mono'>{work.pixels_sha256}</span>"),
+            ("Mark number", str(work.payload) if work.payload is not None else "not marked"),
+        ]
+    if evidence.registry_summary:
+        css = "ok" if evidence.registry_ok else "bad"
+        rows.append(("Registry verified now",
+                     f"<span class='{css}'>{escape(evidence.registry_summary)}</span> "
+                     "(every log entry's Ed25519 signature and hash link checked at report time)"))
+    if evidence.suspect_file_sha256:
+        w, h = evidence.suspect_size or (0, 0)
+        rows += [
+            ("Suspect file SHA-256", f"<span class='mono'>{evidence.suspect_file_sha256}</span>"),
+            ("Suspect pixels SHA-256", f"<span class='mono'>{evidence.suspect_pixels_sha256}</span> ({w} x {h})"),
+        ]
+    if not rows:
+        return ""
+    notes = "".join(f"<p>{escape(n)}</p>" for n in evidence.notes)
+    return "".join(out) + _rows(rows) + notes
+
+
+def _verify(evidence: Evidence) -> str:
+    if evidence.bundle is None:
+        return ""
+    css = "ok" if evidence.bundle_ok else "bad"
+    return (
+        "<h2>How anyone can check this</h2>"
+        f"<p>The proof bundle <b>{escape(evidence.bundle.name)}</b> is attached beside this "
+        "report. It holds the artist's public key, the signed registry entries for this work, "
+        "its thumbnail and fingerprint. With ArtistShield installed (free software, works "
+        "offline), run:</p>"
+        f"<p class='mono'>artistshield registry verify-bundle {escape(evidence.bundle.name)}</p>"
+        "<p>It checks every signature and hash link with the public key alone, and prints the "
+        "artist ID, which must equal the one above. Checked when this report was made: "
+        f"<span class='{css}'>{escape(evidence.bundle_summary or '')}</span></p>"
+    )
+
+
+def _other(evidence: Evidence) -> str:
+    findings = evidence.result.findings
+    if not findings:
+        return ""
+    items = "".join(f"<li>{escape(f)}</li>" for f in findings)
+    return f"<h2>Other marks, credentials and metadata</h2><ul>{items}</ul>"
+
+
+def _notice(evidence: Evidence) -> str:
+    rows = "".join(
+        f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in takedown_notice(evidence)
+    )
+    return (
+        "<h2>Takedown notice (to complete and sign)</h2>"
+        "<p>A notice with the elements the U.S. DMCA (17 U.S.C. § 512(c)(3)) asks for; most "
+        "platforms accept the same elsewhere. Fill in the blanks, read every statement, sign.</p>"
+        f"<table class='notice'>{rows}</table>"
+    )

@@ -1,0 +1,57 @@
+"""The evidence report as a PDF, laid out by Qt's rich text and ``QPdfWriter``.
+
+Runs as ``python -m artistshield.report.pdf OUT.pdf`` with the page on stdin
+(JSON: ``html``, ``images`` as base64 PNG by name, ``title``, ``creator``), so
+Qt never loads in the command line's own process and the core's import
+contract holds.  Without a display the child uses Qt's ``offscreen`` platform.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def render(page: dict[str, Any], out: Path) -> None:
+    """Lay out *page* (see the module docstring) as an A4 PDF at *out*."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QByteArray, QMarginsF, QUrl
+    from PySide6.QtGui import (
+        QGuiApplication,
+        QImage,
+        QPageLayout,
+        QPageSize,
+        QPdfWriter,
+        QTextDocument,
+    )
+
+    app = QGuiApplication.instance() or QGuiApplication([])
+    document = QTextDocument()
+    for name, data in page["images"].items():
+        image = QImage.fromData(QByteArray(base64.b64decode(data)), "PNG")
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"img:{name}"), image)
+    document.setHtml(page["html"])
+    writer = QPdfWriter(str(out))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+    writer.setTitle(page.get("title", ""))
+    writer.setCreator(page.get("creator", ""))
+    document.print_(writer)
+    del writer  # the file is complete once the writer is gone
+    del app
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m artistshield.report.pdf OUT.pdf < page.json", file=sys.stderr)
+        return 2
+    render(json.load(sys.stdin), Path(argv[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
