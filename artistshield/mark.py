@@ -3,7 +3,9 @@
 :func:`mark_files` is the batch job behind ``artistshield mark`` and the app's
 Mark view.  It yields one :class:`MarkOutcome` per input, goes on after a bad
 file, never writes over an original, writes each output atomically and checks
-that the mark reads back from the file actually written.
+that the mark reads back from the file actually written.  Clips (videos,
+animated GIF/APNG/WebP, folders of numbered frames) go to
+:mod:`artistshield.animation` and are registered as one work.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import numpy as np
 
 from artistshield import imageio, watermark
 from artistshield.errors import ArtistShieldError
+
+#: Clip suffixes marked through :mod:`artistshield.animation` (besides animated PNG/WebP).
+_CLIP_SUFFIXES = frozenset({".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv"})
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -39,6 +44,7 @@ class MarkOutcome:
     psnr: float | None = None
     readable: bool | None = None  # the mark was detected in the written file
     error: str | None = None
+    frames: int | None = None  # frames written, for a clip
 
     @property
     def ok(self) -> bool:
@@ -71,14 +77,32 @@ def read_key_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Return the files named, with folders replaced by the images inside them."""
+    """Return the files named, with folders replaced by the images inside them.
+
+    A folder of numbered frames named directly is kept whole: it is one clip.
+    """
+    from artistshield.animation import sequence
+
     found: list[Path] = []
     for entry in map(Path, paths):
-        if entry.is_dir():
-            found.extend(sorted(p for p in entry.rglob("*") if p.is_file() and imageio.is_supported(p)))
+        if entry.is_dir() and not sequence.is_sequence(entry):
+            found.extend(sorted(p for p in entry.rglob("*") if p.is_file() and _markable(p)))
         else:
             found.append(entry)
     return found
+
+
+def _markable(path: Path) -> bool:
+    return imageio.is_supported(path) or path.suffix.lower() in _CLIP_SUFFIXES
+
+
+def _is_clip(path: Path) -> bool:
+    """Return whether *path* goes to :mod:`artistshield.animation` (GIF always does)."""
+    if path.suffix.lower() == ".gif":
+        return True
+    from artistshield.animation import is_animation
+
+    return is_animation(path)
 
 
 def psnr(original: np.ndarray, marked: np.ndarray) -> float:
@@ -109,12 +133,18 @@ def mark_files(
     title: str | None = None,
     verify: bool = True,
     cancelled: Callable[[], bool] = lambda: False,
+    crf: int | None = None,
+    codec: str | None = None,
+    frame_progress: Callable[[Path, int, int], None] | None = None,
 ) -> Iterator[MarkOutcome]:
     """Mark every image in *paths* into *out_dir*, yielding one outcome each.
 
     With *registry* and *identity* each output is registered as a work
     carrying its own payload; otherwise each gets a random payload.  The
-    batch stops between files once *cancelled* returns true.
+    batch stops between files once *cancelled* returns true, and within a
+    clip between frames (leaving no partial output).  *crf* and *codec* set
+    the video encoder; *frame_progress* is told (source, frames done, total)
+    while a clip is marked (total 0 when unknown).
     """
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
@@ -128,10 +158,22 @@ def mark_files(
         except OSError as exc:
             raise ArtistShieldError(f"Cannot create the output folder {out}: {exc.strerror}.") from exc
         try:
-            yield _mark_one(
-                source, out, key=key, strength=strength, format=format, quality=quality,
-                registry=registry, identity=identity, title=title, verify=verify,
-            )
+            if _is_clip(source):
+                from artistshield.animation import Cancelled
+
+                try:
+                    yield _mark_clip(
+                        source, out, key=key, strength=strength, quality=quality, crf=crf,
+                        codec=codec, registry=registry, identity=identity, title=title,
+                        verify=verify, cancelled=cancelled, frame_progress=frame_progress,
+                    )
+                except Cancelled:
+                    return
+            else:
+                yield _mark_one(
+                    source, out, key=key, strength=strength, format=format, quality=quality,
+                    registry=registry, identity=identity, title=title, verify=verify,
+                )
         except ArtistShieldError as exc:
             yield MarkOutcome(source=source, error=str(exc))
 
@@ -182,3 +224,58 @@ def _mark_one(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=round(psnr(pixels, marked), 2), readable=readable,
     )
+
+
+def _mark_clip(
+    source: Path,
+    out_dir: Path,
+    *,
+    key: bytes,
+    strength: float,
+    quality: int | None,
+    crf: int | None,
+    codec: str | None,
+    registry: Registry | None,
+    identity: Identity | None,
+    title: str | None,
+    verify: bool,
+    cancelled: Callable[[], bool],
+    frame_progress: Callable[[Path, int, int], None] | None,
+) -> MarkOutcome:
+    from artistshield import animation
+
+    payload = registry.new_payload() if registry is not None else secrets.randbits(watermark.PAYLOAD_BITS)
+    progress = None
+    if frame_progress is not None:
+        def progress(done: int, total: int) -> None:
+            frame_progress(source, done, total)
+
+    marked = animation.mark_clip(
+        source, out_dir, key=key, payload=payload, strength=strength, crf=crf, codec=codec,
+        quality=quality, progress=progress, cancelled=cancelled,
+    )
+    readable = None
+    if verify:
+        readable = animation.detect_clip(marked.output, key, max_frames=12).detection.payload == payload
+        if not readable:
+            logger.warning("%s: the mark did not read back from %s", source.name, marked.output.name)
+    work_id = None
+    if registry is not None and identity is not None:
+        work = registry.add_work(
+            marked.key_frame, file_path=_registered_file(marked.output), title=title or source.stem,
+            payload=payload, frame_count=marked.frames, identity=identity,
+        )
+        work_id = work.work_id
+    return MarkOutcome(
+        source=source, output=marked.output, payload=payload, work_id=work_id,
+        psnr=marked.psnr, readable=readable, frames=marked.frames,
+    )
+
+
+def _registered_file(output: Path) -> Path:
+    """Return the file the registry hashes: a frame folder's first frame."""
+    if output.is_dir():
+        from artistshield.animation import sequence
+
+        return sequence.frame_files(output)[0]
+    return output

@@ -1,4 +1,9 @@
-"""``artistshield mark``: put your mark in copies of your artwork."""
+"""``artistshield mark``: put your mark in copies of your artwork.
+
+Stills, videos (MP4, MOV, WebM, MKV), animated GIF/APNG/WebP and folders of
+numbered frames are all taken; a clip is marked in every frame and registered
+as one work.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="mark copies of your artwork (originals are never changed)",
         description=__doc__ + " Each output is registered in your signed registry.",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="images or folders")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="images, clips or folders")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     parser.add_argument(
         "--strength", type=float, default=1.0, metavar="S",
@@ -27,6 +32,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--format", choices=["PNG", "JPEG", "WEBP", "TIFF", "BMP"], type=str.upper,
                         help="output format (default: the input's)")
     parser.add_argument("--quality", type=int, metavar="Q", help="JPEG/WebP quality")
+    parser.add_argument(
+        "--crf", type=int, metavar="N",
+        help="video quality: constant rate factor, lower is better (default 18)",
+    )
+    parser.add_argument(
+        "--codec", choices=["libx264", "libx265", "libvpx-vp9", "libsvtav1"],
+        help="video encoder (default: H.264, or VP9 for WebM)",
+    )
     parser.add_argument("--title", help="title to register (default: the file name)")
     parser.add_argument(
         "--key-file", type=Path, metavar="KEY",
@@ -52,6 +65,8 @@ def watermark_key(key_file: Path | None) -> tuple[bytes, identity.Identity | Non
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.strength <= 4:
         raise ArtistShieldError("--strength must be above 0 and at most 4.")
+    if args.crf is not None and not 0 <= args.crf <= 63:
+        raise ArtistShieldError("--crf must be a whole number from 0 to 63.")
     key, ident = watermark_key(args.key_file)
     registry = None
     if ident is not None:
@@ -63,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         for outcome in mark_files(
             args.files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
             quality=args.quality, registry=registry, identity=ident, title=args.title,
+            crf=args.crf, codec=args.codec,
         ):
             if not outcome.ok:
                 failures += 1
@@ -71,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
             elif outcome.ok:
                 note = "" if outcome.readable in (True, None) else "  WARNING: the mark did not read back"
                 work = f" as {outcome.work_id}" if outcome.work_id else ""
-                print(f"{outcome.source} -> {outcome.output}{work} (PSNR {outcome.psnr} dB){note}")
+                frames = f"{outcome.frames} frames, " if outcome.frames else ""
+                print(f"{outcome.source} -> {outcome.output}{work} ({frames}PSNR {outcome.psnr} dB){note}")
             else:
                 print(f"{outcome.source}: {outcome.error}", file=sys.stderr)
     finally:

@@ -1,0 +1,194 @@
+"""Clips: animated images, videos and frame folders keep what the artist made and carry the mark."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from artistshield import animation, watermark
+from artistshield.animation import frames as anim
+from artistshield.watermark.pooled import detect_pooled
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+KEY = bytes(range(32))
+PAYLOAD = 0xA5A5_1234_5678
+
+
+def art(width: int = 256, height: int = 192, *, count: int = 5) -> list[np.ndarray]:
+    """Frames panning across a painting, as a camera does."""
+    img = np.asarray(Image.open(DATA / "painted-hills.png").convert("RGB"))
+    return [np.ascontiguousarray(img[40 : 40 + height, 6 * i : 6 * i + width]) for i in range(count)]
+
+
+def with_alpha(frames: list[np.ndarray]) -> list[np.ndarray]:
+    out = []
+    for f in frames:
+        alpha = np.full(f.shape[:2], 255, np.uint8)
+        alpha[:, :24] = 0  # a transparent band
+        out.append(np.dstack([f, alpha]))
+    return out
+
+
+def write(path: Path, frames: list[np.ndarray] | list[Image.Image], **options: object) -> None:
+    images = [f if isinstance(f, Image.Image) else Image.fromarray(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], **options)
+
+
+def check_marked(path: Path) -> None:
+    marked = anim.read_animation(path)
+    rgb = marked.frames[0]
+    assert watermark.detect(rgb, KEY).payload == PAYLOAD  # a single frame
+    found = animation.detect_clip(path, KEY)
+    assert found.detection.payload == PAYLOAD
+    assert found.frames_with_mark == list(range(marked.frame_count))
+
+
+def test_gif_keeps_timing_loop_disposal_and_transparency(tmp_path: Path) -> None:
+    src = tmp_path / "turn.gif"
+    frames = with_alpha(art())
+    write(src, anim.gif_frames(frames), duration=[80, 120, 80, 200, 60], loop=3,
+          disposal=[2, 2, 1, 2, 2], transparency=255, optimize=False)
+    assert animation.is_animation(src)
+    out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD)
+    before, after = anim.read_animation(src), anim.read_animation(out.output)
+    assert after.frame_count == before.frame_count == out.frames == 5
+    assert after.durations == before.durations == [80, 120, 80, 200, 60]
+    assert after.loop == 3 and after.disposal == before.disposal
+    assert after.has_alpha
+    for a, b in zip(before.frames, after.frames, strict=True):
+        assert np.array_equal(a[..., 3] == 0, b[..., 3] == 0)
+    check_marked(out.output)
+
+
+def test_apng_keeps_timing_loop_and_alpha(tmp_path: Path) -> None:
+    src = tmp_path / "walk.png"
+    frames = with_alpha(art())
+    write(src, frames, duration=[40, 40, 100, 40, 40], loop=0)
+    out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD)
+    after = anim.read_animation(out.output)
+    assert after.format == "PNG" and after.frame_count == 5
+    assert after.durations == [40, 40, 100, 40, 40] and after.loop == 0
+    for a, b in zip(frames, after.frames, strict=True):
+        assert np.array_equal(a[..., 3], b[..., 3])  # alpha bit for bit
+    check_marked(out.output)
+
+
+def test_animated_webp_keeps_timing_and_loop(tmp_path: Path) -> None:
+    src = tmp_path / "loop.webp"
+    write(src, art(), duration=[50, 70, 50, 70, 50], loop=2, lossless=True)
+    out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD)
+    after = anim.read_animation(out.output)
+    assert after.frame_count == 5 and after.durations == [50, 70, 50, 70, 50] and after.loop == 2
+    check_marked(out.output)
+
+
+def make_video(path: Path, frames: list[np.ndarray], *, fps: int = 24, audio: bool = True) -> None:
+    """Write an H.264 clip of *frames* with a stereo AAC sine, as long as the video."""
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.height, video.width = frames[0].shape[:2]
+        video.pix_fmt, video.options = "yuv420p", {"crf": "12", "preset": "ultrafast"}
+        sound = out.add_stream("aac", rate=44100) if audio else None
+        for i, f in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(f, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        if sound is not None:
+            t = np.arange(44100 * len(frames) // fps) / 44100
+            wave = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+            for start in range(0, len(wave), 1024):
+                chunk = np.ascontiguousarray(np.stack([wave[start : start + 1024]] * 2))
+                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+                frame.sample_rate, frame.pts = 44100, start
+                out.mux(sound.encode(frame))
+            out.mux(sound.encode())
+
+
+def audio_packets(path: Path) -> list[tuple[bytes, int | None]]:
+    with av.open(str(path)) as c:
+        return [(bytes(p), p.pts) for p in c.demux(audio=0) if p.size]
+
+
+def video_facts(path: Path) -> tuple[int, Fraction | None, tuple[int, int]]:
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        count = sum(1 for _ in c.decode(v))
+        return count, v.average_rate, (v.codec_context.width, v.codec_context.height)
+
+
+def test_video_copies_the_audio_and_keeps_frames_and_rate(tmp_path: Path) -> None:
+    src = tmp_path / "scene.mp4"
+    make_video(src, art(320, 240, count=24))
+    out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD, crf=18)
+    assert out.output.suffix == ".mp4" and out.frames == 24
+    assert video_facts(out.output) == video_facts(src) == (24, Fraction(24), (320, 240))
+    assert audio_packets(out.output) == audio_packets(src)  # copied, not re-encoded
+    found = animation.detect_clip(out.output, KEY)
+    assert found.detection.payload == PAYLOAD and found.frames_checked == 24
+    assert not animation.detect_clip(src, KEY).detection.found  # the unmarked clip
+
+
+def test_cancel_mid_video_leaves_no_output(tmp_path: Path) -> None:
+    src = tmp_path / "scene.mp4"
+    make_video(src, art(320, 240, count=24), audio=False)
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 10
+
+    out_dir = tmp_path / "out"
+    with pytest.raises(animation.Cancelled):
+        animation.mark_clip(src, out_dir, key=KEY, payload=PAYLOAD, cancelled=cancelled)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_frame_folder_keeps_names_and_sixteen_bits(tmp_path: Path) -> None:
+    src = tmp_path / "walk"
+    src.mkdir()
+    for i, f in enumerate(art(count=4)):
+        Image.fromarray(f).save(src / f"walk_{i + 1:04d}.png")
+    wide = art(count=1)[0].astype(np.uint16) * 257
+    (src / "walk_0005.png").write_bytes(b"")  # replaced below with a 16-bit frame
+    import artistshield.imageio as imageio
+
+    imageio.save(imageio.Artwork(wide, "PNG", "RGB"), src / "walk_0005.png")
+    assert animation.is_animation(src)
+    out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD)
+    assert out.output == tmp_path / "out" / "walk" and out.frames == 5
+    assert sorted(p.name for p in out.output.iterdir()) == sorted(p.name for p in src.iterdir())
+    assert imageio.load(out.output / "walk_0005.png").pixels.dtype == np.uint16
+    assert animation.detect_clip(out.output, KEY).detection.payload == PAYLOAD
+
+
+def test_pooling_finds_a_clip_whose_frames_are_each_too_weak() -> None:
+    rng = np.random.default_rng(7)
+    frames = [
+        np.clip(watermark.embed(f, KEY, PAYLOAD, strength=0.3) + rng.normal(0, 16, f.shape), 0, 255)
+        .astype(np.uint8)
+        for f in art(384, 256, count=24)
+    ]
+    assert not any(watermark.detect(f, KEY).found for f in frames)
+    pooled = detect_pooled(frames, KEY)
+    assert pooled.detection.found and pooled.detection.payload == PAYLOAD
+    assert pooled.detection.p_value <= watermark.THRESHOLD
+    assert len(pooled.frames_with_mark) >= 12
+
+
+def test_an_unmarked_clip_is_not_found() -> None:
+    rng = np.random.default_rng(8)
+    frames = [np.clip(f + rng.normal(0, 4, f.shape), 0, 255).astype(np.uint8) for f in art(count=12)]
+    pooled = detect_pooled(frames, KEY)
+    assert not pooled.detection.found and pooled.frames_with_mark == []
+
+
+def test_a_still_is_not_a_clip(tmp_path: Path) -> None:
+    assert not animation.is_animation(DATA / "painted-hills.png")
+    assert not animation.is_animation(DATA)  # names that are not one numbered sequence
+    assert animation.is_animation(DATA / "frames")
