@@ -216,30 +216,53 @@ def estimate(r: np.ndarray, *, count: int = 1) -> list[Geometry]:
 
 
 def fold(r: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """Warp *r* back to the mark's frame and sum it into one TILE x TILE tile.
+    """Sum *r* into one TILE x TILE tile of the mark's frame.
 
-    Returns float64 sums (more samples weigh more, as a matched filter should).
+    Under the identity the image is cut into tiles and added up.  Otherwise
+    every pixel is mapped back into the mark's frame and added to the
+    nearest tile position (or, for a shrunken image, spread over the four
+    nearest), which costs the same whatever the scale, unlike resampling
+    the image up to the mark's size.  Returns float64 sums: more samples weigh more, as a matched
+    filter should.
     """
+    h, w = r.shape
     if geometry.is_identity:
-        canvas = r
-    else:
-        m = np.array(geometry.matrix)
-        h, w = r.shape
-        corners = np.array([[0, 0], [0, w - 1], [h - 1, 0], [h - 1, w - 1]], np.float64)
-        q = corners @ np.linalg.inv(m).T
-        q_min = q.min(axis=0)
-        shape = tuple(int(v) + 2 for v in np.ceil(q.max(axis=0) - q_min))
-        canvas = ndimage.affine_transform(
-            r, m, offset=m @ q_min, output_shape=shape, order=1, mode="constant", cval=0.0,
-            prefilter=False,
+        ph, pw = -h % TILE, -w % TILE
+        canvas = np.pad(r, ((0, ph), (0, pw))) if ph or pw else r
+        return canvas.reshape(canvas.shape[0] // TILE, TILE, canvas.shape[1] // TILE, TILE).sum(
+            axis=(0, 2), dtype=np.float64
         )
-    h, w = canvas.shape
-    ph, pw = -h % TILE, -w % TILE
-    if ph or pw:
-        canvas = np.pad(canvas, ((0, ph), (0, pw)))
-    return canvas.reshape(canvas.shape[0] // TILE, TILE, canvas.shape[1] // TILE, TILE).sum(
-        axis=(0, 2), dtype=np.float64
-    )
+    inverse = np.linalg.inv(np.array(geometry.matrix)).astype(np.float32)
+    # shrunken images get bilinear weights (each of their pixels stands for
+    # several of the mark's); for the rest the nearest position is enough
+    spread = geometry.scale < 1.0
+    out = np.zeros(TILE * TILE)
+    cols = np.arange(w, dtype=np.float32)
+    band = max(1, 1_000_000 // w)  # a band of rows at a time keeps memory flat
+    for top in range(0, h, band):
+        rows = np.arange(top, min(top + band, h), dtype=np.float32)[:, None]
+        qr = inverse[0, 0] * rows + inverse[0, 1] * cols
+        qc = inverse[1, 0] * rows + inverse[1, 1] * cols
+        values = r[top : top + rows.shape[0]]
+        if not spread:
+            index = (np.rint(qr).astype(np.int64) % TILE) * TILE + np.rint(qc).astype(np.int64) % TILE
+            out += np.bincount(index.ravel(), weights=values.ravel(), minlength=TILE * TILE)
+            continue
+        r0, c0 = np.floor(qr), np.floor(qc)
+        fr, fc = qr - r0, qc - c0
+        r0 = r0.astype(np.int64) % TILE
+        c0 = c0.astype(np.int64) % TILE
+        r1, c1 = (r0 + 1) % TILE, (c0 + 1) % TILE
+        for rr, cc, weight in (
+            (r0, c0, (1 - fr) * (1 - fc)),
+            (r0, c1, (1 - fr) * fc),
+            (r1, c0, fr * (1 - fc)),
+            (r1, c1, fr * fc),
+        ):
+            out += np.bincount(
+                (rr * TILE + cc).ravel(), weights=(values * weight).ravel(), minlength=TILE * TILE
+            )
+    return out.reshape(TILE, TILE)
 
 
 def whitened_luma(pixels: np.ndarray) -> np.ndarray:
