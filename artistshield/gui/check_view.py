@@ -3,7 +3,8 @@
 Drop, open or paste an image; the check (mark detection with the artist's key
 and a registry match) runs off the UI thread and comes back as a verdict card
 in plain words, the suspect beside the matched work with the region it
-covers, and the detailed findings.  "Save evidence report…" writes the JSON.
+covers, and the detailed findings.  "Save evidence report…" writes the
+evidence report (HTML or PDF, with a proof bundle beside it) or the JSON.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def verdict_kind(result: CheckResult) -> str:
 class CheckView(DropMixin, QWidget):
     dropped = Signal(list)
     checked = Signal(object)  # the CheckResult
+    reported = Signal(object)  # the evidence report's Path, once written
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -279,21 +281,48 @@ class CheckView(DropMixin, QWidget):
         if self.result is None:
             return
         name, _ = QFileDialog.getSaveFileName(
-            self, "Save evidence report", f"{Path(self.result.input).stem}-evidence.json", "JSON (*.json)"
+            self,
+            "Save evidence report",
+            f"{Path(self.result.input).stem}-evidence.html",
+            "Evidence report (*.html);;PDF (*.pdf);;JSON data (*.json)",
         )
         if name:
             self.write_report(Path(name))
 
     def write_report(self, path: Path) -> None:
-        assert self.result is not None
-        from artistshield import __version__
+        """Write the evidence for the last check to *path* (.html, .pdf or .json), off the UI thread.
 
-        report = {"tool": f"ArtistShield {__version__}", **self.result.to_json()}
-        ident = self.session.identity
-        if ident is not None:
-            report["artist"] = {"name": ident.name, "artist_id": ident.artist_id,
-                                "public_key": ident.public_key.hex()}
-        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        HTML and PDF reports come with a proof bundle written beside them.
+        """
+        assert self.result is not None
+        result, ident = self.result, self.session.identity
+
+        def job(report, cancelled):
+            from artistshield import __version__
+            from artistshield.fileio import atomic_write
+            from artistshield.registry import Registry
+
+            if path.suffix.lower() == ".json":
+                data = {"tool": f"ArtistShield {__version__}", **result.to_json()}
+                if ident is not None:
+                    data["artist"] = {"name": ident.name, "artist_id": ident.artist_id,
+                                      "public_key": ident.public_key.hex()}
+                with atomic_write(path) as handle:
+                    handle.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
+                return path
+            from artistshield.report import gather, write_report
+
+            bundle = path.with_name(f"{path.stem}-bundle.json")
+            with Registry.open() as registry:
+                evidence = gather(result, registry=registry, identity=ident, bundle_path=bundle)
+            return write_report(evidence, path)
+
+        self.save_button.setEnabled(False)
+        worker = Worker(job, name="report")
+        worker.signals.succeeded.connect(self.reported.emit)
+        worker.signals.failed.connect(lambda message, details: show_error(message, details, self))
+        worker.signals.finished.connect(lambda: self.save_button.setEnabled(True))
+        worker.start(registry=True)
 
 
 def findings_html(result: CheckResult) -> str:

@@ -40,10 +40,18 @@ def test_check_recompressed_marked_copy(qtbot, window, artwork, drop, tmp_path: 
     assert "W-000001" in view.verdict_body.text()
     assert view.suspect_view.has_image() and view.work_view.has_image()
     report = tmp_path / "evidence.json"
-    view.write_report(report)
+    with qtbot.waitSignal(view.reported, timeout=30_000):
+        view.write_report(report)
     saved = json.loads(report.read_text())
     assert saved["watermark"]["work_id"] == "W-000001"
     assert saved["artist"]["artist_id"] == identity.public_info().artist_id
+    page = tmp_path / "evidence.html"
+    with qtbot.waitSignal(view.reported, timeout=60_000):
+        view.write_report(page)
+    text = page.read_text()
+    assert "W-000001" in text and identity.public_info().artist_id in text
+    assert "data:image/png;base64," in text
+    assert (tmp_path / "evidence-bundle.json").is_file()
 
 
 def test_check_unrelated_image_says_no(qtbot, window, artwork) -> None:
