@@ -5,10 +5,10 @@ folded under the same geometry their tiles can simply be summed: the mark adds
 up coherently while picture and noise add up like a random walk, and a clip is
 found even when each frame alone is too weak.
 
-The geometry is estimated once, from the sum of the whitened luma of the first
-frames (the same reasoning: the mark's lattice grows faster than the picture's
-structure in the sum), and every frame is folded under the identity and under
-each estimated lattice.  The p-value counts the whole search exactly as
+The geometry is estimated on each of the first frames; the lattices that
+score best on those frames pooled are kept, and every frame is folded under
+the identity and under each of them.  Every lattice weighed counts in the
+p-value, not only the ones kept.  The p-value counts the whole search exactly as
 :func:`~artistshield.watermark.detect` does: every geometry slot, dihedral
 variant and cyclic shift, and every decode attempt.
 
@@ -44,8 +44,10 @@ from artistshield.watermark.pattern import TAG_BITS, TILE
 #: than a still image gets: each one costs a warp per frame, and the pooled
 #: estimate is far more reliable than one frame's.
 LATTICES = 2
-#: Frames whose whitened luma is summed to estimate the geometry.
-ESTIMATE_FRAMES = 6
+#: Frames that each estimate the geometry (the lattices most agree on are kept).
+ESTIMATE_FRAMES = 4
+#: The most lattices estimated on the first frames that are weighed (and counted).
+CANDIDATES = 8
 #: A frame's own sync z-score at the pooled mark's position at or above which
 #: it is said to carry (or contribute to) the mark.
 FRAME_Z = 2.0
@@ -90,6 +92,7 @@ class Pool:
         self._sums: list[np.ndarray] = []
         self._tiles: list[list[np.ndarray]] = []  # per frame, per geometry (float32)
         self._shape: tuple[int, int] | None = None
+        self.slots = 1 + lattices  # geometry slots searched, for the p-value
 
     def add(self, frame: np.ndarray) -> None:
         r = _luma_residual(frame)
@@ -105,13 +108,17 @@ class Pool:
             self._fold(r)
 
     def _settle(self) -> None:
-        total = np.asarray(np.sum(self._pending, axis=0, dtype=np.float32))
-        geometries = [sync.Geometry()]
-        for estimated in sync.estimate(total, count=self.lattices):
-            if not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):
-                geometries.append(estimated)
-        self._geometries = geometries
-        self._sums = [np.zeros((TILE, TILE)) for _ in geometries]
+        # Every candidate counts in the p-value (self.slots): the ones kept are
+        # chosen by their score on these first frames, which is part of the search.
+        candidates = _candidates(self._pending, self.lattices + 2)
+        ref = _Reference(self.key)
+        scored = sorted(
+            candidates,
+            key=lambda g: -_best_z(ref, np.sum([sync.fold(r, g) for r in self._pending], axis=0)),
+        )
+        self.slots = 1 + max(len(candidates), self.lattices)
+        self._geometries = [sync.Geometry(), *scored[: self.lattices]]
+        self._sums = [np.zeros((TILE, TILE)) for _ in self._geometries]
         pending, self._pending = self._pending, []
         for r in pending:
             self._fold(r)
@@ -132,7 +139,7 @@ class Pool:
             self._settle()
         assert self._geometries is not None
         ref = _Reference(self.key)
-        slots = 1 + self.lattices
+        slots = self.slots
         tests = 2 * slots * _VARIANTS * TILE * TILE
         decodes = slots * _DECODES_PER_GEOMETRY
         best: _Candidate | None = None
@@ -173,6 +180,26 @@ class Pool:
             z = ref.zmap(_box(_variant(tiles[slot].astype(np.float64), cand.variant)))
             scores.append(round(float(z[cand.shift]), 3))
         return tuple(scores)
+
+
+def _candidates(residuals: list[np.ndarray], count: int) -> list[sync.Geometry]:
+    """Return the distinct lattices estimated on any of *residuals* (at most CANDIDATES).
+
+    Each frame estimates on its own: summing frames first would not do, as a
+    camera pan turns the picture's shifted copies into a lattice of its own.
+    """
+    found: list[sync.Geometry] = []
+    for r in residuals:
+        for g in sync.estimate(r, count=count):
+            if np.allclose(g.matrix, np.eye(2), atol=2e-4):
+                continue
+            if not any(np.allclose(k.matrix, g.matrix, atol=4e-3) for k in found):
+                found.append(g)
+    return found[:CANDIDATES]
+
+
+def _best_z(ref: _Reference, tile: np.ndarray) -> float:
+    return max(float(ref.zmap(_box(_variant(tile, k))).max()) for k in range(_VARIANTS))
 
 
 def detect_pooled(frames: Iterable[np.ndarray], key: bytes) -> PooledDetection:
