@@ -31,9 +31,14 @@ class MarkFinding:
     key_label: str
     detection: watermark.Detection
     work_id: str | None = None
+    #: For a clip: how many frames were checked and which carried the mark.
+    frames_checked: int | None = None
+    frames_with_mark: tuple[int, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "frames_checked": self.frames_checked,
+            "frames_with_mark": None if self.frames_with_mark is None else list(self.frames_with_mark),
             "key": self.key_label,
             "found": self.detection.found,
             "payload": self.detection.payload,
@@ -157,20 +162,34 @@ def check_file(
     Credentials and metadata are read too; the public marks in a child
     process started first, so it runs while the mark is searched for.
     """
-    pending = sd.PendingCheck(path) if provenance else None
+    from artistshield import animation
+
+    path = Path(path)
+    clip = animation.is_animation(path)
+    pending = sd.PendingCheck(path) if provenance and not clip else None
     try:
         try:
-            pixels = imageio.load(path).rgb8()
+            pixels = _first_frame(path) if clip else imageio.load(path).rgb8()
         except ArtistShieldError as exc:
             return CheckResult(input=str(path), error=str(exc))
         marks = []
         for label, key in keys.items():
-            detection = watermark.detect(pixels, key)
+            frames: dict[str, Any] = {}
+            if clip:
+                # a clip pools the evidence of its frames
+                found = animation.detect_clip(path, key)
+                detection = found.detection
+                frames = {
+                    "frames_checked": found.frames_checked,
+                    "frames_with_mark": tuple(found.frames_with_mark),
+                }
+            else:
+                detection = watermark.detect(pixels, key)
             work_id = None
             if detection.payload is not None and registry is not None:
                 work = registry.find_by_payload(detection.payload)
                 work_id = work.work_id if work is not None else None
-            marks.append(MarkFinding(label, detection, work_id))
+            marks.append(MarkFinding(label, detection, work_id, **frames))
         matches = registry.match(pixels) if registry is not None else []
         extra: dict[str, Any] = {}
         if pending is not None:
@@ -184,3 +203,14 @@ def check_file(
     finally:
         if pending is not None:
             pending.cancel()
+
+
+def _first_frame(path: Path) -> Any:
+    """Return a clip's first frame as RGB(A) uint8 pixels, for the registry match."""
+    from artistshield.animation import frames, sequence, video
+
+    if video.is_video(path):
+        return video.first_frame(path)
+    if sequence.is_sequence(path):
+        return imageio.load(sequence.frame_files(path)[0]).rgb8()
+    return frames.read_animation(path).frames[0]

@@ -140,10 +140,10 @@ def read(
         fields += _exif_fields(exif, errors)
     if xmp:
         fields += _xmp_fields(xmp, errors)
-    for key, raw in (iptc or {}).items():
-        if key in _IPTC:
+    for iptc_key, raw in (iptc or {}).items():
+        if iptc_key in _IPTC:
             for item in raw if isinstance(raw, list) else [raw]:
-                fields.append((_IPTC[key], _text(item), "IPTC"))
+                fields.append((_IPTC[iptc_key], _text(item), "IPTC"))
     for key, value in (png_text or {}).items():
         lowered = str(key).lower()
         if lowered in _GENERATION_KEYS:
