@@ -15,6 +15,7 @@ Two tests decide, and the reported p-value covers the whole search:
 The reported p-value is twice the smaller (a Bonferroni over the two tests).
 """
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -145,14 +146,28 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     for estimated in sync.estimate(r, count=_LATTICES):
         if not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):
             geometries.append(estimated)
+    # folded lazily: the search stops at the first valid payload
+    tiles = ((g, sync.fold(r, g)) for g in geometries)
+    return search(ref, key, tiles, slots=1 + _LATTICES)[0]
 
-    # Every count below is the most the search could have tried, so stopping
-    # early at a valid tag never makes a p-value look smaller than it is.
-    tests = 2 * (1 + _LATTICES) * _VARIANTS * TILE * TILE
-    decodes = (1 + _LATTICES) * _DECODES_PER_GEOMETRY
+
+def search(
+    ref: _Reference,
+    key: bytes,
+    tiles: Iterable[tuple[sync.Geometry, np.ndarray]],
+    *,
+    slots: int,
+) -> tuple[Detection, _Candidate]:
+    """Search folded *tiles* (one per geometry) for the mark; return it and where.
+
+    *slots* is the most geometries the caller could have passed: the
+    p-value counts them all, so stopping early at a valid tag never makes it
+    look smaller than it is.  Used by :func:`detect` and by pooled detection.
+    """
+    tests = 2 * slots * _VARIANTS * TILE * TILE
+    decodes = slots * _DECODES_PER_GEOMETRY
     best: _Candidate | None = None
-    for geometry in geometries:
-        folded = sync.fold(r, geometry)
+    for geometry, folded in tiles:
         here: list[_Candidate] = []
         for k in range(_VARIANTS):
             box = _box(_variant(folded, k))
@@ -167,9 +182,10 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
             if payload is not None:
                 p_sync = _hoeffding(best.z, tests)
                 p_tag = decodes * 2.0**-TAG_BITS
-                return _result(cand, payload, min(1.0, 2.0 * min(p_sync, p_tag)))
-    assert best is not None
-    return _result(best, None, min(1.0, 2.0 * _hoeffding(best.z, tests)))
+                return _result(cand, payload, min(1.0, 2.0 * min(p_sync, p_tag))), cand
+    if best is None:
+        raise ValueError("nothing to search: no folded tiles were given")
+    return _result(best, None, min(1.0, 2.0 * _hoeffding(best.z, tests))), best
 
 
 def _decode(ref: _Reference, key: bytes, cand: _Candidate) -> int | None:

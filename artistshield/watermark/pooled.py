@@ -25,20 +25,16 @@ import numpy as np
 
 from artistshield.watermark import keys, sync
 from artistshield.watermark.detect import (
-    _DECODES_PER_GEOMETRY,
     _VARIANTS,
     Detection,
     _box,
     _Candidate,
-    _decode,
-    _hoeffding,
-    _peaks,
     _Reference,
-    _result,
     _variant,
+    search,
 )
 from artistshield.watermark.embed import check_pixels
-from artistshield.watermark.pattern import TAG_BITS, TILE
+from artistshield.watermark.pattern import TILE
 
 #: Lattices estimated from the pooled frames, tried after the identity.  Fewer
 #: than a still image gets: each one costs a warp per frame, and the pooled
@@ -139,37 +135,8 @@ class Pool:
             self._settle()
         assert self._geometries is not None
         ref = _Reference(self.key)
-        slots = self.slots
-        tests = 2 * slots * _VARIANTS * TILE * TILE
-        decodes = slots * _DECODES_PER_GEOMETRY
-        best: _Candidate | None = None
-        found: tuple[_Candidate, int] | None = None
-        for geometry, total in zip(self._geometries, self._sums, strict=True):
-            here: list[_Candidate] = []
-            for k in range(_VARIANTS):
-                box = _box(_variant(total, k))
-                z = ref.zmap(box)
-                for shift in _peaks(z, _DECODES_PER_GEOMETRY):
-                    here.append(_Candidate(float(z[shift]), k, shift, geometry, box))
-            here.sort(key=lambda c: -c.z)
-            if best is None or here[0].z > best.z:
-                best = here[0]
-            for cand in here[:_DECODES_PER_GEOMETRY]:
-                payload = _decode(ref, self.key, cand)
-                if payload is not None:
-                    found = cand, payload
-                    break
-            if found is not None:
-                break
-        assert best is not None
-        p_sync = _hoeffding(best.z, tests)
-        if found is not None:
-            cand, payload = found
-            p = min(1.0, 2.0 * min(p_sync, decodes * 2.0**-TAG_BITS))
-            detection = _result(cand, payload, p)
-        else:
-            cand = best
-            detection = _result(best, None, min(1.0, 2.0 * p_sync))
+        tiles = zip(self._geometries, self._sums, strict=True)
+        detection, cand = search(ref, self.key, tiles, slots=self.slots)
         return PooledDetection(detection, self._frame_scores(ref, cand))
 
     def _frame_scores(self, ref: _Reference, cand: _Candidate) -> tuple[float, ...]:

@@ -1,25 +1,15 @@
 """`artistshield check` on a clip pools the evidence of its frames."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from PIL import Image
 
+from tests.e2e.cli import run
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ARTISTSHIELD_HOME=str(home))
-    return subprocess.run(
-        [sys.executable, "-m", "artistshield", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 def test_a_marked_gif_is_found_and_names_its_frames(tmp_path: Path) -> None:

@@ -1,27 +1,17 @@
 """`artistshield mark` and `check` as a script would run them."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from tests.e2e.cli import run
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def run(*args: str, env_home: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ARTISTSHIELD_HOME=str(env_home))
-    return subprocess.run(
-        [sys.executable, "-m", "artistshield", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 def test_mark_then_check_with_a_key_file(tmp_path: Path) -> None:
@@ -36,7 +26,7 @@ def test_mark_then_check_with_a_key_file(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     marked = run(
-        "mark", str(src), "--out", str(out), "--key-file", str(key), "--json", env_home=tmp_path
+        "mark", str(src), "--out", str(out), "--key-file", str(key), "--json", home=tmp_path
     )
     assert marked.returncode == 1  # one input failed, the batch went on
     rows = [json.loads(line) for line in marked.stdout.splitlines()]
@@ -66,7 +56,7 @@ def test_mark_then_check_with_a_key_file(tmp_path: Path) -> None:
         "--key-file",
         str(key),
         "--json",
-        env_home=tmp_path,
+        home=tmp_path,
     )
     assert checked.returncode == 0, checked.stderr
     results = [json.loads(line) for line in checked.stdout.splitlines()]
@@ -75,7 +65,7 @@ def test_mark_then_check_with_a_key_file(tmp_path: Path) -> None:
     assert results[1]["watermark"]["found"] is False
 
     nothing = run(
-        "check", str(DATA / "painted-bridge.png"), "--key-file", str(key), env_home=tmp_path
+        "check", str(DATA / "painted-bridge.png"), "--key-file", str(key), home=tmp_path
     )
     assert nothing.returncode == 1
     assert "no mark" in nothing.stdout
@@ -83,7 +73,7 @@ def test_mark_then_check_with_a_key_file(tmp_path: Path) -> None:
 
 def test_mark_needs_an_identity_or_a_key(tmp_path: Path) -> None:
     result = run(
-        "mark", str(DATA / "painted-hills.png"), "--out", str(tmp_path / "o"), env_home=tmp_path
+        "mark", str(DATA / "painted-hills.png"), "--out", str(tmp_path / "o"), home=tmp_path
     )
     assert result.returncode == 2
     assert "identity create" in result.stderr
@@ -91,7 +81,7 @@ def test_mark_needs_an_identity_or_a_key(tmp_path: Path) -> None:
 
 def test_mark_with_identity_registers_the_output(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "correct horse battery staple")
-    created = run("identity", "create", "--name", "Ada Artist", env_home=tmp_path)
+    created = run("identity", "create", "--name", "Ada Artist", home=tmp_path)
     assert created.returncode == 0, created.stderr
     marked = run(
         "mark",
@@ -99,18 +89,18 @@ def test_mark_with_identity_registers_the_output(tmp_path: Path, monkeypatch) ->
         "--out",
         str(tmp_path / "o"),
         "--json",
-        env_home=tmp_path,
+        home=tmp_path,
     )
     assert marked.returncode == 0, marked.stderr
     row = json.loads(marked.stdout)
     assert row["work_id"]
-    listed = run("registry", "list", "--json", env_home=tmp_path)
+    listed = run("registry", "list", "--json", home=tmp_path)
     assert row["work_id"] in listed.stdout
     checked = run(
-        "check", str(tmp_path / "o" / "cartoon-halloween-outro.png"), "--json", env_home=tmp_path
+        "check", str(tmp_path / "o" / "cartoon-halloween-outro.png"), "--json", home=tmp_path
     )
     assert checked.returncode == 0, checked.stderr
     result = json.loads(checked.stdout)
     assert result["watermark"]["work_id"] == row["work_id"]
     assert any(m["work_id"] == row["work_id"] for m in result["matches"])
-    assert run("registry", "verify", env_home=tmp_path).returncode == 0
+    assert run("registry", "verify", home=tmp_path).returncode == 0
