@@ -67,7 +67,8 @@ def amplitude(y: np.ndarray, *, strength: float = 1.0, weight: np.ndarray | None
         seen = weight > 0
     else:
         seen = np.ones(y.shape, bool)
-    sample_excess, sample_cap = excess[seen][::7], cap[seen][::7]
+    # the RMS is estimated on a sparse sample: 1 pixel in 16 is plenty
+    sample_excess, sample_cap = excess[seen][::16], cap[seen][::16]
     # the budget is over the whole picture, but a cel's opaque part gets at most
     # OPAQUE_RMS_BUDGET however much transparent space surrounds it
     share = max(float(seen.mean()), (RMS_BUDGET / OPAQUE_RMS_BUDGET) ** 2)
@@ -84,7 +85,7 @@ def amplitude(y: np.ndarray, *, strength: float = 1.0, weight: np.ndarray | None
     elif rms(lo) >= RMS_BUDGET:
         gain = lo * RMS_BUDGET / rms(lo)
     else:
-        for _ in range(20):
+        for _ in range(14):  # gain to about 2e-4
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if rms(mid) < RMS_BUDGET else (lo, mid)
         gain = lo

@@ -110,7 +110,7 @@ def test_same_image_key_and_payload_give_the_same_mark() -> None:
     assert digest == PINNED_MARK_SHA256
 
 
-PINNED_MARK_SHA256 = "30856a009fd3a64f86155cfa4b9d8612e445e134db07c190af5f353cb8f348b9"
+PINNED_MARK_SHA256 = "905a85cf7a08c2611184fd3378f3852712bb55fb87bf88ff764b4e817ae7d8c1"
 
 
 def test_marks_made_by_earlier_versions_still_read() -> None:
