@@ -246,5 +246,7 @@ def _encoder_options(codec: str, crf: int) -> dict[str, object]:
     if codec == "libvpx-vp9":
         return {"crf": str(crf), "b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "5"}
     if codec in ("libx264", "libx265"):
+        # medium, not faster presets: those keep less of the mark in P-frames
+        # (a 480p re-encode of a veryfast-marked clip was no longer found)
         return {"crf": str(crf), "preset": "medium"}
     return {"crf": str(crf)}
