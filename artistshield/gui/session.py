@@ -107,11 +107,11 @@ class Session(QObject):
         if not identity.exists():
             return None
         if not identity.public_info().encrypted:
-            self.set_identity(identity.load(None))
+            self.set_identity(_load_off_thread(None))
             return self._identity
         env = os.environ.get(identity.ENV_PASSPHRASE)
         if env:
-            self.set_identity(identity.load(env))
+            self.set_identity(_load_off_thread(env))
             return self._identity
         prompt = "Enter your passphrase to unlock your identity for this session."
         while True:
@@ -119,8 +119,41 @@ class Session(QObject):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             try:
-                self.set_identity(identity.load(dialog.passphrase()))
+                self.set_identity(_load_off_thread(dialog.passphrase()))
             except identity.PassphraseError:
                 prompt = "That passphrase does not open your identity. Try again."
                 continue
             return self._identity
+
+
+def _load_off_thread(passphrase: str | None) -> Identity:
+    """Open the identity on a worker thread while the window keeps repainting.
+
+    The key derivation is deliberately slow (scrypt), so it must not run on
+    the UI thread; a local event loop waits for it, as a modal dialog would.
+    Errors (a wrong passphrase included) are raised here, as from
+    :func:`artistshield.identity.load`.
+    """
+    from PySide6.QtCore import QEventLoop
+
+    from artistshield import identity
+    from artistshield.gui.workers import Worker
+
+    outcome: dict[str, object] = {}
+
+    def job(report: object, cancelled: object) -> object:
+        try:
+            return identity.load(passphrase)
+        except Exception as exc:  # handed back to the caller's thread below
+            outcome["error"] = exc
+            return None
+
+    loop = QEventLoop()
+    worker = Worker(job, name="unlocking your identity")
+    worker.signals.succeeded.connect(lambda ident: outcome.setdefault("identity", ident))
+    worker.signals.finished.connect(loop.quit)
+    worker.start()
+    loop.exec()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["identity"]  # type: ignore[return-value]
