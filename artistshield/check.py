@@ -135,6 +135,23 @@ def _json_of(part: Any) -> dict[str, Any] | None:
     return None if part is None else part.to_json()
 
 
+def transform_in_words(detection: watermark.Detection, *, offset: bool = False) -> list[str]:
+    """Say what the engine found was done to the copy: ["scaled to 50%", "mirrored"]...
+
+    With *offset*, a crop offset is mentioned too.
+    """
+    words = []
+    if detection.scale is not None and abs(detection.scale - 1) > 0.01:
+        words.append(f"scaled to {detection.scale:.0%}")
+    if detection.rotation is not None and abs(detection.rotation) >= 0.05:
+        words.append(f"rotated by {detection.rotation:.1f}°")
+    if detection.flipped:
+        words.append("mirrored")
+    if offset and detection.offset is not None and any(detection.offset):
+        words.append(f"cropped or shifted (offset {detection.offset})")
+    return words
+
+
 def p_value_in_words(p: float, found: bool) -> str:
     """Say what a p-value means for a person who has never seen one."""
     if found:

@@ -327,7 +327,7 @@ class CheckView(DropMixin, QWidget):
 
 def findings_html(result: CheckResult) -> str:
     """The details behind the verdict, as a short HTML list."""
-    from artistshield.check import p_value_in_words
+    from artistshield.check import p_value_in_words, transform_in_words
 
     rows: list[str] = []
     if result.error:
@@ -339,13 +339,7 @@ def findings_html(result: CheckResult) -> str:
             text += f"found, payload {d.payload}"
             if finding.work_id:
                 text += f", which is work {finding.work_id}"
-            geometry = []
-            if d.scale is not None and abs(d.scale - 1) > 0.01:
-                geometry.append(f"scaled to {d.scale:.0%}")
-            if d.rotation is not None and abs(d.rotation) >= 0.05:
-                geometry.append(f"rotated {d.rotation:.1f}°")
-            if d.flipped:
-                geometry.append("mirrored")
+            geometry = transform_in_words(d)
             if geometry:
                 text += "; the copy was " + ", ".join(geometry)
         else:

@@ -75,9 +75,7 @@ def gather(
         art = imageio.load(result.input)
         pixels = art.rgb8()
         facts["suspect_png"] = _thumbnail(pixels)
-        facts["suspect_pixels_sha256"] = hashlib.sha256(
-            pixels if pixels.flags.c_contiguous else pixels.copy()
-        ).hexdigest()
+        facts["suspect_pixels_sha256"] = hashlib.sha256(pixels.tobytes()).hexdigest()
         facts["suspect_size"] = (pixels.shape[1], pixels.shape[0])
         facts["suspect_file_sha256"] = hashlib.sha256(Path(result.input).read_bytes()).hexdigest()
     except (ArtistShieldError, OSError) as exc:

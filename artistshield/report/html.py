@@ -10,7 +10,7 @@ import base64
 from collections.abc import Callable
 from html import escape
 
-from artistshield.check import p_value_in_words
+from artistshield.check import p_value_in_words, transform_in_words
 from artistshield.report.evidence import Evidence
 from artistshield.report.notice import takedown_notice
 
@@ -105,15 +105,7 @@ def _detected(evidence: Evidence) -> str:
             "score at least this high by chance; the smaller it is, the surer the finding. "
             "The mark is keyed: only the artist's secret key can find it or put it there.</p>"
         )
-        geometry = []
-        if d.scale is not None and abs(d.scale - 1) > 0.01:
-            geometry.append(f"scaled to {d.scale:.0%}")
-        if d.rotation is not None and abs(d.rotation) >= 0.05:
-            geometry.append(f"rotated by {d.rotation:.1f}°")
-        if d.flipped:
-            geometry.append("mirrored")
-        if d.offset is not None and any(d.offset):
-            geometry.append(f"cropped or shifted (offset {d.offset})")
+        geometry = transform_in_words(d, offset=True)
         if geometry:
             out.append(f"<p>Compared with the original, the copy was {', '.join(geometry)}.</p>")
     else:

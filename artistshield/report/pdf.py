@@ -32,7 +32,7 @@ def render(page: dict[str, Any], out: Path) -> None:
     app = QGuiApplication.instance() or QGuiApplication([])
     document = QTextDocument()
     for name, data in page["images"].items():
-        image = QImage.fromData(QByteArray(base64.b64decode(data)), "PNG")
+        image = QImage.fromData(QByteArray(base64.b64decode(data)))  # PNG, by its signature
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"img:{name}"), image)
     document.setHtml(page["html"])
     writer = QPdfWriter(str(out))
