@@ -113,20 +113,12 @@ class CheckView(DropMixin, QWidget):
         layout.addWidget(self.card)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
         self.suspect_caption = QLabel("<b>Suspect image</b>")
         self.suspect_view = PictureView("The image you check appears here.")
-        left_layout.addWidget(self.suspect_caption)
-        left_layout.addWidget(self.suspect_view)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
+        left = _captioned(self.suspect_caption, self.suspect_view)
         self.work_caption = QLabel("<b>Your registered work</b>")
         self.work_view = PictureView("The matching work from your registry appears here.")
-        right_layout.addWidget(self.work_caption)
-        right_layout.addWidget(self.work_view)
+        right = _captioned(self.work_caption, self.work_view)
         splitter.addWidget(left)
         splitter.addWidget(right)
         layout.addWidget(splitter, 5)
@@ -323,6 +315,16 @@ class CheckView(DropMixin, QWidget):
         worker.signals.failed.connect(lambda message, details: show_error(message, details, self))
         worker.signals.finished.connect(lambda: self.save_button.setEnabled(True))
         worker.start(registry=True)
+
+
+def _captioned(caption: QLabel, view: QWidget) -> QWidget:
+    """A caption above a picture, as one column of the side-by-side view."""
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(caption)
+    layout.addWidget(view)
+    return column
 
 
 def findings_html(result: CheckResult) -> str:
