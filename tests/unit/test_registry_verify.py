@@ -11,20 +11,11 @@ from PIL import Image
 from artistshield import identity as identities
 from artistshield.errors import ArtistShieldError
 from artistshield.identity import Identity
-from artistshield.registry import Registry, ingest
+from artistshield.registry import Registry
 from artistshield.registry.records import LogEntry, canonical_json, sha256_hex
 
-
-@pytest.fixture(autouse=True)
-def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap scrypt; fingerprints are not what these tests are about."""
-    monkeypatch.setattr(identities, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    monkeypatch.setattr(ingest, "fingerprint_bytes", lambda p: sha256_hex(p.tobytes()).encode())
-
-
-@pytest.fixture
-def artist() -> Identity:
-    return identities.create("Ada", "pw")
+# cheap scrypt and hashed fingerprints (tests/unit/conftest.py): neither is tested here
+pytestmark = pytest.mark.usefixtures("hashed_fingerprints")
 
 
 @pytest.fixture
