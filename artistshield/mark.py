@@ -193,7 +193,7 @@ def _mark_one(
 ) -> MarkOutcome:
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
-    payload = registry.new_payload() if registry is not None else secrets.randbits(watermark.PAYLOAD_BITS)
+    payload = _new_payload(registry)
     try:
         marked = watermark.embed(pixels, key, payload, strength=strength)
     except ValueError as exc:
@@ -244,7 +244,7 @@ def _mark_clip(
 ) -> MarkOutcome:
     from artistshield import animation
 
-    payload = registry.new_payload() if registry is not None else secrets.randbits(watermark.PAYLOAD_BITS)
+    payload = _new_payload(registry)
     progress = None
     if frame_progress is not None:
         def progress(done: int, total: int) -> None:
@@ -270,6 +270,11 @@ def _mark_clip(
         source=source, output=marked.output, payload=payload, work_id=work_id,
         psnr=marked.psnr, readable=readable, frames=marked.frames,
     )
+
+
+def _new_payload(registry: Registry | None) -> int:
+    """A payload no registered work carries yet (random when nothing is registered)."""
+    return registry.new_payload() if registry is not None else secrets.randbits(watermark.PAYLOAD_BITS)
 
 
 def _registered_file(output: Path) -> Path:
