@@ -34,7 +34,6 @@ class Geometry:
     """
 
     matrix: tuple[tuple[float, float], tuple[float, float]] = ((1.0, 0.0), (0.0, 1.0))
-    evidence: float = 0.0
 
     @property
     def is_identity(self) -> bool:
