@@ -11,7 +11,7 @@ The command line's ``check`` and the app's Check view both use it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,12 +172,17 @@ def check_file(
     keys: Mapping[str, bytes],
     registry: Registry | None = None,
     provenance: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> CheckResult:
     """Check the image at *path* with every key in *keys* and against *registry*.
 
     With *provenance* (the default) the image's public marks, Content
     Credentials and metadata are read too; the public marks in a child
     process started first, so it runs while the mark is searched for.
+    For a clip, *progress* is told (frame reached, frames in the clip) per
+    key, and *cancelled* is asked between frames (raising
+    :class:`artistshield.animation.Cancelled`).
     """
     from artistshield import animation
 
@@ -194,7 +199,7 @@ def check_file(
             frames: dict[str, Any] = {}
             if clip:
                 # a clip pools the evidence of its frames
-                found = animation.detect_clip(path, key)
+                found = animation.detect_clip(path, key, progress=progress, cancelled=cancelled)
                 detection = found.detection
                 frames = {
                     "frames_checked": found.frames_checked,
