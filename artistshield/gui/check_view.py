@@ -1,16 +1,22 @@
 """The Check view: is this suspect image mine?
 
-Drop, open or paste an image; the check (mark detection with the artist's key
-and a registry match) runs off the UI thread and comes back as a verdict card
-in plain words, the suspect beside the matched work with the region it
-covers, and the detailed findings.  "Save evidence report…" writes the
-evidence report (HTML or PDF, with a proof bundle beside it) or the JSON.
+Drop, open or paste an image, or open a clip (a video, an animated GIF/APNG/
+WebP or a folder of numbered frames); the check (mark detection with the
+artist's key and a registry match) runs off the UI thread, showing the frame
+it has reached in a clip and stopping at the next frame when cancelled, and
+comes back as a verdict card in plain words, the suspect beside the matched
+work with the region it covers, and the detailed findings.  A clip is
+previewed frame by frame, each frame saying whether the mark was read in it.
+"Save evidence report…" writes the evidence report (HTML or PDF, with a proof
+bundle beside it) or the JSON.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +27,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -28,14 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.gui import images
+from artistshield.gui import clip_frames, images
+from artistshield.gui.clip_view import ClipView, close_later
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropMixin, PictureView
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
-    from artistshield.check import CheckResult
+    from artistshield.check import CheckResult, MarkFinding
+    from artistshield.gui.clip_frames import ClipFrames
     from artistshield.gui.session import Session
 
 #: Verdict kinds: title and card colour.
@@ -45,6 +54,13 @@ VERDICTS = {
     "none": ("No sign of your work", "#5f6368"),
     "error": ("This image could not be checked", "#d93025"),
 }
+#: What the file dialog offers: stills, animated images and videos.
+CHECK_SUFFIXES = (
+    ".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp",
+    ".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv",
+)
+#: Frame progress reaches the UI at most this often (seconds).
+_FRAME_REPORT_EVERY = 0.1
 
 
 def verdict_kind(result: CheckResult) -> str:
@@ -61,6 +77,8 @@ class CheckView(DropMixin, QWidget):
     dropped = Signal(list)
     checked = Signal(object)  # the CheckResult
     reported = Signal(object)  # the evidence report's Path, once written
+    frame_progress = Signal(int, int)  # frame reached, frames in the clip (0: unknown)
+    cancelled = Signal()  # a check was cancelled before it ended
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,15 +86,24 @@ class CheckView(DropMixin, QWidget):
         self.setAcceptDrops(True)
         self.result: CheckResult | None = None
         self.worker: Worker | None = None
+        self._clip: ClipFrames | None = None  # the suspect clip being previewed
+        self._stopped = False  # the running check was cancelled
         self.dropped.connect(lambda paths: self.check_path(paths[0]))
         self._build()
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         actions = QHBoxLayout()
-        self.open_button = QPushButton(icon("folder-open"), "Open image…")
-        self.open_button.setToolTip("Choose a suspect image to check (Ctrl+O)")
+        self.open_button = QPushButton(icon("folder-open"), "Open image or clip…")
+        self.open_button.setToolTip(
+            "Choose a suspect image, animation (GIF, APNG, WebP) or video (MP4, WebM, MOV) to check (Ctrl+O)"
+        )
         self.open_button.clicked.connect(self.choose_file)
+        self.open_folder_button = QPushButton(icon("folder-open"), "Open frame folder…")
+        self.open_folder_button.setToolTip(
+            "Check a folder of numbered frames (walk_0001.png, walk_0002.png…) as one clip"
+        )
+        self.open_folder_button.clicked.connect(self.choose_folder)
         self.paste_button = QPushButton(icon("paste"), "Paste image")
         self.paste_button.setToolTip("Check the image on the clipboard, e.g. copied from a web page (Ctrl+V)")
         self.paste_button.clicked.connect(self.paste)
@@ -84,9 +111,9 @@ class CheckView(DropMixin, QWidget):
         self.save_button.setToolTip("Save everything found, as JSON, to keep with your records")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save_report)
-        hint = QLabel("…or drop an image anywhere here.")
+        hint = QLabel("…or drop an image, clip or frame folder anywhere here.")
         hint.setEnabled(False)
-        for w in (self.open_button, self.paste_button, hint):
+        for w in (self.open_button, self.open_folder_button, self.paste_button, hint):
             actions.addWidget(w)
         actions.addStretch()
         actions.addWidget(self.save_button)
@@ -109,12 +136,25 @@ class CheckView(DropMixin, QWidget):
         self.verdict_body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         card_layout.addWidget(self.verdict_title)
         card_layout.addWidget(self.verdict_body)
+        busy = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button.setToolTip("Stop the check (a clip stops at the next frame)")
+        self.cancel_button.clicked.connect(self.cancel)
+        busy.addWidget(self.progress, 1)
+        busy.addWidget(self.cancel_button)
+        self.busy = QWidget()
+        self.busy.setLayout(busy)
+        busy.setContentsMargins(0, 0, 0, 0)
+        self.busy.hide()
+        card_layout.addWidget(self.busy)
         self._paint_card("#5f6368")
         layout.addWidget(self.card)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.suspect_caption = QLabel("<b>Suspect image</b>")
-        self.suspect_view = PictureView("The image you check appears here.")
+        self.suspect_view = ClipView("The image or clip you check appears here.")
         left = _captioned(self.suspect_caption, self.suspect_view)
         self.work_caption = QLabel("<b>Your registered work</b>")
         self.work_view = PictureView("The matching work from your registry appears here.")
@@ -139,9 +179,15 @@ class CheckView(DropMixin, QWidget):
     # -- input ---------------------------------------------------------------
 
     def choose_file(self) -> None:
+        patterns = " ".join(f"*{s}" for s in CHECK_SUFFIXES)
         name, _ = QFileDialog.getOpenFileName(
-            self, "Check an image", "", "Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp);;All files (*)"
+            self, "Check an image or clip", "", f"Images and clips ({patterns});;All files (*)"
         )
+        if name:
+            self.check_path(Path(name))
+
+    def choose_folder(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Check a folder of numbered frames")
         if name:
             self.check_path(Path(name))
 
@@ -176,14 +222,31 @@ class CheckView(DropMixin, QWidget):
 
         def job(report, cancelled):
             from artistshield import check, imageio
+            from artistshield.animation import Cancelled
             from artistshield.registry import Registry
 
             if image is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if not image.save(str(path), "PNG"):
                     raise OSError(f"Cannot save the pasted image to {path}")
+            last = 0.0
+
+            def progress(done: int, total: int) -> None:
+                nonlocal last
+                now = time.monotonic()
+                if done in (1, total) or now - last >= _FRAME_REPORT_EVERY:
+                    last = now
+                    report((done, total))
+
+            clip = image is None and clip_frames.is_clip(path)
             with Registry.open() as registry:
-                result = check.check_file(path, keys={"your key": key}, registry=registry)
+                try:
+                    result = check.check_file(
+                        path, keys={"your key": key}, registry=registry, progress=progress,
+                        cancelled=cancelled,
+                    )
+                except Cancelled:
+                    return {"cancelled": True}
                 work_id = None
                 region = None
                 best = next((m for m in result.matches if m.is_match), None)
@@ -195,28 +258,59 @@ class CheckView(DropMixin, QWidget):
                         region = best.region
                 thumb = QImage.fromData(registry.thumbnail(work_id)) if work_id else None
                 work = registry.work(work_id) if work_id else None
-            try:
-                suspect = images.to_qimage(images.fit(imageio.load(path).rgb8(), 1200))
-            except Exception:  # the verdict already says why it cannot be read
-                suspect = None
+            suspect, checked = None, None
+            if clip and not result.error:
+                checked = _checked_frames(path)
+            elif not clip:
+                try:
+                    suspect = images.to_qimage(images.fit(imageio.load(path).rgb8(), 1200))
+                except Exception:  # the verdict already says why it cannot be read
+                    suspect = None
             return {"result": result, "suspect": suspect, "thumb": thumb, "work": work,
-                    "region": region}
+                    "region": region, "clip": clip, "checked": checked}
 
         self.verdict_title.setText("Checking…")
         self.verdict_body.setText(f"Looking for your mark in {path.name} and comparing it with your registry.")
         self._paint_card("#5f6368")
         self.open_button.setEnabled(False)
+        self.open_folder_button.setEnabled(False)
         self.paste_button.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("")
+        self.cancel_button.setEnabled(True)
+        self.busy.show()
         self.worker = Worker(job, name="checking")
+        self.worker.signals.progress.connect(self._frame_checked)
         self.worker.signals.succeeded.connect(self._show)
         self.worker.signals.failed.connect(self._failed)
         self.worker.signals.finished.connect(self._done)
         self.worker.start(registry=True)
 
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress.setFormat(self.progress.format() + " · cancelling…")
+
+    def _frame_checked(self, item: tuple[int, int]) -> None:
+        done, total = item
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+            self.progress.setFormat(f"frame {done} of {total}")
+        else:
+            self.progress.setFormat(f"frame {done}")
+        self.frame_progress.emit(done, total)
+
     def _done(self) -> None:
         self.worker = None
+        self.busy.hide()
         self.open_button.setEnabled(True)
+        self.open_folder_button.setEnabled(True)
         self.paste_button.setEnabled(True)
+        if self._stopped:
+            self._stopped = False
+            self.cancelled.emit()
 
     def _failed(self, message: str, details: str) -> None:
         self.verdict_title.setText(VERDICTS["error"][0])
@@ -229,6 +323,12 @@ class CheckView(DropMixin, QWidget):
     def _show(self, found: dict[str, Any]) -> None:
         from artistshield.check import p_value_in_words
 
+        if found.get("cancelled"):
+            self.verdict_title.setText("Check cancelled")
+            self.verdict_body.setText("The check was stopped before the end; nothing was concluded.")
+            self._paint_card(VERDICTS["none"][1])
+            self._stopped = True  # said once the buttons are back, in _done
+            return
         result: CheckResult = found["result"]
         self.result = result
         kind = verdict_kind(result)
@@ -237,11 +337,12 @@ class CheckView(DropMixin, QWidget):
         self._paint_card(colour)
         work = found["work"]
         named = f"“{work.title}” ({work.work_id})" if work is not None else ""
-        if kind == "mark":
+        if kind == "mark" and result.mark is not None:
             body = (
                 f"Your invisible mark was found, and it names your work {named}. "
                 if named else "Your invisible mark was found. "
             ) + p_value_in_words(result.mark.detection.p_value, True).capitalize() + "."
+            body += _frames_sentence(result.mark)
         elif kind == "match":
             best = next(m for m in result.matches if m.is_match)
             body = (
@@ -258,8 +359,18 @@ class CheckView(DropMixin, QWidget):
                 "If it is your work, it was not marked or registered with this identity."
             )
         self.verdict_body.setText(body)
-        self.suspect_caption.setText(f"<b>Suspect image</b> — {html.escape(Path(result.input).name)}")
-        self.suspect_view.set_image(found["suspect"])
+        name = html.escape(Path(result.input).name)
+        if found["clip"] and found["checked"] is not None:
+            finding = result.mark or (result.marks[0] if result.marks else None)
+            marked = set(finding.frames_with_mark or ()) if finding is not None else set()
+            self.suspect_caption.setText(f"<b>Suspect clip</b> — {name}")
+            self._close_clip()
+            self._clip = clip_frames.open_clip(result.input)
+            self.suspect_view.set_clip(self._clip, marked=marked, checked=found["checked"])
+        else:
+            self.suspect_caption.setText(f"<b>Suspect image</b> — {name}")
+            self.suspect_view.set_image(found["suspect"])
+            self._close_clip()
         if work is not None:
             self.work_caption.setText(f"<b>Your registered work</b> — {html.escape(named)}")
         else:
@@ -268,6 +379,17 @@ class CheckView(DropMixin, QWidget):
         self.findings.setHtml(findings_html(result))
         self.save_button.setEnabled(True)
         self.checked.emit(result)
+
+    def _close_clip(self) -> None:
+        if self._clip is not None:
+            close_later(self._clip)
+            self._clip = None
+
+    def shutdown(self) -> None:
+        self.suspect_view.shutdown()
+        self._close_clip()
+        if self.worker is not None:
+            self.worker.cancel()
 
     def save_report(self) -> None:
         if self.result is None:
@@ -317,6 +439,34 @@ class CheckView(DropMixin, QWidget):
         worker.start(registry=True)
 
 
+def _checked_frames(path: Path) -> set[int]:
+    """The frames of a clip that the check reads (it samples long clips evenly)."""
+    from artistshield.animation.detect import MAX_FRAMES
+
+    reader = clip_frames.open_clip(path)
+    try:
+        count = reader.timing().frame_count
+    finally:
+        reader.close()
+    return set(range(0, count, max(1, math.ceil(count / MAX_FRAMES))))
+
+
+def _frames_sentence(finding: MarkFinding) -> str:
+    """For a clip, a sentence on the frames the mark was read in (empty for a still)."""
+    if finding.frames_checked is None:
+        return ""
+    marked = finding.frames_with_mark or ()
+    if not marked:
+        return (
+            f" No single one of the {finding.frames_checked} frames checked carries it strongly "
+            "enough alone; together they do."
+        )
+    return (
+        f" It was read in {len(marked)} of the {finding.frames_checked} frames checked "
+        f"(frame{'s' * (len(marked) != 1)} {clip_frames.frames_in_words(marked)})."
+    )
+
+
 def _captioned(caption: QLabel, view: QWidget) -> QWidget:
     """A caption above a picture, as one column of the side-by-side view."""
     column = QWidget()
@@ -347,6 +497,15 @@ def findings_html(result: CheckResult) -> str:
         else:
             text += "not found"
         text += f". <i>{html.escape(p_value_in_words(d.p_value, d.found))}</i> (p = {d.p_value:.2g})."
+        if finding.frames_checked is not None:
+            marked = finding.frames_with_mark or ()
+            text += f"<br><b>Frames</b>: {finding.frames_checked} checked"
+            if d.found:
+                text += (
+                    f"; the mark was read in {len(marked)}: {clip_frames.frames_in_words(marked)}"
+                    if marked else "; no single frame carries it alone, together they do"
+                )
+            text += "."
         rows.append(f"<li>{text}</li>")
     for m in result.matches:
         verdict = "matches" if m.is_match else "does not match"

@@ -111,7 +111,8 @@ class MainWindow(QMainWindow):
             ("Ctrl+O", lambda: (self.mark_view.choose_files() if self.stack.currentWidget() is self.mark_view
                                 else self.check_view.choose_file())),
             ("Ctrl+Return", on(self.mark_view, self.mark_view.start)),
-            ("Escape", on(self.mark_view, self.mark_view.cancel)),
+            ("Escape", lambda: (self.mark_view.cancel() if self.stack.currentWidget() is self.mark_view
+                                else self.check_view.cancel())),
             ("Ctrl+V", on(self.check_view, self.check_view.paste)),
             ("Ctrl+F", lambda: (self.show_view(2), self.registry_view.search.setFocus())),
         ]
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self.mark_view.shutdown()
+        self.check_view.shutdown()
         self.registry_view.shutdown()
         wait_for_all()
         super().closeEvent(event)

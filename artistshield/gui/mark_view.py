@@ -1,14 +1,20 @@
 """The Mark view: drop artwork in, get marked and registered copies out.
 
 The list shows each file with its thumbnail, status and survival test; the
-preview toggles original / marked / amplified difference.  Marking runs in one
-:class:`~artistshield.gui.workers.Worker` on the registry's single thread,
-which stops between files when cancelled (the core writes each output
-atomically, so a cancel never leaves a half-written file).
+preview toggles original / marked / amplified difference.  Clips (videos,
+animated GIF/APNG/WebP, folders of numbered frames) are one row each, show
+the frame being marked, and preview frame by frame (:class:`ClipView`).
+Marking runs in one :class:`~artistshield.gui.workers.Worker` on the
+registry's single thread, which stops between files when cancelled, and
+within a clip between frames (the core writes each output atomically, so a
+cancel never leaves a half-written file or clip).
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,13 +42,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.gui import images
+from artistshield.gui import clip_frames, images
+from artistshield.gui.clip_view import ClipView, close_later
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
-from artistshield.gui.widgets import DropMixin, PictureView
+from artistshield.gui.widgets import DropMixin
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from artistshield.gui.clip_frames import ClipFrames
     from artistshield.gui.session import Session
     from artistshield.mark import MarkOutcome
 
@@ -50,6 +60,32 @@ FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP
 PLATFORMS = ("None", "X", "Instagram", "ArtStation", "Pixiv")
 COL_FILE, COL_STATUS, COL_SURVIVES, COL_QUALITY = range(4)
 _GOOD, _BAD = QColor("#1e8e3e"), QColor("#d93025")
+#: Clip suffixes offered in the file dialog (animated PNG and WebP are among the images).
+CLIP_SUFFIXES = (".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv")
+#: Steps of the progress bar per file, so a clip's frames move it too.
+_STEPS = 1000
+#: Frame progress reaches the UI at most this often (seconds).
+_FRAME_REPORT_EVERY = 0.1
+#: Clip readers kept open for the preview.
+_OPEN_READERS = 4
+
+
+@dataclass(frozen=True)
+class FrameProgress:
+    """A clip being marked has reached frame *done* of *total* (0: unknown)."""
+
+    source: Path
+    done: int
+    total: int
+
+
+def clip_kind(path: Path) -> str:
+    """What a clip is, in the user's words."""
+    from artistshield.animation import video
+
+    if path.is_dir():
+        return "frame folder"
+    return "video" if video.is_video(path) else "animation"
 
 
 def default_output_folder(entry: Path) -> Path:
@@ -63,6 +99,7 @@ class MarkView(DropMixin, QWidget):
     works_changed = Signal()
     batch_finished = Signal()
     files_added = Signal()
+    frame_progress = Signal(object)  # a FrameProgress while a clip is marked
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +112,10 @@ class MarkView(DropMixin, QWidget):
         self.loader: Worker | None = None
         self.preview_worker: Worker | None = None
         self.previews: dict[str, QImage] = {}
+        self.clips: dict[Path, int] = {}  # clip rows: frames in the clip (0 if unknown)
+        self.frames_done: dict[Path, tuple[int, int]] = {}  # clip being marked: frame, of
+        self.readers: dict[Path, ClipFrames] = {}  # open for the preview, newest last
+        self._previewed: Path | None = None
         self.dropped.connect(self.add_paths)
         self._build()
 
@@ -84,14 +125,20 @@ class MarkView(DropMixin, QWidget):
         layout = QVBoxLayout(self)
         actions = QHBoxLayout()
         self.add_button = QPushButton(icon("add-files"), "Add files…")
-        self.add_button.setToolTip("Choose images to mark (Ctrl+O). You can also drop files or folders here.")
+        self.add_button.setToolTip(
+            "Choose images, animations (GIF, APNG, WebP) or videos (MP4, WebM, MOV) to mark (Ctrl+O). "
+            "You can also drop files or folders here."
+        )
         self.add_button.clicked.connect(self.choose_files)
         self.add_folder_button = QPushButton(icon("folder-open"), "Add folder…")
-        self.add_folder_button.setToolTip("Mark every image in a folder and its sub-folders")
+        self.add_folder_button.setToolTip(
+            "Mark every image in a folder and its sub-folders; a folder of numbered frames "
+            "(walk_0001.png, walk_0002.png…) is marked as one clip"
+        )
         self.add_folder_button.clicked.connect(self.choose_folder)
         self.clear_button = QPushButton("Clear list")
         self.clear_button.clicked.connect(self.clear)
-        hint = QLabel("Drop images or folders anywhere in this view.")
+        hint = QLabel("Drop images, clips or folders anywhere in this view.")
         hint.setEnabled(False)
         for w in (self.add_button, self.add_folder_button, self.clear_button):
             actions.addWidget(w)
@@ -141,7 +188,7 @@ class MarkView(DropMixin, QWidget):
         self.preview_mode.idToggled.connect(lambda *_: self.show_preview())
         toggles.addStretch()
         preview_layout.addLayout(toggles)
-        self.preview = PictureView("Select a file to preview it.\nDrop images or folders here to start.")
+        self.preview = ClipView("Select a file to preview it.\nDrop images, clips or folders here to start.")
         preview_layout.addWidget(self.preview)
         splitter.addWidget(preview_box)
         splitter.setSizes([560, 440])
@@ -211,7 +258,10 @@ class MarkView(DropMixin, QWidget):
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton(icon("cancel"), "Cancel")
-        self.cancel_button.setToolTip("Stop after the file being marked now (Esc)")
+        self.cancel_button.setToolTip(
+            "Stop marking (Esc): an image being marked is finished, a clip stops at the next frame "
+            "and nothing of it is written"
+        )
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         bottom.addWidget(self.status, 1)
@@ -243,13 +293,19 @@ class MarkView(DropMixin, QWidget):
     def choose_files(self) -> None:
         from artistshield.imageio import SUPPORTED_SUFFIXES
 
-        patterns = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
-        names, _ = QFileDialog.getOpenFileNames(self, "Add images to mark", "", f"Images ({patterns})")
+        stills = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
+        clips = " ".join(f"*{s}" for s in (*CLIP_SUFFIXES, ".png", ".webp"))
+        everything = " ".join(f"*{s}" for s in sorted({*SUPPORTED_SUFFIXES, *CLIP_SUFFIXES}))
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Add images or clips to mark", "",
+            f"Images and clips ({everything});;Images ({stills});;"
+            f"Animations and videos ({clips});;All files (*)",
+        )
         if names:
             self.add_paths([Path(n) for n in names])
 
     def choose_folder(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "Add a folder of images")
+        name = QFileDialog.getExistingDirectory(self, "Add a folder of images, or of numbered frames")
         if name:
             self.add_paths([Path(name)])
 
@@ -273,7 +329,10 @@ class MarkView(DropMixin, QWidget):
             for path in expand_inputs(paths):
                 if cancelled():
                     return
-                report((path, images.thumbnail(str(path), 64)))
+                if clip_frames.is_clip(path):
+                    report((path, *_clip_thumbnail(path)))
+                else:
+                    report((path, images.thumbnail(str(path), 64), None))
 
         self.status.setText("Adding files…")
         self.loader = Worker(job, name="adding files")
@@ -282,8 +341,8 @@ class MarkView(DropMixin, QWidget):
         self.loader.signals.finished.connect(self._files_added)
         self.loader.start()
 
-    def _file_found(self, item: tuple[Path, QImage]) -> None:
-        path, thumb = item
+    def _file_found(self, item: tuple[Path, QImage, int | None]) -> None:
+        path, thumb, frames = item
         path = path.absolute()
         if path in self.rows:
             return
@@ -291,6 +350,10 @@ class MarkView(DropMixin, QWidget):
         self.table.insertRow(row)
         name = QTableWidgetItem(path.name)
         name.setToolTip(str(path))
+        if frames is not None:
+            self.clips[path] = frames
+            count = f"{frames} frames" if frames else "frames unknown"
+            name.setText(f"{path.name}\n{clip_kind(path)}, {count}")
         name.setData(Qt.ItemDataRole.UserRole, str(path))
         if not thumb.isNull():
             name.setIcon(QIcon(QPixmap.fromImage(thumb)))
@@ -317,7 +380,13 @@ class MarkView(DropMixin, QWidget):
         self.rows.clear()
         self.outcomes.clear()
         self.previews.clear()
+        self.clips.clear()
+        self.frames_done.clear()
         self.preview.set_image(None)
+        self._previewed = None
+        for reader in self.readers.values():
+            close_later(reader)
+        self.readers.clear()
         if not self.output_chosen:
             self.output_edit.clear()
         self.status.setText("Add files to begin.")
@@ -356,27 +425,42 @@ class MarkView(DropMixin, QWidget):
             from artistshield import mark, platforms
             from artistshield.registry import Registry
 
+            last = 0.0
+
+            def frame_progress(source: Path, done: int, total: int) -> None:
+                nonlocal last
+                now = time.monotonic()
+                if done in (1, total) or now - last >= _FRAME_REPORT_EVERY:
+                    last = now
+                    report(FrameProgress(source, done, total))
+
             with Registry.open() as registry:
                 outcomes = mark.mark_files(
                     paths, out_dir=out, key=ident.watermark_key, strength=strength, format=fmt,
                     quality=quality, registry=registry, identity=ident, cancelled=cancelled,
+                    frame_progress=frame_progress,
                 )
                 for outcome in outcomes:
                     survived = None
                     if platform and outcome.ok and outcome.output is not None:
-                        survived = platforms.survives(outcome.output, ident.watermark_key, platform)
+                        survived = platforms.survives(
+                            _first_frame(outcome.output) if outcome.frames else outcome.output,
+                            ident.watermark_key, platform,
+                        )
                     report((outcome, survived))
 
         for row in range(self.table.rowCount()):
             self._set_status(row, "Waiting", None)
             self.table.item(row, COL_SURVIVES).setText("")
         self.outcomes.clear()
-        self.progress.setRange(0, len(paths))
+        self.frames_done.clear()
+        self.progress.setRange(0, len(paths) * _STEPS)
         self.progress.setValue(0)
+        self.progress.setFormat(f"0 of {len(paths)} files")
         self.status.setText(f"Marking {len(paths)} files into {out}…")
         self._set_busy(True)
         self.worker = Worker(job, name="marking")
-        self.worker.signals.progress.connect(self._file_marked)
+        self.worker.signals.progress.connect(self._marking_progress)
         self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
         self.worker.signals.finished.connect(self._batch_done)
         self.worker.start(registry=True)
@@ -385,7 +469,14 @@ class MarkView(DropMixin, QWidget):
         if self.worker is not None:
             self.worker.cancel()
             self.cancel_button.setEnabled(False)
-            self.status.setText("Cancelling after the file being marked now…")
+            if self._clip_in_hand() is not None:
+                self.status.setText("Cancelling: the clip being marked stops at the next frame…")
+            else:
+                self.status.setText("Cancelling after the file being marked now…")
+
+    def _clip_in_hand(self) -> Path | None:
+        """The clip being marked now, if any."""
+        return next((p for p in self.frames_done if p not in self.outcomes), None)
 
     def _set_busy(self, busy: bool) -> None:
         self.start_button.setEnabled(not busy)
@@ -399,6 +490,31 @@ class MarkView(DropMixin, QWidget):
         item.setToolTip(tip or text)
         item.setForeground(QBrush() if good is None else QBrush(_GOOD if good else _BAD))
 
+    def _marking_progress(self, item: FrameProgress | tuple[MarkOutcome, bool | None]) -> None:
+        if isinstance(item, FrameProgress):
+            self._frame_marked(item)
+        else:
+            self._file_marked(item)
+
+    def _frame_marked(self, item: FrameProgress) -> None:
+        path = Path(item.source).absolute()
+        row = self.rows.get(path)
+        if row is None:
+            return
+        total = item.total or self.clips.get(path, 0)
+        self.frames_done[path] = (item.done, total)
+        self.frame_progress.emit(item)
+        of = f" of {total}" if total else ""
+        self._set_status(row, f"Marking… frame {item.done}{of}", None)
+        files = len(self.rows)
+        self.progress.setValue(
+            len(self.outcomes) * _STEPS + (min(item.done, total) * _STEPS // total if total else 0)
+        )
+        self.progress.setFormat(
+            f"file {len(self.outcomes) + 1} of {files} · frame {item.done}{of}" if files > 1
+            else f"frame {item.done}{of}"
+        )
+
     def _file_marked(self, item: tuple[MarkOutcome, bool | None]) -> None:
         outcome, survived = item
         row = self.rows.get(Path(outcome.source).absolute())
@@ -409,7 +525,8 @@ class MarkView(DropMixin, QWidget):
             self._set_status(row, f"Error: {outcome.error}", False)
         else:
             where = outcome.output.name if outcome.output else ""
-            text = f"Marked → {where}, registered as {outcome.work_id}"
+            frames = f" ({outcome.frames} frames)" if outcome.frames else ""
+            text = f"Marked → {where}{frames}, registered as {outcome.work_id}"
             if outcome.readable is False:
                 self._set_status(row, text + " — but the mark did not read back", False)
             else:
@@ -420,11 +537,13 @@ class MarkView(DropMixin, QWidget):
             cell.setText(f"{'Pass' if survived else 'Fail'} ({self.platform_combo.currentText()})")
             cell.setForeground(QBrush(_GOOD if survived else _BAD))
             cell.setToolTip(
-                "The mark still reads after this platform's resize and recompression"
-                if survived else
-                "The mark did not survive this platform's processing: try a higher strength"
+                ("The mark still reads after this platform's resize and recompression"
+                 if survived else
+                 "The mark did not survive this platform's processing: try a higher strength")
+                + (" (tested on the clip's first frame)" if outcome.frames else "")
             )
-        self.progress.setValue(self.progress.value() + 1)
+        self.progress.setValue(len(self.outcomes) * _STEPS)
+        self.progress.setFormat(f"{len(self.outcomes)} of {len(self.rows)} files")
         if self.table.currentRow() == row:
             self.update_preview()
 
@@ -435,7 +554,16 @@ class MarkView(DropMixin, QWidget):
         done = len(self.outcomes)
         errors = sum(1 for o in self.outcomes.values() if o.error)
         for path, row in self.rows.items():
-            if path not in self.outcomes:
+            if path in self.outcomes:
+                continue
+            if cancelled and path in self.frames_done:
+                done, total = self.frames_done[path]
+                of = f" of {total}" if total else ""
+                self._set_status(
+                    row, f"Cancelled at frame {done}{of} — nothing written", None,
+                    "Marking this clip was cancelled between frames; no partial copy was left behind.",
+                )
+            else:
                 self._set_status(row, "Cancelled — not marked" if cancelled else "Not marked", None)
         text = f"Marked {done - errors} of {len(self.rows)} files"
         if errors:
@@ -455,11 +583,20 @@ class MarkView(DropMixin, QWidget):
 
     # -- preview ---------------------------------------------------------------
 
-    def update_preview(self) -> None:
+    def _current_path(self) -> Path | None:
         row = self.table.currentRow()
         if row < 0 or self.table.item(row, COL_FILE) is None:
+            return None
+        return Path(self.table.item(row, COL_FILE).data(Qt.ItemDataRole.UserRole))
+
+    def update_preview(self) -> None:
+        path = self._current_path()
+        if path is None:
             return
-        path = Path(self.table.item(row, COL_FILE).data(Qt.ItemDataRole.UserRole))
+        if path in self.clips:
+            self._preview_clip(path, keep_frame=path == self._previewed)
+            return
+        self._previewed = path
         outcome = self.outcomes.get(path)
         strength = self.strength_slider.value() / 10
         ident = self.session.identity
@@ -503,10 +640,80 @@ class MarkView(DropMixin, QWidget):
 
     def show_preview(self) -> None:
         button = self.preview_mode.checkedButton()
-        if button is not None:
+        path = self._current_path()
+        if path is not None and path in self.clips:
+            self._preview_clip(path, keep_frame=True)
+        elif button is not None:
             self.preview.set_image(self.previews.get(button.text()))
 
+    def _preview_clip(self, path: Path, *, keep_frame: bool) -> None:
+        """Show the clip's frames as the chosen mode sees them, from the frame shown if asked."""
+        self._previewed = path
+        button = self.preview_mode.checkedButton()
+        mode = button.text() if button is not None else "Marked"
+        outcome = self.outcomes.get(path)
+        strength = self.strength_slider.value() / 10
+        ident = self.session.identity
+        key = ident.watermark_key if ident is not None else bytes(32)
+        payload = outcome.payload if outcome is not None and outcome.payload is not None else 0
+        source, look = path, None
+        if mode == "Marked":
+            if outcome is not None and outcome.output is not None and outcome.output.exists():
+                source = outcome.output
+            else:
+                look = partial(_marked_look, key=key, payload=payload, strength=strength)
+        elif mode == "Difference":
+            look = partial(_difference_look, key=key, payload=payload, strength=strength)
+        self.preview.set_clip(self._reader(source), look, keep_frame=keep_frame)
+
+    def _reader(self, path: Path) -> ClipFrames:
+        """An open frame reader for *path*; the least recently used ones are closed."""
+        reader = self.readers.pop(path, None) or clip_frames.open_clip(path)
+        self.readers[path] = reader
+        while len(self.readers) > _OPEN_READERS:
+            close_later(self.readers.pop(next(iter(self.readers))))
+        return reader
+
     def shutdown(self) -> None:
+        self.preview.shutdown()
+        for reader in self.readers.values():
+            close_later(reader)
+        self.readers.clear()
         for worker in (self.worker, self.loader, self.preview_worker):
             if worker is not None:
                 worker.cancel()
+
+
+def _marked_look(index: int, pixels: np.ndarray, *, key: bytes, payload: int, strength: float) -> np.ndarray:
+    """A frame as marking would change it (before the clip is marked)."""
+    from artistshield import watermark
+
+    return watermark.embed(pixels, key, payload, strength=strength)
+
+
+def _difference_look(index: int, pixels: np.ndarray, *, key: bytes, payload: int, strength: float) -> np.ndarray:
+    """Where the mark goes in a frame, as a heat map."""
+    from artistshield import watermark
+
+    return images.heat_map(pixels, watermark.mark_delta(pixels, key, payload, strength=strength))
+
+
+def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
+    """A clip's first frame as a 64-pixel thumbnail and its frame count (0 if unreadable)."""
+    reader = clip_frames.open_clip(path)
+    try:
+        count = reader.timing().frame_count
+        return images.to_qimage(images.fit(reader.frame(0), 64)), count
+    except Exception:  # the row still appears; marking it will say what is wrong
+        return QImage(), 0
+    finally:
+        reader.close()
+
+
+def _first_frame(path: Path) -> np.ndarray:
+    """The first frame of a marked clip, for the platform test."""
+    reader = clip_frames.open_clip(path)
+    try:
+        return reader.frame(0)
+    finally:
+        reader.close()

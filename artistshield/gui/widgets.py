@@ -41,6 +41,10 @@ class PictureView(QFrame):
     def has_image(self) -> bool:
         return self._pixmap is not None
 
+    def image(self) -> QImage | None:
+        """The picture shown (before scaling to the widget), if any."""
+        return None if self._pixmap is None else self._pixmap.toImage()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         painter = QPainter(self)
