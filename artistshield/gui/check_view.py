@@ -333,6 +333,8 @@ class CheckView(DropMixin, QWidget):
         self.result = result
         kind = verdict_kind(result)
         title, colour = VERDICTS[kind]
+        if found["clip"]:
+            title = title.replace("image", "clip")
         self.verdict_title.setText(title)
         self._paint_card(colour)
         work = found["work"]
@@ -461,6 +463,8 @@ def _frames_sentence(finding: MarkFinding) -> str:
             f" No single one of the {finding.frames_checked} frames checked carries it strongly "
             "enough alone; together they do."
         )
+    if len(marked) == finding.frames_checked:
+        return f" It was read in every one of the {len(marked)} frames checked."
     return (
         f" It was read in {len(marked)} of the {finding.frames_checked} frames checked "
         f"(frame{'s' * (len(marked) != 1)} {clip_frames.frames_in_words(marked)})."
@@ -500,9 +504,12 @@ def findings_html(result: CheckResult) -> str:
         if finding.frames_checked is not None:
             marked = finding.frames_with_mark or ()
             text += f"<br><b>Frames</b>: {finding.frames_checked} checked"
-            if d.found:
+            if d.found and len(marked) == finding.frames_checked:
+                text += "; the mark was read in every one"
+            elif d.found:
                 text += (
-                    f"; the mark was read in {len(marked)}: {clip_frames.frames_in_words(marked)}"
+                    f"; the mark was read in {len(marked)} of them: "
+                    f"frame{'s' * (len(marked) != 1)} {clip_frames.frames_in_words(marked)}"
                     if marked else "; no single frame carries it alone, together they do"
                 )
             text += "."

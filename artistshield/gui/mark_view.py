@@ -79,13 +79,20 @@ class FrameProgress:
     total: int
 
 
+def _files(count: int) -> str:
+    return f"{count} file{'s' * (count != 1)}"
+
+
 def clip_kind(path: Path) -> str:
     """What a clip is, in the user's words."""
     from artistshield.animation import video
 
     if path.is_dir():
         return "frame folder"
-    return "video" if video.is_video(path) else "animation"
+    if video.is_video(path):
+        return "video"
+    named = {".gif": "GIF", ".png": "APNG", ".apng": "APNG", ".webp": "WebP"}.get(path.suffix.lower())
+    return f"{named} animation" if named else "animation"
 
 
 def default_output_folder(entry: Path) -> Path:
@@ -366,9 +373,10 @@ class MarkView(DropMixin, QWidget):
     def _files_added(self) -> None:
         self.loader = None
         count = self.table.rowCount()
-        self.status.setText(f"{count} file{'s' * (count != 1)} ready to mark.")
+        self.status.setText(f"{_files(count)} ready to mark.")
         self.progress.setRange(0, max(count, 1))
         self.progress.setValue(0)
+        self.progress.setFormat(f"0 of {_files(count)}")
         if count and not self.table.selectedItems():
             self.table.selectRow(0)
         self.files_added.emit()
@@ -456,8 +464,8 @@ class MarkView(DropMixin, QWidget):
         self.frames_done.clear()
         self.progress.setRange(0, len(paths) * _STEPS)
         self.progress.setValue(0)
-        self.progress.setFormat(f"0 of {len(paths)} files")
-        self.status.setText(f"Marking {len(paths)} files into {out}…")
+        self.progress.setFormat(f"0 of {_files(len(paths))}")
+        self.status.setText(f"Marking {_files(len(paths))} into {out}…")
         self._set_busy(True)
         self.worker = Worker(job, name="marking")
         self.worker.signals.progress.connect(self._marking_progress)
@@ -543,7 +551,7 @@ class MarkView(DropMixin, QWidget):
                 + (" (tested on the clip's first frame)" if outcome.frames else "")
             )
         self.progress.setValue(len(self.outcomes) * _STEPS)
-        self.progress.setFormat(f"{len(self.outcomes)} of {len(self.rows)} files")
+        self.progress.setFormat(f"{len(self.outcomes)} of {_files(len(self.rows))}")
         if self.table.currentRow() == row:
             self.update_preview()
 
@@ -557,20 +565,22 @@ class MarkView(DropMixin, QWidget):
             if path in self.outcomes:
                 continue
             if cancelled and path in self.frames_done:
-                done, total = self.frames_done[path]
+                frame, total = self.frames_done[path]
                 of = f" of {total}" if total else ""
                 self._set_status(
-                    row, f"Cancelled at frame {done}{of} — nothing written", None,
+                    row, f"Cancelled at frame {frame}{of} — nothing written", None,
                     "Marking this clip was cancelled between frames; no partial copy was left behind.",
                 )
             else:
                 self._set_status(row, "Cancelled — not marked" if cancelled else "Not marked", None)
-        text = f"Marked {done - errors} of {len(self.rows)} files"
+        text = f"Marked {done - errors} of {_files(len(self.rows))}"
         if errors:
             text += f"; {errors} could not be marked (see the list)"
         if cancelled:
             text += "; cancelled"
         self.status.setText(text + ".")
+        self.progress.setValue(done * _STEPS)
+        self.progress.setFormat(f"{done} of {_files(len(self.rows))}" + (" · cancelled" * cancelled))
         self.works_changed.emit()
         self.batch_finished.emit()
 

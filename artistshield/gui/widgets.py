@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QDragEnterEvent,
     QDropEvent,
@@ -64,6 +66,8 @@ class PictureView(QFrame):
         y = area.y() + (area.height() - size.height()) // 2
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         target = QRectF(x, y, size.width(), size.height())
+        if self._pixmap.hasAlphaChannel():  # show transparency as painting programs do
+            painter.fillRect(target, _checkerboard())
         painter.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         if self._region is not None:
             x0, y0, x1, y1 = self._region
@@ -73,6 +77,18 @@ class PictureView(QFrame):
             )
             painter.setPen(QPen(QColor("#ff3b30"), 3, Qt.PenStyle.DashLine))
             painter.drawRect(box)
+
+
+@functools.cache
+def _checkerboard() -> QBrush:
+    """Mid-grey squares, so white and black art on a transparent background both show."""
+    tile = QPixmap(16, 16)
+    tile.fill(QColor("#a6a6a6"))
+    painter = QPainter(tile)
+    for x, y in ((0, 0), (8, 8)):
+        painter.fillRect(x, y, 8, 8, QColor("#8a8a8a"))
+    painter.end()
+    return QBrush(tile)
 
 
 class DropArea(QLabel):

@@ -126,7 +126,8 @@ def test_cancel_mid_clip_leaves_no_output(qtbot, window, drop, tmp_path: Path, m
         assert len(calls) < 12
         out = view.output_folder()
         assert not out.exists() or list(out.iterdir()) == []  # no clip, no .part left behind
-        assert "cancelled" in view.status.text()
+        assert view.status.text() == "Marked 0 of 1 file; cancelled."
+        assert view.progress.text() == "0 of 1 file · cancelled"
     with Registry.open() as registry:
         assert registry.works() == []
 
@@ -241,8 +242,13 @@ def test_check_a_marked_gif_names_its_frames(qtbot, window, drop, tmp_path: Path
     assert progress[0] == (1, 6) and progress[-1] == (6, 6)
     marked = result.mark.frames_with_mark
     assert marked
-    assert f"read in {len(marked)} of the 6 frames checked" in view.verdict_body.text()
-    assert f"Frames: 6 checked; the mark was read in {len(marked)}" in view.findings.toPlainText()
+    assert view.verdict_title.text() == "Your mark is in this clip"
+    if len(marked) == 6:
+        assert "It was read in every one of the 6 frames checked." in view.verdict_body.text()
+        assert "Frames: 6 checked; the mark was read in every one." in view.findings.toPlainText()
+    else:
+        assert f"It was read in {len(marked)} of the 6 frames checked" in view.verdict_body.text()
+        assert f"Frames: 6 checked; the mark was read in {len(marked)} of them: frame" in view.findings.toPlainText()
     assert "Suspect clip" in view.suspect_caption.text()
     player = view.suspect_view
     qtbot.waitUntil(lambda: player.frame_index == 0, timeout=20_000)
@@ -293,3 +299,20 @@ def test_frames_in_words() -> None:
     assert clip_frames.frames_in_words([4]) == "5"
     assert clip_frames.frames_in_words([0, 1]) == "1 and 2"
     assert clip_frames.frames_in_words(list(range(0, 40, 2)), most=3) == "1, 3, 5 and 17 more"
+
+
+def test_findings_name_the_frames_that_carried_the_mark() -> None:
+    from artistshield.check import CheckResult, MarkFinding
+    from artistshield.gui.check_view import findings_html
+
+    found = watermark.Detection(found=True, payload=7, p_value=1e-20, score=9.0)
+
+    def said(marked: tuple[int, ...]) -> str:
+        finding = MarkFinding("your key", found, None, frames_checked=8, frames_with_mark=marked)
+        html = findings_html(CheckResult(input="clip.gif", marks=[finding]))
+        return html.replace("<b>", "").replace("</b>", "")
+
+    assert "Frames: 8 checked; the mark was read in 5 of them: frames 1\N{EN DASH}3, 6 and 8." in said((0, 1, 2, 5, 7))
+    assert "Frames: 8 checked; the mark was read in every one." in said(tuple(range(8)))
+    assert "no single frame carries it alone, together they do" in said(())
+
