@@ -96,8 +96,13 @@ def clip_kind(path: Path) -> str:
 
 
 def default_output_folder(entry: Path) -> Path:
-    """A sibling of the originals' folder: ``<folder>-marked``, never the folder itself."""
-    folder = entry if entry.is_dir() else entry.parent
+    """A sibling of the originals' folder: ``<folder>-marked``, never the folder itself.
+
+    A folder of numbered frames is one clip, so its copy goes beside it, as a file's would.
+    """
+    from artistshield.animation import sequence
+
+    folder = entry if entry.is_dir() and not sequence.is_sequence(entry) else entry.parent
     return folder.parent / f"{folder.name}-marked"
 
 

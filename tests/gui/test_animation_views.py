@@ -15,7 +15,7 @@ from artistshield.animation import frames as anim
 from artistshield.gui import clip_frames, images
 from artistshield.gui.check_view import verdict_kind
 from artistshield.gui.clip_view import ClipView
-from artistshield.gui.mark_view import COL_FILE, COL_STATUS, FrameProgress
+from artistshield.gui.mark_view import COL_FILE, COL_STATUS, COL_SURVIVES, FrameProgress
 from artistshield.registry import Registry
 
 DATA = Path(__file__).parents[1] / "data"
@@ -40,6 +40,19 @@ def make_folder(path: Path, count: int) -> Path:
     return path
 
 
+def make_video(path: Path, count: int) -> Path:
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.height, stream.width = 180, 240
+        stream.pix_fmt, stream.options = "yuv420p", {"crf": "16", "preset": "ultrafast"}
+        for frame in pan(count):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
 def _add(qtbot, drop, view, paths: list[Path]) -> None:
     with qtbot.waitSignal(view.files_added, timeout=10_000):
         drop(view, paths)
@@ -53,37 +66,47 @@ def _row_of(view, name: str) -> int:
     return next(r for r in range(view.table.rowCount()) if view.table.item(r, COL_FILE).text().startswith(name))
 
 
-def test_mark_a_gif_and_a_frame_folder(qtbot, window, drop, tmp_path: Path) -> None:
+def test_mark_a_gif_a_frame_folder_and_a_video(qtbot, window, drop, tmp_path: Path) -> None:
     view = window.mark_view
     art = tmp_path / "art"
     art.mkdir()
     gif = make_gif(art / "pan.gif", 5)
     folder = make_folder(art / "walk", 3)
+    video = make_video(art / "scene.mp4", 4)
     seen: list[FrameProgress] = []
     view.frame_progress.connect(seen.append)
-    _add(qtbot, drop, view, [gif, folder])  # the dropped frame folder stays one clip
-    assert view.table.rowCount() == 2
+    _add(qtbot, drop, view, [folder, gif, video])  # the dropped frame folder stays one clip
+    assert view.output_folder() == tmp_path / "art-marked"  # beside the clip, as for a file
+    assert view.table.rowCount() == 3
     gif_row, folder_row = _row_of(view, "pan.gif"), _row_of(view, "walk")
-    assert "animation, 5 frames" in view.table.item(gif_row, COL_FILE).text()
+    video_row = _row_of(view, "scene.mp4")
+    assert "GIF animation, 5 frames" in view.table.item(gif_row, COL_FILE).text()
     assert "frame folder, 3 frames" in view.table.item(folder_row, COL_FILE).text()
+    assert "video, 4 frames" in view.table.item(video_row, COL_FILE).text()
     assert not view.table.item(folder_row, COL_FILE).icon().isNull()  # the first frame as thumbnail
+    view.platform_combo.setCurrentText("X")
     with qtbot.waitSignal(view.batch_finished, timeout=120_000):
         view.start_button.click()
 
+    for row in (gif_row, folder_row, video_row):  # the platform test ran on each clip's first frame
+        survives = view.table.item(row, COL_SURVIVES)
+        assert survives.text().startswith(("Pass (X)", "Fail (X)")) and "first frame" in survives.toolTip()
     assert _status(view, gif_row).startswith("Marked → pan.gif (5 frames)"), _status(view, gif_row)
     assert _status(view, folder_row).startswith("Marked → walk (3 frames)"), _status(view, folder_row)
-    assert "Marked 2 of 2" in view.status.text()
+    assert _status(view, video_row).startswith("Marked → scene.mp4 (4 frames)"), _status(view, video_row)
+    assert view.status.text() == "Marked 3 of 3 files."
     # every frame of each clip was reported, in order, ending on the last
     by_clip = {p.name: [(s.done, s.total) for s in seen if s.source.name == p.name] for p in (gif, folder)}
     assert by_clip["pan.gif"][0] == (1, 5) and by_clip["pan.gif"][-1] == (5, 5)
     assert by_clip["walk"][0] == (1, 3) and by_clip["walk"][-1] == (3, 3)
+    assert [s.done for s in seen if s.source.name == "scene.mp4"][-1] == 4
     out = view.output_folder()
-    assert sorted(p.name for p in out.iterdir()) == ["pan.gif", "walk"]
+    assert sorted(p.name for p in out.iterdir()) == ["pan.gif", "scene.mp4", "walk"]
     assert sorted(p.name for p in (out / "walk").iterdir()) == [f"walk_{i:04d}.png" for i in (1, 2, 3)]
     with Registry.open() as registry:
         works = registry.works()
     payloads = {w.payload for w in works}
-    assert len(works) == 2 and all(w.marked for w in works)
+    assert len(works) == 3 and all(w.marked for w in works)
     ident = view.session.identity
     assert animation.detect_clip(out / "pan.gif", ident.watermark_key).detection.payload in payloads
     assert view.outcomes[gif.absolute()].payload in payloads
