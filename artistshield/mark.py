@@ -5,7 +5,8 @@ Mark view.  It yields one :class:`MarkOutcome` per input, goes on after a bad
 file, never writes over an original, writes each output atomically and checks
 that the mark reads back from the file actually written.  Clips (videos,
 animated GIF/APNG/WebP, folders of numbered frames) go to
-:mod:`artistshield.animation` and are registered as one work.
+:mod:`artistshield.animation` and are registered as one work, fingerprinted
+at each of its key frames.
 """
 
 from __future__ import annotations
@@ -262,8 +263,9 @@ def _mark_clip(
     work_id = None
     if registry is not None and identity is not None:
         work = registry.add_work(
-            marked.key_frame, file_path=_registered_file(marked.output), title=title or source.stem,
-            payload=payload, frame_count=marked.frames, identity=identity,
+            marked.first_frame, file_path=_registered_file(marked.output),
+            title=title or source.stem, payload=payload, frame_count=marked.frames,
+            key_frames=animation.pictures_of(marked.key_frames) or None, identity=identity,
         )
         work_id = work.work_id
     return MarkOutcome(

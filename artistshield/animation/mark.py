@@ -3,7 +3,10 @@
 All frames carry the same payload, and the pattern is tied to the pixel grid,
 not to time, so a still shot carries an identical mark in every frame and
 nothing shimmers.  Frames identical to the one before reuse its change
-instead of computing the perceptual mask again.
+instead of computing the perceptual mask again.  The clip's key frames
+(:mod:`.keyframes`) are chosen as the frames go by, so the registry can
+fingerprint each scene without reading the clip again, each as drawn and
+as marked (see :func:`.keyframes.pictures_of`).
 
 Outputs appear only when complete (videos and folders are written beside
 their final name and renamed), so a cancel or a failure leaves nothing behind.
@@ -12,6 +15,7 @@ their final name and renamed), so a cancel or a failure leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import threading
@@ -24,6 +28,7 @@ import numpy as np
 from artistshield import imageio, watermark
 from artistshield.animation import frames as anim
 from artistshield.animation import sequence, video
+from artistshield.animation.keyframes import KeyFrame, KeyFrameSelector
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
 from artistshield.watermark import mask, pattern
@@ -38,7 +43,8 @@ class ClipMarked:
     output: Path
     frames: int
     psnr: float  # of the mark itself, before any lossy encoding
-    key_frame: np.ndarray = field(repr=False)  # the first frame as written (RGB or RGBA)
+    first_frame: np.ndarray = field(repr=False)  # as written (RGB or RGBA), full size
+    key_frames: tuple[KeyFrame, ...] = field(default=(), repr=False)  # shrunk
 
 
 class LumaMarker:
@@ -114,12 +120,16 @@ def mark_clip(
     if video.is_video(source):
         target = free_path(out, source.name)
         marker = LumaMarker(key, payload, strength=strength)
+        selector, seen, done = KeyFrameSelector(), itertools.count(), itertools.count()
         encoded = video.transcode(
             source, target, marker, crf=video.DEFAULT_CRF if crf is None else crf, codec=codec,
             progress=progress, cancelled=stop,
+            decoded=lambda luma, rgb: selector.offer(next(seen), luma, rgb),
+            edited=lambda rgb: selector.attach(next(done), rgb),
         )
         return ClipMarked(
-            target, encoded.frames, _psnr(encoded.mean_square_change), video.first_frame(target)
+            target, encoded.frames, _psnr(encoded.mean_square_change), video.first_frame(target),
+            selector.key_frames,
         )
     return _mark_animation(source, out, key, payload, strength, quality, progress, stop)
 
@@ -155,6 +165,9 @@ def _mark_animation(
     progress: Progress | None, stop: Callable[[], bool],
 ) -> ClipMarked:
     animation = anim.read_animation(source)
+    selector = KeyFrameSelector()
+    for i, frame in enumerate(animation.frames):
+        selector.offer_pixels(i, frame)
     try:
         marked, square = _mark_frames(animation.frames, key, payload, strength, progress, stop)
     except ValueError as exc:
@@ -165,8 +178,12 @@ def _mark_animation(
                        animation.disposal),
         target, quality=quality,
     )
-    written = anim.read_animation(target)
-    return ClipMarked(target, written.frame_count, _psnr(square), written.frames[0])
+    written = anim.read_animation(target)  # as a viewer sees it: GIF's palettes applied
+    for chosen in selector.key_frames:
+        selector.attach(chosen.frame, written.frames[chosen.frame])
+    return ClipMarked(
+        target, written.frame_count, _psnr(square), written.frames[0], selector.key_frames
+    )
 
 
 def _mark_sequence(
@@ -180,7 +197,8 @@ def _mark_sequence(
     part = target.with_name(f".{target.name}.part")
     square = 0.0
     previous: tuple[np.ndarray, np.ndarray] | None = None
-    key_frame: np.ndarray | None = None
+    first_frame: np.ndarray | None = None
+    selector = KeyFrameSelector()
     try:
         part.mkdir(parents=True)
         for i, path in enumerate(files):
@@ -195,8 +213,10 @@ def _mark_sequence(
                 previous = pixels, marked
             square += float(np.mean((marked[..., :3].astype(np.float32) - pixels[..., :3]) ** 2))
             imageio.save(artwork.with_rgb8(marked), part / path.name, protect=[path])
-            if key_frame is None:
-                key_frame = imageio.load(part / path.name).rgb8()
+            if first_frame is None:
+                first_frame = imageio.load(part / path.name).rgb8()
+            if selector.offer_pixels(i, pixels):
+                selector.attach(i, marked)  # frames are lossless: as written
             if progress is not None:
                 progress(i + 1, len(files))
         os.replace(part, target)
@@ -206,5 +226,7 @@ def _mark_sequence(
         if isinstance(exc, ValueError):
             raise ArtistShieldError(f"{folder.name}: {exc}.") from exc
         raise
-    assert key_frame is not None
-    return ClipMarked(target, len(files), _psnr(square / len(files)), key_frame)
+    assert first_frame is not None
+    return ClipMarked(
+        target, len(files), _psnr(square / len(files)), first_frame, selector.key_frames
+    )

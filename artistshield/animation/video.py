@@ -37,6 +37,8 @@ H264 = "libx264"
 DEFAULT_CRF = 18
 #: Edits computed ahead of the encoder.
 _IN_FLIGHT = 4
+#: Told of each source frame: its luma plane (uint8) and a function returning it as RGB.
+Decoded = Callable[[np.ndarray, Callable[[], np.ndarray]], object]
 
 
 class Cancelled(ArtistShieldError):
@@ -104,6 +106,28 @@ def luma_frames(path: str | os.PathLike[str], *, step: int = 1) -> Iterator[tupl
             raise ImageError(f"Could not decode {path} ({exc}).") from exc
 
 
+def pictures(
+    path: str | os.PathLike[str],
+) -> Iterator[tuple[np.ndarray, Callable[[], np.ndarray]]]:
+    """Yield every frame as (its luma plane, uint8, and a function returning it as RGB).
+
+    The RGB conversion is left to the caller: most frames never need it.
+    """
+    with _open(Path(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for frame in container.decode(stream):
+                yuv, _ = _yuv420(frame)
+                yield yuv[: frame.height], _rgb_of(frame)
+        except av.error.FFmpegError as exc:
+            raise ImageError(f"Could not decode {path} ({exc}).") from exc
+
+
+def _rgb_of(frame: av.VideoFrame) -> Callable[[], np.ndarray]:
+    return lambda: np.asarray(frame.to_ndarray(format="rgb24"))
+
+
 def first_frame(path: str | os.PathLike[str]) -> np.ndarray:
     """Return the first frame of *path* as HxWx3 RGB uint8."""
     with _open(Path(path)) as container:
@@ -137,12 +161,18 @@ def transcode(
     codec: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    decoded: Decoded | None = None,
+    edited: Callable[[Callable[[], np.ndarray]], object] | None = None,
 ) -> Encoded:
     """Re-encode *source* to *target*, changing each frame's luma by *edit*.
 
     *edit* takes float32 luma (0..255) and returns the float32 change to add
-    to it; it runs on worker threads, frames in order.  The output appears
-    only when complete: a failure or a cancel leaves nothing at *target*.
+    to it; it runs on worker threads, frames in order.  *decoded*, if given,
+    is told of each source frame in order, before the edit, as
+    :func:`pictures` yields it (its luma plane and a function returning it
+    as RGB); *edited* of each edited frame, in order, by a function
+    returning it as RGB.  The output appears only when complete: a failure
+    or a cancel leaves nothing at *target*.
     """
     source, target = Path(source), Path(target)
     muxer = MUXERS.get(target.suffix.lower())
@@ -156,7 +186,10 @@ def transcode(
             ThreadPoolExecutor(2) as pool,
             av.open(str(part), "w", format=muxer) as out,
         ):
-            result = _run(src, out, edit, pool, crf, codec, progress, cancelled or _never)
+            result = _run(
+                src, out, edit, pool, crf, codec, progress, cancelled or _never,
+                decoded, edited,
+            )
         os.replace(part, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -180,6 +213,8 @@ def _run(
     codec: str,
     progress: Callable[[int, int], None] | None,
     cancelled: Callable[[], bool],
+    decoded: Decoded | None = None,
+    edited: Callable[[Callable[[], np.ndarray]], object] | None = None,
 ) -> Encoded:
     vin = src.streams.video[0]
     vin.thread_type = "AUTO"
@@ -209,6 +244,8 @@ def _run(
         stats["square"] += float(np.mean(np.square(delta, dtype=np.float32)))
         new = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         new.pts, new.time_base = frame.pts, frame.time_base
+        if edited is not None:
+            edited(_rgb_of(new))
         for packet in vout.encode(new):
             out.mux(packet)
         stats["frames"] += 1
@@ -226,6 +263,8 @@ def _run(
             if cancelled():
                 raise Cancelled("Marking was cancelled; nothing was written.")
             yuv, full = _yuv420(frame)
+            if decoded is not None:
+                decoded(yuv[: frame.height], _rgb_of(frame))
             fut = pool.submit(edit, _to_luma(yuv[: frame.height], full))
             pending.append((fut, yuv, frame, full))
             if len(pending) > _IN_FLIGHT:

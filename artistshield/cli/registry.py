@@ -65,6 +65,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     match.set_defaults(handler=_match)
 
 
+def _add_one(registry: Registry, path: Path, title: str | None, artist: identity.Identity) -> Work:
+    """Register one file; a clip with a fingerprint per key frame."""
+    from artistshield import animation
+
+    if not animation.is_animation(path):
+        pixels, frames = load_pixels(path)
+        return registry.add_work(
+            pixels, file_path=path, title=title, frame_count=frames, identity=artist
+        )
+    from artistshield.animation import sequence
+
+    clip = animation.read_key_frames(path)
+    # a frame folder is recorded by its first frame's file, as `mark` records it
+    file_path = sequence.frame_files(path)[0] if path.is_dir() else path
+    return registry.add_work(
+        clip.first_frame, file_path=file_path, title=title if title is not None else path.stem,
+        frame_count=clip.frame_count, key_frames=animation.pictures_of(clip.key_frames),
+        identity=artist,
+    )
+
+
 def load_pixels(path: Path) -> tuple[np.ndarray, int]:
     """The decoded 8-bit pixels of *path* (first frame, RGB or RGBA) and its frame count."""
     try:
@@ -105,10 +126,7 @@ def _add(args: argparse.Namespace) -> int:
     with Registry.open() as registry:
         for path in args.files:
             try:
-                pixels, frames = load_pixels(path)
-                work = registry.add_work(
-                    pixels, file_path=path, title=args.title, frame_count=frames, identity=artist
-                )
+                work = _add_one(registry, path, args.title, artist)
                 status = "registered"
             except AlreadyRegisteredError as exc:
                 work, status = exc.work, "already registered"
@@ -152,7 +170,12 @@ def _show(args: argparse.Namespace) -> int:
         )
         return 0
     for key, value in work.to_json().items():
-        print(f"{key + ':':20} {value}")
+        if key != "key_frames":
+            print(f"{key + ':':20} {value}")
+    if work.key_frames:
+        frames = ", ".join(str(i) for i in work.key_frames)
+        print(f"{'key frames:':20} {len(work.key_frames)} of {work.frame_count} frames "
+              f"fingerprinted: {frames}")
     print("history:")
     for entry in history:
         print(f"  entry {entry.seq:<6} {entry.time}  {entry.kind}")
@@ -209,5 +232,6 @@ def _match(args: argparse.Namespace) -> int:
         for found in matches:
             verdict = "MATCH" if found.is_match else "no match"
             title = found.work.title if found.work is not None else ""
-            print(f"{found.work_id}  {found.similarity:6.3f}  {verdict:8}  {title}")
+            frame = f"  (frame {found.key_frame})" if found.key_frame else ""
+            print(f"{found.work_id}  {found.similarity:6.3f}  {verdict:8}  {title}{frame}")
     return 0 if any(m.is_match for m in matches) else 1

@@ -1,7 +1,8 @@
-"""The facts the registry keeps about a work: hashes, size, thumbnail, fingerprint.
+"""The facts the registry keeps about a work: hashes, size, thumbnail, fingerprints.
 
-Computed outside any transaction (the fingerprint is the slow part), then
-written in one go by :meth:`artistshield.registry.Registry.add_work`.
+Computed outside any transaction (the fingerprints are the slow part), then
+written in one go by :meth:`artistshield.registry.Registry.add_work`.  A clip
+gets one fingerprint per key frame (see :mod:`.fingerprints`).
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from artistshield.registry import fingerprints
 
 THUMBNAIL_SIDE = 256
 
@@ -28,8 +32,9 @@ class WorkFacts:
     height: int
     channels: int
     frame_count: int
-    fingerprint: bytes
+    fingerprint: bytes  # as stored: one fingerprint, or a key-frame container
     thumbnail_png: bytes
+    key_frames: tuple[int, ...] = ()  # frame indexes fingerprinted; () for a still
 
 
 def check_pixels(pixels: np.ndarray) -> np.ndarray:
@@ -43,10 +48,33 @@ def check_pixels(pixels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(pixels)
 
 
-def describe(pixels: np.ndarray, *, file_path: Path, frame_count: int = 1) -> WorkFacts:
+def describe(
+    pixels: np.ndarray,
+    *,
+    file_path: Path,
+    frame_count: int = 1,
+    key_frames: Sequence[tuple[int, np.ndarray]] | None = None,
+) -> WorkFacts:
+    """The facts of the work *pixels* read from *file_path*.
+
+    *key_frames*, ``(frame index, pixels)`` in clip order, each get a
+    fingerprint (a frame may come twice: as drawn and as marked); without
+    them *pixels* is fingerprinted.
+    """
     pixels = check_pixels(pixels)
     if frame_count < 1:
         raise ValueError(f"frame_count must be at least 1, not {frame_count}")
+    if key_frames is not None:
+        indexes = [int(index) for index, _ in key_frames]
+        if not indexes or indexes != sorted(indexes) or indexes[0] < 0:
+            raise ValueError("key_frames must be one or more frames in clip order")
+        if indexes[-1] >= frame_count:
+            raise ValueError(f"key frame {indexes[-1]} is past the clip's {frame_count} frames")
+        stored = fingerprints.pack(
+            [(index, fingerprint_bytes(check_pixels(frame))) for index, frame in key_frames]
+        )
+    else:
+        stored = fingerprint_bytes(pixels)
     digest = hashlib.sha256()
     size = 0
     with open(file_path, "rb") as handle:
@@ -63,8 +91,9 @@ def describe(pixels: np.ndarray, *, file_path: Path, frame_count: int = 1) -> Wo
         height=height,
         channels=channels,
         frame_count=frame_count,
-        fingerprint=fingerprint_bytes(pixels),
+        fingerprint=stored,
         thumbnail_png=thumbnail_png(pixels),
+        key_frames=() if key_frames is None else tuple(sorted(set(indexes))),
     )
 
 

@@ -3,6 +3,11 @@
 The fingerprint engine (:mod:`artistshield.fingerprint`) computes and compares
 fingerprints; this module feeds it the registry's stored fingerprints once,
 lazily, and turns its answers into :class:`WorkMatch` values naming works.
+
+A clip has one fingerprint per key frame.  Each goes into the engine's index
+under its own name (the work id, then ``W-000007#2``...), so the engine
+compares a copy with every key frame; the answers are folded back to one per
+work, its best, naming the key frame that matched.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from artistshield.registry import fingerprints
 from artistshield.registry.records import Work
 
 logger = logging.getLogger("artistshield.registry")
@@ -30,6 +36,8 @@ class WorkMatch:
     region: Any = None
     method: str | None = None
     work: Work | None = None
+    key_frame: int | None = None
+    """The frame of the work whose fingerprint matched (0 for a still); ``region`` is in it."""
 
     def with_work(self, work: Work) -> WorkMatch:
         return replace(self, work=work)
@@ -44,6 +52,7 @@ class WorkMatch:
             "is_match": bool(self.is_match),
             "region": region,
             "method": self.method,
+            "key_frame": self.key_frame,
             "work": None if self.work is None else self.work.to_json(),
         }
 
@@ -51,12 +60,15 @@ class WorkMatch:
 class WorkMatcher:
     """An index of the registry's fingerprints, built once and kept up to date."""
 
-    def __init__(self, fingerprints: Iterable[tuple[str, bytes]]) -> None:
+    def __init__(self, stored: Iterable[tuple[str, bytes]]) -> None:
+        """Index ``(work_id, stored fingerprints)`` pairs, as ``Registry.fingerprints`` yields."""
         engine = importlib.import_module("artistshield.fingerprint")
         self._index = engine.FingerprintIndex()
+        self._owner: dict[str, tuple[str, int]] = {}  # index name -> (work id, frame index)
+        self._names: dict[str, int] = {}  # work id -> fingerprints indexed
         self.unreadable: list[str] = []
-        for work_id, data in fingerprints:
-            self.add(work_id, data)
+        for work_id, data in stored:
+            self.add_stored(work_id, data)
         if self.unreadable:
             logger.warning(
                 "%d work(s) have fingerprints this version cannot read (another fingerprint "
@@ -65,22 +77,51 @@ class WorkMatcher:
                 self.unreadable[0],
             )
 
-    def add(self, work_id: str, fingerprint: bytes) -> None:
+    def add_stored(self, work_id: str, data: bytes) -> None:
+        """Index a work's stored fingerprints: one, or one per key frame."""
         try:
-            self._index.add(work_id, fingerprint)
+            frames = fingerprints.unpack(data)
+        except ValueError:
+            self._unreadable(work_id)
+            return
+        for frame, fingerprint in frames:
+            self.add(work_id, fingerprint, frame=frame)
+
+    def add(self, work_id: str, fingerprint: bytes, *, frame: int = 0) -> None:
+        """Index one fingerprint of *work_id* (of its key frame *frame*); a work may have many."""
+        count = self._names.get(work_id, 0)
+        name = work_id if count == 0 else f"{work_id}#{count}"
+        try:
+            self._index.add(name, fingerprint)
         except ValueError:  # another fingerprint format, or damaged: skip, do not fail
+            self._unreadable(work_id)
+            return
+        self._names[work_id] = count + 1
+        self._owner[name] = (work_id, frame)
+
+    def _unreadable(self, work_id: str) -> None:
+        if work_id not in self.unreadable:
             self.unreadable.append(work_id)
 
     def search(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
+        """The works *pixels* may derive from, best first, one answer per work."""
         # The engine fingerprints the query itself: it may look harder at a
-        # suspect image than at a registered one.
-        return [
-            WorkMatch(
-                work_id=str(found.work_id),
+        # suspect image than at a registered one.  Ask for enough answers that
+        # *limit* works remain once a clip's key frames are folded together.
+        most = max(self._names.values(), default=1)
+        best: dict[str, WorkMatch] = {}
+        for found in self._index.search(pixels, limit=limit * most):
+            name = str(found.work_id)
+            work_id, frame = self._owner.get(name, (name, 0))
+            match = WorkMatch(
+                work_id=work_id,
                 similarity=float(found.similarity),
                 is_match=bool(found.is_match),
                 region=getattr(found, "region", None),
                 method=getattr(found, "method", None),
+                key_frame=frame,
             )
-            for found in self._index.search(pixels, limit=limit)
-        ]
+            if work_id not in best or match.similarity > best[work_id].similarity:
+                best[work_id] = match
+        ranked = sorted(best.values(), key=lambda m: (-m.similarity, m.work_id))
+        return ranked[:limit]

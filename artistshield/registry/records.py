@@ -185,6 +185,8 @@ WORK_FIELDS = (
     "fingerprint_sha256",
     "thumbnail_sha256",
 )
+#: Fields a work entry may lack (written by an older ArtistShield), with their value then.
+OPTIONAL_WORK_FIELDS: dict[str, Any] = {"key_frames": ()}
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,11 @@ class Work:
     thumbnail_sha256: str
     register_seq: int
     marked: bool
+    key_frames: tuple[int, ...] = ()
+    """Frame indexes of a clip with a fingerprint each; () for a still or an older clip."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key_frames", tuple(self.key_frames))  # JSON gives a list
 
     @classmethod
     def from_log(cls, entry: LogEntry, title_edits: Iterable[LogEntry] = ()) -> Work:
@@ -224,6 +231,7 @@ class Work:
             register_seq=entry.seq,
             marked=entry.kind == MARK,
             **{**{name: fields[name] for name in WORK_FIELDS}, "title": title},
+            **{name: fields.get(name, empty) for name, empty in OPTIONAL_WORK_FIELDS.items()},
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -95,19 +95,26 @@ class Registry:
         title: str | None = None,
         payload: int | None = None,
         frame_count: int = 1,
+        key_frames: Sequence[tuple[int, np.ndarray]] | None = None,
         identity: Identity,
     ) -> Work:
         """Register the work whose decoded pixels are *pixels*, read from *file_path*.
 
         With *payload* (the watermark it carries) the entry is a ``mark``,
-        otherwise a ``register``.  Raises :class:`AlreadyRegisteredError` if
-        the same pixels are registered already.
+        otherwise a ``register``.  A clip gives its first frame as *pixels*
+        and its *key_frames*, ``(frame index, pixels)`` in order (see
+        :mod:`artistshield.animation.keyframes`): each gets a fingerprint, so
+        a copy of any of them finds the work.  Raises
+        :class:`AlreadyRegisteredError` if the same pixels are registered
+        already.
         """
         file_path = Path(file_path)
         if payload is not None and not 0 <= payload < PAYLOAD_LIMIT:
             raise ValueError(f"payload must be in [0, 2**48), not {payload}")
         title = (title if title is not None else file_path.stem).strip() or file_path.name
-        facts = describe(pixels, file_path=file_path, frame_count=frame_count)
+        facts = describe(
+            pixels, file_path=file_path, frame_count=frame_count, key_frames=key_frames
+        )
         fields: dict[str, Any] = {
             "title": title,
             "file_name": facts.file_name,
@@ -122,6 +129,8 @@ class Registry:
             "fingerprint_sha256": sha256_hex(facts.fingerprint),
             "thumbnail_sha256": sha256_hex(facts.thumbnail_png),
         }
+        if facts.key_frames:
+            fields["key_frames"] = list(facts.key_frames)
         with self.db.transaction() as conn:
             twin = conn.execute(
                 "SELECT id FROM works WHERE pixels_sha256 = ? LIMIT 1", (facts.pixels_sha256,)
@@ -153,7 +162,7 @@ class Registry:
             )
         logger.info("registered %s (%s) as entry %d", work_id, facts.file_name, entry.seq)
         if self._matcher is not None:
-            self._matcher.add(work_id, facts.fingerprint)
+            self._matcher.add_stored(work_id, facts.fingerprint)
         return Work.from_log(entry)
 
     def set_title(self, work_id: str, title: str, identity: Identity) -> Work:
@@ -212,7 +221,10 @@ class Registry:
         return bytes(row[0])
 
     def fingerprints(self) -> Iterator[tuple[str, bytes]]:
-        """Yield ``(work_id, fingerprint bytes)`` for every work, for the matcher."""
+        """Yield ``(work_id, stored fingerprints)`` for every work, for the matcher.
+
+        A clip's bytes hold one fingerprint per key frame (:mod:`.fingerprints`).
+        """
         # Row by row: 100,000 fingerprints of a few KB each need not sit in memory twice.
         sql = "SELECT id, fingerprint FROM works WHERE fingerprint IS NOT NULL ORDER BY num"
         for work_id, data in self.db.iterate(sql):

@@ -1,0 +1,284 @@
+"""A clip is one work with a fingerprint per key frame: a single frame of it found online matches."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import sqlite3
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from artistshield import animation
+from artistshield import identity as identities
+from artistshield.animation.keyframes import KeyFrameSelector
+from artistshield.cli import main
+from artistshield.identity import Identity
+from artistshield.mark import mark_files
+from artistshield.registry import Registry, Work, fingerprints, verify_bundle
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+KEY = bytes(range(32))
+SCENE = 6  # frames per scene
+
+
+def pan(name: str, count: int = SCENE, *, width: int = 384, height: int = 288) -> list[np.ndarray]:
+    """*count* frames panning across a test picture, 8 pixels a frame."""
+    img = np.asarray(Image.open(DATA / name).convert("RGB"))
+    return [
+        np.ascontiguousarray(img[60 : 60 + height, 8 * i : 8 * i + width]) for i in range(count)
+    ]
+
+
+def two_scenes() -> list[np.ndarray]:
+    """A pan over the hills, then a cut to a pan over the mountains."""
+    return pan("painted-hills.png") + pan("painted-mountains.png")
+
+
+def copy_found_online(pixels: np.ndarray) -> np.ndarray:
+    """A frame as a stranger reposts it: scaled to three quarters and saved as JPEG."""
+    image = Image.fromarray(pixels[..., :3])
+    image = image.resize((image.width * 3 // 4, image.height * 3 // 4), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=75)
+    return np.asarray(Image.open(out).convert("RGB"))
+
+
+def write_gif(path: Path, frames: list[np.ndarray]) -> Path:
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
+    return path
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt, stream.options = "yuv420p", {"crf": "12", "preset": "ultrafast"}
+        for i, f in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(f, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
+@pytest.fixture
+def artist(monkeypatch: pytest.MonkeyPatch) -> Identity:
+    monkeypatch.setattr(identities, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
+    return identities.create("Ada", "pw")
+
+
+@pytest.fixture
+def marked_gif(tmp_path: Path, artist: Identity) -> tuple[Registry, Work, Path]:
+    """A two-scene GIF marked into the registry, as `artistshield mark` does it."""
+    source = write_gif(tmp_path / "short.gif", two_scenes())
+    registry = Registry.open()
+    (outcome,) = mark_files(
+        [source],
+        out_dir=tmp_path / "out",
+        key=KEY,
+        registry=registry,
+        identity=artist,
+        verify=False,
+    )
+    assert outcome.ok and outcome.work_id is not None, outcome.error
+    assert outcome.output is not None
+    return registry, registry.work(outcome.work_id), outcome.output
+
+
+# -- choosing key frames ----------------------------------------------------
+
+
+def test_a_cut_starts_a_key_frame_and_a_cut_back_does_not() -> None:
+    selector = KeyFrameSelector()
+    hills, bridge = pan("painted-hills.png", 3), pan("painted-bridge.png", 3)
+    for i, frame in enumerate(hills + bridge + hills + bridge):  # shot, reverse shot, again
+        selector.offer_pixels(i, frame)
+    assert [k.frame for k in selector.key_frames] == [0, 3]
+    assert max(selector.key_frames[0].pixels.shape[:2]) == 384  # kept small, as offered
+
+
+def test_many_scenes_are_capped_and_spread_evenly() -> None:
+    rng = np.random.default_rng(3)
+    selector = KeyFrameSelector(limit=8)
+    shots = [rng.integers(0, 256, (8, 8, 3), dtype=np.uint8) for _ in range(40)]  # all unalike
+    for i, shot in enumerate(shots):
+        selector.offer_pixels(i, np.kron(shot, np.ones((16, 16, 1), np.uint8)))
+    indexes = [k.frame for k in selector.key_frames]
+    assert 4 <= len(indexes) <= 8 and indexes[0] == 0
+    assert len(set(np.diff(indexes))) == 1  # evenly spaced
+    assert indexes[-1] >= 28  # reaching the end of the clip
+
+
+def test_big_frames_are_kept_at_the_fingerprint_size() -> None:
+    img = np.asarray(Image.open(DATA / "flat-futureprototype.png").convert("RGB"))
+    selector = KeyFrameSelector()
+    selector.offer_pixels(0, img)
+    assert selector.key_frames[0].pixels.shape == (360, 640, 3)
+
+
+def test_the_container_reads_old_single_fingerprints_as_frame_zero() -> None:
+    assert fingerprints.unpack(b"ASFP old blob") == [(0, b"ASFP old blob")]
+    assert fingerprints.pack([(0, b"one")]) == b"one"  # a still stays a bare fingerprint
+    frames = [(0, b"first"), (37, b"second scene")]
+    assert fingerprints.unpack(fingerprints.pack(frames)) == frames
+    with pytest.raises(ValueError, match="damaged"):
+        fingerprints.unpack(fingerprints.pack(frames)[:-3])
+
+
+# -- registering and matching -----------------------------------------------
+
+
+def test_a_marked_gif_gets_a_key_frame_per_scene(
+    marked_gif: tuple[Registry, Work, Path],
+) -> None:
+    registry, work, _ = marked_gif
+    assert work.frame_count == 2 * SCENE and work.marked
+    assert len(work.key_frames) >= 2 and work.key_frames[0] == 0
+    assert SCENE in work.key_frames  # the cut
+    ((_, stored),) = registry.fingerprints()
+    twice = [i for i in work.key_frames for _ in ("as drawn", "as marked")]
+    assert [i for i, _ in fingerprints.unpack(stored)] == twice
+
+
+def test_one_frame_of_the_second_scene_found_online_matches_the_work(
+    marked_gif: tuple[Registry, Work, Path],
+) -> None:
+    registry, work, output = marked_gif
+    frame = animation.frames.read_animation(output).frames[SCENE + 2]
+    for copy in (frame, copy_found_online(frame)):
+        best = registry.match(copy)[0]
+        assert best.work_id == work.work_id and best.is_match
+        assert best.key_frame in work.key_frames and best.key_frame >= SCENE  # not the first
+        assert best.to_json()["key_frame"] == best.key_frame
+    assert len([m for m in registry.match(frame) if m.work_id == work.work_id]) == 1
+
+
+def test_a_clip_registered_by_its_first_frame_alone_still_matches(
+    tmp_path: Path, artist: Identity
+) -> None:
+    """How every clip was registered before key frames: one bare fingerprint, no container."""
+    frames = two_scenes()
+    old_clip = write_gif(tmp_path / "old.gif", frames)
+    with Registry.open() as registry:
+        old = registry.add_work(
+            frames[0], file_path=old_clip, frame_count=len(frames), identity=artist
+        )
+        assert old.key_frames == ()
+        ((_, stored),) = registry.fingerprints()
+        assert stored.startswith(b"ASFP")
+        new_clip = write_gif(
+            tmp_path / "new.gif", pan("painted-bridge.png") + pan("painted-mountains.png")
+        )
+        clip = animation.read_key_frames(new_clip)
+        new = registry.add_work(
+            clip.first_frame,
+            file_path=new_clip,
+            frame_count=clip.frame_count,
+            key_frames=animation.pictures_of(clip.key_frames),
+            identity=artist,
+        )
+        assert len(new.key_frames) >= 2
+        best = registry.match(copy_found_online(frames[1]))[0]
+        assert (best.work_id, best.is_match, best.key_frame) == (old.work_id, True, 0)
+        scene = animation.frames.read_animation(new_clip).frames[SCENE + 1]
+        best = registry.match(copy_found_online(scene))[0]
+        assert best.work_id == new.work_id and best.is_match
+        assert best.key_frame is not None and best.key_frame >= SCENE
+        assert registry.verify(artist.public_key).ok
+
+
+def test_a_marked_video_gets_a_key_frame_per_scene(tmp_path: Path, artist: Identity) -> None:
+    source = write_video(tmp_path / "short.mp4", two_scenes())
+    with Registry.open() as registry:
+        (outcome,) = mark_files(
+            [source],
+            out_dir=tmp_path / "out",
+            key=KEY,
+            registry=registry,
+            identity=artist,
+            verify=False,
+        )
+        assert outcome.work_id is not None, outcome.error
+        work = registry.work(outcome.work_id)
+        assert work.frame_count == 2 * SCENE and SCENE in work.key_frames
+        with av.open(str(outcome.output)) as video:
+            frame = [f.to_ndarray(format="rgb24") for f in video.decode(video=0)][SCENE + 3]
+        best = registry.match(copy_found_online(frame))[0]
+        assert best.work_id == work.work_id and best.is_match
+        assert best.key_frame is not None and best.key_frame >= SCENE
+
+
+# -- proof: verify, bundles, tampering -----------------------------------------
+
+
+def test_verify_and_bundles_cover_every_key_frame(
+    marked_gif: tuple[Registry, Work, Path], tmp_path: Path, artist: Identity
+) -> None:
+    registry, work, _ = marked_gif
+    assert registry.verify(artist.public_key).ok
+    bundle = registry.export_bundle(tmp_path / "proof.json", identity=artist)
+    report = verify_bundle(bundle, public_key=artist.public_key)
+    assert report.ok, report.summary()
+    assert report.works[0].key_frames == work.key_frames
+
+    document = json.loads(bundle.read_text())
+    stored = base64.b64decode(document["works"][0]["fingerprint"])
+    frames = fingerprints.unpack(stored)
+    frames[-1] = (frames[-1][0], frames[0][1])  # the last scene claims the first's fingerprint
+    document["works"][0]["fingerprint"] = base64.b64encode(fingerprints.pack(frames)).decode()
+    bundle.write_text(json.dumps(document))
+    report = verify_bundle(bundle)
+    assert not report.ok and report.first_bad is not None
+    assert "fingerprint" in report.first_bad.reason
+
+
+def test_a_tampered_key_frame_fingerprint_is_caught(
+    marked_gif: tuple[Registry, Work, Path], artist: Identity
+) -> None:
+    registry, work, _ = marked_gif
+    path = registry.path
+    registry.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("DROP TRIGGER works_no_update")
+    (stored,) = raw.execute("SELECT fingerprint FROM works").fetchone()
+    frames = fingerprints.unpack(stored)
+    index, blob = frames[1]
+    frames[1] = (index, blob[:-1] + bytes([blob[-1] ^ 1]))  # one bit of one key frame
+    raw.execute("UPDATE works SET fingerprint = ?", (fingerprints.pack(frames),))
+    raw.close()
+    with Registry.open(path) as again:
+        report = again.verify(artist.public_key)
+    assert not report.ok and report.first_bad is not None
+    assert report.first_bad.seq == work.register_seq
+    assert "fingerprint_sha256" in report.first_bad.reason
+
+
+# -- the command line -------------------------------------------------------------
+
+
+def test_registry_add_and_show_a_frame_folder(
+    tmp_path: Path,
+    artist: Identity,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "walk"
+    folder.mkdir()
+    for i, frame in enumerate(two_scenes()):
+        Image.fromarray(frame).save(folder / f"walk_{i + 1:04d}.png")
+    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "pw")
+    assert main(["registry", "add", str(folder), "--json"]) == 0
+    (added,) = json.loads(capsys.readouterr().out)
+    assert added["work"]["title"] == "walk" and added["work"]["frame_count"] == 2 * SCENE
+    assert added["work"]["key_frames"][:1] == [0] and SCENE in added["work"]["key_frames"]
+    assert main(["registry", "show", added["work"]["work_id"]]) == 0
+    shown = capsys.readouterr().out
+    count = len(added["work"]["key_frames"])
+    assert f"{count} of {2 * SCENE} frames fingerprinted: 0, " in shown
