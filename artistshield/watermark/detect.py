@@ -15,24 +15,24 @@ Two tests decide, and the reported p-value covers the whole search:
 The reported p-value is twice the smaller (a Bonferroni over the two tests).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import fft
+from scipy import fft, ndimage
 
-from artistshield.watermark import coding, keys, sync
+from artistshield.watermark import coding, keys, sync, template
 from artistshield.watermark.embed import check_pixels
 from artistshield.watermark.pattern import (
     CHIP,
     CODED_BITS,
-    FORMAT_VERSION,
     GRID,
     MESSAGE_BITS,
     PAYLOAD_BITS,
     TAG_BITS,
     TILE,
     layout,
+    template_tile,
 )
 
 #: The p-value at or below which a mark is reported as found.
@@ -41,8 +41,15 @@ THRESHOLD = 1e-6
 _VARIANTS = 8
 #: Decode attempts per geometry (the best sync peaks).
 _DECODES_PER_GEOMETRY = 4
-#: Lattices from the autocorrelation tried after the identity, best first.
-_LATTICES = 4
+#: Geometries from the sync template tried after the identity, best first.
+_TEMPLATE_GEOMETRIES = 3
+#: Lattices from the tiling's autocorrelation tried last: format 1 marks have
+#: no template, so this is how they are resynchronised.
+_LATTICES = 2
+#: Correlation (in standard deviations) of a found mark with the key's sync
+#: template above which it is told to be format 2: format 2 marks score 12
+#: to 60, format 1 marks (which have no template) within about 2 of zero.
+_TEMPLATE_Z = 6.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,15 @@ class _Reference:
         self.signs_f = np.conj(fft.rfft2(signs))
         self.ones_f = np.conj(fft.rfft2(ones))
         self.layout = lay
+        # the template as the detector sees it: whitened (as sync.whiten does) and chip-summed
+        t = template_tile(key).astype(np.float64)
+        self.template = _box(t - ndimage.uniform_filter(t, sync.PREDICTOR, mode="wrap"))
+
+    def format_version(self, cand: _Candidate) -> int:
+        """Tell a format 2 mark (which has the sync template) from a format 1 mark."""
+        t = np.roll(self.template, cand.shift, axis=(0, 1))
+        z = float((cand.box * t).sum() / (cand.box.std() * np.sqrt((t * t).sum()) + 1e-12))
+        return 2 if z >= _TEMPLATE_Z else 1
 
     def zmap(self, box: np.ndarray) -> np.ndarray:
         """Return the sync z-score of every cyclic shift of a chip-summed tile."""
@@ -141,14 +157,24 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     key = keys.check_key(key)
     ref = _Reference(key)
     r = sync.whitened_luma(pixels)
-
-    geometries = [sync.Geometry()]
-    for estimated in sync.estimate(r, count=_LATTICES):
-        if not np.allclose(estimated.matrix, np.eye(2), atol=2e-4):
-            geometries.append(estimated)
     # folded lazily: the search stops at the first valid payload
-    tiles = ((g, sync.fold(r, g)) for g in geometries)
-    return search(ref, key, tiles, slots=1 + _LATTICES)[0]
+    tiles = ((g, sync.fold(r, g)) for g in _geometries(r, key))
+    return search(ref, key, tiles, slots=1 + _TEMPLATE_GEOMETRIES + _LATTICES)[0]
+
+
+def _geometries(r: np.ndarray, key: bytes) -> Iterator[sync.Geometry]:
+    """Yield the identity, then the template's geometries, then the lattice's.
+
+    Each source is only computed when the search gets to it.
+    """
+    yield sync.Geometry()
+    for source in (
+        lambda: template.estimate(r, key, count=_TEMPLATE_GEOMETRIES),
+        lambda: sync.estimate(r, count=_LATTICES),
+    ):
+        for g in source():
+            if not np.allclose(g.matrix, np.eye(2), atol=2e-4):
+                yield g
 
 
 def search(
@@ -182,10 +208,11 @@ def search(
             if payload is not None:
                 p_sync = _hoeffding(best.z, tests)
                 p_tag = decodes * 2.0**-TAG_BITS
-                return _result(cand, payload, min(1.0, 2.0 * min(p_sync, p_tag))), cand
+                p = min(1.0, 2.0 * min(p_sync, p_tag))
+                return _result(ref, cand, payload, p), cand
     if best is None:
         raise ValueError("nothing to search: no folded tiles were given")
-    return _result(best, None, min(1.0, 2.0 * _hoeffding(best.z, tests))), best
+    return _result(ref, best, None, min(1.0, 2.0 * _hoeffding(best.z, tests))), best
 
 
 def _decode(ref: _Reference, key: bytes, cand: _Candidate) -> int | None:
@@ -203,7 +230,7 @@ def _turned(rotation: float, variant: int) -> float:
     return float(-((-total + 180.0) % 360.0) + 180.0)
 
 
-def _result(cand: _Candidate, payload: int | None, p: float) -> Detection:
+def _result(ref: _Reference, cand: _Candidate, payload: int | None, p: float) -> Detection:
     found = p <= THRESHOLD
     g = cand.geometry
     return Detection(
@@ -215,5 +242,5 @@ def _result(cand: _Candidate, payload: int | None, p: float) -> Detection:
         rotation=_turned(g.rotation, cand.variant) if found else None,
         flipped=(cand.variant >= 4) if found else None,
         offset=cand.shift if found else None,
-        format_version=FORMAT_VERSION if found else None,
+        format_version=ref.format_version(cand) if found else None,
     )

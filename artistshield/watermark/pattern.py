@@ -1,6 +1,6 @@
 """The mark's tile: a key-derived grid of ±1 chips repeated across the image.
 
-Format version 1: a 128x128-pixel tile of 64x64 chips, each chip 2x2 pixels.
+A 128x128-pixel tile of 64x64 chips, each chip 2x2 pixels.
 A quarter of the chips (chosen by the key) are *sync* chips with key-derived
 signs; they let the detector find the tile's position without knowing the
 payload.  The rest carry the coded message, each coded bit spread over about
@@ -8,6 +8,12 @@ twelve chips at key-chosen places, each chip with its own key-derived sign.
 
 The tiling is what survives crops (any 128x128 window holds a whole period)
 and gives the detector a lattice to measure scale and rotation from.
+
+Format 2 (this version) adds the *sync template*: eight key-chosen harmonics
+of the tile, summed as sinusoids with key-derived phases, carrying a fifth of
+the mark's energy (see :mod:`.template`, which searches for them).  Format 1
+was the chips alone; its marks are the same chips at full strength, so the
+same detector reads them.
 """
 
 from dataclasses import dataclass
@@ -17,7 +23,7 @@ import numpy as np
 
 from artistshield.watermark import coding, keys
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TILE = 128
 CHIP = 2
 GRID = TILE // CHIP
@@ -26,6 +32,14 @@ PAYLOAD_BITS = 48
 TAG_BITS = 32
 MESSAGE_BITS = PAYLOAD_BITS + TAG_BITS
 CODED_BITS = coding.coded_length(MESSAGE_BITS)
+#: The sync template (format 2): how many harmonics, at what radius (in
+#: harmonics of the tile), and its share of the mark's energy.
+PEAKS = 8
+INNER, OUTER = 18.0, 26.0
+TEMPLATE_SHARE = 0.2
+#: Peaks closer than this (in harmonics) to another, or to a flip or turn of
+#: another, would make a turned or flipped template look like the original.
+SEPARATION = 3.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,8 +88,55 @@ def message_bits(key: bytes, payload: int) -> np.ndarray:
     )
 
 
-def tile(key: bytes, payload: int) -> np.ndarray:
-    """Return the TILE x TILE float32 ±1 pattern that carries *payload*."""
+def chips(key: bytes, payload: int) -> np.ndarray:
+    """Return the TILE x TILE float32 ±1 chips that carry *payload* (format 1's whole tile)."""
     coded = coding.encode(message_bits(key, payload))
     grid = layout(key).chip_grid(coded)
     return np.kron(grid, np.ones((CHIP, CHIP), np.float32))
+
+
+def tile(key: bytes, payload: int) -> np.ndarray:
+    """Return the TILE x TILE float32 pattern (unit RMS) that carries *payload*."""
+    mixed = np.sqrt(1.0 - TEMPLATE_SHARE) * chips(key, payload)
+    mixed += np.sqrt(TEMPLATE_SHARE) * template_tile(key)
+    return mixed.astype(np.float32)
+
+
+@lru_cache(maxsize=16)
+def constellation(key: bytes) -> np.ndarray:
+    """Return the key's PEAKS harmonics as (row, column) integer vectors."""
+    lim = int(OUTER)
+    rows, cols = np.mgrid[-lim : lim + 1, 0 : lim + 1]
+    radius = np.hypot(rows, cols)
+    # half the plane: a real sinusoid's peaks are a pair, k and -k
+    keep = (radius >= INNER) & (radius <= OUTER) & ((cols > 0) | (rows > 0))
+    cand = np.stack([rows[keep], cols[keep]], axis=1)
+    chosen: list[np.ndarray] = []
+    for i in keys.permutation(key, "v2/template-peaks", len(cand)):
+        k = cand[i]
+        images = [_dihedral(c) for c in chosen] + [_dihedral(k)[1:]]
+        if all(np.hypot(*(k - q).T).min() >= SEPARATION for q in images):
+            chosen.append(k)
+            if len(chosen) == PEAKS:
+                break
+    return np.array(chosen)
+
+
+def _dihedral(k: np.ndarray) -> np.ndarray:
+    """Return the eight flips and quarter turns of harmonic *k*, *k* first, as rows."""
+    r, c = k
+    return np.array([(r, c), (-c, r), (-r, -c), (c, -r), (r, -c), (c, r), (-r, c), (-c, -r)])
+
+
+@lru_cache(maxsize=16)
+def template_tile(key: bytes) -> np.ndarray:
+    """Return the key's TILE x TILE template, float32 with unit RMS."""
+    peaks = constellation(key)
+    phase = np.frombuffer(keys.stream(key, "v2/template-phases", 2 * PEAKS), ">u2")
+    phase = phase.astype(np.float64) * (2.0 * np.pi / 65536.0)
+    q = np.arange(TILE, dtype=np.float64)
+    out = np.zeros((TILE, TILE))
+    for (kr, kc), p in zip(peaks, phase, strict=True):
+        out += np.cos(2.0 * np.pi * (kr * q[:, None] + kc * q[None, :]) / TILE + p)
+    return (out / out.std()).astype(np.float32)
+

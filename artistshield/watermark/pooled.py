@@ -5,8 +5,9 @@ folded under the same geometry their tiles can simply be summed: the mark adds
 up coherently while picture and noise add up like a random walk, and a clip is
 found even when each frame alone is too weak.
 
-The geometry is estimated on each of the first frames; the lattices that
-score best on those frames pooled are kept, and every frame is folded under
+The geometry is estimated on each of the first frames (from the sync
+template, then the tiling's lattice); the geometries that score best on
+those frames pooled are kept, and every frame is folded under
 the identity and under each of them.  Every lattice weighed counts in the
 p-value, not only the ones kept.  The p-value counts the whole search exactly as
 :func:`~artistshield.watermark.detect` does: every geometry slot, dihedral
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from artistshield.watermark import keys, sync
+from artistshield.watermark import keys, sync, template
 from artistshield.watermark.detect import (
     _VARIANTS,
     Detection,
@@ -106,7 +107,7 @@ class Pool:
     def _settle(self) -> None:
         # Every candidate counts in the p-value (self.slots): the ones kept are
         # chosen by their score on these first frames, which is part of the search.
-        candidates = _candidates(self._pending, self.lattices + 2)
+        candidates = _candidates(self._pending, self.key, self.lattices + 2)
         ref = _Reference(self.key)
         scored = sorted(
             candidates,
@@ -149,15 +150,18 @@ class Pool:
         return tuple(scores)
 
 
-def _candidates(residuals: list[np.ndarray], count: int) -> list[sync.Geometry]:
-    """Return the distinct lattices estimated on any of *residuals* (at most CANDIDATES).
+def _candidates(residuals: list[np.ndarray], key: bytes, count: int) -> list[sync.Geometry]:
+    """Return the distinct geometries estimated on any of *residuals* (at most CANDIDATES).
 
     Each frame estimates on its own: summing frames first would not do, as a
     camera pan turns the picture's shifted copies into a lattice of its own.
     """
     found: list[sync.Geometry] = []
-    for r in residuals:
-        for g in sync.estimate(r, count=count):
+    # every frame's template geometries first: the lattice is the weaker source
+    estimates = [template.estimate(r, key, count=count) for r in residuals]
+    estimates += [sync.estimate(r, count=count) for r in residuals]
+    for estimated in estimates:
+        for g in estimated:
             if np.allclose(g.matrix, np.eye(2), atol=2e-4):
                 continue
             if not any(np.allclose(k.matrix, g.matrix, atol=4e-3) for k in found):

@@ -110,7 +110,8 @@ def test_same_image_key_and_payload_give_the_same_mark() -> None:
     assert digest == PINNED_MARK_SHA256
 
 
-PINNED_MARK_SHA256 = "905a85cf7a08c2611184fd3378f3852712bb55fb87bf88ff764b4e817ae7d8c1"
+# Format 2 (the sync template was added); format 1 was 905a85cf...ae7d8c1.
+PINNED_MARK_SHA256 = "dc2d663918dcb8556a272fde02c3b825c05146be89ecf1d8792238c4a8e19e2f"
 
 
 def test_marks_made_by_earlier_versions_still_read() -> None:
@@ -122,6 +123,7 @@ def test_marks_made_by_earlier_versions_still_read() -> None:
         found = watermark.detect(pixels, key)
         assert found.found, item["file"]
         assert found.payload == item["payload"], item["file"]
+        assert found.format_version == item["format_version"], item["file"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,177 @@
+"""The sync template: a few key-placed peaks in the mark's spectrum.
+
+Format 2 adds to the tile a sum of eight sinusoids, each a harmonic of the
+tile at a key-chosen frequency, carrying a fifth of the mark's energy.  A
+rescale or a rotation of the picture moves those eight peaks of its spectrum
+to a smaller or larger radius and turns them, all together, so one search in
+log-polar coordinates (log radius, angle) finds the scale and the rotation at
+once.  Unlike the autocorrelation of the tiling, which needs the mark to sit
+on pixels a whole period apart, the peaks add up over every marked pixel, so
+flat art whose mark sits on a few scattered edges is resynchronised too.
+
+The peaks are placed at 18 to 26 harmonics of the tile (periods of 5 to 7
+pixels), above most of a drawing's own energy and still below the Nyquist
+limit after a rescale to 0.4.  Only the key's holder knows where they are.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft, ndimage
+
+from artistshield.watermark.pattern import INNER, OUTER, TILE, constellation
+from artistshield.watermark.sync import Geometry
+
+#: Scales (attacked size / marked size) the search covers.
+MIN_SCALE, MAX_SCALE = 0.4, 3.0
+#: Side of the window whose spectrum is searched.
+WINDOW = 1024
+#: Log-polar grid: steps of log radius and of angle (over half a turn).
+LOG_STEP = 0.004
+ANGLES = 720
+
+
+@dataclass(frozen=True)
+class _Spectrum:
+    power: np.ndarray  # rfft2 power of the window, divided by its local mean
+    height: int
+    width: int
+
+
+def _spectrum(r: np.ndarray) -> _Spectrum:
+    """Return the normalised power spectrum of the window of *r* richest in residual.
+
+    The mark lives where the picture has texture or edges, so the window is
+    put where the whitened residual has the most energy (on flat art the
+    middle can be empty).
+    """
+    h, w = r.shape
+    wh, ww = min(WINDOW, h), min(WINDOW, w)
+    energy = r * r
+    by_row = np.concatenate([[0.0], np.cumsum(energy.sum(axis=1))])
+    by_col = np.concatenate([[0.0], np.cumsum(energy.sum(axis=0))])
+    top = int(np.argmax(by_row[wh:] - by_row[:-wh]))
+    left = int(np.argmax(by_col[ww:] - by_col[:-ww]))
+    patch = r[top : top + wh, left : left + ww]
+    patch = (patch - patch.mean()) * np.outer(np.hanning(wh), np.hanning(ww)).astype(np.float32)
+    power = np.abs(fft.rfft2(patch)) ** 2
+    power /= ndimage.uniform_filter(power, 9, mode="wrap") + 1e-20
+    return _Spectrum(power.astype(np.float32), wh, ww)
+
+
+def _log_polar(spec: _Spectrum) -> tuple[np.ndarray, float]:
+    """Resample the spectrum's 3x3 maxima on the log-polar grid; return it and its first log radius."""
+    f_min = INNER / TILE / MAX_SCALE * 0.97
+    f_max = min(OUTER / TILE / MIN_SCALE * 1.03, 0.5)
+    radii = np.exp(np.log(f_min) + LOG_STEP * np.arange(int(np.log(f_max / f_min) / LOG_STEP) + 2))
+    angle = np.arange(ANGLES) * (np.pi / ANGLES)
+    f_row = radii[:, None] * np.sin(angle)[None, :]
+    f_col = radii[:, None] * np.cos(angle)[None, :]
+    # rfft2 keeps non-negative column frequencies: use the conjugate peak
+    neg = f_col < 0
+    f_row[neg], f_col[neg] = -f_row[neg], -f_col[neg]
+    peaks = ndimage.maximum_filter(spec.power, 3, mode="wrap")
+    coords = [((f_row * spec.height) % spec.height).ravel(), (f_col * spec.width).ravel()]
+    grid = ndimage.map_coordinates(peaks, coords, order=1, mode="grid-wrap")
+    return grid.reshape(f_row.shape), float(np.log(f_min))
+
+
+def _turn(angle: float) -> np.ndarray:
+    """Rotation on (row, column) vectors by *angle* radians in the log-polar grid's sense."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, s], [-s, c]])
+
+
+def _search(spec: _Spectrum, peaks: np.ndarray, count: int) -> list[tuple[float, float, float, bool]]:
+    """Return up to *count* (score, scale, angle, flipped), best first."""
+    grid, log_f0 = _log_polar(spec)
+    n_scales = int(np.log(MAX_SCALE / MIN_SCALE) / LOG_STEP) + 1
+    log_scales = np.log(MIN_SCALE) + LOG_STEP * np.arange(n_scales)
+    found = []
+    for flipped in (False, True):
+        harmonics = peaks * (1.0, -1.0) if flipped else peaks
+        score = np.zeros((n_scales, ANGLES), np.float32)
+        for kr, kc in harmonics:
+            # under scale s the peak sits at radius |k| / (TILE s)
+            at = np.rint((np.log(np.hypot(kr, kc) / TILE) - log_scales - log_f0) / LOG_STEP).astype(int)
+            ok = (at >= 0) & (at < grid.shape[0])
+            turn = int(np.rint(np.arctan2(kr, kc) / np.pi * ANGLES))
+            score[ok] += np.roll(grid[at[ok]], -turn, axis=1)
+        top = ndimage.maximum_filter(score, size=9, mode="wrap") == score
+        for i, j in np.argwhere(top):
+            found.append((float(score[i, j]), float(np.exp(log_scales[i])), j * np.pi / ANGLES, flipped))
+    found.sort(key=lambda c: -c[0])
+    kept: list[tuple[float, float, float, bool]] = []
+    for cand in found:
+        if all(_distinct(cand, k) for k in kept):
+            kept.append(cand)
+            if len(kept) == count:
+                break
+    return kept
+
+
+def _distinct(a: tuple[float, float, float, bool], b: tuple[float, float, float, bool]) -> bool:
+    turn = abs(a[2] - b[2]) % np.pi
+    return abs(np.log(a[1] / b[1])) > 0.03 or min(turn, np.pi - turn) > np.radians(2.0)
+
+
+def _refine(spec: _Spectrum, peaks: np.ndarray, scale: float, angle: float, flipped: bool) -> np.ndarray:
+    """Fit the frequency map from each peak's sub-bin position; return mark-to-image matrix.
+
+    Frequencies go through the inverse transpose of the geometry: a peak at
+    harmonic k of the mark sits at ``B @ k / TILE`` with ``B`` a similarity,
+    and the geometry is ``inv(B).T``.
+    """
+    harmonics = (peaks * (1.0, -1.0) if flipped else peaks) / TILE
+    b = _turn(angle) / scale
+    for _ in range(2):
+        rows, rhs, weights = [], [], []
+        for k, f in zip(harmonics, harmonics @ b.T, strict=True):
+            measured, weight = _peak(spec, f)
+            if weight > 0:
+                rows += [(k[0], k[1]), (k[1], -k[0])]
+                rhs += [measured[0], measured[1]]
+                weights += [weight, weight]
+        if len(rows) < 6:  # fewer than three peaks seen: keep the grid's estimate
+            break
+        w = np.sqrt(np.array(weights))
+        (p, q), *_ = np.linalg.lstsq(np.array(rows) * w[:, None], np.array(rhs) * w, rcond=None)
+        b = np.array([[p, q], [-q, p]])
+    return np.linalg.inv(b).T
+
+
+def _peak(spec: _Spectrum, f: np.ndarray) -> tuple[np.ndarray, float]:
+    """Return the sub-bin position (as a frequency near *f*) and strength of the peak near *f*."""
+    sign = -1.0 if f[1] < 0 else 1.0  # rfft2 holds the conjugate half
+    row, col = sign * f[0] * spec.height, sign * f[1] * spec.width
+    r0, c0 = int(np.rint(row)), int(np.rint(col))
+    if not 2 <= c0 < spec.power.shape[1] - 2:
+        return f, 0.0
+    patch = spec.power[np.arange(r0 - 2, r0 + 3) % spec.height][:, c0 - 2 : c0 + 3]
+    i, j = np.unravel_index(int(np.argmax(patch)), patch.shape)
+    if not (0 < i < 4 and 0 < j < 4) or patch[i, j] <= 1.0:
+        return f, 0.0
+    lp = np.log(patch.astype(np.float64) + 1e-12)
+    di = _vertex(lp[i - 1, j], lp[i, j], lp[i + 1, j])
+    dj = _vertex(lp[i, j - 1], lp[i, j], lp[i, j + 1])
+    measured = sign * np.array([(r0 - 2 + i + di) / spec.height, (c0 - 2 + j + dj) / spec.width])
+    return measured, float(patch[i, j] - 1.0)
+
+
+def _vertex(left: float, mid: float, right: float) -> float:
+    """Offset of the vertex of the parabola through three equally spaced samples."""
+    curve = left - 2.0 * mid + right
+    return 0.0 if curve >= 0 else float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
+
+
+def estimate(r: np.ndarray, key: bytes, *, count: int = 1) -> list[Geometry]:
+    """Return up to *count* geometries of *key*'s mark in whitened image *r*, best first."""
+    if min(r.shape) < 64:
+        return []
+    spec = _spectrum(r)
+    peaks = constellation(key).astype(np.float64)
+    found = []
+    for _, scale, angle, flipped in _search(spec, peaks, count):
+        matrix = _refine(spec, peaks, scale, angle, flipped)
+        found.append(Geometry(matrix=tuple(map(tuple, matrix.tolist()))))  # type: ignore[arg-type]
+    return found
