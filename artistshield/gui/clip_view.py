@@ -261,7 +261,7 @@ class ClipView(QWidget):
             pixels = clip.frame(at)
             if look is not None:
                 pixels = look(at, pixels)
-            return generation, at, images.to_qimage(images.fit(pixels, SIDE)), timing
+            return generation, at, images.fit_frame(pixels, SIDE), timing
 
         self._worker_generation = generation
         self._worker = Worker(job, name="showing a frame")

@@ -50,6 +50,24 @@ def fit(pixels: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(image)
 
 
+def fit_frame(pixels: np.ndarray, side: int) -> QImage:
+    """A clip frame as a QImage shrunk (never enlarged) to fit *side*, for frames shown in turn.
+
+    Box reduction then bilinear takes half the time of :func:`fit`'s Lanczos on a
+    1080p frame, and Pillow lets go of the GIL meanwhile (Qt's own scaling does
+    not, and the window stutters while it runs).
+    """
+    import numpy as np
+    from PIL import Image
+
+    h, w = pixels.shape[:2]
+    if max(h, w) <= side:
+        return to_qimage(pixels)
+    image = Image.fromarray(pixels)
+    image.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return to_qimage(np.asarray(image))
+
+
 def heat_map(pixels: np.ndarray, delta: np.ndarray) -> np.ndarray:
     """Show where the mark went: |delta| in hot colours over a dimmed grey picture.
 
