@@ -235,7 +235,11 @@ class Work:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        record = asdict(self)
+        for name, empty in OPTIONAL_WORK_FIELDS.items():
+            if record[name] == empty:  # as the entry has it: absent (docs/bundle-format.md)
+                del record[name]
+        return record
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> Work:

@@ -6,6 +6,8 @@ import base64
 import io
 import json
 import sqlite3
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -282,3 +284,23 @@ def test_registry_add_and_show_a_frame_folder(
     shown = capsys.readouterr().out
     count = len(added["work"]["key_frames"])
     assert f"{count} of {2 * SCENE} frames fingerprinted: 0, " in shown
+
+
+def test_the_documented_verifier_still_accepts_bundles_with_clips_and_stills(
+    marked_gif: tuple[Registry, Work, Path], tmp_path: Path, artist: Identity
+) -> None:
+    """docs/bundle-format.md's independent verifier: key frames add no field to a still."""
+    registry, _, _ = marked_gif
+    still = DATA / "painted-bridge.png"
+    pixels = np.asarray(Image.open(still).convert("RGB"))
+    work = registry.add_work(pixels, file_path=still, identity=artist)
+    assert "key_frames" not in work.to_json()
+    bundle = registry.export_bundle(tmp_path / "proof.json", identity=artist)
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "bundle-format.md").read_text()
+    code = doc.split("### A minimal independent verifier", 1)[1].split("```python\n", 1)[1]
+    code = code.split("```", 1)[0]
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(bundle)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 work(s)" in done.stdout
