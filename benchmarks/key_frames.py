@@ -27,10 +27,10 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from video import CORPUS, FPS, KEY, PAYLOAD, scenes, write_clip  # noqa: E402
+from video import CORPUS, FPS, KEY, PAYLOAD, scenes, write_clip
 
-from artistshield import animation  # noqa: E402
-from artistshield.animation import keyframes  # noqa: E402
+from artistshield import animation
+from artistshield.animation import keyframes
 
 SECONDS = 10.0
 KINDS = ["pan", "zoom", "cartoon pan", "still shot", "moving figures"]
@@ -78,34 +78,58 @@ def main() -> None:
 
         rows = []
         chosen = [k.frame for k in marked.key_frames]
-        rows.append(("key frames chosen", f"{len(chosen)} of {marked.frames}", ", ".join(map(str, chosen))))
-        rows.append(("mark clip (incl. choice)", f"{marked.frames / mark_time:.1f} fps", f"{mark_time:.1f} s"))
+        rows.append(
+            ("key frames chosen", f"{len(chosen)} of {marked.frames}", ", ".join(map(str, chosen)))
+        )
+        rows.append(
+            (
+                "mark clip (incl. choice)",
+                f"{marked.frames / mark_time:.1f} fps",
+                f"{mark_time:.1f} s",
+            )
+        )
         per = 1000 * spent["offer"] / marked.frames
         rows.append(("choosing, per frame", f"{per:.2f} ms", f"{spent['offer']:.2f} s in all"))
 
-        with Registry.open(Path(tmp) / "keys.sqlite3") as keyed, Registry.open(
-            Path(tmp) / "first.sqlite3"
-        ) as first:
+        with (
+            Registry.open(Path(tmp) / "keys.sqlite3") as keyed,
+            Registry.open(Path(tmp) / "first.sqlite3") as first,
+        ):
             pictures = animation.pictures_of(marked.key_frames)
             t = time.perf_counter()
             work = keyed.add_work(
-                marked.first_frame, file_path=marked.output, frame_count=marked.frames,
-                key_frames=pictures, payload=PAYLOAD, identity=artist,
+                marked.first_frame,
+                file_path=marked.output,
+                frame_count=marked.frames,
+                key_frames=pictures,
+                payload=PAYLOAD,
+                identity=artist,
             )
             register_time = time.perf_counter() - t
-            rows.append(("register (fingerprints)", f"{register_time:.1f} s",
-                         f"{len(pictures)} fingerprints, {len(work.key_frames)} key frames"))
-            first.add_work(marked.first_frame, file_path=marked.output,
-                           frame_count=marked.frames, payload=PAYLOAD, identity=artist)
+            rows.append(
+                (
+                    "register (fingerprints)",
+                    f"{register_time:.1f} s",
+                    f"{len(pictures)} fingerprints, {len(work.key_frames)} key frames",
+                )
+            )
+            first.add_work(
+                marked.first_frame,
+                file_path=marked.output,
+                frame_count=marked.frames,
+                payload=PAYLOAD,
+                identity=artist,
+            )
             with av.open(str(marked.output)) as clip:
                 frames = [
                     (i, f.to_ndarray(format="rgb24"))
-                    for i, f in enumerate(clip.decode(video=0)) if i % 10 == 5
+                    for i, f in enumerate(clip.decode(video=0))
+                    if i % 10 == 5
                 ]
             for label, registry in (("key frames", keyed), ("first frame only", first)):
                 for as_is in (True, False):
-                    found = {kind: 0 for kind in KINDS}
-                    total = {kind: 0 for kind in KINDS}
+                    found = dict.fromkeys(KINDS, 0)
+                    total = dict.fromkeys(KINDS, 0)
                     t = time.perf_counter()
                     for i, pixels in frames:
                         kind = KINDS[(i // (2 * FPS)) % len(KINDS)]
@@ -115,11 +139,13 @@ def main() -> None:
                         found[kind] += bool(best and best[0].is_match)
                     each = (time.perf_counter() - t) / len(frames)
                     result = ", ".join(f"{k} {found[k]}/{total[k]}" for k in KINDS)
-                    rows.append((
-                        f"match: {label}, {'as is' if as_is else '720p JPEG'}",
-                        f"{sum(found.values())}/{len(frames)} found",
-                        f"{result}; {each:.2f} s each",
-                    ))
+                    rows.append(
+                        (
+                            f"match: {label}, {'as is' if as_is else '720p JPEG'}",
+                            f"{sum(found.values())}/{len(frames)} found",
+                            f"{result}; {each:.2f} s each",
+                        )
+                    )
             false = 0
             for name in UNRELATED:
                 pixels = np.asarray(Image.open(CORPUS / name).convert("RGB"))
