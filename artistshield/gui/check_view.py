@@ -88,6 +88,7 @@ class CheckView(DropMixin, QWidget):
         self.worker: Worker | None = None
         self._clip: ClipFrames | None = None  # the suspect clip being previewed
         self._stopped = False  # the running check was cancelled
+        self._checking = Path()  # the file being checked
         self.dropped.connect(lambda paths: self.check_path(paths[0]))
         self._build()
 
@@ -239,6 +240,8 @@ class CheckView(DropMixin, QWidget):
                     report((done, total))
 
             clip = image is None and clip_frames.is_clip(path)
+            if clip:
+                report("clip")  # shown while it is checked
             with Registry.open() as registry:
                 try:
                     result = check.check_file(
@@ -279,6 +282,7 @@ class CheckView(DropMixin, QWidget):
         self.progress.setFormat("")
         self.cancel_button.setEnabled(True)
         self.busy.show()
+        self._checking = path
         self.worker = Worker(job, name="checking")
         self.worker.signals.progress.connect(self._frame_checked)
         self.worker.signals.succeeded.connect(self._show)
@@ -292,7 +296,11 @@ class CheckView(DropMixin, QWidget):
             self.cancel_button.setEnabled(False)
             self.progress.setFormat(self.progress.format() + " · cancelling…")
 
-    def _frame_checked(self, item: tuple[int, int]) -> None:
+    def _frame_checked(self, item: tuple[int, int] | str) -> None:
+        if item == "clip":
+            self._show_clip(self._checking)
+            return
+        assert isinstance(item, tuple)
         done, total = item
         if total:
             self.progress.setRange(0, total)
@@ -365,10 +373,9 @@ class CheckView(DropMixin, QWidget):
         if found["clip"] and found["checked"] is not None:
             finding = result.mark or (result.marks[0] if result.marks else None)
             marked = set(finding.frames_with_mark or ()) if finding is not None else set()
-            self.suspect_caption.setText(f"<b>Suspect clip</b> — {name}")
-            self._close_clip()
-            self._clip = clip_frames.open_clip(result.input)
-            self.suspect_view.set_clip(self._clip, marked=marked, checked=found["checked"])
+            if self._clip is None or self._clip.path != Path(result.input):
+                self._show_clip(Path(result.input))
+            self.suspect_view.set_marked_frames(marked, found["checked"])
         else:
             self.suspect_caption.setText(f"<b>Suspect image</b> — {name}")
             self.suspect_view.set_image(found["suspect"])
@@ -381,6 +388,13 @@ class CheckView(DropMixin, QWidget):
         self.findings.setHtml(findings_html(result))
         self.save_button.setEnabled(True)
         self.checked.emit(result)
+
+    def _show_clip(self, path: Path) -> None:
+        """Preview the clip *path* in the suspect column, from its first frame."""
+        self.suspect_caption.setText(f"<b>Suspect clip</b> — {html.escape(path.name)}")
+        self._close_clip()
+        self._clip = clip_frames.open_clip(path)
+        self.suspect_view.set_clip(self._clip)
 
     def _close_clip(self) -> None:
         if self._clip is not None:

@@ -308,6 +308,9 @@ def test_cancel_a_clip_check(qtbot, window, tmp_path: Path, monkeypatch, kind: s
             with qtbot.waitSignal(view.frame_progress, timeout=30_000):
                 view.check_path(clip)
             assert view.busy.isVisible()
+            assert "frame" in view.progress.text()
+            assert "Suspect clip" in view.suspect_caption.text()  # shown while it is checked
+            assert view.suspect_view.clip is not None
             view.cancel_button.click()
             gate.set()
     finally:
