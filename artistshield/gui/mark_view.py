@@ -3,7 +3,7 @@
 The list shows each file with its thumbnail, status and survival test; the
 preview toggles original / marked / amplified difference.  Clips (videos,
 animated GIF/APNG/WebP, folders of numbered frames) are one row each, show
-the frame being marked, and preview frame by frame (:class:`ClipView`).
+the frame being marked, and preview frame by frame (:mod:`.mark_preview`).
 Marking runs in one :class:`~artistshield.gui.workers.Worker` on the
 registry's single thread, which stops between files when cancelled, and
 within a clip between frames (the core writes each output atomically, so a
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,6 @@ from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -43,8 +41,8 @@ from PySide6.QtWidgets import (
 )
 
 from artistshield.gui import clip_frames, images
-from artistshield.gui.clip_view import ClipView, close_later
 from artistshield.gui.errors import show_error
+from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropMixin
 from artistshield.gui.workers import Worker
@@ -52,7 +50,6 @@ from artistshield.gui.workers import Worker
 if TYPE_CHECKING:
     import numpy as np
 
-    from artistshield.gui.clip_frames import ClipFrames
     from artistshield.gui.session import Session
     from artistshield.mark import MarkOutcome
 
@@ -66,8 +63,6 @@ CLIP_SUFFIXES = (".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv")
 _STEPS = 1000
 #: Frame progress reaches the UI at most this often (seconds).
 _FRAME_REPORT_EVERY = 0.1
-#: Clip readers kept open for the preview.
-_OPEN_READERS = 4
 
 
 @dataclass(frozen=True)
@@ -122,12 +117,8 @@ class MarkView(DropMixin, QWidget):
         self.output_chosen = False
         self.worker: Worker | None = None
         self.loader: Worker | None = None
-        self.preview_worker: Worker | None = None
-        self.previews: dict[str, QImage] = {}
         self.clips: dict[Path, int] = {}  # clip rows: frames in the clip (0 if unknown)
         self.frames_done: dict[Path, tuple[int, int]] = {}  # clip being marked: frame, of
-        self.readers: dict[Path, ClipFrames] = {}  # open for the preview, newest last
-        self._previewed: Path | None = None
         self.dropped.connect(self.add_paths)
         self._build()
 
@@ -179,30 +170,10 @@ class MarkView(DropMixin, QWidget):
         self.table.itemSelectionChanged.connect(self.update_preview)
         splitter.addWidget(self.table)
 
-        preview_box = QWidget()
-        preview_layout = QVBoxLayout(preview_box)
-        preview_layout.setContentsMargins(0, 0, 0, 0)
-        toggles = QHBoxLayout()
-        self.preview_mode = QButtonGroup(self)
-        for i, (name, tip) in enumerate(
-            [
-                ("Original", "Your file as it is"),
-                ("Marked", "What the marked copy looks like"),
-                ("Difference", "Where the mark went, amplified as a heat map (brighter = stronger)"),
-            ]
-        ):
-            button = QPushButton(name)
-            button.setCheckable(True)
-            button.setToolTip(tip)
-            button.setChecked(i == 1)
-            self.preview_mode.addButton(button, i)
-            toggles.addWidget(button)
-        self.preview_mode.idToggled.connect(lambda *_: self.show_preview())
-        toggles.addStretch()
-        preview_layout.addLayout(toggles)
-        self.preview = ClipView("Select a file to preview it.\nDrop images, clips or folders here to start.")
-        preview_layout.addWidget(self.preview)
-        splitter.addWidget(preview_box)
+        self.preview_pane = MarkPreview()
+        self.preview = self.preview_pane.player
+        self.preview_mode = self.preview_pane.mode
+        splitter.addWidget(self.preview_pane)
         splitter.setSizes([560, 440])
         layout.addWidget(splitter, 1)
 
@@ -392,14 +363,9 @@ class MarkView(DropMixin, QWidget):
         self.table.setRowCount(0)
         self.rows.clear()
         self.outcomes.clear()
-        self.previews.clear()
         self.clips.clear()
         self.frames_done.clear()
-        self.preview.set_image(None)
-        self._previewed = None
-        for reader in self.readers.values():
-            close_later(reader)
-        self.readers.clear()
+        self.preview_pane.clear()
         if not self.output_chosen:
             self.output_edit.clear()
         self.status.setText("Add files to begin.")
@@ -598,6 +564,11 @@ class MarkView(DropMixin, QWidget):
 
     # -- preview ---------------------------------------------------------------
 
+    @property
+    def previews(self) -> dict[str, QImage]:
+        """The selected still as previewed, by mode (empty for a clip)."""
+        return self.preview_pane.images
+
     def _current_path(self) -> Path | None:
         row = self.table.currentRow()
         if row < 0 or self.table.item(row, COL_FILE) is None:
@@ -608,109 +579,19 @@ class MarkView(DropMixin, QWidget):
         path = self._current_path()
         if path is None:
             return
-        if path in self.clips:
-            self._preview_clip(path, keep_frame=path == self._previewed)
-            return
-        self._previewed = path
-        outcome = self.outcomes.get(path)
-        strength = self.strength_slider.value() / 10
         ident = self.session.identity
-        # Without the unlocked key, a fixed demo key shows the same placement of the mark.
-        key = ident.watermark_key if ident is not None else bytes(32)
-
-        def job(report, cancelled):
-            from artistshield import imageio, watermark
-
-            original = imageio.load(path).rgb8()
-            payload = outcome.payload if outcome is not None and outcome.payload is not None else 0
-            if outcome is not None and outcome.output is not None and outcome.output.exists():
-                marked = imageio.load(outcome.output).rgb8()
-            else:
-                marked = watermark.embed(original, key, payload, strength=strength)
-            delta = watermark.mark_delta(original, key, payload, strength=strength)
-            side = 1400
-            return {
-                "path": path,
-                "Original": images.to_qimage(images.fit(original, side)),
-                "Marked": images.to_qimage(images.fit(marked, side)),
-                "Difference": images.to_qimage(images.fit(images.heat_map(original, delta), side)),
-            }
-
-        self.preview_worker = Worker(job, name="preview")
-        self.preview_worker.signals.succeeded.connect(self._preview_ready)
-        self.preview_worker.signals.failed.connect(self._preview_failed)
-        self.preview_worker.start()
-
-    def _preview_ready(self, result: dict[str, Any]) -> None:
-        row = self.table.currentRow()
-        if row < 0 or self.table.item(row, COL_FILE).data(Qt.ItemDataRole.UserRole) != str(result["path"]):
-            return
-        self.previews = {k: v for k, v in result.items() if k != "path"}
-        self.show_preview()
-
-    def _preview_failed(self, message: str, details: str) -> None:
-        self.previews = {}
-        self.preview.placeholder = f"No preview: {message}"
-        self.preview.set_image(None)
-
-    def show_preview(self) -> None:
-        button = self.preview_mode.checkedButton()
-        path = self._current_path()
-        if path is not None and path in self.clips:
-            self._preview_clip(path, keep_frame=True)
-        elif button is not None:
-            self.preview.set_image(self.previews.get(button.text()))
-
-    def _preview_clip(self, path: Path, *, keep_frame: bool) -> None:
-        """Show the clip's frames as the chosen mode sees them, from the frame shown if asked."""
-        self._previewed = path
-        button = self.preview_mode.checkedButton()
-        mode = button.text() if button is not None else "Marked"
-        outcome = self.outcomes.get(path)
-        strength = self.strength_slider.value() / 10
-        ident = self.session.identity
-        key = ident.watermark_key if ident is not None else bytes(32)
-        payload = outcome.payload if outcome is not None and outcome.payload is not None else 0
-        source, look = path, None
-        if mode == "Marked":
-            if outcome is not None and outcome.output is not None and outcome.output.exists():
-                source = outcome.output
-            else:
-                look = partial(_marked_look, key=key, payload=payload, strength=strength)
-        elif mode == "Difference":
-            look = partial(_difference_look, key=key, payload=payload, strength=strength)
-        self.preview.set_clip(self._reader(source), look, keep_frame=keep_frame)
-
-    def _reader(self, path: Path) -> ClipFrames:
-        """An open frame reader for *path*; the least recently used ones are closed."""
-        reader = self.readers.pop(path, None) or clip_frames.open_clip(path)
-        self.readers[path] = reader
-        while len(self.readers) > _OPEN_READERS:
-            close_later(self.readers.pop(next(iter(self.readers))))
-        return reader
+        self.preview_pane.show_item(PreviewItem(
+            path, clip=path in self.clips, outcome=self.outcomes.get(path),
+            # without the unlocked key, a fixed demo key shows the same placement of the mark
+            key=ident.watermark_key if ident is not None else bytes(32),
+            strength=self.strength_slider.value() / 10,
+        ))
 
     def shutdown(self) -> None:
-        self.preview.shutdown()
-        for reader in self.readers.values():
-            close_later(reader)
-        self.readers.clear()
-        for worker in (self.worker, self.loader, self.preview_worker):
+        self.preview_pane.shutdown()
+        for worker in (self.worker, self.loader):
             if worker is not None:
                 worker.cancel()
-
-
-def _marked_look(index: int, pixels: np.ndarray, *, key: bytes, payload: int, strength: float) -> np.ndarray:
-    """A frame as marking would change it (before the clip is marked)."""
-    from artistshield import watermark
-
-    return watermark.embed(pixels, key, payload, strength=strength)
-
-
-def _difference_look(index: int, pixels: np.ndarray, *, key: bytes, payload: int, strength: float) -> np.ndarray:
-    """Where the mark goes in a frame, as a heat map."""
-    from artistshield import watermark
-
-    return images.heat_map(pixels, watermark.mark_delta(pixels, key, payload, strength=strength))
 
 
 def _clip_thumbnail(path: Path) -> tuple[QImage, int]:

@@ -110,6 +110,9 @@ def test_mark_a_gif_a_frame_folder_and_a_video(qtbot, window, drop, tmp_path: Pa
     ident = view.session.identity
     assert animation.detect_clip(out / "pan.gif", ident.watermark_key).detection.payload in payloads
     assert view.outcomes[gif.absolute()].payload in payloads
+    view.table.selectRow(gif_row)  # "Marked" now steps through the marked copy itself
+    qtbot.waitUntil(lambda: view.preview.clip is not None and view.preview.clip.path == out / "pan.gif")
+    qtbot.waitUntil(lambda: view.preview.frame_index == 0, timeout=10_000)
 
 
 def test_cancel_mid_clip_leaves_no_output(qtbot, window, drop, tmp_path: Path, monkeypatch) -> None:
