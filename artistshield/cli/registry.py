@@ -65,27 +65,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     match.set_defaults(handler=_match)
 
 
-def _add_one(registry: Registry, path: Path, title: str | None, artist: identity.Identity) -> Work:
-    """Register one file; a clip with a fingerprint per key frame."""
-    from artistshield import animation
-
-    if not animation.is_animation(path):
-        pixels, frames = load_pixels(path)
-        return registry.add_work(
-            pixels, file_path=path, title=title, frame_count=frames, identity=artist
-        )
-    from artistshield.animation import sequence
-
-    clip = animation.read_key_frames(path)
-    # a frame folder is recorded by its first frame's file, as `mark` records it
-    file_path = sequence.frame_files(path)[0] if path.is_dir() else path
-    return registry.add_work(
-        clip.first_frame, file_path=file_path, title=title if title is not None else path.stem,
-        frame_count=clip.frame_count, key_frames=animation.pictures_of(clip.key_frames),
-        identity=artist,
-    )
-
-
 def load_pixels(path: Path) -> tuple[np.ndarray, int]:
     """The decoded 8-bit pixels of *path* (first frame, RGB or RGBA) and its frame count."""
     try:
@@ -126,7 +105,7 @@ def _add(args: argparse.Namespace) -> int:
     with Registry.open() as registry:
         for path in args.files:
             try:
-                work = _add_one(registry, path, args.title, artist)
+                work = registry.add_file(path, title=args.title, identity=artist)
                 status = "registered"
             except AlreadyRegisteredError as exc:
                 work, status = exc.work, "already registered"

@@ -97,6 +97,33 @@ def describe(
     )
 
 
+@dataclass(frozen=True)
+class WorkFile:
+    """A file (or frame folder) read for registering, before anything is computed."""
+
+    pixels: np.ndarray  # the first frame, RGB or RGBA uint8
+    file_path: Path  # the file hashed: a frame folder's first frame
+    frame_count: int
+    key_frames: list[tuple[int, np.ndarray]] | None  # for a clip
+
+
+def read_work(path: Path) -> WorkFile:
+    """Read a still, or a clip once for its key frames (see :mod:`artistshield.animation`)."""
+    # Imported late: the registry opens, lists and verifies without them.
+    from artistshield import animation, imageio
+    from artistshield.animation import sequence
+
+    if not animation.is_animation(path):
+        artwork = imageio.load(path)
+        return WorkFile(artwork.rgb8(), path, artwork.frame_count, None)
+    clip = animation.read_key_frames(path)
+    # a frame folder is recorded by its first frame's file, as `mark` records it
+    first_file = sequence.frame_files(path)[0] if path.is_dir() else path
+    return WorkFile(
+        clip.first_frame, first_file, clip.frame_count, animation.pictures_of(clip.key_frames)
+    )
+
+
 def fingerprint_bytes(pixels: np.ndarray) -> bytes:
     # Imported late: the registry opens, lists and verifies without the engine.
     fingerprint = importlib.import_module("artistshield.fingerprint")

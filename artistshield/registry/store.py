@@ -20,7 +20,7 @@ from artistshield.identity import Identity
 from artistshield.paths import data_dir
 from artistshield.registry import log as history
 from artistshield.registry.db import Database
-from artistshield.registry.ingest import describe
+from artistshield.registry.ingest import describe, read_work
 from artistshield.registry.records import (
     EDIT_TITLE,
     MARK,
@@ -164,6 +164,25 @@ class Registry:
         if self._matcher is not None:
             self._matcher.add_stored(work_id, facts.fingerprint)
         return Work.from_log(entry)
+
+    def add_file(
+        self, path: str | Path, *, title: str | None = None, identity: Identity
+    ) -> Work:
+        """Register the image, clip or frame folder at *path* without marking it.
+
+        A clip (video, animated GIF/APNG/WebP, frame folder) is read once for
+        its key frames and registered as one work, titled by its name.
+        """
+        path = Path(path)
+        found = read_work(path)
+        return self.add_work(
+            found.pixels,
+            file_path=found.file_path,
+            title=title if title is not None else path.stem,
+            frame_count=found.frame_count,
+            key_frames=found.key_frames,
+            identity=identity,
+        )
 
     def set_title(self, work_id: str, title: str, identity: Identity) -> Work:
         """Give *work_id* a new title (a new log entry; the old one stays on record)."""

@@ -178,15 +178,8 @@ def test_a_clip_registered_by_its_first_frame_alone_still_matches(
         new_clip = write_gif(
             tmp_path / "new.gif", pan("painted-bridge.png") + pan("painted-mountains.png")
         )
-        clip = animation.read_key_frames(new_clip)
-        new = registry.add_work(
-            clip.first_frame,
-            file_path=new_clip,
-            frame_count=clip.frame_count,
-            key_frames=animation.pictures_of(clip.key_frames),
-            identity=artist,
-        )
-        assert len(new.key_frames) >= 2
+        new = registry.add_file(new_clip, identity=artist)  # as `registry add` does
+        assert new.frame_count == 2 * SCENE and len(new.key_frames) >= 2
         best = registry.match(copy_found_online(frames[1]))[0]
         assert (best.work_id, best.is_match, best.key_frame) == (old.work_id, True, 0)
         scene = animation.frames.read_animation(new_clip).frames[SCENE + 1]
