@@ -196,7 +196,10 @@ class MarkView(DropMixin, QWidget):
         fmt_row = QHBoxLayout()
         self.format_combo = QComboBox()
         self.format_combo.addItems(list(FORMATS))
-        self.format_combo.setToolTip("The file type of the marked copies")
+        self.format_combo.setToolTip(
+            "The file type of the marked copies of images (videos, animations and frame "
+            "folders keep their own)"
+        )
         self.quality_spin = QSpinBox()
         self.quality_spin.setRange(50, 100)
         self.quality_spin.setValue(92)
