@@ -163,7 +163,7 @@ class KeyFrameSelector:
         if len(self._kept) > self.limit:
             self._stride *= 2
             self._kept = [(s, k) for s, k in self._kept if s % self._stride == 0]
-        return True
+        return scene % self._stride == 0  # thinning may have dropped it at once
 
     def _nearest(self, thumb: np.ndarray) -> float:
         """How far *thumb* is from the most alike scene seen so far."""
