@@ -42,7 +42,7 @@ _VARIANTS = 8
 #: Decode attempts per geometry (the best sync peaks).
 _DECODES_PER_GEOMETRY = 4
 #: Geometries from the sync template tried after the identity, best first.
-_TEMPLATE_GEOMETRIES = 3
+_TEMPLATE_GEOMETRIES = 2
 #: Lattices from the tiling's autocorrelation tried last: format 1 marks have
 #: no template, so this is how they are resynchronised.
 _LATTICES = 2
