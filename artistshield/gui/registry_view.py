@@ -1,8 +1,10 @@
 """The Registry view: every work the artist marked or registered.
 
 A searchable table with thumbnails and a detail pane; Verify registry, Export
-proof bundle and Register without marking.  Every job runs on the registry's
-single worker thread and opens its own connection there.
+proof bundle and Register without marking (images, and clips: videos,
+animated GIF/APNG/WebP and frame folders, each one work fingerprinted at its
+key frames).  Every job runs on the registry's single worker thread and opens
+its own connection there.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from artistshield.gui.clip_frames import frames_in_words
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import PictureView
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
     from artistshield.registry import VerifyReport, Work
 
 COLUMNS = ["Work", "Title", "File", "Registered", "Size", "Kind"]
+#: Clip suffixes offered by Register without marking (besides animated PNG/WebP).
+CLIP_SUFFIXES = (".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv")
 
 
 class RegistryView(QWidget):
@@ -73,8 +79,13 @@ class RegistryView(QWidget):
         )
         self.export_button.clicked.connect(self.choose_export)
         self.register_button = QPushButton(icon("register"), "Register without marking…")
-        self.register_button.setToolTip("Record works in your registry without changing their pixels")
-        self.register_button.clicked.connect(self.choose_register)
+        self.register_button.setToolTip(
+            "Record images or clips in your registry without changing their pixels"
+        )
+        register_menu = QMenu(self.register_button)
+        register_menu.addAction("Images or clips…", self.choose_register)
+        register_menu.addAction("Folder of numbered frames…", self.choose_register_folder)
+        self.register_button.setMenu(register_menu)
         for w in (self.refresh_button, self.verify_button, self.export_button, self.register_button):
             actions.addWidget(w)
         layout.addLayout(actions)
@@ -184,6 +195,7 @@ class RegistryView(QWidget):
             ("File", work.file_name),
             ("Registered", work.registered),
             ("Size", f"{work.width}\N{MULTIPLICATION SIGN}{work.height}, {work.channels} channels, {work.file_size:,} bytes"),
+            *frame_rows(work),
             ("Kind", "marked (carries your invisible mark)" if work.marked else "registered without marking"),
             ("Mark payload", "—" if work.payload is None else str(work.payload)),
             ("File SHA-256", work.file_sha256),
@@ -246,21 +258,38 @@ class RegistryView(QWidget):
         self._start(job, "exporting a proof bundle", done)
 
     def choose_register(self) -> None:
+        from artistshield.imageio import SUPPORTED_SUFFIXES
+
+        stills = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
+        clips = " ".join(f"*{s}" for s in (*CLIP_SUFFIXES, ".png", ".webp"))
+        everything = " ".join(f"*{s}" for s in sorted({*SUPPORTED_SUFFIXES, *CLIP_SUFFIXES}))
         names, _ = QFileDialog.getOpenFileNames(
             self, "Register works without marking", "",
-            "Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp)",
+            f"Images and clips ({everything});;Images ({stills});;"
+            f"Animations and videos ({clips});;All files (*)",
         )
         if names:
             self.register_files([Path(n) for n in names])
 
+    def choose_register_folder(self) -> None:
+        name = QFileDialog.getExistingDirectory(
+            self, "Register a folder of numbered frames (one clip) without marking"
+        )
+        if name:
+            self.register_files([Path(name)])
+
     def register_files(self, paths: list[Path]) -> None:
+        """Register images, clips and frame folders as they are, one work each, in the background.
+
+        A clip is read once for its key frames (:meth:`Registry.add_file`), so
+        a single frame of it found online finds the work.
+        """
         ident = self.session.unlock(self)
         if ident is None:
             show_error("Your identity is locked or missing, so nothing was registered.", parent=self)
             return
 
         def job(report, cancelled):
-            from artistshield import imageio
             from artistshield.errors import ArtistShieldError
             from artistshield.registry import Registry
 
@@ -270,9 +299,7 @@ class RegistryView(QWidget):
                     if cancelled():
                         break
                     try:
-                        work = registry.add_work(
-                            imageio.load(path).rgb8(), file_path=path, identity=ident
-                        )
+                        work = registry.add_file(path, identity=ident)
                         outcomes.append((path, work.work_id, None))
                     except ArtistShieldError as exc:
                         outcomes.append((path, None, str(exc)))
@@ -292,3 +319,20 @@ class RegistryView(QWidget):
     def shutdown(self) -> None:
         for worker in list(self.workers):
             worker.cancel()
+
+
+def frame_rows(work: Work) -> list[tuple[str, str]]:
+    """Detail rows on a work's frames: how many, and which carry a fingerprint of their own."""
+    if work.frame_count <= 1 and not work.key_frames:
+        return [("Frames", "1 (a still image)")]
+    rows = [("Frames", f"{work.frame_count:,}")]
+    if work.key_frames:
+        count = len(work.key_frames)
+        rows.append((
+            "Key frames",
+            f"{count} fingerprinted, so a single frame found online finds the work: "
+            f"frame{'s' * (count != 1)} {frames_in_words(work.key_frames, most=32)}",
+        ))
+    else:  # registered before clips had key frames
+        rows.append(("Key frames", "the first frame only (registered by an older ArtistShield)"))
+    return rows
