@@ -45,7 +45,7 @@ _DECODES_PER_GEOMETRY = 4
 _TEMPLATE_GEOMETRIES = 2
 #: Lattices from the tiling's autocorrelation tried last: format 1 marks have
 #: no template, so this is how they are resynchronised.
-_LATTICES = 2
+_LATTICES = 1
 #: Correlation (in standard deviations) of a found mark with the key's sync
 #: template above which it is told to be format 2: format 2 marks score 12
 #: to 60, format 1 marks (which have no template) within about 2 of zero.
