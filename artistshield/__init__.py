@@ -4,4 +4,4 @@ The core (everything outside :mod:`artistshield.gui`) is plain Python over
 numpy arrays and files and never imports Qt.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
