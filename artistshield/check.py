@@ -6,22 +6,31 @@ with every key they hold, the registry match, and what else the image carries
 see :mod:`artistshield.provenance`) — and returns a :class:`CheckResult` that
 prints as one line and serialises to JSON (schema: ``docs/check-json.md``).
 The command line's ``check`` and the app's Check view both use it.
+
+A suspect clip is matched against the registry by up to :data:`MATCH_FRAMES`
+frames spread evenly over it, so a clip that shows a registered work only
+in a later scene is found; each match names the suspect frame it was found in.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from artistshield import imageio, watermark
-from artistshield.errors import ArtistShieldError
+from artistshield.errors import ArtistShieldError, ImageError
 from artistshield.provenance import credentials, metadata, sd
 
 if TYPE_CHECKING:
     from artistshield.registry import Registry, WorkMatch
+
+#: The most frames of a suspect clip matched against the registry.
+MATCH_FRAMES = 8
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,12 @@ class CheckResult:
     stable_diffusion: sd.StableDiffusionReport | None = None
     c2pa: credentials.ContentCredentials | None = None
     metadata: metadata.Metadata | None = None
+    #: For a clip: the frame of it (from 0) in which each matched work was found, by work id.
+    match_frames: Mapping[str, int] = field(default_factory=dict)
+
+    def match_frame(self, work_id: str) -> int | None:
+        """The suspect clip's frame in which *work_id* was found; ``None`` for a still."""
+        return self.match_frames.get(work_id)
 
     @property
     def findings(self) -> list[str]:
@@ -120,7 +135,9 @@ class CheckResult:
             "input": self.input,
             "watermark": best.to_json() if best else None,
             "marks": [m.to_json() for m in self.marks],
-            "matches": [m.to_json() for m in self.matches],
+            "matches": [
+                {**m.to_json(), "suspect_frame": self.match_frame(m.work_id)} for m in self.matches
+            ],
             "stable_diffusion": _json_of(self.stable_diffusion),
             "c2pa": _json_of(self.c2pa),
             "metadata": _json_of(self.metadata),
@@ -191,9 +208,17 @@ def check_file(
     pending = sd.PendingCheck(path) if provenance and not clip else None
     try:
         try:
-            pixels = _first_frame(path) if clip else imageio.load(path).rgb8()
+            if not clip:
+                samples = [(0, imageio.load(path).rgb8())]
+            elif registry is not None:
+                samples = sample_frames(path, progress=progress, cancelled=cancelled)
+            else:  # nothing to match: read one frame, to report an unreadable clip here
+                samples = [(0, _first_frame(path))]
+        except animation.Cancelled:
+            raise
         except ArtistShieldError as exc:
             return CheckResult(input=str(path), error=str(exc))
+        pixels = samples[0][1]
         marks = []
         for label, key in keys.items():
             frames: dict[str, Any] = {}
@@ -212,10 +237,14 @@ def check_file(
                 work = registry.find_by_payload(detection.payload)
                 work_id = work.work_id if work is not None else None
             marks.append(MarkFinding(label, detection, work_id, **frames))
-        matches = registry.match(pixels) if registry is not None else []
+        matches: list[WorkMatch] = []
         extra: dict[str, Any] = {}
+        if registry is not None and clip:
+            matches, extra["match_frames"] = match_frames(registry, samples)
+        elif registry is not None:
+            matches = registry.match(pixels)
         if pending is not None:
-            extra = {
+            extra |= {
                 "c2pa": credentials.read_file(path),
                 "metadata": metadata.read(path),
                 "stable_diffusion": pending.result(),
@@ -236,3 +265,131 @@ def _first_frame(path: Path) -> Any:
     if sequence.is_sequence(path):
         return imageio.load(sequence.frame_files(path)[0]).rgb8()
     return frames.read_animation(path).frames[0]
+
+
+def match_frames(
+    registry: Registry, samples: list[tuple[int, np.ndarray]], *, limit: int = 5
+) -> tuple[list[WorkMatch], dict[str, int]]:
+    """Match each ``(frame index, pixels)`` of a clip; keep each work's best match.
+
+    Returns the matches, best first, and the frame each was found in, by work id.
+    """
+    best: dict[str, tuple[WorkMatch, int]] = {}
+    for index, pixels in samples:
+        for match in registry.match(pixels, limit=limit):
+            known = best.get(match.work_id)
+            if known is None or _rank(match) < _rank(known[0]):
+                best[match.work_id] = (match, index)
+    ranked = sorted(best.values(), key=lambda found: (_rank(found[0]), found[0].work_id))
+    return [m for m, _ in ranked[:limit]], {m.work_id: i for m, i in ranked[:limit]}
+
+
+def _rank(match: WorkMatch) -> tuple[bool, float]:
+    return (not match.is_match, -match.similarity)
+
+
+def sample_frames(
+    path: str | os.PathLike[str],
+    *,
+    count: int = MATCH_FRAMES,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[tuple[int, np.ndarray]]:
+    """Up to *count* frames of the clip at *path*, spread evenly, as ``(frame index, pixels)``.
+
+    The clip is read once, frame by frame; the frames kept are shrunk to the
+    size the fingerprint looks at
+    (:data:`artistshield.animation.keyframes.KEY_FRAME_SIDE`), so a long or
+    large clip never sits in memory.  *progress* is told (frame reached,
+    frames in the clip or 0); ``Cancelled`` is raised when *cancelled* says
+    so between frames.
+    """
+    from artistshield.animation import frames, keyframes, sequence, video
+    from artistshield.animation.video import Cancelled
+
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    path = Path(path)
+    if sequence.is_sequence(path):
+        files = sequence.frame_files(path)
+        total = len(files)
+        stream: Any = ((i, lambda f=f: imageio.load(f).rgb8()) for i, f in enumerate(files))
+    elif video.is_video(path):
+        total = video.probe(path).frame_count  # 0 when the container does not say
+        stream = _video_frames(path)
+    else:
+        total = frames.frame_count(path)
+        stream = _animation_frames(path)
+    sampler = _Sampler(count, total)
+    try:
+        for index, pixels in stream:
+            if cancelled is not None and cancelled():
+                raise Cancelled("The check was cancelled.")
+            if sampler.wants(index):
+                picture = pixels() if callable(pixels) else pixels
+                sampler.keep(index, keyframes.shrink(np.ascontiguousarray(picture)))
+            elif sampler.done(index):
+                break
+            if progress is not None:
+                progress(index + 1, total)
+    finally:
+        stream.close()  # a video or an animated image stays open until its reader is closed
+    if not sampler.kept:
+        raise ImageError(f"{path} has no frames to check.")
+    return sorted(sampler.kept.items())
+
+
+class _Sampler:
+    """Chooses up to *count* frames spread over a clip of *total* frames (0: not known).
+
+    Without a total, every frame is taken at first, then every second one,
+    every fourth..., so those kept stay spread over what was read.
+    """
+
+    def __init__(self, count: int, total: int) -> None:
+        self.count = count
+        self.kept: dict[int, np.ndarray] = {}
+        self._stride = 1
+        self._chosen: set[int] | None = None
+        if total > 0:
+            taken = min(count, total)
+            self._chosen = {round(i * (total - 1) / max(1, taken - 1)) for i in range(taken)}
+
+    def wants(self, index: int) -> bool:
+        if self._chosen is not None:
+            return index in self._chosen
+        return index % self._stride == 0
+
+    def done(self, index: int) -> bool:
+        return self._chosen is not None and index > max(self._chosen)
+
+    def keep(self, index: int, pixels: np.ndarray) -> None:
+        self.kept[index] = pixels
+        if len(self.kept) > self.count:
+            self._stride *= 2
+            self.kept = {i: p for i, p in self.kept.items() if i % self._stride == 0}
+
+
+def _video_frames(path: Path) -> Iterator[tuple[int, Callable[[], np.ndarray]]]:
+    """Yield ``(frame index, a function returning its pixels)``: most frames are never converted."""
+    from artistshield.animation import video
+
+    pictures = video.pictures(path)
+    try:
+        for index, (_, rgb) in enumerate(pictures):
+            yield index, rgb
+    finally:
+        getattr(pictures, "close", lambda: None)()  # let go of the decoder now, not at GC
+
+
+def _animation_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(frame index, pixels)`` of an animated image one composited frame at a time."""
+    from PIL import Image, ImageSequence
+
+    try:
+        with Image.open(path) as image:
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                rgba = np.asarray(frame.convert("RGBA"))
+                yield index, rgba if int(rgba[..., 3].min()) < 255 else rgba[..., :3]
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"Could not read the frames of {path} ({exc}).") from exc
