@@ -14,8 +14,9 @@ in a later scene is found; each match names the suspect frame it was found in.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -304,22 +305,12 @@ def sample_frames(
     frames in the clip or 0); ``Cancelled`` is raised when *cancelled* says
     so between frames.
     """
-    from artistshield.animation import frames, keyframes, sequence, video
+    from artistshield.animation import keyframes
     from artistshield.animation.video import Cancelled
 
     if count < 1:
         raise ValueError("count must be at least 1")
-    path = Path(path)
-    if sequence.is_sequence(path):
-        files = sequence.frame_files(path)
-        total = len(files)
-        stream: Any = ((i, lambda f=f: imageio.load(f).rgb8()) for i, f in enumerate(files))
-    elif video.is_video(path):
-        total = video.probe(path).frame_count  # 0 when the container does not say
-        stream = _video_frames(path)
-    else:
-        total = frames.frame_count(path)
-        stream = _animation_frames(path)
+    total, stream = _frame_stream(Path(path))
     sampler = _Sampler(count, total)
     try:
         for index, pixels in stream:
@@ -337,6 +328,46 @@ def sample_frames(
     if not sampler.kept:
         raise ImageError(f"{path} has no frames to check.")
     return sorted(sampler.kept.items())
+
+
+def read_frame(path: str | os.PathLike[str], index: int) -> np.ndarray:
+    """Return frame *index* (from 0) of the clip at *path*, full size, reading up to it only."""
+    _, stream = _frame_stream(Path(path))
+    try:
+        for at, pixels in stream:
+            if at == index:
+                return np.ascontiguousarray(pixels() if callable(pixels) else pixels)
+    finally:
+        stream.close()
+    raise ImageError(f"{path} has no frame {index + 1}.")
+
+
+FrameStream = Generator[tuple[int, "np.ndarray | Callable[[], np.ndarray]"], None, None]
+
+
+def _frame_stream(path: Path) -> tuple[int, FrameStream]:
+    """Return a clip's frame count (0: not known) and its frames as they are read.
+
+    A frame comes as its pixels or as a function returning them, for the
+    kinds whose frames cost something to convert.
+    """
+    from artistshield.animation import frames, sequence, video
+
+    if sequence.is_sequence(path):
+        files = sequence.frame_files(path)
+        return len(files), _folder_frames(files)
+    if video.is_video(path):
+        return video.probe(path).frame_count, _video_frames(path)
+    return frames.frame_count(path), _animation_frames(path)
+
+
+def _folder_frames(files: list[Path]) -> FrameStream:
+    for index, file in enumerate(files):
+        yield index, functools.partial(_rgb8_of, file)  # loaded only if wanted
+
+
+def _rgb8_of(file: Path) -> np.ndarray:
+    return imageio.load(file).rgb8()
 
 
 class _Sampler:
@@ -370,7 +401,7 @@ class _Sampler:
             self.kept = {i: p for i, p in self.kept.items() if i % self._stride == 0}
 
 
-def _video_frames(path: Path) -> Iterator[tuple[int, Callable[[], np.ndarray]]]:
+def _video_frames(path: Path) -> FrameStream:
     """Yield ``(frame index, a function returning its pixels)``: most frames are never converted."""
     from artistshield.animation import video
 
@@ -382,7 +413,7 @@ def _video_frames(path: Path) -> Iterator[tuple[int, Callable[[], np.ndarray]]]:
         getattr(pictures, "close", lambda: None)()  # let go of the decoder now, not at GC
 
 
-def _animation_frames(path: Path) -> Iterator[tuple[int, np.ndarray]]:
+def _animation_frames(path: Path) -> FrameStream:
     """Yield ``(frame index, pixels)`` of an animated image one composited frame at a time."""
     from PIL import Image, ImageSequence
 

@@ -5,6 +5,12 @@ only lay it out: the suspect's hashes and thumbnail, the registered work the
 mark or the match points to (its thumbnail with the matched region outlined),
 the registry verified now, and a proof bundle of that work, written beside the
 report and verified as a stranger would.
+
+For a clip the suspect is shown by the frame the match was found in (else
+the first that carried the mark, else its first).  A match's region lies in
+the key frame of the work that matched, while the work's thumbnail is its
+first frame: the region is outlined only when the two are the same
+(:func:`region_shown`); otherwise the report names the key frame.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ class Evidence:
     bundle_ok: bool | None = None
     found_at: str | None = None
     notes: tuple[str, ...] = field(default=())
+    suspect_frame: int | None = None
+    """For a suspect clip, the frame (from 0) the thumbnail and pixel hash are of."""
 
     @property
     def images(self) -> dict[str, bytes]:
@@ -71,13 +79,15 @@ def gather(
     """Collect the evidence for *result*; with *identity*, write a proof bundle to *bundle_path*."""
     facts: dict[str, Any] = {}
     notes: list[str] = []
+    work_id = _work_id(result)
     try:
-        art = imageio.load(result.input)
-        pixels = art.rgb8()
+        frame, pixels = _suspect_picture(result, work_id)
+        facts["suspect_frame"] = frame
         facts["suspect_png"] = _thumbnail(pixels)
         facts["suspect_pixels_sha256"] = hashlib.sha256(pixels.tobytes()).hexdigest()
         facts["suspect_size"] = (pixels.shape[1], pixels.shape[0])
-        facts["suspect_file_sha256"] = hashlib.sha256(Path(result.input).read_bytes()).hexdigest()
+        if Path(result.input).is_file():  # a frame folder has no one file to hash
+            facts["suspect_file_sha256"] = _file_sha256(Path(result.input))
     except (ArtistShieldError, OSError) as exc:
         notes.append(f"The suspect image could not be read again for the report: {exc}")
     if identity is not None:
@@ -86,7 +96,6 @@ def gather(
             "artist_id": identity.artist_id,
             "public_key": identity.public_key.hex(),
         }
-    work_id = _work_id(result)
     if registry is not None:
         verified = registry.verify()
         facts["registry_summary"] = verified.summary()
@@ -96,7 +105,7 @@ def gather(
             match = next((m for m in result.matches if m.work_id == work_id), None)
             facts["work"] = work
             facts["match"] = match
-            region = match.region if match is not None and match.is_match else None
+            region = match.region if match is not None and region_shown(match) else None
             facts["work_png"] = _outlined(registry.thumbnail(work_id), region)
             if identity is not None and bundle_path is not None:
                 from artistshield.registry import verify_bundle
@@ -121,6 +130,39 @@ def _work_id(result: CheckResult) -> str | None:
     if mark is not None and mark.work_id:
         return mark.work_id
     return next((m.work_id for m in result.matches if m.is_match), None)
+
+
+def region_shown(match: WorkMatch) -> bool:
+    """Whether *match*'s region can be outlined on the work's thumbnail (its first frame).
+
+    The region lies in the key frame that matched; for a clip matched through
+    a later key frame it would outline the wrong picture.
+    """
+    return match.is_match and match.region is not None and not match.key_frame
+
+
+def _suspect_picture(result: CheckResult, work_id: str | None) -> tuple[int | None, Any]:
+    """The suspect's pixels to show, and for a clip which frame they are."""
+    from artistshield import animation
+    from artistshield.check import read_frame
+
+    path = Path(result.input)
+    if not animation.is_animation(path):
+        return None, imageio.load(path).rgb8()
+    frame = result.match_frame(work_id) if work_id is not None else None
+    mark = result.mark
+    if frame is None and mark is not None and mark.frames_with_mark:
+        frame = mark.frames_with_mark[0]
+    frame = frame or 0
+    return frame, read_frame(path, frame)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:  # a video may be large: never the whole file at once
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _thumbnail(pixels: Any) -> bytes:

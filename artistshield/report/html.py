@@ -11,7 +11,7 @@ from collections.abc import Callable
 from html import escape
 
 from artistshield.check import p_value_in_words, transform_in_words
-from artistshield.report.evidence import Evidence
+from artistshield.report.evidence import Evidence, region_shown
 from artistshield.report.notice import takedown_notice
 
 STYLE = """
@@ -61,6 +61,11 @@ def _name(evidence: Evidence) -> str:
     return evidence.result.input.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+def _frame(index: int) -> str:
+    """A frame as a reader counts them, from 1 (indexes count from 0)."""
+    return f"frame {index + 1}"
+
+
 def _rows(rows: list[tuple[str, str]]) -> str:
     body = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='facts'>{body}</table>"
@@ -74,14 +79,23 @@ def _pictures(evidence: Evidence, images: dict[str, bytes], source: Callable[[st
     cells = []
     if "suspect" in images:
         caption = f"The suspect image ({escape(_name(evidence))})"
+        if evidence.suspect_frame is not None:
+            caption = (
+                f"The suspect clip ({escape(_name(evidence))}), its {_frame(evidence.suspect_frame)}"
+            )
         if evidence.found_at:
             caption += f", found at {escape(evidence.found_at)}"
         cells.append((source("suspect"), caption))
     if "original" in images and evidence.work is not None:
         caption = f"The registered original, {escape(evidence.work.work_id)} “{escape(evidence.work.title)}”"
         match = evidence.match
-        if match is not None and match.is_match and match.region is not None:
+        if match is not None and region_shown(match):
             caption += "; the red outline is the part of it the suspect shows"
+        elif match is not None and match.is_match and match.key_frame:
+            caption += (
+                f" (its first frame); the suspect matches its {_frame(match.key_frame)}, "
+                "a later scene of the clip"
+            )
         cells.append((source("original"), caption))
     if not cells:
         return ""
@@ -118,10 +132,20 @@ def _detected(evidence: Evidence) -> str:
                 f"{m.similarity:.0%} similarity, comparing the pictures' content "
                 f"({'matching details' if m.method == 'local' else 'the whole picture'}), "
                 "independently of the mark.")
+        found_in = result.match_frame(m.work_id)
+        if found_in is not None:
+            text += f" It was found in {_frame(found_in)} of the suspect clip."
+        if m.key_frame:
+            text += (f" The frame of the registered clip it matches is its {_frame(m.key_frame)}, "
+                     "one of the key frames fingerprinted when the work was registered.")
         if m.region is not None:
             x0, y0, x1, y1 = (float(v) for v in m.region)
-            text += f" The suspect shows {(x1 - x0) * (y1 - y0):.0%} of the original's area."
+            whole = "that frame's" if m.key_frame else "the original's"
+            text += f" The suspect shows {(x1 - x0) * (y1 - y0):.0%} of {whole} area."
         out.append(text + "</p>")
+    if any(m.is_match and (m.key_frame or result.match_frame(m.work_id) is not None)
+           for m in result.matches):
+        out.append("<p>Frames are counted from 1, the first frame of each clip.</p>")
     if not any(m.is_match for m in result.matches):
         out.append("<p>No registered work of the artist matches the picture's content.</p>")
     return "".join(out)
@@ -146,17 +170,28 @@ def _record(evidence: Evidence) -> str:
             ("Pixels SHA-256", f"<span class='mono'>{work.pixels_sha256}</span>"),
             ("Mark number", str(work.payload) if work.payload is not None else "not marked"),
         ]
+        if work.frame_count > 1:
+            fingerprinted = (
+                f"{len(work.key_frames)} key frames fingerprinted" if work.key_frames
+                else "its first frame fingerprinted"
+            )
+            rows.append(("Frames", f"{work.frame_count}, {fingerprinted}"))
     if evidence.registry_summary:
         css = "ok" if evidence.registry_ok else "bad"
         rows.append(("Registry verified now",
                      f"<span class='{css}'>{escape(evidence.registry_summary)}</span> "
                      "(every log entry's Ed25519 signature and hash link checked at report time)"))
     if evidence.suspect_file_sha256:
+        rows.append(
+            ("Suspect file SHA-256", f"<span class='mono'>{evidence.suspect_file_sha256}</span>")
+        )
+    if evidence.suspect_pixels_sha256:
         w, h = evidence.suspect_size or (0, 0)
-        rows += [
-            ("Suspect file SHA-256", f"<span class='mono'>{evidence.suspect_file_sha256}</span>"),
-            ("Suspect pixels SHA-256", f"<span class='mono'>{evidence.suspect_pixels_sha256}</span> ({w} x {h})"),
-        ]
+        which = "" if evidence.suspect_frame is None else f" ({_frame(evidence.suspect_frame)})"
+        rows.append((
+            f"Suspect pixels SHA-256{which}",
+            f"<span class='mono'>{evidence.suspect_pixels_sha256}</span> ({w} x {h})",
+        ))
     if not rows:
         return ""
     notes = "".join(f"<p>{escape(n)}</p>" for n in evidence.notes)
