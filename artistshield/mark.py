@@ -78,19 +78,36 @@ def read_key_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Return the files named, with folders replaced by the images inside them.
+    """Return the files named, with folders replaced by the images and clips inside them.
 
-    A folder of numbered frames named directly is kept whole: it is one clip.
+    A folder of numbered frames is one clip, kept whole, whether it is named
+    directly or found inside a folder named; other images beside its frames
+    (a cover, a preview GIF) are still taken one by one.
     """
     from artistshield.animation import sequence
 
     found: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir() and not sequence.is_sequence(entry):
-            found.extend(sorted(p for p in entry.rglob("*") if p.is_file() and _markable(p)))
+            found.extend(_folder_inputs(entry))
         else:
             found.append(entry)
     return found
+
+
+def _folder_inputs(folder: Path) -> list[Path]:
+    """The images, clips and frame folders inside *folder* (not itself a frame folder), sorted."""
+    from artistshield.animation import sequence
+
+    inside: list[Path] = []
+    for top, _, names in os.walk(folder):
+        here = Path(top)
+        frames = set(sequence.frame_files(here)) if here != folder else set()
+        if frames:
+            inside.append(here)
+        files = (here / name for name in names)
+        inside.extend(p for p in files if p not in frames and p.is_file() and _markable(p))
+    return sorted(inside)
 
 
 def _markable(path: Path) -> bool:
