@@ -95,10 +95,20 @@ def chips(key: bytes, payload: int) -> np.ndarray:
     return np.kron(grid, np.ones((CHIP, CHIP), np.float32))
 
 
-def tile(key: bytes, payload: int) -> np.ndarray:
-    """Return the TILE x TILE float32 pattern (unit RMS) that carries *payload*."""
+def tile(key: bytes, payload: int, *, zoom: int = 1) -> np.ndarray:
+    """Return the float32 pattern (unit RMS) that carries *payload*.
+
+    The tile is TILE x TILE pixels, or *zoom* times larger on each side: a
+    clip made at 1080p and shown at a quarter of that (a GIF of it) keeps
+    chips of whole pixels.  The detector needs nothing to read a zoomed mark,
+    which it sees as a geometry of scale *zoom*.
+    """
+    if not isinstance(zoom, int) or zoom < 1:
+        raise ValueError("zoom must be a whole number of at least 1")
     mixed = np.sqrt(1.0 - TEMPLATE_SHARE) * chips(key, payload)
-    mixed += np.sqrt(TEMPLATE_SHARE) * template_tile(key)
+    if zoom > 1:
+        mixed = np.kron(mixed, np.ones((zoom, zoom), np.float32))
+    mixed += np.sqrt(TEMPLATE_SHARE) * template_tile(key, zoom)
     return mixed.astype(np.float32)
 
 
@@ -129,13 +139,13 @@ def _dihedral(k: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def template_tile(key: bytes) -> np.ndarray:
-    """Return the key's TILE x TILE template, float32 with unit RMS."""
+def template_tile(key: bytes, zoom: int = 1) -> np.ndarray:
+    """Return the key's template (TILE x TILE, times *zoom*), float32 with unit RMS."""
     peaks = constellation(key)
     phase = np.frombuffer(keys.stream(key, "v2/template-phases", 2 * PEAKS), ">u2")
     phase = phase.astype(np.float64) * (2.0 * np.pi / 65536.0)
-    q = np.arange(TILE, dtype=np.float64)
-    out = np.zeros((TILE, TILE))
+    q = np.arange(TILE * zoom, dtype=np.float64) / zoom
+    out = np.zeros((TILE * zoom, TILE * zoom))
     for (kr, kc), p in zip(peaks, phase, strict=True):
         out += np.cos(2.0 * np.pi * (kr * q[:, None] + kc * q[None, :]) / TILE + p)
     return (out / out.std()).astype(np.float32)

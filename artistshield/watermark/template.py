@@ -23,7 +23,7 @@ from artistshield.watermark.pattern import INNER, OUTER, TILE, constellation
 from artistshield.watermark.sync import Geometry
 
 #: Scales (attacked size / marked size) the search covers.
-MIN_SCALE, MAX_SCALE = 0.4, 3.0
+MIN_SCALE, MAX_SCALE = 0.4, 4.5
 #: Side of the window whose spectrum is searched.
 WINDOW = 1024
 #: Log-polar grid: steps of log radius and of angle (over half a turn).

@@ -192,3 +192,19 @@ def test_a_still_is_not_a_clip(tmp_path: Path) -> None:
     assert not animation.is_animation(DATA / "painted-hills.png")
     assert not animation.is_animation(DATA)  # names that are not one numbered sequence
     assert animation.is_animation(DATA / "frames")
+
+
+def test_large_video_frames_get_a_zoomed_tile_that_survives_a_quarter_size_copy() -> None:
+    from artistshield.animation.mark import LumaMarker, zoom_for
+
+    assert [zoom_for(s) for s in [(480, 854), (720, 1280), (1080, 1920), (2160, 3840)]] == [1, 1, 2, 4]
+    painting = Image.open(DATA / "painted-hills.png").convert("RGB").resize((1920, 1080), Image.LANCZOS)
+    rgb = np.asarray(painting).astype(np.float32)
+    y = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    delta = LumaMarker(KEY, 0xABCDEF, strength=1.0)(y)
+    marked = np.clip(np.rint(rgb + delta[..., None]), 0, 255).astype(np.uint8)
+    # a GIF-sized copy: a quarter of the size, where unzoomed 2x2 chips would be half a pixel
+    small = np.asarray(Image.fromarray(marked).resize((480, 270), Image.LANCZOS))
+    found = watermark.detect(small, KEY)
+    assert found.found and found.payload == 0xABCDEF
+    assert found.scale == pytest.approx(0.5, rel=0.01)  # half of the zoomed tile's size
