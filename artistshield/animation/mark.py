@@ -52,7 +52,7 @@ class LumaMarker:
 
     The same as :func:`watermark.mark_delta` on an opaque frame: the key's
     tile shaped by the perceptual mask of that frame, except that the tile is
-    zoomed for large frames (:func:`zoom_for`).
+    zoomed for large frames (:func:`~artistshield.watermark.pattern.zoom_for`).
     """
 
     def __init__(self, key: bytes, payload: int, *, strength: float) -> None:
@@ -77,23 +77,12 @@ class LumaMarker:
         tiled = self._tiled
         if tiled is None or tiled.shape != shape:
             h, w = shape
-            tile = pattern.tile(self.key, self.payload, zoom=zoom_for(shape))
+            tile = pattern.tile(self.key, self.payload, zoom=pattern.zoom_for(shape))
             reps = (-(-h // tile.shape[0]), -(-w // tile.shape[1]))
             tiled = np.tile(tile, reps)[:h, :w].astype(np.float32)
             self._tiled = tiled
         return tiled
 
-
-def zoom_for(shape: tuple[int, ...]) -> int:
-    """Return how much to enlarge the mark's tile for video frames of *shape*.
-
-    Videos get posted again as small GIFs and previews: a 1080p clip shown 480
-    pixels wide is a quarter of its size, where 2x2-pixel chips would be half
-    a pixel.  One zoom step per 540 lines of the short side (1080p: 2, 4K: 4)
-    keeps such copies at half the mark's size or more, within the detector's
-    range, which also reads the zoomed mark at full size (scale up to 4.5).
-    """
-    return int(min(4, max(1, round(min(shape[:2]) / 540))))
 
 
 def free_path(out_dir: Path, name: str) -> Path:

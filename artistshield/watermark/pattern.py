@@ -150,3 +150,14 @@ def template_tile(key: bytes, zoom: int = 1) -> np.ndarray:
         out += np.cos(2.0 * np.pi * (kr * q[:, None] + kc * q[None, :]) / TILE + p)
     return (out / out.std()).astype(np.float32)
 
+
+def zoom_for(shape: tuple[int, ...]) -> int:
+    """Return how much to enlarge the mark's tile for video frames of *shape*.
+
+    Videos get posted again as small GIFs and previews: a 1080p clip shown 480
+    pixels wide is a quarter of its size, where 2x2-pixel chips would be half
+    a pixel.  One zoom step per 540 lines of the short side (1080p: 2, 4K: 4)
+    keeps such copies at half the mark's size or more, within the detector's
+    range, which also reads the zoomed mark at full size (scale up to 4.5).
+    """
+    return int(min(4, max(1, round(min(shape[:2]) / 540))))

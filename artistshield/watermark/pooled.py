@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from artistshield.watermark import keys, sync, template
+from artistshield.watermark import keys, pattern, sync, template
 from artistshield.watermark.detect import (
     _VARIANTS,
     Detection,
@@ -113,8 +113,9 @@ class Pool:
             candidates,
             key=lambda g: -_best_z(ref, np.sum([sync.fold(r, g) for r in self._pending], axis=0)),
         )
-        self.slots = 1 + max(len(candidates), self.lattices)
-        self._geometries = [sync.Geometry(), *scored[: self.lattices]]
+        zoomed = _zoomed(self._pending[0].shape)
+        self.slots = 1 + len(zoomed) + max(len(candidates), self.lattices)
+        self._geometries = [sync.Geometry(), *zoomed, *scored[: self.lattices]]
         self._sums = [np.zeros((TILE, TILE)) for _ in self._geometries]
         pending, self._pending = self._pending, []
         for r in pending:
@@ -150,6 +151,16 @@ class Pool:
         return tuple(scores)
 
 
+def _zoomed(shape: tuple[int, ...]) -> list[sync.Geometry]:
+    """Return the geometry of a video mark's zoomed tile, for frames as large as it was made.
+
+    Large video frames are marked with a zoomed tile (:func:`.pattern.zoom_for`);
+    a copy at its own size needs no resynchronisation, only that zoom.
+    """
+    zoom = pattern.zoom_for(shape)
+    return [] if zoom == 1 else [sync.Geometry(matrix=((float(zoom), 0.0), (0.0, float(zoom))))]
+
+
 def _candidates(residuals: list[np.ndarray], key: bytes, count: int) -> list[sync.Geometry]:
     """Return the distinct geometries estimated on any of *residuals* (at most CANDIDATES).
 
@@ -159,7 +170,7 @@ def _candidates(residuals: list[np.ndarray], key: bytes, count: int) -> list[syn
     found: list[sync.Geometry] = []
     # every frame's template geometries first: the lattice is the weaker source
     estimates = [template.estimate(r, key, count=count) for r in residuals]
-    estimates += [sync.estimate(r, count=count) for r in residuals]
+    estimates.append(sync.estimate(residuals[0], count=count))  # format 1 clips
     for estimated in estimates:
         for g in estimated:
             if np.allclose(g.matrix, np.eye(2), atol=2e-4):

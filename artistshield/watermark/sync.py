@@ -236,12 +236,13 @@ def fold(r: np.ndarray, geometry: Geometry) -> np.ndarray:
     # several of the mark's); for the rest the nearest position is enough
     spread = geometry.scale < 1.0
     out = np.zeros(TILE * TILE)
-    cols = np.arange(w, dtype=np.float32)
+    cols = np.arange(w, dtype=np.float32) + 0.5
     band = max(1, 1_000_000 // w)  # a band of rows at a time keeps memory flat
     for top in range(0, h, band):
-        rows = np.arange(top, min(top + band, h), dtype=np.float32)[:, None]
-        qr = inverse[0, 0] * rows + inverse[0, 1] * cols
-        qc = inverse[1, 0] * rows + inverse[1, 1] * cols
+        rows = np.arange(top, min(top + band, h), dtype=np.float32)[:, None] + 0.5
+        # pixel centres: under a zoom of exactly 2 no pixel falls on a tie
+        qr = inverse[0, 0] * rows + inverse[0, 1] * cols - 0.5
+        qc = inverse[1, 0] * rows + inverse[1, 1] * cols - 0.5
         values = r[top : top + rows.shape[0]]
         if not spread:
             index = (np.rint(qr).astype(np.int64) % TILE) * TILE + np.rint(qc).astype(np.int64) % TILE

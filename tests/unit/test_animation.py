@@ -195,7 +195,8 @@ def test_a_still_is_not_a_clip(tmp_path: Path) -> None:
 
 
 def test_large_video_frames_get_a_zoomed_tile_that_survives_a_quarter_size_copy() -> None:
-    from artistshield.animation.mark import LumaMarker, zoom_for
+    from artistshield.animation.mark import LumaMarker
+    from artistshield.watermark.pattern import zoom_for
 
     assert [zoom_for(s) for s in [(480, 854), (720, 1280), (1080, 1920), (2160, 3840)]] == [1, 1, 2, 4]
     painting = Image.open(DATA / "painted-hills.png").convert("RGB").resize((1920, 1080), Image.LANCZOS)
