@@ -2,25 +2,30 @@
 
 A fingerprint holds the PDQ hash of the whole picture (with its seven
 dihedral variants, so flipped or quarter-turned copies compare directly) and
-a few hundred local features for crops and small rotations.  It serialises to
-a versioned little-endian byte string of about 4 KB, never a pickle, so the
-registry can store it and a proof bundle can carry it.
+a few hundred local features for crops and small rotations, and a small
+picture of its structure to confirm a match region by region
+(``structure``).  It serialises to a versioned little-endian byte string of
+about 6 KB, never a pickle, so the registry can store it and a proof bundle
+can carry it.  Format 1 (no structure picture) is still read.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from artistshield.fingerprint import local, pdq
+from artistshield.fingerprint import local, pdq, structure
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _MAGIC = b"ASFP"
 _HEADER = struct.Struct("<4sBBIIBHHH")
 # magic, version, reserved, width, height, PDQ quality, frame width, frame height, features
+_STRUCTURE = struct.Struct("<HHI")
+# Format 2 appends: structure picture width, height, zlib-compressed length, then the data.
 _POSITION_UNIT = 32.0
 """Stored positions are in 1/32 of a frame pixel (the frame is at most 640 wide)."""
 _ANGLE_UNIT = 2 * np.pi / 256
@@ -45,6 +50,8 @@ class Fingerprint:
     pdq_quality: int
     """PDQ's 0-100 confidence; below about 50 the picture is too plain to hash well."""
     features: local.Features
+    structure: NDArray[np.uint8] | None = None
+    """Luminance at a small size (``structure.SIDE`` on the longer side); None in format 1."""
 
     @property
     def pdq(self) -> bytes:
@@ -73,10 +80,16 @@ class Fingerprint:
     def to_bytes(self) -> bytes:
         """Serialise to the versioned byte format (about 14 bytes per feature)."""
         f = self.features
+        version = 1 if self.structure is None else FORMAT_VERSION
         header = _HEADER.pack(
-            _MAGIC, FORMAT_VERSION, 0, self.width, self.height, self.pdq_quality,
+            _MAGIC, version, 0, self.width, self.height, self.pdq_quality,
             f.width, f.height, len(f),
         )  # fmt: skip
+        tail = b""
+        if self.structure is not None:
+            picture = zlib.compress(np.ascontiguousarray(self.structure, np.uint8).tobytes(), 9)
+            rows, cols = self.structure.shape
+            tail = _STRUCTURE.pack(cols, rows, len(picture)) + picture
         return b"".join(
             [
                 header,
@@ -86,6 +99,7 @@ class Fingerprint:
                 np.round(f.y * _POSITION_UNIT).astype("<u2").tobytes(),
                 f.level.astype(np.uint8).tobytes(),
                 _angle_code(f.angle).tobytes(),
+                tail,
             ]
         )
 
@@ -97,12 +111,27 @@ class Fingerprint:
         _magic, version, _, width, height, quality, frame_w, frame_h, count = _HEADER.unpack_from(
             data
         )
-        if version != FORMAT_VERSION:
+        if not 1 <= version <= FORMAT_VERSION:
             raise ValueError(
                 f"Fingerprint format {version} is newer than this ArtistShield understands "
                 f"({FORMAT_VERSION}); update ArtistShield to read it."
             )
         expected = _HEADER.size + 8 * pdq.HASH_BYTES + count * 14
+        picture: NDArray[np.uint8] | None = None
+        if version >= 2 and len(data) >= expected + _STRUCTURE.size:
+            cols, rows, length = _STRUCTURE.unpack_from(data, expected)
+            start = expected + _STRUCTURE.size
+            expected = start + length
+            if len(data) == expected:
+                try:
+                    raw = zlib.decompress(data[start:])
+                except zlib.error:
+                    raw = b""
+                if len(raw) != rows * cols:
+                    raise ValueError("Fingerprint is damaged: its structure picture is unreadable.")
+                picture = np.frombuffer(raw, np.uint8).reshape(rows, cols)
+        elif version >= 2:
+            expected += _STRUCTURE.size
         if len(data) != expected:
             raise ValueError(
                 f"Fingerprint is damaged: {len(data)} bytes where {expected} were expected."
@@ -120,7 +149,7 @@ class Fingerprint:
         at += count
         angle = _angle_value(np.frombuffer(data, np.uint8, count, at))
         features = local.Features(x, y, level, angle, descriptor, frame_w, frame_h)
-        return cls(width, height, hashes, quality, features)
+        return cls(width, height, hashes, quality, features, picture)
 
 
 def _angle_code(angle: NDArray[np.float32]) -> NDArray[np.uint8]:
@@ -166,8 +195,13 @@ def flatten(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
 
 
-def compute(pixels: NDArray[np.uint8], *, features: int = FEATURES) -> Fingerprint:
-    """Fingerprint an HxWx3 or HxWx4 uint8 picture (alpha is composited over white)."""
+def compute(
+    pixels: NDArray[np.uint8], *, features: int = FEATURES, detail: int = structure.SIDE
+) -> Fingerprint:
+    """Fingerprint an HxWx3 or HxWx4 uint8 picture (alpha is composited over white).
+
+    ``detail`` is the longer side of the structure picture kept with it.
+    """
     rgb = flatten(pixels)
     luma = pdq.luminance(rgb)
     block = pdq.downsample64(luma)
@@ -180,4 +214,10 @@ def compute(pixels: NDArray[np.uint8], *, features: int = FEATURES) -> Fingerpri
         pdq_hashes=hashes,
         pdq_quality=pdq.quality(block),
         features=_quantised(found),
+        structure=structure.picture(luma, detail),
     )
+
+
+def compute_query(pixels: NDArray[np.uint8]) -> Fingerprint:
+    """Fingerprint a suspect image: more features and a finer structure picture than a work's."""
+    return compute(pixels, features=QUERY_FEATURES, detail=structure.QUERY_SIDE)

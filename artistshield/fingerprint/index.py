@@ -8,32 +8,60 @@ with a query feature votes for its work, and the best-voted works are checked
 feature by feature for one consistent placement (``geometry.place``).  A flip
 is the same search with the query's mirrored features.
 
-The decisions are calibrated on unrelated drawings (see ``benchmarks/match.py``):
-a PDQ distance of at most ``PDQ_MATCH_DISTANCE`` on a picture with enough
-structure, or at least ``LOCAL_MATCH_INLIERS`` features in one placement.
+Neither kind of evidence is enough alone: drawings built on one template (a
+warning sign's frame, an icon set's folder) share features and even PDQ
+hashes.  So the placement a candidate was found with is confirmed densely
+(``structure.compare``): the suspect's structure must agree with the work's
+across the overlap, and in each part of it that holds structure.  Works
+fingerprinted before structure pictures existed (format 1) are decided by the
+features alone, as they were.
+
+A work may have several fingerprints (an animation's key frames): it is found
+through any of them and reported once, with its best similarity.
+
+The decisions are calibrated on unrelated drawings (see ``benchmarks/match.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from artistshield.fingerprint import geometry, local, pdq
-from artistshield.fingerprint.compute import QUERY_FEATURES, Fingerprint, compute
+from artistshield.fingerprint import geometry, local, pdq, structure
+from artistshield.fingerprint.compute import Fingerprint, compute_query
 
 PDQ_MATCH_DISTANCE = pdq.MATCH_DISTANCE
 PDQ_MIN_QUALITY = 50
 """Below this PDQ quality a picture is too plain for its hash alone to decide."""
 LOCAL_MATCH_INLIERS = 16
-"""Features agreeing on one placement needed to declare a match."""
+"""Features agreeing on one placement needed to declare a match without a structure check."""
 LOCAL_MATCH_SHARE = 0.25
-"""...and the share of the features in the overlap that must agree.  Drawings
-built on a shared template (icon sets, signs, one artist's trains on the same
-chassis) agree on many features, but on a small share of those they could."""
+"""...and the share of the features in the overlap that must agree."""
+VERIFIED_INLIERS = 8
+"""Features agreeing on one placement before the structure check may confirm it."""
+VERIFIED_SHARE = 0.1
+COVERED = 0.85
+"""Share of the suspect that must lie on the work: copies are the work or a crop of it."""
+CONFIRMED = 0.9
+"""A whole copy shows this share of the work's structure where they overlap..."""
+EXPLAINED = 0.85
+"""...the work accounts for this share of the suspect's structure there..."""
+BLEMISH = 0.45
+"""...and no spot differs more than this (``structure.Agreement.blemish``): another
+letter on the same spinning top, another symbol in the same warning sign."""
+PATCH = (0.1, 0.6)
+"""A copy with a rectangle pasted over it (a sticker, a caption plate) may hide this much
+of the overlap..."""
+AROUND = 0.985
+"""...if everywhere else it shows this share of the work's structure..."""
+PATCH_CONFIRMED = 0.6
+PATCH_INLIERS = 30
+"""...and at least this many features agree on the placement."""
 PDQ_DECIDING = (0, 5)
-"""Dihedral variants whose PDQ distance may decide alone: as is, and mirrored.
+"""Dihedral variants whose PDQ distance may decide: as is, and mirrored.
 Quarter turns of simple graphics (striped flags) collide too often."""
 SHORTLIST = 32
 """Works checked feature by feature per search."""
@@ -55,28 +83,61 @@ class Match:
     region: tuple[float, float, float, float] | None
     """The part of the original the query shows (x0, y0, x1, y1 as fractions), when known."""
     method: str
-    """Which evidence decided: "pdq" (whole picture) or "local" (features)."""
+    """Which evidence found it: "pdq" (whole picture) or "local" (features)."""
 
 
 def _pdq_words(hashes: list[bytes] | tuple[bytes, ...]) -> NDArray[np.uint64]:
     return np.frombuffer(b"".join(hashes), ">u8").astype(np.uint64).reshape(-1, 4)
 
 
-def pdq_similarity(distance: int, quality: int) -> float:
-    """Map a PDQ distance to 0-1, above 0.5 only for a trustworthy match."""
-    similarity = max(0.0, 1.0 - distance / (2.0 * (PDQ_MATCH_DISTANCE + 1)))
-    if quality < PDQ_MIN_QUALITY:
-        similarity = min(similarity, 0.5)
-    return similarity
-
-
-def local_similarity(inliers: int, support: int) -> float:
-    """Map agreeing features to 0-1: above 0.5 when both thresholds are passed."""
-    share = inliers / max(support, inliers, 1)
-    evidence = min(inliers / LOCAL_MATCH_INLIERS, share / LOCAL_MATCH_SHARE)
-    if inliers < LOCAL_MATCH_INLIERS and evidence >= 1.0:
-        evidence = np.nextafter(1.0, 0.0)
+def _odds(evidence: float) -> float:
+    """Map evidence (1.0 = exactly at the thresholds) to 0-1, 0.5 at the thresholds."""
+    evidence = max(0.0, evidence)
     return float(evidence / (evidence + 1.0))
+
+
+def pdq_evidence(distance: int, quality: int) -> float:
+    """PDQ evidence: 1.0 at ``PDQ_MATCH_DISTANCE``, more for closer hashes."""
+    evidence = (2.0 * (PDQ_MATCH_DISTANCE + 1) - distance) / max(1, distance + 1)
+    if quality < PDQ_MIN_QUALITY:
+        evidence = min(evidence, np.nextafter(1.0, 0.0))
+    return float(evidence)
+
+
+def local_evidence(inliers: int, support: int, *, verified: bool) -> float:
+    """Feature evidence: 1.0 where agreeing features reach the thresholds."""
+    share = inliers / max(support, inliers, 1)
+    need_inliers, need_share = (
+        (VERIFIED_INLIERS, VERIFIED_SHARE) if verified else (LOCAL_MATCH_INLIERS, LOCAL_MATCH_SHARE)
+    )
+    evidence = min(inliers / need_inliers, share / need_share)
+    if inliers < need_inliers and evidence >= 1.0:
+        evidence = np.nextafter(1.0, 0.0)
+    return float(evidence)
+
+
+def structure_evidence(agreement: structure.Agreement, inliers: int) -> float:
+    """Structure evidence: 1.0 where the suspect agrees with the work just enough.
+
+    Either the suspect agrees with the work everywhere they overlap, or it is the
+    work with a rectangle pasted over it and agrees everywhere else.
+    """
+    if agreement.cells == 0 or agreement.covered < COVERED:
+        return 0.0
+    whole = min(
+        agreement.confirmed / CONFIRMED,
+        agreement.explained / EXPLAINED,
+        BLEMISH / max(agreement.blemish, 1e-9),
+    )
+    low, high = PATCH
+    pasted = min(
+        agreement.patch / low,
+        high / max(agreement.patch, 1e-9),
+        agreement.around / AROUND,
+        agreement.confirmed / PATCH_CONFIRMED,
+        inliers / PATCH_INLIERS,
+    )
+    return max(whole, pasted)
 
 
 class FingerprintIndex:
@@ -84,8 +145,12 @@ class FingerprintIndex:
 
     def __init__(self) -> None:
         self._ids: list[str] = []
-        self._slots: dict[str, int] = {}
+        """The work each slot (one registered fingerprint) belongs to."""
+        self._slots: dict[str, list[int]] = {}
+        """The slots of each work: one per fingerprint, several for an animation's frames."""
         self._prints: list[Fingerprint | None] = []
+        self._pictures: list[bytes | None] = []
+        """Each slot's structure picture, compressed until a search needs it."""
         self._pdq = np.zeros((0, 4), np.uint64)
         self._pdq_quality = np.zeros(0, np.int16)
         self._postings: list[NDArray[np.int32]] = []
@@ -99,17 +164,28 @@ class FingerprintIndex:
         return work_id in self._slots
 
     def add(self, work_id: str, fingerprint: Fingerprint | bytes) -> None:
-        """Register (or replace) the fingerprint of ``work_id``."""
+        """Add a fingerprint of ``work_id`` (another key frame when it has some already).
+
+        Adding the same fingerprint twice keeps one.
+        """
         if isinstance(fingerprint, bytes | bytearray | memoryview):
             fingerprint = Fingerprint.from_bytes(bytes(fingerprint))
         if not isinstance(fingerprint, Fingerprint):
             raise TypeError("FingerprintIndex.add takes a Fingerprint or its bytes.")
-        if work_id in self._slots:
-            self.remove(work_id)
+        picture = None
+        if fingerprint.structure is not None:
+            shape = np.array(fingerprint.structure.shape, "<u2").tobytes()
+            picture = shape + zlib.compress(fingerprint.structure.tobytes(), 1)
+            fingerprint = replace(fingerprint, structure=None)
+        slots = self._slots.setdefault(work_id, [])
+        for slot in slots:
+            if self._prints[slot] == fingerprint and self._pictures[slot] == picture:
+                return
         slot = len(self._ids)
         self._ids.append(work_id)
-        self._slots[work_id] = slot
+        slots.append(slot)
         self._prints.append(fingerprint)
+        self._pictures.append(picture)
         if slot >= len(self._pdq):
             grown = max(64, 2 * len(self._pdq))
             self._pdq = np.resize(self._pdq, (grown, 4))
@@ -119,20 +195,29 @@ class FingerprintIndex:
         self._stale = True
 
     def remove(self, work_id: str) -> None:
-        """Forget ``work_id``; raises KeyError if it was never added."""
+        """Forget ``work_id`` and all its fingerprints; raises KeyError if it was never added."""
         try:
-            slot = self._slots.pop(work_id)
+            slots = self._slots.pop(work_id)
         except KeyError:
             raise KeyError(f"No work {work_id!r} in the fingerprint index.") from None
-        self._prints[slot] = None
-        # Postings keep the slot until the next rebuild; searches skip empty slots.
+        for slot in slots:
+            self._prints[slot] = None
+            self._pictures[slot] = None
+        # Postings keep the slots until the next rebuild; searches skip empty slots.
+
+    def _picture(self, slot: int) -> NDArray[np.uint8] | None:
+        data = self._pictures[slot]
+        if data is None:
+            return None
+        rows, cols = np.frombuffer(data[:4], "<u2")
+        return np.frombuffer(zlib.decompress(data[4:]), np.uint8).reshape(int(rows), int(cols))
 
     def _rebuild(self) -> None:
-        slots = list(self._slots.values())
-        prints = [self._prints[s] for s in slots]
-        counts = [len(p.features) for p in prints if p is not None]
+        slots = [s for s, p in enumerate(self._prints) if p is not None]
+        prints = [p for p in self._prints if p is not None]
+        counts = [len(p.features) for p in prints]
         descriptor = (
-            np.concatenate([p.features.descriptor for p in prints if p is not None])
+            np.concatenate([p.features.descriptor for p in prints])
             if prints
             else np.zeros(0, np.uint64)
         )
@@ -179,13 +264,12 @@ class FingerprintIndex:
         votes[~alive] = 0
         best = np.argsort(-votes, kind="stable")[:SHORTLIST]
         chosen = [int(s) for s in best if votes[s] > 0]
-        chosen += [int(s) for s in extra if int(s) not in chosen]
-        return chosen
+        return chosen + [int(s) for s in extra if int(s) not in chosen]
 
     def search(self, query: Fingerprint | NDArray[np.uint8], *, limit: int = 5) -> list[Match]:
         """Registered works the query may derive from, best first (at most ``limit``)."""
         if not isinstance(query, Fingerprint):
-            query = compute(query, features=QUERY_FEATURES)
+            query = compute_query(query)
         if limit < 1 or not self._slots:
             return []
         if self._stale:
@@ -197,37 +281,108 @@ class FingerprintIndex:
         words = _pdq_words(query.pdq_hashes)
         distance = np.bitwise_count(self._pdq[:count, None, :] ^ words[None, :, :]).sum(axis=2)
         pdq_best = distance.min(axis=1).astype(np.int64)
-        pdq_deciding = distance[:, PDQ_DECIDING].min(axis=1).astype(np.int64)
+        deciding = distance[:, PDQ_DECIDING]
+        pdq_variant = np.argmin(deciding, axis=1)
+        pdq_deciding = deciding.min(axis=1).astype(np.int64)
         pdq_best[~alive] = 10_000
         quality = np.minimum(self._pdq_quality[:count], query.pdq_quality)
         near = np.nonzero(pdq_best <= 2 * PDQ_MATCH_DISTANCE)[0]
         near = near[np.argsort(pdq_best[near], kind="stable")][:SHORTLIST]
 
-        results: dict[int, Match] = {}
+        found: dict[int, Match] = {}
         for slot in near.tolist():
-            similarity = pdq_similarity(int(pdq_deciding[slot]), int(quality[slot]))
-            results[int(slot)] = Match(self._ids[slot], similarity, similarity > 0.5, None, "pdq")
-        for features in (query.features, local.mirrored(query.features)):
+            mirrored = PDQ_DECIDING[int(pdq_variant[slot])] != 0
+            evidence = pdq_evidence(int(pdq_deciding[slot]), int(quality[slot]))
+            affine = _whole(query, self._work(slot), mirrored)
+            found[slot] = self._judge(slot, query, evidence, affine, None, "pdq")
+        for mirrored, features in ((False, query.features), (True, local.mirrored(query.features))):
             for slot in self._candidates(features, alive, near):
-                work = self._prints[slot]
-                assert work is not None
+                work = self._work(slot)
                 placement = geometry.place(features, work.features)
                 if placement is None:
                     continue
-                similarity = local_similarity(placement.inliers, placement.support)
-                previous = results.get(slot)
-                if previous is None or similarity > previous.similarity:
-                    results[slot] = Match(
-                        self._ids[slot],
-                        similarity,
-                        similarity > 0.5,
-                        _region(placement, features, work.features),
-                        "local",
-                    )
-            if any(m.is_match for m in results.values()):
+                affine = _affine(placement, query.features, mirrored)
+                region = _region(placement, features, work.features)
+                evidence = local_evidence(
+                    placement.inliers, placement.support, verified=self._pictures[slot] is not None
+                )
+                judged = self._judge(
+                    slot, query, evidence, affine, region, "local", placement.inliers
+                )
+                previous = found.get(slot)
+                if previous is None or judged.similarity > previous.similarity:
+                    found[slot] = judged
+            if any(m.is_match for m in found.values()):
                 break  # no need to try the mirror image
-        ranked = sorted(results.values(), key=lambda m: (-m.similarity, m.work_id))
+        best: dict[str, Match] = {}
+        for match in found.values():  # one answer per work, from its best frame
+            if match.work_id not in best or match.similarity > best[match.work_id].similarity:
+                best[match.work_id] = match
+        ranked = sorted(best.values(), key=lambda m: (-m.similarity, m.work_id))
         return ranked[:limit]
+
+    def _work(self, slot: int) -> Fingerprint:
+        work = self._prints[slot]
+        assert work is not None
+        return work
+
+    def _judge(
+        self,
+        slot: int,
+        query: Fingerprint,
+        evidence: float,
+        affine: NDArray[np.float64],
+        region: tuple[float, float, float, float] | None,
+        method: str,
+        inliers: int = 0,
+    ) -> Match:
+        """Confirm feature or PDQ evidence with the structure pictures, when both exist."""
+        picture = self._picture(slot)
+        if picture is not None and query.structure is not None and evidence >= 1.0:
+            work = self._work(slot)
+            agreement = structure.compare(
+                picture,
+                (work.features.width, work.features.height),
+                query.structure,
+                (query.features.width, query.features.height),
+                affine,
+            )
+            # The structure check is a gate: when it passes, matches keep ranking by
+            # how strongly features or PDQ agree.
+            confirmed = structure_evidence(agreement, inliers)
+            if confirmed < 1.0:
+                evidence = min(evidence, confirmed)
+        similarity = _odds(evidence)
+        return Match(self._ids[slot], similarity, evidence >= 1.0, region, method)
+
+
+def _affine(
+    placement: geometry.Placement, query: local.Features, mirrored: bool
+) -> NDArray[np.float64]:
+    """The placement as a 2x3 matrix taking work frame points to query frame points."""
+    cos, sin = np.cos(placement.angle), np.sin(placement.angle)
+    scale = placement.scale
+    affine = np.array(
+        [
+            [scale * cos, -scale * sin, placement.shift[0]],
+            [scale * sin, scale * cos, placement.shift[1]],
+        ]
+    )
+    if mirrored:  # found with mirrored query features: undo the mirror
+        affine[0] = -affine[0]
+        affine[0, 2] += query.width - 1
+    return affine
+
+
+def _whole(query: Fingerprint, work: Fingerprint, mirrored: bool) -> NDArray[np.float64]:
+    """The whole work over the whole query (what a PDQ match says), maybe mirrored."""
+    sx = query.features.width / work.features.width
+    sy = query.features.height / work.features.height
+    affine = np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5]])
+    if mirrored:
+        affine[0] = -affine[0]
+        affine[0, 2] += query.features.width - 1
+    return affine
 
 
 def _region(

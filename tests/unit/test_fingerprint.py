@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from artistshield.fingerprint import Fingerprint, FingerprintIndex, compute, geometry, local, pdq
+from artistshield.fingerprint import (
+    Fingerprint,
+    FingerprintIndex,
+    compute,
+    compute_query,
+    geometry,
+    local,
+    pdq,
+    structure,
+)
 from artistshield.fingerprint.compute import QUERY_FEATURES, flatten
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -88,13 +98,28 @@ def test_pdq_distance_small_for_copies_large_for_other_works(
 def test_fingerprint_round_trips_through_bytes() -> None:
     fingerprint = compute(_load("cel-portrait-alpha.png"))
     data = fingerprint.to_bytes()
-    assert data[:4] == b"ASFP"
-    assert len(data) < 5000
+    assert data[:4] == b"ASFP" and data[4] == 2
+    assert len(data) < 12_000
     again = Fingerprint.from_bytes(data)
     assert again == fingerprint
     assert again.to_bytes() == data
     assert again - fingerprint == 0
     np.testing.assert_array_equal(again.features.descriptor, fingerprint.features.descriptor)
+    assert fingerprint.structure is not None and again.structure is not None
+    assert max(again.structure.shape) == structure.SIDE
+    np.testing.assert_array_equal(again.structure, fingerprint.structure)
+
+
+def test_format_1_fingerprints_are_still_read_and_found(corpus: dict[str, np.ndarray]) -> None:
+    """Registries made before structure pictures keep working, decided by features alone."""
+    old = dataclasses.replace(compute(corpus[PAINTED]), structure=None).to_bytes()
+    assert old[4] == 1
+    again = Fingerprint.from_bytes(old)
+    assert again.structure is None and again.to_bytes() == old
+    index = FingerprintIndex()
+    index.add("bridge", old)
+    best = index.search(_jpeg(corpus[PAINTED], 70), limit=1)[0]
+    assert (best.work_id, best.is_match) == ("bridge", True)
 
 
 def test_from_bytes_refuses_foreign_or_damaged_data() -> None:
@@ -105,6 +130,8 @@ def test_from_bytes_refuses_foreign_or_damaged_data() -> None:
         Fingerprint.from_bytes(data[:-3])
     with pytest.raises(ValueError, match="newer"):
         Fingerprint.from_bytes(data[:4] + bytes([99]) + data[5:])
+    with pytest.raises(ValueError, match="damaged"):
+        Fingerprint.from_bytes(data[:-40] + bytes(40))  # the structure picture spoilt
 
 
 def test_compute_flattens_alpha_over_white_and_rejects_bad_input() -> None:
@@ -180,7 +207,7 @@ def test_index_add_remove_and_bytes(corpus: dict[str, np.ndarray]) -> None:
     index = FingerprintIndex()
     fingerprint = compute(corpus[PAINTED])
     index.add("bridge", fingerprint.to_bytes())
-    index.add("bridge", fingerprint)  # replacing is not a second work
+    index.add("bridge", fingerprint)  # the same fingerprint again is neither a second work nor frame
     assert len(index) == 1 and "bridge" in index
     assert index.search(_jpeg(corpus[PAINTED], 80), limit=1)[0].work_id == "bridge"
     index.remove("bridge")
@@ -214,3 +241,70 @@ def test_search_among_thousands_of_works(corpus: dict[str, np.ndarray]) -> None:
     matches = index.search(query, limit=3)
     assert matches[0].work_id == "hills" and matches[0].is_match
     assert not any(m.is_match for m in matches[1:])
+
+
+def test_a_work_is_found_through_any_of_its_frames_and_reported_once() -> None:
+    frames = [_load(f"frames/ghosttree-0{i}.png") for i in (0, 1)]
+    index = FingerprintIndex()
+    for frame in frames:
+        index.add("ghost", compute(frame))
+    index.add("hills", compute(_load("painted-hills.png")))
+    assert len(index) == 2
+    for frame in frames:
+        matches = index.search(_crop(frame, 0.8, 0.3, 0.6))
+        assert matches[0].work_id == "ghost" and matches[0].is_match
+        assert [m.work_id for m in matches].count("ghost") == 1
+    index.remove("ghost")
+    assert "ghost" not in index
+    assert not any(m.work_id == "ghost" for m in index.search(frames[1]))
+
+
+def _sign(symbol: str) -> np.ndarray:
+    """A warning sign: the same painted backdrop and triangle, one of two symbols inside."""
+    backdrop = Image.fromarray(flatten(_load("painted-hills.png"))).resize((640, 480))
+    draw = ImageDraw.Draw(backdrop)
+    draw.polygon([(320, 60), (560, 440), (80, 440)], fill=(250, 210, 40), outline=(0, 0, 0))
+    draw.line([(320, 60), (560, 440), (80, 440), (320, 60)], fill=(0, 0, 0), width=14)
+    if symbol == "skull":
+        draw.ellipse((270, 220, 370, 320), fill=(0, 0, 0))
+        draw.ellipse((290, 250, 310, 270), fill=(250, 210, 40))
+        draw.ellipse((330, 250, 350, 270), fill=(250, 210, 40))
+        draw.line([(250, 380), (390, 330)], fill=(0, 0, 0), width=14)
+        draw.line([(250, 330), (390, 380)], fill=(0, 0, 0), width=14)
+    else:
+        draw.polygon([(300, 190), (360, 190), (330, 300)], fill=(0, 0, 0))
+        draw.ellipse((305, 330, 355, 380), fill=(0, 0, 0))
+    return np.asarray(backdrop)
+
+
+def _sticker(pixels: np.ndarray) -> np.ndarray:
+    """An opaque striped sticker pasted over a quarter of the picture."""
+    height, width = pixels.shape[:2]
+    out = pixels.copy()
+    y0, x0, h, w = height // 3, width // 2, height // 2, width // 2
+    stripes = ((np.add.outer(np.arange(h), np.arange(w)) // 12) % 2).astype(bool)
+    patch = np.where(stripes[..., None], (200, 40, 60), (240, 200, 40)).astype(np.uint8)
+    patch[:5], patch[-5:], patch[:, :5], patch[:, -5:] = 20, 20, 20, 20
+    out[y0 : y0 + h, x0 : x0 + w] = patch
+    return out
+
+
+def test_another_symbol_in_the_same_template_is_not_the_work() -> None:
+    """Features agree on the shared frame; the structure check sees the other symbol."""
+    index = FingerprintIndex()
+    index.add("skull", compute(_sign("skull")))
+    copy = index.search(_jpeg(_sign("skull"), 75))[0]
+    assert (copy.work_id, copy.is_match) == ("skull", True)
+    other = index.search(_sign("exclamation"))
+    assert other and not any(m.is_match for m in other)
+    found = compute_query(_sign("exclamation"))
+    assert geometry.place(found.features, compute(_sign("skull")).features) is not None
+
+
+def test_a_sticker_over_the_work_still_finds_it(corpus: dict[str, np.ndarray]) -> None:
+    index = FingerprintIndex()
+    for name in ("painted-hills.png", "painted-bridge.png"):
+        index.add(name, compute(corpus[name]))
+    for name in ("painted-hills.png", "painted-bridge.png"):
+        best = index.search(_sticker(flatten(corpus[name])))[0]
+        assert (best.work_id, best.is_match) == (name, True)
