@@ -132,16 +132,22 @@ def is_flat(pixels: np.ndarray) -> bool:
 
 SAME_SIDE = 256
 """Both files are compared at this longer side."""
-SAME_EDGE = 48
-"""A colour change of this much (0-255, largest channel) between neighbours is a line."""
+SAME_EDGE = (16, 0.3)
+"""A colour change between neighbours (0-255, largest channel) is a line from this much,
+or from this share of the file's strongest changes (its 99th percentile) if more: a
+darker recolouring has weaker lines in the same places."""
 SAME_SHARE = 0.95
 """Share of each file's lines that must lie within a pixel of the other's."""
 
 
 def _lines(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     small = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX), np.int16)
-    across = np.abs(np.diff(small, axis=1)).max(axis=2) >= SAME_EDGE
-    down = np.abs(np.diff(small, axis=0)).max(axis=2) >= SAME_EDGE
+    across = np.abs(np.diff(small, axis=1)).max(axis=2)
+    down = np.abs(np.diff(small, axis=0)).max(axis=2)
+    changes = np.concatenate([across.ravel(), down.ravel()])
+    floor, share = SAME_EDGE
+    threshold = max(floor, share * float(np.percentile(changes, 99)))
+    across, down = across >= threshold, down >= threshold
     lines = np.zeros(small.shape[:2], bool)
     lines[:, 1:] |= across
     lines[1:, :] |= down

@@ -122,7 +122,7 @@ def structure_evidence(agreement: structure.Agreement, inliers: int) -> float:
     Either the suspect agrees with the work everywhere they overlap, or it is the
     work with a rectangle pasted over it and agrees everywhere else.
     """
-    if agreement.cells == 0 or agreement.covered < COVERED:
+    if agreement.covered < COVERED:
         return 0.0
     whole = min(
         agreement.confirmed / CONFIRMED,
@@ -340,16 +340,18 @@ class FingerprintIndex:
         picture = self._picture(slot)
         if picture is not None and query.structure is not None and evidence >= 1.0:
             work = self._work(slot)
-            agreement = structure.compare(
-                picture,
-                (work.features.width, work.features.height),
-                query.structure,
-                (query.features.width, query.features.height),
-                affine,
-            )
+            work_frame = (work.features.width, work.features.height)
+            query_frame = (query.features.width, query.features.height)
+            agreement = structure.compare(picture, work_frame, query.structure, query_frame, affine)
+            confirmed = structure_evidence(agreement, inliers)
+            if confirmed < 1.0:  # a placement from a few features may be a little off
+                affine = structure.refine(picture, work_frame, query.structure, query_frame, affine)
+                agreement = structure.compare(
+                    picture, work_frame, query.structure, query_frame, affine
+                )
+                confirmed = max(confirmed, structure_evidence(agreement, inliers))
             # The structure check is a gate: when it passes, matches keep ranking by
             # how strongly features or PDQ agree.
-            confirmed = structure_evidence(agreement, inliers)
             if confirmed < 1.0:
                 evidence = min(evidence, confirmed)
         similarity = _odds(evidence)
