@@ -43,7 +43,6 @@ from artistshield.fingerprint import (
     compute,
     compute_query,
     local,
-    pdq,
 )
 from artistshield.fingerprint.compute import flatten
 
@@ -160,14 +159,57 @@ def same_drawing(first: np.ndarray, second: np.ndarray) -> bool:
     Cut to their content (what differs from the canvas colour), same proportions
     (within 2%) and, at a common size, the same lines where colour changes: at
     least 95% of each file's lines within one pixel of the other's, as is or
-    turned or mirrored.  A recoloured, resized, mirrored or
-    quarter-turned copy passes; another symbol in the same frame adds or moves
-    lines and does not.
+    turned or mirrored; or the smaller file is a part of the larger one
+    (``_is_crop``).  A recoloured, resized, mirrored, quarter-turned or cropped
+    copy passes; another symbol in the same frame adds or moves lines and does
+    not.
     """
     first, second = _content(first), _content(second)
     for turns in range(4):
         turned = np.rot90(second, turns)
         if _same_lines(first, turned) or _same_lines(first, turned[:, ::-1]):
+            return True
+    small, large = sorted((first, second), key=lambda p: p.shape[0] * p.shape[1])
+    return _is_crop(small, large)
+
+
+CROP_SCALES = np.geomspace(0.25, 1.0, 48)
+"""Sizes, as a share of the larger file's longer side, tried for the smaller file."""
+
+
+def _is_crop(small: np.ndarray, large: np.ndarray) -> bool:
+    """The smaller file is a part of the larger one (resized, maybe recoloured).
+
+    At some size and place, 95% of the smaller file's lines lie within a pixel
+    of the larger's, and 95% of the larger's lines under it within a pixel of
+    the smaller's: nothing added, nothing taken away, inside its outline.
+    """
+    factor = SAME_SIDE / max(large.shape[:2])
+    size = (max(8, round(large.shape[1] * factor)), max(8, round(large.shape[0] * factor)))
+    b = _lines(large, size)
+    near_b = ndimage.binary_dilation(b)
+    spectrum = np.fft.rfft2(near_b.astype(np.float64))
+    for scale in CROP_SCALES:
+        k = scale * SAME_SIDE / max(small.shape[:2])
+        w, h = round(small.shape[1] * k), round(small.shape[0] * k)
+        if min(w, h) < 16 or w > size[0] or h > size[1]:
+            continue
+        a = _lines(small, (w, h))
+        if a.sum() < 16:
+            continue
+        kernel = np.zeros(near_b.shape)
+        kernel[:h, :w] = a[::-1, ::-1]
+        hits = np.fft.irfft2(spectrum * np.fft.rfft2(kernel), s=near_b.shape)
+        # hits[y, x]: lines of ``a`` placed with its corner at (y - h + 1, x - w + 1)
+        hits = hits[h - 1 :, w - 1 :]
+        y, x = np.unravel_index(int(np.argmax(hits)), hits.shape)
+        if hits[y, x] < SAME_SHARE * a.sum() - 0.5:
+            continue
+        under = b[y : y + h, x : x + w]
+        if (
+            under.sum() >= 16
+            and (under & ndimage.binary_dilation(a)).sum() >= SAME_SHARE * under.sum()
+        ):
             return True
     return False
 
@@ -289,13 +331,20 @@ def main() -> None:
     pictures = {**works, **distractors}
     same_pairs: set[tuple[str, str]] = set()
 
+    false_pairs: set[tuple[str, str]] = set()
+    verdicts: dict[tuple[str, str], bool] = {}
+
     def tally(where: str, name: str, matches: list[Match]) -> tuple[bool, bool]:
         """(a false positive, a match only with the same drawing in another file)."""
         false = False
         for m in matches:
-            same = same_drawing(distractors[name], pictures[m.work_id])
+            if (name, m.work_id) not in verdicts:
+                verdicts[name, m.work_id] = same_drawing(distractors[name], pictures[m.work_id])
+            same = verdicts[name, m.work_id]
             if same:
                 same_pairs.add(tuple(sorted((name, m.work_id))))  # type: ignore[arg-type]
+            else:
+                false_pairs.add((name, m.work_id))
             false |= not same
             kind = "same drawing" if same else "FALSE"
             listing.append(f"{where}\t{m.work_id}\t{m.method}\t{m.similarity:.3f}\t{kind}")
@@ -309,7 +358,9 @@ def main() -> None:
         false, same = tally(name, name, matches)
         false_plain += false
         same_plain += same
-        worst.see([m for m in found if not same_drawing(pixels, pictures[m.work_id])], None, name)
+        worst.see(
+            [m for m in found if not m.is_match or (name, m.work_id) in false_pairs], None, name
+        )
         index.add(name, prints[name])
     false_attacked = same_attacked = searched = 0
     for name in list(distractors)[: args.attacked_distractors]:
@@ -377,9 +428,7 @@ def main() -> None:
     for first, second in sorted(same_pairs):
         print(f"{'':{width}}    {first} = {second}")
     if flat_copies:
-        print(
-            f"{'':{width}}  not scored, the copy is one flat colour: {', '.join(flat_copies)}"
-        )
+        print(f"{'':{width}}  not scored, the copy is one flat colour: {', '.join(flat_copies)}")
     print(f"{'':{width}}  pairs listed in {(CACHE / 'false_positives.tsv').relative_to(ROOT)}")
     print(f"{'strongest wrong similarity':{width}}  {worst.similarity:.3f} ({worst.where})")
     print(

@@ -14,4 +14,11 @@ returns ``Match`` results, best first, with a calibrated ``is_match``::
 from artistshield.fingerprint.compute import FORMAT_VERSION, Fingerprint, compute, compute_query
 from artistshield.fingerprint.index import FingerprintIndex, Match
 
-__all__ = ["FORMAT_VERSION", "Fingerprint", "FingerprintIndex", "Match", "compute", "compute_query"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Fingerprint",
+    "FingerprintIndex",
+    "Match",
+    "compute",
+    "compute_query",
+]

@@ -128,7 +128,9 @@ class Fingerprint:
                 except zlib.error:
                     raw = b""
                 if len(raw) != rows * cols:
-                    raise ValueError("Fingerprint is damaged: its structure picture is unreadable.")
+                    raise ValueError(
+                        "Fingerprint is damaged: its structure picture is unreadable."
+                    )
                 picture = np.frombuffer(raw, np.uint8).reshape(rows, cols)
         elif version >= 2:
             expected += _STRUCTURE.size

@@ -108,7 +108,9 @@ def local_evidence(inliers: int, support: int, *, verified: bool) -> float:
     """Feature evidence: 1.0 where agreeing features reach the thresholds."""
     share = inliers / max(support, inliers, 1)
     need_inliers, need_share = (
-        (VERIFIED_INLIERS, VERIFIED_SHARE) if verified else (LOCAL_MATCH_INLIERS, LOCAL_MATCH_SHARE)
+        (VERIFIED_INLIERS, VERIFIED_SHARE)
+        if verified
+        else (LOCAL_MATCH_INLIERS, LOCAL_MATCH_SHARE)
     )
     evidence = min(inliers / need_inliers, share / need_share)
     if inliers < need_inliers and evidence >= 1.0:
@@ -175,7 +177,7 @@ class FingerprintIndex:
         picture = None
         if fingerprint.structure is not None:
             shape = np.array(fingerprint.structure.shape, "<u2").tobytes()
-            picture = shape + zlib.compress(fingerprint.structure.tobytes(), 1)
+            picture = shape + zlib.compress(fingerprint.structure.tobytes(), 6)
             fingerprint = replace(fingerprint, structure=None)
         slots = self._slots.setdefault(work_id, [])
         for slot in slots:
@@ -295,7 +297,10 @@ class FingerprintIndex:
             evidence = pdq_evidence(int(pdq_deciding[slot]), int(quality[slot]))
             affine = _whole(query, self._work(slot), mirrored)
             found[slot] = self._judge(slot, query, evidence, affine, None, "pdq")
-        for mirrored, features in ((False, query.features), (True, local.mirrored(query.features))):
+        for mirrored, features in (
+            (False, query.features),
+            (True, local.mirrored(query.features)),
+        ):
             for slot in self._candidates(features, alive, near):
                 work = self._work(slot)
                 placement = geometry.place(features, work.features)
@@ -342,10 +347,14 @@ class FingerprintIndex:
             work = self._work(slot)
             work_frame = (work.features.width, work.features.height)
             query_frame = (query.features.width, query.features.height)
-            agreement = structure.compare(picture, work_frame, query.structure, query_frame, affine)
+            agreement = structure.compare(
+                picture, work_frame, query.structure, query_frame, affine
+            )
             confirmed = structure_evidence(agreement, inliers)
             if confirmed < 1.0:  # a placement from a few features may be a little off
-                affine = structure.refine(picture, work_frame, query.structure, query_frame, affine)
+                affine = structure.refine(
+                    picture, work_frame, query.structure, query_frame, affine
+                )
                 agreement = structure.compare(
                     picture, work_frame, query.structure, query_frame, affine
                 )

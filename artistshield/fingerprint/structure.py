@@ -179,7 +179,9 @@ def _pasted(
     ]
     rows, cols = np.nonzero(inside)
     cut = [y0 <= rows.min() + 1, y1 >= rows.max() - 1, x0 <= cols.min() + 1, x1 >= cols.max() - 1]
-    if any(not at_edge and side.mean() < _OUTLINE for side, at_edge in zip(sides, cut, strict=True)):
+    if any(
+        not at_edge and side.mean() < _OUTLINE for side, at_edge in zip(sides, cut, strict=True)
+    ):
         return 0.0, 0.0
     box = np.zeros_like(inside)
     box[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = True

@@ -207,7 +207,9 @@ def test_index_add_remove_and_bytes(corpus: dict[str, np.ndarray]) -> None:
     index = FingerprintIndex()
     fingerprint = compute(corpus[PAINTED])
     index.add("bridge", fingerprint.to_bytes())
-    index.add("bridge", fingerprint)  # the same fingerprint again is neither a second work nor frame
+    index.add(
+        "bridge", fingerprint
+    )  # the same fingerprint again is neither a second work nor frame
     assert len(index) == 1 and "bridge" in index
     assert index.search(_jpeg(corpus[PAINTED], 80), limit=1)[0].work_id == "bridge"
     index.remove("bridge")
