@@ -158,17 +158,18 @@ def same_drawing(first: np.ndarray, second: np.ndarray) -> bool:
 
     Cut to their content (what differs from the canvas colour), same proportions
     (within 2%) and, at a common size, the same lines where colour changes: at
-    least 95% of each file's lines within one pixel of the other's, as is or
-    turned or mirrored; or the smaller file is a part of the larger one
+    least 95% of each file's lines within one pixel of the other's, or each
+    file's colours predicting the other's (``_recoloured``), as is or turned or
+    mirrored; or the smaller file is a part of the larger one
     (``_is_crop``).  A recoloured, resized, mirrored, quarter-turned or cropped
     copy passes; another symbol in the same frame adds or moves lines and does
     not.
     """
     first, second = _content(first), _content(second)
     for turns in range(4):
-        turned = np.rot90(second, turns)
-        if _same_lines(first, turned) or _same_lines(first, turned[:, ::-1]):
-            return True
+        for turned in (np.rot90(second, turns), np.rot90(second, turns)[:, ::-1]):
+            if _same_lines(first, turned) or _recoloured(first, turned):
+                return True
     small, large = sorted((first, second), key=lambda p: p.shape[0] * p.shape[1])
     return _is_crop(small, large)
 
@@ -222,6 +223,55 @@ def _content(pixels: np.ndarray) -> np.ndarray:
         return pixels
     rows, cols = np.nonzero(differs.any(axis=1))[0], np.nonzero(differs.any(axis=0))[0]
     return pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+RECOLOURED = 0.95
+"""Share of each file's colour variance that the other file's colour at the same pixel
+explains, for a recolouring (each colour replaced by another, everywhere the same)..."""
+RECOLOURED_SPOT = 1.0
+"""...with nowhere a spot (3 px around, at 256 px) left unexplained by more than the
+average variance."""
+
+
+def _recoloured(first: np.ndarray, second: np.ndarray) -> bool:
+    """One picture with its colours replaced: the colour of one predicts the other's."""
+    second = np.ascontiguousarray(second)
+    (h1, w1), (h2, w2) = first.shape[:2], second.shape[:2]
+    if min(h1, w1, h2, w2) < 8 or abs(w1 / h1 - w2 / h2) > 0.02 * (w1 / h1):
+        return False
+    factor = SAME_SIDE / max(h1, w1)
+    size = (max(8, round(w1 * factor)), max(8, round(h1 * factor)))
+    a, b = (
+        np.asarray(Image.fromarray(p).resize(size, Image.Resampling.BOX), np.float64).reshape(
+            -1, 3
+        )
+        for p in (first, second)
+    )
+    shape = (size[1], size[0])
+    return all(
+        share >= RECOLOURED and spot <= RECOLOURED_SPOT
+        for share, spot in (_explains(a, b, shape), _explains(b, a, shape))
+    )
+
+
+def _explains(given: np.ndarray, other: np.ndarray, shape: tuple[int, int]) -> tuple[float, float]:
+    """How well ``given``'s colour (32 levels a channel) predicts ``other``'s at each pixel.
+
+    The share of ``other``'s colour variance explained, and the worst spot (the
+    unexplained variance around one place, over the average variance): a small
+    symbol changed in the same frame leaves a spot a global share hides.
+    """
+    bins = (given // 8).astype(np.int64) @ np.array([1024, 32, 1])
+    deviation = ((other - other.mean(axis=0)) ** 2).sum(axis=1)
+    if deviation.mean() < 1e-6:
+        return 0.0, float("inf")
+    _, inverse, counts = np.unique(bins, return_inverse=True, return_counts=True)
+    residual = np.zeros(len(other))
+    for channel in range(3):
+        means = np.bincount(inverse, other[:, channel]) / counts
+        residual += (other[:, channel] - means[inverse]) ** 2
+    spot = ndimage.gaussian_filter(residual.reshape(shape), 3.0).max() / deviation.mean()
+    return 1.0 - residual.sum() / deviation.sum(), float(spot)
 
 
 def _same_lines(first: np.ndarray, second: np.ndarray) -> bool:

@@ -52,7 +52,7 @@ EXPLAINED = 0.85
 BLEMISH = 0.45
 """...and no spot differs more than this (``structure.Agreement.blemish``): another
 letter on the same spinning top, another symbol in the same warning sign."""
-PATCH = (0.1, 0.6)
+PATCH = (0.2, 0.6)
 """A copy with a rectangle pasted over it (a sticker, a caption plate) may hide this much
 of the overlap..."""
 AROUND = 0.985

@@ -32,7 +32,9 @@ _WHITE, _BRIGHT, _BLACK, _DARK = 252.0, 170.0, 3.0, 60.0
 _BLEMISH_RADIUS = 1.5
 """Pixels (of the work's picture) over which a local difference is gathered."""
 _OUTLINE = 0.7
-"""Share of a pasted rectangle's side along which the suspect must show an edge."""
+"""Share of a pasted rectangle's side along which the suspect must show an edge..."""
+_SHOWN_UNDER = 0.4
+"""...and the most of the work's structure that may still show inside it."""
 
 
 def picture(luma: NDArray[np.floating], side: int) -> NDArray[np.uint8]:
@@ -107,11 +109,11 @@ def compare(
         source = ndimage.gaussian_filter(source, 0.5 * np.sqrt(ratio * ratio - 1.0))
     warped = ndimage.map_coordinates(source, [v, u], order=1, mode="nearest").astype(np.float32)
     inside = (u >= 0.5) & (u <= qw - 1.5) & (v >= 0.5) & (v <= qh - 1.5)
-    inside = ndimage.binary_erosion(inside, border_value=0)
+    overlap = ndimage.binary_erosion(inside, border_value=0)
     # Where a tone change clipped the suspect to white or black, there is nothing to compare.
     level = work.astype(np.float32)
     clipped = ((warped >= _WHITE) & (level >= _BRIGHT)) | ((warped <= _BLACK) & (level <= _DARK))
-    inside &= ~ndimage.binary_dilation(clipped)
+    inside = overlap & ~ndimage.binary_dilation(clipped)
     if inside.sum() < 16:
         return NOTHING
 
@@ -131,7 +133,7 @@ def compare(
     missing = np.where(inside, mw * (1.0 - agree_w) + mq * (1.0 - agree_q), 0.0)
     average = float(mw[inside].mean() + mq[inside].mean())
     blemish = float(ndimage.gaussian_filter(missing, _BLEMISH_RADIUS).max()) / average
-    patch, around = _pasted(inside, mw, agree_w, mq, agree_q)
+    patch, around = _pasted(inside, overlap, mw, agree_w, mq, agree_q)
     return Agreement(
         covered=_covered(work_frame, query_frame, affine),
         confirmed=confirmed,
@@ -144,12 +146,13 @@ def compare(
 
 def _pasted(
     inside: NDArray[np.bool_],
+    overlap: NDArray[np.bool_],
     mw: NDArray[np.float64],
     agree_w: NDArray[np.float64],
     mq: NDArray[np.float64],
     agree_q: NDArray[np.float64],
 ) -> tuple[float, float]:
-    """A rectangle pasted over the work: (its share of the overlap, confirmed around it).
+    """A rectangle pasted over the work: (its share of ``overlap``, confirmed around it).
 
     The suspect's strongest structure the work does not explain, taken as one
     blob, must be outlined by edges on every side of its box that lies inside
@@ -186,10 +189,18 @@ def _pasted(
     box = np.zeros_like(inside)
     box[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = True
     rest = inside & ~box
-    energy = float(mw[rest].sum())
-    if energy <= 1e-6:
+    # Opaque: inside its outline the work's own structure is gone, not merely
+    # joined by something else (a letter added to the same face shows the face).
+    under = np.zeros_like(inside)
+    under[y0 + 3 : y1 - 2, x0 + 3 : x1 - 2] = True
+    under &= inside
+    energy, hidden = float(mw[rest].sum()), float(mw[under].sum())
+    if energy <= 1e-6 or (
+        hidden > 1e-6 and float((mw * agree_w)[under].sum()) / hidden > _SHOWN_UNDER
+    ):
         return 0.0, 0.0
-    share = float((inside & box).sum()) / float(inside.sum())
+    # Its size is measured against the whole overlap, blank parts included.
+    share = float((overlap & box).sum()) / float(overlap.sum())
     return share, float((mw * agree_w)[rest].sum()) / energy
 
 
