@@ -13,7 +13,10 @@ which is counted and listed apart.  An attacked copy that is one flat colour
 (a crop of an empty sky) holds nothing to find and is not scored; those are
 counted too.  Prints one table.
 
-    python benchmarks/match.py [--distractors 600] [--attacked-distractors 60]
+    python benchmarks/match.py [--distractors 600] [--attacked-distractors 60] [--calibration]
+
+Thresholds are set with ``--calibration``: another draw of drawings from the
+same packages, none of the reported ones.
 """
 
 from __future__ import annotations
@@ -82,9 +85,15 @@ def load(path: Path) -> np.ndarray:
     return flatten(rgba)
 
 
-def distractor_files(total: int) -> Iterator[Path]:
+TEST_SEED, CALIBRATION_SEED = 7, 99
+"""The draw of distractors reported, and another one to set thresholds on."""
+
+
+def distractor_files(
+    total: int, *, seed: int = TEST_SEED, exclude: frozenset[Path] = frozenset()
+) -> Iterator[Path]:
     """A fixed, shuffled selection of drawings from each package (large enough ones)."""
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     for package, share in PACKAGES.items():
         files = sorted(unpack(package).rglob("*.png"))
         order = rng.permutation(len(files))
@@ -92,6 +101,8 @@ def distractor_files(total: int) -> Iterator[Path]:
         for index in order:
             if taken >= wanted:
                 break
+            if files[index] in exclude:
+                continue
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -99,17 +110,25 @@ def distractor_files(total: int) -> Iterator[Path]:
                 with image:
                     if min(image.size) < MIN_SIDE or max(image.size) > MAX_SIDE:
                         continue
-            except OSError:
+            except (OSError, Image.DecompressionBombError):
                 continue
             taken += 1
             yield files[index]
 
 
-def load_distractors(total: int) -> dict[str, np.ndarray]:
-    """Distractors by name, exact duplicates (same pixels) dropped."""
+def load_distractors(total: int, *, calibration: bool = False) -> dict[str, np.ndarray]:
+    """Distractors by name, exact duplicates (same pixels) dropped.
+
+    ``calibration`` draws others from the same packages, none of the reported ones.
+    """
+    files = distractor_files(total)
+    if calibration:
+        files = distractor_files(
+            total, seed=CALIBRATION_SEED, exclude=frozenset(distractor_files(total))
+        )
     seen: set[str] = set()
     pictures: dict[str, np.ndarray] = {}
-    for path in distractor_files(total):
+    for path in files:
         pixels = load(path)
         digest = hashlib.sha256(pixels.tobytes()).hexdigest()
         if digest in seen:
@@ -334,13 +353,19 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=600)
     parser.add_argument("--attacked-distractors", type=int, default=60)
     parser.add_argument("--scale", type=int, default=100_000, help="works in the timing index")
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="use the calibration draw of distractors (thresholds are set on it, not on the "
+        "reported one)",
+    )
     args = parser.parse_args()
 
     works = {
         path.relative_to(CORPUS).as_posix(): load(path)
         for path in sorted(CORPUS.glob("*.png")) + sorted(CORPUS.glob("frames/*.png"))
     }
-    distractors = load_distractors(args.distractors)
+    distractors = load_distractors(args.distractors, calibration=args.calibration)
     index = FingerprintIndex()
     prints: dict[str, Fingerprint] = {}
     for name, pixels in {**works, **distractors}.items():

@@ -11,15 +11,18 @@ is the same search with the query's mirrored features.
 Neither kind of evidence is enough alone: drawings built on one template (a
 warning sign's frame, an icon set's folder) share features and even PDQ
 hashes.  So the placement a candidate was found with is confirmed densely
-(``structure.compare``): the suspect's structure must agree with the work's
-across the overlap, and in each part of it that holds structure.  Works
-fingerprinted before structure pictures existed (format 1) are decided by the
-features alone, as they were.
+(``structure.compare``, after ``structure.refine`` lines it up when needed):
+the suspect must lie on the work, and its structure must agree with the
+work's everywhere they overlap, or everywhere but under a rectangle pasted
+over it.  Works fingerprinted before structure pictures existed (format 1)
+are decided by the features alone, as they were.
 
 A work may have several fingerprints (an animation's key frames): it is found
 through any of them and reported once, with its best similarity.
 
-The decisions are calibrated on unrelated drawings (see ``benchmarks/match.py``).
+The thresholds were calibrated on Debian drawings that are not among the
+benchmark's distractors (the same packages, another random draw), and on the
+corpus works under the benchmark's attacks (see ``benchmarks/match.py``).
 """
 
 from __future__ import annotations
