@@ -311,9 +311,9 @@ class FingerprintIndex:
                     continue
                 affine = _affine(placement, query.features, mirrored)
                 region = _region(placement, features, work.features)
-                evidence = local_evidence(
-                    placement.inliers, placement.support, verified=self._pictures[slot] is not None
-                )
+                # The lower feature thresholds hold only where the structure check follows.
+                checked = self._pictures[slot] is not None and query.structure is not None
+                evidence = local_evidence(placement.inliers, placement.support, verified=checked)
                 judged = self._judge(
                     slot, query, evidence, affine, region, "local", placement.inliers
                 )
