@@ -1,4 +1,4 @@
-"""Fixtures the registry tests share."""
+"""Fixtures the registry tests share (small clips to register are in clip_files.py)."""
 
 import pytest
 
@@ -9,12 +9,23 @@ from artistshield.registry.records import sha256_hex
 
 
 @pytest.fixture
-def hashed_fingerprints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap scrypt, and a hash for a fingerprint: for tests not about either."""
+def cheap_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap scrypt: for tests not about the passphrase."""
     monkeypatch.setattr(identities, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
+
+
+@pytest.fixture
+def hashed_fingerprints(cheap_keys: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap scrypt, and a hash for a fingerprint: for tests not about either."""
     monkeypatch.setattr(ingest, "fingerprint_bytes", lambda p: sha256_hex(p.tobytes()).encode())
 
 
 @pytest.fixture
 def artist(hashed_fingerprints: None) -> Identity:
+    return identities.create("Ada", "pw")
+
+
+@pytest.fixture
+def real_artist(cheap_keys: None) -> Identity:
+    """An artist whose works get real fingerprints, for the tests of matching."""
     return identities.create("Ada", "pw")

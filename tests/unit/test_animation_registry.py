@@ -8,16 +8,15 @@ import json
 import sqlite3
 import subprocess
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from clip_files import pan, write_gif, write_video
 from PIL import Image
 
 from artistshield import animation
-from artistshield import identity as identities
 from artistshield.animation.keyframes import KeyFrameSelector
 from artistshield.cli import main
 from artistshield.identity import Identity
@@ -29,17 +28,9 @@ KEY = bytes(range(32))
 SCENE = 6  # frames per scene
 
 
-def pan(name: str, count: int = SCENE, *, width: int = 384, height: int = 288) -> list[np.ndarray]:
-    """*count* frames panning across a test picture, 8 pixels a frame."""
-    img = np.asarray(Image.open(DATA / name).convert("RGB"))
-    return [
-        np.ascontiguousarray(img[60 : 60 + height, 8 * i : 8 * i + width]) for i in range(count)
-    ]
-
-
 def two_scenes() -> list[np.ndarray]:
     """A pan over the hills, then a cut to a pan over the mountains."""
-    return pan("painted-hills.png") + pan("painted-mountains.png")
+    return pan("painted-hills.png", SCENE) + pan("painted-mountains.png", SCENE)
 
 
 def copy_found_online(pixels: np.ndarray) -> np.ndarray:
@@ -51,33 +42,8 @@ def copy_found_online(pixels: np.ndarray) -> np.ndarray:
     return np.asarray(Image.open(out).convert("RGB"))
 
 
-def write_gif(path: Path, frames: list[np.ndarray]) -> Path:
-    images = [Image.fromarray(f) for f in frames]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
-    return path
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt, stream.options = "yuv420p", {"crf": "12", "preset": "ultrafast"}
-        for i, f in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(f, format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode())
-    return path
-
-
 @pytest.fixture
-def artist(monkeypatch: pytest.MonkeyPatch) -> Identity:
-    monkeypatch.setattr(identities, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    return identities.create("Ada", "pw")
-
-
-@pytest.fixture
-def marked_gif(tmp_path: Path, artist: Identity) -> tuple[Registry, Work, Path]:
+def marked_gif(tmp_path: Path, real_artist: Identity) -> tuple[Registry, Work, Path]:
     """A two-scene GIF marked into the registry, as `artistshield mark` does it."""
     source = write_gif(tmp_path / "short.gif", two_scenes())
     registry = Registry.open()
@@ -86,7 +52,7 @@ def marked_gif(tmp_path: Path, artist: Identity) -> tuple[Registry, Work, Path]:
         out_dir=tmp_path / "out",
         key=KEY,
         registry=registry,
-        identity=artist,
+        identity=real_artist,
         verify=False,
     )
     assert outcome.ok and outcome.work_id is not None, outcome.error
@@ -163,22 +129,23 @@ def test_one_frame_of_the_second_scene_found_online_matches_the_work(
 
 
 def test_a_clip_registered_by_its_first_frame_alone_still_matches(
-    tmp_path: Path, artist: Identity
+    tmp_path: Path, real_artist: Identity
 ) -> None:
     """How every clip was registered before key frames: one bare fingerprint, no container."""
     frames = two_scenes()
     old_clip = write_gif(tmp_path / "old.gif", frames)
     with Registry.open() as registry:
         old = registry.add_work(
-            frames[0], file_path=old_clip, frame_count=len(frames), identity=artist
+            frames[0], file_path=old_clip, frame_count=len(frames), identity=real_artist
         )
         assert old.key_frames == ()
         ((_, stored),) = registry.fingerprints()
         assert stored.startswith(b"ASFP")
         new_clip = write_gif(
-            tmp_path / "new.gif", pan("painted-bridge.png") + pan("painted-mountains.png")
+            tmp_path / "new.gif",
+            pan("painted-bridge.png", SCENE) + pan("painted-mountains.png", SCENE),
         )
-        new = registry.add_file(new_clip, identity=artist)  # as `registry add` does
+        new = registry.add_file(new_clip, identity=real_artist)  # as `registry add` does
         assert new.frame_count == 2 * SCENE and len(new.key_frames) >= 2
         best = registry.match(copy_found_online(frames[1]))[0]
         assert (best.work_id, best.is_match, best.key_frame) == (old.work_id, True, 0)
@@ -186,10 +153,10 @@ def test_a_clip_registered_by_its_first_frame_alone_still_matches(
         best = registry.match(copy_found_online(scene))[0]
         assert best.work_id == new.work_id and best.is_match
         assert best.key_frame is not None and best.key_frame >= SCENE
-        assert registry.verify(artist.public_key).ok
+        assert registry.verify(real_artist.public_key).ok
 
 
-def test_a_marked_video_gets_a_key_frame_per_scene(tmp_path: Path, artist: Identity) -> None:
+def test_a_marked_video_gets_a_key_frame_per_scene(tmp_path: Path, real_artist: Identity) -> None:
     source = write_video(tmp_path / "short.mp4", two_scenes())
     with Registry.open() as registry:
         (outcome,) = mark_files(
@@ -197,7 +164,7 @@ def test_a_marked_video_gets_a_key_frame_per_scene(tmp_path: Path, artist: Ident
             out_dir=tmp_path / "out",
             key=KEY,
             registry=registry,
-            identity=artist,
+            identity=real_artist,
             verify=False,
         )
         assert outcome.work_id is not None, outcome.error
@@ -214,12 +181,12 @@ def test_a_marked_video_gets_a_key_frame_per_scene(tmp_path: Path, artist: Ident
 
 
 def test_verify_and_bundles_cover_every_key_frame(
-    marked_gif: tuple[Registry, Work, Path], tmp_path: Path, artist: Identity
+    marked_gif: tuple[Registry, Work, Path], tmp_path: Path, real_artist: Identity
 ) -> None:
     registry, work, _ = marked_gif
-    assert registry.verify(artist.public_key).ok
-    bundle = registry.export_bundle(tmp_path / "proof.json", identity=artist)
-    report = verify_bundle(bundle, public_key=artist.public_key)
+    assert registry.verify(real_artist.public_key).ok
+    bundle = registry.export_bundle(tmp_path / "proof.json", identity=real_artist)
+    report = verify_bundle(bundle, public_key=real_artist.public_key)
     assert report.ok, report.summary()
     assert report.works[0].key_frames == work.key_frames
 
@@ -235,7 +202,7 @@ def test_verify_and_bundles_cover_every_key_frame(
 
 
 def test_a_tampered_key_frame_fingerprint_is_caught(
-    marked_gif: tuple[Registry, Work, Path], artist: Identity
+    marked_gif: tuple[Registry, Work, Path], real_artist: Identity
 ) -> None:
     registry, work, _ = marked_gif
     path = registry.path
@@ -249,7 +216,7 @@ def test_a_tampered_key_frame_fingerprint_is_caught(
     raw.execute("UPDATE works SET fingerprint = ?", (fingerprints.pack(frames),))
     raw.close()
     with Registry.open(path) as again:
-        report = again.verify(artist.public_key)
+        report = again.verify(real_artist.public_key)
     assert not report.ok and report.first_bad is not None
     assert report.first_bad.seq == work.register_seq
     assert "fingerprint_sha256" in report.first_bad.reason
@@ -260,7 +227,7 @@ def test_a_tampered_key_frame_fingerprint_is_caught(
 
 def test_registry_add_and_show_a_frame_folder(
     tmp_path: Path,
-    artist: Identity,
+    real_artist: Identity,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -280,15 +247,15 @@ def test_registry_add_and_show_a_frame_folder(
 
 
 def test_the_documented_verifier_still_accepts_bundles_with_clips_and_stills(
-    marked_gif: tuple[Registry, Work, Path], tmp_path: Path, artist: Identity
+    marked_gif: tuple[Registry, Work, Path], tmp_path: Path, real_artist: Identity
 ) -> None:
     """docs/bundle-format.md's independent verifier: key frames add no field to a still."""
     registry, _, _ = marked_gif
     still = DATA / "painted-bridge.png"
     pixels = np.asarray(Image.open(still).convert("RGB"))
-    work = registry.add_work(pixels, file_path=still, identity=artist)
+    work = registry.add_work(pixels, file_path=still, identity=real_artist)
     assert "key_frames" not in work.to_json()
-    bundle = registry.export_bundle(tmp_path / "proof.json", identity=artist)
+    bundle = registry.export_bundle(tmp_path / "proof.json", identity=real_artist)
     doc = (Path(__file__).resolve().parents[2] / "docs" / "bundle-format.md").read_text()
     code = doc.split("### A minimal independent verifier", 1)[1].split("```python\n", 1)[1]
     code = code.split("```", 1)[0]

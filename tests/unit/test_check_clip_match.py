@@ -3,52 +3,18 @@
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
-import pytest
+from clip_files import pan, write_gif, write_video
 from PIL import Image
 
 from artistshield import check
-from artistshield import identity as identities
 from artistshield.identity import Identity
 from artistshield.registry import Registry
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SCENE = 5  # frames per scene
-
-
-def pan(name: str, count: int = SCENE) -> list[np.ndarray]:
-    """*count* 384x288 frames panning across a test picture, 8 pixels a frame."""
-    img = np.asarray(Image.open(DATA / name).convert("RGB"))
-    return [np.ascontiguousarray(img[60:348, 8 * i : 8 * i + 384]) for i in range(count)]
-
-
-def write_gif(path: Path, frames: list[np.ndarray]) -> Path:
-    images = [Image.fromarray(f) for f in frames]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
-    return path
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt, stream.options = "yuv420p", {"crf": "12", "preset": "ultrafast"}
-        for i, f in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(f, format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode())
-    return path
-
-
-@pytest.fixture
-def artist(monkeypatch: pytest.MonkeyPatch) -> Identity:
-    monkeypatch.setattr(identities, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    return identities.create("Ada", "pw")
 
 
 def test_frames_are_spread_evenly_and_a_short_clip_gives_every_frame() -> None:
@@ -68,23 +34,25 @@ def test_without_a_frame_count_the_frames_kept_stay_spread_and_few() -> None:
 
 
 def test_sampled_frames_are_few_and_at_the_fingerprint_size(tmp_path: Path) -> None:
-    big = [np.asarray(Image.fromarray(f).resize((1152, 864))) for f in pan("painted-hills.png", 12)]
+    big = [
+        np.asarray(Image.fromarray(f).resize((1152, 864))) for f in pan("painted-hills.png", 12)
+    ]
     samples = check.sample_frames(write_gif(tmp_path / "big.gif", big), count=4)
     assert [i for i, _ in samples] == [0, 4, 7, 11]
     assert all(max(p.shape[:2]) == 640 for _, p in samples)
 
 
 def test_a_gif_whose_later_scene_is_a_registered_still_matches_it(
-    tmp_path: Path, artist: Identity
+    tmp_path: Path, real_artist: Identity
 ) -> None:
     still = Image.fromarray(pan("painted-mountains.png", 1)[0])
     still.save(tmp_path / "mountains.png")
     suspect = write_gif(
         tmp_path / "compilation.gif",
-        pan("painted-hills.png") + pan("painted-mountains.png"),
+        pan("painted-hills.png", SCENE) + pan("painted-mountains.png", SCENE),
     )
     with Registry.open() as registry:
-        work = registry.add_file(tmp_path / "mountains.png", identity=artist)
+        work = registry.add_file(tmp_path / "mountains.png", identity=real_artist)
         result = check.check_file(suspect, keys={}, registry=registry, provenance=False)
     matched = [m for m in result.matches if m.is_match]
     assert [m.work_id for m in matched] == [work.work_id]
@@ -96,17 +64,20 @@ def test_a_gif_whose_later_scene_is_a_registered_still_matches_it(
 
 
 def test_a_video_whose_later_scene_is_a_registered_clip_names_both_frames(
-    tmp_path: Path, artist: Identity
+    tmp_path: Path, real_artist: Identity
 ) -> None:
     registered = write_gif(
-        tmp_path / "walk.gif", pan("painted-bridge.png") + pan("painted-mountains.png")
+        tmp_path / "walk.gif",
+        pan("painted-bridge.png", SCENE) + pan("painted-mountains.png", SCENE),
     )
     suspect = write_video(
         tmp_path / "reupload.mp4",
-        pan("cartoon-snowmountains.png") + pan("painted-hills.png") + pan("painted-mountains.png"),
+        pan("cartoon-snowmountains.png", SCENE)
+        + pan("painted-hills.png", SCENE)
+        + pan("painted-mountains.png", SCENE),
     )
     with Registry.open() as registry:
-        work = registry.add_file(registered, identity=artist)
+        work = registry.add_file(registered, identity=real_artist)
         assert len(work.key_frames) >= 2
         result = check.check_file(suspect, keys={}, registry=registry, provenance=False)
     best = result.matches[0]
@@ -116,11 +87,13 @@ def test_a_video_whose_later_scene_is_a_registered_clip_names_both_frames(
     assert frame is not None and frame >= 2 * SCENE
 
 
-def test_a_still_names_no_suspect_frame(tmp_path: Path, artist: Identity) -> None:
+def test_a_still_names_no_suspect_frame(tmp_path: Path, real_artist: Identity) -> None:
     Image.open(DATA / "painted-hills.png").save(tmp_path / "hills.png")
     with Registry.open() as registry:
-        work = registry.add_file(tmp_path / "hills.png", identity=artist)
-        result = check.check_file(tmp_path / "hills.png", keys={}, registry=registry, provenance=False)
+        work = registry.add_file(tmp_path / "hills.png", identity=real_artist)
+        result = check.check_file(
+            tmp_path / "hills.png", keys={}, registry=registry, provenance=False
+        )
     assert result.matches[0].work_id == work.work_id and result.matches[0].is_match
     assert result.match_frame(work.work_id) is None
     assert result.to_json()["matches"][0]["suspect_frame"] is None

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clip_files import pan, write_gif
 from PIL import Image
 
 from artistshield import check
-from artistshield import identity as identities
 from artistshield.check import CheckResult
 from artistshield.identity import Identity
 from artistshield.registry import Registry, Work, WorkMatch
@@ -22,34 +22,20 @@ SCENE = 5
 REGION = (0.1, 0.1, 0.6, 0.6)
 
 
-def pan(name: str, count: int = SCENE) -> list[np.ndarray]:
-    img = np.asarray(Image.open(DATA / name).convert("RGB"))
-    return [np.ascontiguousarray(img[60:348, 8 * i : 8 * i + 384]) for i in range(count)]
-
-
-def write_gif(path: Path, frames: list[np.ndarray]) -> Path:
-    images = [Image.fromarray(f) for f in frames]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
-    return path
-
-
 def outline_pixels(png: bytes) -> int:
     rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
     return int(np.all(rgba == (*OUTLINE, 255), axis=2).sum())
 
 
 @pytest.fixture
-def artist(monkeypatch: pytest.MonkeyPatch) -> Identity:
-    monkeypatch.setattr(identities, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    return identities.create("Ada", "pw")
-
-
-@pytest.fixture
-def clip_work(tmp_path: Path, artist: Identity) -> tuple[Registry, Work]:
+def clip_work(tmp_path: Path, real_artist: Identity) -> tuple[Registry, Work]:
     """A two-scene GIF registered without marking: key frames 0 and the cut."""
-    clip = write_gif(tmp_path / "walk.gif", pan("painted-hills.png") + pan("painted-mountains.png"))
+    clip = write_gif(
+        tmp_path / "walk.gif",
+        pan("painted-hills.png", SCENE) + pan("painted-mountains.png", SCENE),
+    )
     registry = Registry.open()
-    work = registry.add_file(clip, identity=artist)
+    work = registry.add_file(clip, identity=real_artist)
     assert len(work.key_frames) >= 2
     return registry, work
 
@@ -101,7 +87,8 @@ def test_a_suspect_clip_is_shown_by_the_frame_that_matched(
 ) -> None:
     registry, work = clip_work
     suspect = write_gif(
-        tmp_path / "reupload.gif", pan("cel-spookytree-alpha.png") + pan("painted-mountains.png")
+        tmp_path / "reupload.gif",
+        pan("cel-spookytree-alpha.png", SCENE) + pan("painted-mountains.png", SCENE),
     )
     result = check.check_file(suspect, keys={}, registry=registry, provenance=False)
     frame = result.match_frame(work.work_id)

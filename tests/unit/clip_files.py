@@ -1,0 +1,39 @@
+"""Small clips built from tests/data pictures, for the tests of clips."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def pan(name: str, count: int, *, width: int = 384, height: int = 288) -> list[np.ndarray]:
+    """*count* frames panning across a test picture, 8 pixels a frame."""
+    img = np.asarray(Image.open(DATA / name).convert("RGB"))
+    return [
+        np.ascontiguousarray(img[60 : 60 + height, 8 * i : 8 * i + width]) for i in range(count)
+    ]
+
+
+def write_gif(path: Path, frames: list[np.ndarray]) -> Path:
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
+    return path
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt, stream.options = "yuv420p", {"crf": "12", "preset": "ultrafast"}
+        for i, f in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(f, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
