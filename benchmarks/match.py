@@ -252,14 +252,21 @@ RECOLOURED_SPOT = 1.0
 average variance."""
 
 
+def _common_size(first: np.ndarray, second: np.ndarray) -> tuple[int, int] | None:
+    """The (width, height) both pictures are compared at, or None if their shapes differ."""
+    (h1, w1), (h2, w2) = first.shape[:2], second.shape[:2]
+    if min(h1, w1, h2, w2) < 8 or abs(w1 / h1 - w2 / h2) > 0.02 * (w1 / h1):
+        return None
+    factor = SAME_SIDE / max(h1, w1)
+    return max(8, round(w1 * factor)), max(8, round(h1 * factor))
+
+
 def _recoloured(first: np.ndarray, second: np.ndarray) -> bool:
     """One picture with its colours replaced: the colour of one predicts the other's."""
     second = np.ascontiguousarray(second)
-    (h1, w1), (h2, w2) = first.shape[:2], second.shape[:2]
-    if min(h1, w1, h2, w2) < 8 or abs(w1 / h1 - w2 / h2) > 0.02 * (w1 / h1):
+    size = _common_size(first, second)
+    if size is None:
         return False
-    factor = SAME_SIDE / max(h1, w1)
-    size = (max(8, round(w1 * factor)), max(8, round(h1 * factor)))
     a, b = (
         np.asarray(Image.fromarray(p).resize(size, Image.Resampling.BOX), np.float64).reshape(
             -1, 3
@@ -295,11 +302,9 @@ def _explains(given: np.ndarray, other: np.ndarray, shape: tuple[int, int]) -> t
 
 def _same_lines(first: np.ndarray, second: np.ndarray) -> bool:
     second = np.ascontiguousarray(second)
-    (h1, w1), (h2, w2) = first.shape[:2], second.shape[:2]
-    if min(h1, w1, h2, w2) < 8 or abs(w1 / h1 - w2 / h2) > 0.02 * (w1 / h1):
+    size = _common_size(first, second)
+    if size is None:
         return False
-    factor = SAME_SIDE / max(h1, w1)
-    size = (max(8, round(w1 * factor)), max(8, round(h1 * factor)))
     a, b = _lines(first, size), _lines(second, size)
     if a.sum() < 16 or b.sum() < 16:  # no lines to compare: only near-identical pixels
         small = [np.asarray(Image.fromarray(p).resize(size, Image.Resampling.BOX), np.float64)
