@@ -84,7 +84,6 @@ class LumaMarker:
         return tiled
 
 
-
 def free_path(out_dir: Path, name: str) -> Path:
     """Return ``out_dir/name``, or ``name (2)``... while that exists."""
     stem, suffix = (name, "") if "." not in name else name.rsplit(".", 1)
@@ -141,26 +140,43 @@ def _psnr(mean_square: float) -> float:
     return float("inf") if mean_square <= 0 else round(float(10.0 * np.log10(255.0**2 / mean_square)), 2)
 
 
+class _FrameMarker:
+    """Mark frames one after another, reusing the mark of a frame identical to the last."""
+
+    def __init__(self, key: bytes, payload: int, strength: float) -> None:
+        self.key, self.payload, self.strength = key, payload, strength
+        self._previous: tuple[np.ndarray, np.ndarray] | None = None
+        self._square, self._count = 0.0, 0
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        if self._previous is not None and np.array_equal(self._previous[0], frame):
+            out = self._previous[1]
+        else:
+            out = watermark.embed(frame, self.key, self.payload, strength=self.strength)
+            self._previous = frame, out
+        self._square += float(np.mean((out[..., :3].astype(np.float32) - frame[..., :3]) ** 2))
+        self._count += 1
+        return out
+
+    @property
+    def mean_square(self) -> float:
+        """Mean square change per pixel over the frames marked so far."""
+        return self._square / max(self._count, 1)
+
+
 def _mark_frames(
     frames: list[np.ndarray], key: bytes, payload: int, strength: float,
     progress: Progress | None, stop: Callable[[], bool],
 ) -> tuple[list[np.ndarray], float]:
     marked: list[np.ndarray] = []
-    square = 0.0
-    previous: tuple[np.ndarray, np.ndarray] | None = None
+    marker = _FrameMarker(key, payload, strength)
     for i, frame in enumerate(frames):
         if stop():
             raise Cancelled("Marking was cancelled; nothing was written.")
-        if previous is not None and np.array_equal(previous[0], frame):
-            out = previous[1]
-        else:
-            out = watermark.embed(frame, key, payload, strength=strength)
-            previous = frame, out
-        square += float(np.mean((out[..., :3].astype(np.float32) - frame[..., :3]) ** 2))
-        marked.append(out)
+        marked.append(marker(frame))
         if progress is not None:
             progress(i + 1, len(frames))
-    return marked, square / max(len(frames), 1)
+    return marked, marker.mean_square
 
 
 def _mark_animation(
@@ -198,8 +214,7 @@ def _mark_sequence(
         raise ArtistShieldError(f"{folder} is not a folder of numbered PNG or TIFF frames.")
     target = free_path(out, folder.name)
     part = target.with_name(f".{target.name}.part")
-    square = 0.0
-    previous: tuple[np.ndarray, np.ndarray] | None = None
+    marker = _FrameMarker(key, payload, strength)
     first_frame: np.ndarray | None = None
     selector = KeyFrameSelector()
     try:
@@ -209,12 +224,7 @@ def _mark_sequence(
                 raise Cancelled("Marking was cancelled; nothing was written.")
             artwork = imageio.load(path)
             pixels = artwork.rgb8()
-            if previous is not None and np.array_equal(previous[0], pixels):
-                marked = previous[1]
-            else:
-                marked = watermark.embed(pixels, key, payload, strength=strength)
-                previous = pixels, marked
-            square += float(np.mean((marked[..., :3].astype(np.float32) - pixels[..., :3]) ** 2))
+            marked = marker(pixels)
             imageio.save(artwork.with_rgb8(marked), part / path.name, protect=[path])
             if first_frame is None:
                 first_frame = imageio.load(part / path.name).rgb8()
@@ -231,5 +241,5 @@ def _mark_sequence(
         raise
     assert first_frame is not None
     return ClipMarked(
-        target, len(files), _psnr(square / len(files)), first_frame, selector.key_frames
+        target, len(files), _psnr(marker.mean_square), first_frame, selector.key_frames
     )
