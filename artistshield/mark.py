@@ -25,7 +25,8 @@ from artistshield import imageio, watermark
 from artistshield.errors import ArtistShieldError
 
 #: Clip suffixes marked through :mod:`artistshield.animation` (besides animated PNG/WebP).
-_CLIP_SUFFIXES = frozenset({".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv"})
+#: Suffixes of clips (animated PNG and WebP share .png and .webp with stills).
+CLIP_SUFFIXES = frozenset({".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv"})
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -111,7 +112,7 @@ def _folder_inputs(folder: Path) -> list[Path]:
 
 
 def _markable(path: Path) -> bool:
-    return imageio.is_supported(path) or path.suffix.lower() in _CLIP_SUFFIXES
+    return imageio.is_supported(path) or path.suffix.lower() in CLIP_SUFFIXES
 
 
 def _is_clip(path: Path) -> bool:

@@ -44,7 +44,7 @@ from artistshield.gui import clip_frames, images
 from artistshield.gui.errors import show_error
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.resources import icon
-from artistshield.gui.widgets import DropMixin
+from artistshield.gui.widgets import DropMixin, artwork_filter
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
@@ -57,8 +57,6 @@ FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP
 PLATFORMS = ("None", "X", "Instagram", "ArtStation", "Pixiv")
 COL_FILE, COL_STATUS, COL_SURVIVES, COL_QUALITY = range(4)
 _GOOD, _BAD = QColor("#1e8e3e"), QColor("#d93025")
-#: Clip suffixes offered in the file dialog (animated PNG and WebP are among the images).
-CLIP_SUFFIXES = (".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv")
 #: Steps of the progress bar per file, so a clip's frames move it too.
 _STEPS = 1000
 #: Frame progress reaches the UI at most this often (seconds).
@@ -277,15 +275,8 @@ class MarkView(DropMixin, QWidget):
     # -- adding files ----------------------------------------------------------
 
     def choose_files(self) -> None:
-        from artistshield.imageio import SUPPORTED_SUFFIXES
-
-        stills = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
-        clips = " ".join(f"*{s}" for s in (*CLIP_SUFFIXES, ".png", ".webp"))
-        everything = " ".join(f"*{s}" for s in sorted({*SUPPORTED_SUFFIXES, *CLIP_SUFFIXES}))
         names, _ = QFileDialog.getOpenFileNames(
-            self, "Add images or clips to mark", "",
-            f"Images and clips ({everything});;Images ({stills});;"
-            f"Animations and videos ({clips});;All files (*)",
+            self, "Add images or clips to mark", "", artwork_filter()
         )
         if names:
             self.add_paths([Path(n) for n in names])

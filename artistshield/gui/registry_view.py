@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from artistshield.gui.clip_frames import frames_in_words
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
-from artistshield.gui.widgets import PictureView
+from artistshield.gui.widgets import PictureView, artwork_filter
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from artistshield.registry import VerifyReport, Work
 
 COLUMNS = ["Work", "Title", "File", "Registered", "Size", "Kind"]
-#: Clip suffixes offered by Register without marking (besides animated PNG/WebP).
-CLIP_SUFFIXES = (".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv")
 
 
 class RegistryView(QWidget):
@@ -258,15 +256,8 @@ class RegistryView(QWidget):
         self._start(job, "exporting a proof bundle", done)
 
     def choose_register(self) -> None:
-        from artistshield.imageio import SUPPORTED_SUFFIXES
-
-        stills = " ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES))
-        clips = " ".join(f"*{s}" for s in (*CLIP_SUFFIXES, ".png", ".webp"))
-        everything = " ".join(f"*{s}" for s in sorted({*SUPPORTED_SUFFIXES, *CLIP_SUFFIXES}))
         names, _ = QFileDialog.getOpenFileNames(
-            self, "Register works without marking", "",
-            f"Images and clips ({everything});;Images ({stills});;"
-            f"Animations and videos ({clips});;All files (*)",
+            self, "Register works without marking", "", artwork_filter()
         )
         if names:
             self.register_files([Path(n) for n in names])

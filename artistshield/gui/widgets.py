@@ -128,3 +128,18 @@ class DropMixin:
         if paths:
             event.acceptProposedAction()
             self.dropped.emit(paths)
+
+
+def artwork_filter() -> str:
+    """Return the file dialog's filter for artwork: images and clips, images, clips, anything."""
+    from artistshield.imageio import SUPPORTED_SUFFIXES
+    from artistshield.mark import CLIP_SUFFIXES
+
+    def patterns(suffixes: frozenset[str]) -> str:
+        return " ".join(f"*{s}" for s in sorted(suffixes))
+
+    return (
+        f"Images and clips ({patterns(SUPPORTED_SUFFIXES | CLIP_SUFFIXES)});;"
+        f"Images ({patterns(SUPPORTED_SUFFIXES)});;"
+        f"Animations and videos ({patterns(CLIP_SUFFIXES | {'.png', '.webp'})});;All files (*)"
+    )
