@@ -86,6 +86,7 @@ class Pool:
         self.lattices = lattices
         self._pending: list[np.ndarray] = []
         self._geometries: list[sync.Geometry] | None = None
+        self._folders: list[sync.Folder] = []
         self._sums: list[np.ndarray] = []
         self._tiles: list[list[np.ndarray]] = []  # per frame, per geometry (float32)
         self._shape: tuple[int, int] | None = None
@@ -109,13 +110,12 @@ class Pool:
         # chosen by their score on these first frames, which is part of the search.
         candidates = _candidates(self._pending, self.key, self.lattices + 2)
         ref = _Reference(self.key)
-        scored = sorted(
-            candidates,
-            key=lambda g: -_best_z(ref, np.sum([sync.fold(r, g) for r in self._pending], axis=0)),
-        )
+        pending = np.sum(self._pending, axis=0)  # folding is linear: fold the sum once
+        scored = sorted(candidates, key=lambda g: -_best_z(ref, sync.fold(pending, g)))
         zoomed = _zoomed(self._pending[0].shape)
         self.slots = 1 + len(zoomed) + max(len(candidates), self.lattices)
         self._geometries = [sync.Geometry(), *zoomed, *scored[: self.lattices]]
+        self._folders = [sync.Folder(self._pending[0].shape, g) for g in self._geometries]
         self._sums = [np.zeros((TILE, TILE)) for _ in self._geometries]
         pending, self._pending = self._pending, []
         for r in pending:
@@ -124,8 +124,8 @@ class Pool:
     def _fold(self, r: np.ndarray) -> None:
         assert self._geometries is not None
         tiles = []
-        for g, total in zip(self._geometries, self._sums, strict=True):
-            tile = sync.fold(r, g)
+        for folder, total in zip(self._folders, self._sums, strict=True):
+            tile = folder(r)
             total += tile
             tiles.append(tile.astype(np.float32))
         self._tiles.append(tiles)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from artistshield import watermark
-from artistshield.watermark import coding, keys
+from artistshield.watermark import coding, keys, pattern, sync
 
 # the package re-exports the function `detect`, which hides the module's name
 detect_module = importlib.import_module("artistshield.watermark.detect")
@@ -174,3 +174,49 @@ def test_hoeffding_p_value_counts_the_search() -> None:
     assert detect_module._hoeffding(0.0, 10) == 1.0
     assert detect_module._hoeffding(8.0, 1) == pytest.approx(np.exp(-32))
     assert detect_module._hoeffding(8.0, 1000) == pytest.approx(1000 * np.exp(-32))
+
+
+def _fold_by_hand(r: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Fold pixel by pixel: each pixel centre mapped into the tile (bilinear when shrunk).
+
+    Pixels that land within 1e-3 of a rounding tie are zeroed in *r* (either
+    neighbour would be right), so the fold under test must agree exactly.
+    """
+    tile = pattern.TILE
+    out = np.zeros((tile, tile))
+    inverse = np.linalg.inv(matrix)
+    shrunk = abs(np.linalg.det(matrix)) < 1.0
+    for i in range(r.shape[0]):
+        for j in range(r.shape[1]):
+            q = inverse @ (i + 0.5, j + 0.5) - 0.5
+            if not shrunk and np.any(np.abs(q - np.floor(q) - 0.5) < 1e-3):
+                r[i, j] = 0.0
+            elif not shrunk:
+                out[round(q[0]) % tile, round(q[1]) % tile] += r[i, j]
+                continue
+            f = q - np.floor(q)
+            for di, dj in ((0, 0), (0, 1), (1, 0), (1, 1)):
+                w = (f[0] if di else 1 - f[0]) * (f[1] if dj else 1 - f[1])
+                out[(int(np.floor(q[0])) + di) % tile, (int(np.floor(q[1])) + dj) % tile] += w * r[i, j]
+    return out
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [((1.0, 0.0), (0.0, 1.0)), ((2.0, 0.0), (0.0, 2.0)), ((3.0, 0.0), (0.0, 3.0)),
+     ((1.2731, 0.1937), (-0.1937, 1.2731)), ((0.6113, -0.0871), (0.0871, 0.6113)),
+     ((-1.0917, 0.0), (0.0, 1.0917))],
+    ids=["identity", "zoom2", "zoom3", "turned", "shrunk", "mirrored"],
+)
+def test_fold_and_a_reused_folder_sum_every_pixel_where_it_belongs(matrix: tuple) -> None:
+    r = np.random.default_rng(5).standard_normal((150, 410)).astype(np.float32)
+    geometry = sync.Geometry(matrix=matrix)
+    expected = _fold_by_hand(r, np.array(matrix))  # (zeroes r's pixels on a tie)
+    np.testing.assert_allclose(sync.fold(r, geometry), expected, rtol=1e-5, atol=1e-3)
+    folder = sync.Folder(r.shape, geometry)
+    for frame in (r, -2 * r):
+        np.testing.assert_allclose(folder(frame), sync.fold(frame, geometry), rtol=1e-5, atol=1e-4)
+    tight = sync.Folder(r.shape, geometry, max_entries=10)  # too big to keep: worked out each time
+    np.testing.assert_allclose(tight(r), expected, rtol=1e-5, atol=1e-3)
+    with pytest.raises(ValueError, match="must be"):
+        folder(r[:, :-1])
