@@ -26,6 +26,9 @@ ACF_WINDOW = 1024
 #: Side of the local mean the residual is taken against.
 PREDICTOR = 3
 
+if TILE & (TILE - 1):  # folding wraps tile positions with a bit mask
+    raise ImportError(f"the tile's side must be a power of two, not {TILE}")
+
 
 @dataclass(frozen=True)
 class Geometry:
@@ -310,21 +313,23 @@ def _targets(
     spread = geometry.scale < 1.0
     cols = np.arange(w, dtype=np.float32) + 0.5
     band = max(1, 131_072 // w)  # bands of rows keep memory flat and the work in cache
+    wrap = TILE - 1  # TILE is a power of two: "& wrap" is "% TILE", negatives included
     for top in range(0, h, band):
         rows = np.arange(top, min(top + band, h), dtype=np.float32)[:, None] + 0.5
         # pixel centres: under a zoom of exactly 2 no pixel falls on a tie
         qr = (inverse[0, 0] * rows + inverse[0, 1] * cols - 0.5).ravel()
         qc = (inverse[1, 0] * rows + inverse[1, 1] * cols - 0.5).ravel()
         if not spread:
-            index = (np.rint(qr).astype(np.int64) % TILE) * TILE + np.rint(qc).astype(np.int64) % TILE
+            index = (np.rint(qr).astype(np.int32) & wrap) * TILE + (np.rint(qc).astype(np.int32) & wrap)
             yield top, (index,), None
             continue
         r0, c0 = np.floor(qr), np.floor(qc)
         fr, fc = qr - r0, qc - c0
-        r0 = r0.astype(np.int64) % TILE
-        c0 = c0.astype(np.int64) % TILE
-        r1, c1 = (r0 + 1) % TILE, (c0 + 1) % TILE
-        index = (r0 * TILE + c0, r0 * TILE + c1, r1 * TILE + c0, r1 * TILE + c1)
+        r0 = r0.astype(np.int32)
+        c0 = c0.astype(np.int32)
+        r1, c1 = ((r0 + 1) & wrap) * TILE, (c0 + 1) & wrap
+        r0, c0 = (r0 & wrap) * TILE, c0 & wrap
+        index = (r0 + c0, r0 + c1, r1 + c0, r1 + c1)
         weight = ((1 - fr) * (1 - fc), (1 - fr) * fc, fr * (1 - fc), fr * fc)
         yield top, index, weight
 
