@@ -143,8 +143,11 @@ def _soft_bits(ref: _Reference, box: np.ndarray, shift: tuple[int, int]) -> np.n
 
 
 def _peaks(z: np.ndarray, count: int) -> list[tuple[int, int]]:
-    flat = np.argsort(z, axis=None)[::-1][:count]
-    return [tuple(int(v) for v in np.unravel_index(i, z.shape)) for i in flat]  # type: ignore[misc]
+    """Return the positions of the *count* highest values of *z*, highest first."""
+    flat = z.ravel()
+    top = np.argpartition(flat, flat.size - count)[-count:]
+    top = top[np.argsort(flat[top])[::-1]]
+    return [tuple(int(v) for v in np.unravel_index(i, z.shape)) for i in top]  # type: ignore[misc]
 
 
 def _hoeffding(z: float, tests: int) -> float:

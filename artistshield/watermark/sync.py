@@ -89,6 +89,26 @@ def _acf(r: np.ndarray, max_lag: int) -> np.ndarray:
     return acf.astype(np.float32)
 
 
+#: Lags beyond the farthest one sampled that a cut-out autocorrelation keeps,
+#: so smoothing it sees the same neighbours as smoothing the whole.
+_MARGIN = 8
+
+
+def _around_zero(acf: np.ndarray, reach: int) -> np.ndarray:
+    """Cut the lags within *reach* (the farthest sampled, plus a margin) out of a circular *acf*.
+
+    Only those lags are ever sampled, and smoothing the cut-out costs a
+    fraction of smoothing the whole.  The cut-out is itself circular, with
+    lag zero still at [0, 0], so it is sampled and smoothed the same way
+    (with mode "wrap"), and gives the same values at every lag sampled.
+    """
+    keep = reach + _MARGIN
+    if 2 * keep + 1 >= min(acf.shape):
+        return acf
+    lags = np.r_[0 : keep + 1, -keep:0]
+    return acf[np.ix_(lags, lags)]
+
+
 def _sample(acf: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Bilinearly sample the circular *acf* at (row, col) *points* (..., 2)."""
     return ndimage.map_coordinates(
@@ -205,11 +225,13 @@ def estimate(r: np.ndarray, *, count: int = 1) -> list[Geometry]:
     max_lag = int(min(r.shape) * 0.45)
     if max_lag < MIN_SCALE * TILE * 1.2:
         return []
-    acf = _acf(r, max_lag)
+    reach = min(max_lag, ACF_WINDOW // 2)
+    # the coarse search's farthest point: a diagonal neighbour of its longest vector
+    acf = _around_zero(_acf(r, max_lag), max(reach, int(np.ceil(MAX_SCALE * TILE * np.sqrt(2)))))
     smooth = ndimage.gaussian_filter(acf, 0.7, mode="wrap")
     found = []
     for v1 in _coarse_lattices(acf, count):
-        basis = _refine(smooth, v1, min(max_lag, ACF_WINDOW // 2))
+        basis = _refine(smooth, v1, reach)
         # columns: where the mark's row and column directions went
         matrix = basis[:, ::-1] / TILE
         scale = np.sqrt(abs(np.linalg.det(matrix)))

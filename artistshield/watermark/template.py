@@ -14,6 +14,7 @@ pixels), above most of a drawing's own energy and still below the Nyquist
 limit after a rescale to 0.4.  Only the key's holder knows where they are.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,27 +88,55 @@ def _search(spec: _Spectrum, peaks: np.ndarray, count: int) -> list[tuple[float,
     grid, log_f0 = _log_polar(spec)
     n_scales = int(np.log(MAX_SCALE / MIN_SCALE) / LOG_STEP) + 1
     log_scales = np.log(MIN_SCALE) + LOG_STEP * np.arange(n_scales)
-    found = []
-    for flipped in (False, True):
+    scores = np.zeros((2, n_scales, ANGLES), np.float32)
+    for flipped, score in zip((False, True), scores, strict=True):
         harmonics = peaks * (1.0, -1.0) if flipped else peaks
-        score = np.zeros((n_scales, ANGLES), np.float32)
         for kr, kc in harmonics:
             # under scale s the peak sits at radius |k| / (TILE s)
             at = np.rint((np.log(np.hypot(kr, kc) / TILE) - log_scales - log_f0) / LOG_STEP).astype(int)
             ok = (at >= 0) & (at < grid.shape[0])
             turn = int(np.rint(np.arctan2(kr, kc) / np.pi * ANGLES))
             score[ok] += np.roll(grid[at[ok]], -turn, axis=1)
-        top = ndimage.maximum_filter(score, size=9, mode="wrap") == score
-        for i, j in np.argwhere(top):
-            found.append((float(score[i, j]), float(np.exp(log_scales[i])), j * np.pi / ANGLES, flipped))
-    found.sort(key=lambda c: -c[0])
     kept: list[tuple[float, float, float, bool]] = []
-    for cand in found:
+    for f, i, j in _maxima(scores):
+        cand = (float(scores[f, i, j]), float(np.exp(log_scales[i])), j * np.pi / ANGLES, bool(f))
         if all(_distinct(cand, k) for k in kept):
             kept.append(cand)
             if len(kept) == count:
                 break
     return kept
+
+
+#: Side of the neighbourhood (in grid steps of scale and angle) a score must
+#: top to count as a peak of the search.
+_PEAK_SIDE = 9
+
+
+def _maxima(scores: np.ndarray) -> Iterator[tuple[int, int, int]]:
+    """Yield the local maxima of each (scale, angle) plane of *scores*, highest first.
+
+    A point is a maximum when nothing in its 9x9 neighbourhood (wrapping
+    round both axes) scores higher; ties go in index order.  The highest
+    points are looked at first, a few thousand at a time, as only the first
+    few maxima are wanted.
+    """
+    flat = scores.ravel()
+    half = _PEAK_SIDE // 2
+    checked: set[int] = set()
+    batch = 4096
+    while len(checked) < flat.size:
+        batch = min(batch, flat.size)
+        top = np.argpartition(-flat, batch - 1)[:batch] if batch < flat.size else np.arange(flat.size)
+        for index in top[np.lexsort((top, -flat[top]))].tolist():
+            if index in checked:
+                continue
+            checked.add(index)
+            f, i, j = np.unravel_index(index, scores.shape)
+            rows = np.arange(i - half, i + half + 1) % scores.shape[1]
+            cols = np.arange(j - half, j + half + 1) % scores.shape[2]
+            if flat[index] >= scores[f][np.ix_(rows, cols)].max():
+                yield int(f), int(i), int(j)
+        batch *= 4
 
 
 def _distinct(a: tuple[float, float, float, bool], b: tuple[float, float, float, bool]) -> bool:

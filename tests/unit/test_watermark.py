@@ -220,3 +220,23 @@ def test_fold_and_a_reused_folder_sum_every_pixel_where_it_belongs(matrix: tuple
     np.testing.assert_allclose(tight(r), expected, rtol=1e-5, atol=1e-3)
     with pytest.raises(ValueError, match="must be"):
         folder(r[:, :-1])
+
+
+@pytest.mark.parametrize("levels", [None, 4], ids=["continuous", "plateaus"])
+def test_template_search_peaks_are_the_local_maxima_highest_first(levels: int | None) -> None:
+    from scipy import ndimage
+
+    from artistshield.watermark import template
+
+    rng = np.random.default_rng(3)
+    scores = rng.random((2, 70, 90)) if levels is None else rng.integers(0, levels, (2, 70, 90))
+    scores = scores.astype(np.float32)
+    expected = [
+        (f, int(i), int(j))
+        for f in range(2)
+        for i, j in np.argwhere(ndimage.maximum_filter(scores[f], size=9, mode="wrap") == scores[f])
+    ]
+    lazy = list(template._maxima(scores))
+    assert sorted(lazy) == sorted(expected)  # every maximum once, over several batches
+    values = [scores[p] for p in lazy]
+    assert values == sorted(values, reverse=True)
