@@ -70,8 +70,15 @@ def whiten(y: np.ndarray) -> np.ndarray:
     return r
 
 
-def _acf(r: np.ndarray, max_lag: int) -> np.ndarray:
-    """Return the (whitened) circular autocorrelation of a window of *r*."""
+def _acf(r: np.ndarray, max_lag: int, reach: int) -> np.ndarray:
+    """Return the (whitened) circular autocorrelation of a window of *r*, near lag zero.
+
+    Only the lags within *reach* (the farthest ever sampled) and a margin
+    are kept, as smoothing and normalising the cut-out cost a fraction of
+    the whole.  The cut-out is itself circular, with lag zero still at
+    [0, 0], so it is sampled and smoothed the same way (with mode "wrap")
+    and gives the same values at every lag sampled.
+    """
     h, w = r.shape
     win = min(ACF_WINDOW, h), min(ACF_WINDOW, w)
     top, left = (h - win[0]) // 2, (w - win[1]) // 2
@@ -81,32 +88,23 @@ def _acf(r: np.ndarray, max_lag: int) -> np.ndarray:
     spectrum = fft.rfft2(patch, shape)
     power = np.abs(spectrum)  # square-root whitening sharpens the lattice peaks
     acf = fft.irfft2(power, shape)
+    keep = reach + _MARGIN
+    if 2 * keep + 1 < min(shape):
+        lags_r = lags_c = np.r_[0 : keep + 1, -keep:0]
+        acf = acf[np.ix_(lags_r, lags_c)]
+    else:
+        lags_r, lags_c = np.arange(shape[0]), np.arange(shape[1])
     # normalise each lag by the overlap it was measured over
-    overlap_r = np.maximum(win[0] - np.minimum(np.arange(shape[0]), shape[0] - np.arange(shape[0])), 1)
-    overlap_c = np.maximum(win[1] - np.minimum(np.arange(shape[1]), shape[1] - np.arange(shape[1])), 1)
+    overlap_r = np.maximum(win[0] - np.minimum(lags_r % shape[0], -lags_r % shape[0]), 1)
+    overlap_c = np.maximum(win[1] - np.minimum(lags_c % shape[1], -lags_c % shape[1]), 1)
     acf /= np.outer(overlap_r, overlap_c)
     acf[0, 0] = 0.0
     return acf.astype(np.float32)
 
 
-#: Lags beyond the farthest one sampled that a cut-out autocorrelation keeps,
-#: so smoothing it sees the same neighbours as smoothing the whole.
+#: Lags beyond the farthest one sampled that the cut-out autocorrelation
+#: keeps, so smoothing it sees the same neighbours as smoothing the whole.
 _MARGIN = 8
-
-
-def _around_zero(acf: np.ndarray, reach: int) -> np.ndarray:
-    """Cut the lags within *reach* (the farthest sampled, plus a margin) out of a circular *acf*.
-
-    Only those lags are ever sampled, and smoothing the cut-out costs a
-    fraction of smoothing the whole.  The cut-out is itself circular, with
-    lag zero still at [0, 0], so it is sampled and smoothed the same way
-    (with mode "wrap"), and gives the same values at every lag sampled.
-    """
-    keep = reach + _MARGIN
-    if 2 * keep + 1 >= min(acf.shape):
-        return acf
-    lags = np.r_[0 : keep + 1, -keep:0]
-    return acf[np.ix_(lags, lags)]
 
 
 def _sample(acf: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -168,8 +166,13 @@ def _coarse_lattices(acf: np.ndarray, count: int) -> list[np.ndarray]:
     radius = np.hypot(rows, cols)
     # first vectors point right-ish: angle in [-45, 45) degrees
     keep = (radius >= rmin) & (radius <= rmax) & (cols > np.abs(rows) - 1e-9) & ~((rows == cols) & (rows > 0))
-    cand = np.stack([rows[keep], cols[keep]], axis=1).astype(np.float64)
-    scores = _score(smooth, cand)
+    whole = np.stack([rows[keep], cols[keep]], axis=1)
+    cand = whole.astype(np.float64)
+    # whole-pixel vectors have whole-pixel neighbours: index rather than interpolate
+    turned = np.stack([whole[:, 1], -whole[:, 0]], axis=1)  # as _quarter
+    steps = _NEIGHBOURS.astype(np.int64)
+    pts = steps[None, :, 0:1] * whole[:, None, :] + steps[None, :, 1:2] * turned[:, None, :]
+    scores = smooth[pts[..., 0] % smooth.shape[0], pts[..., 1] % smooth.shape[1]].mean(axis=1)
     chosen: list[np.ndarray] = []
     for i in np.argsort(scores)[::-1][: 50 * count]:
         if scores[i] <= 0:
@@ -227,7 +230,7 @@ def estimate(r: np.ndarray, *, count: int = 1) -> list[Geometry]:
         return []
     reach = min(max_lag, ACF_WINDOW // 2)
     # the coarse search's farthest point: a diagonal neighbour of its longest vector
-    acf = _around_zero(_acf(r, max_lag), max(reach, int(np.ceil(MAX_SCALE * TILE * np.sqrt(2)))))
+    acf = _acf(r, max_lag, max(reach, int(np.ceil(MAX_SCALE * TILE * np.sqrt(2)))))
     smooth = ndimage.gaussian_filter(acf, 0.7, mode="wrap")
     found = []
     for v1 in _coarse_lattices(acf, count):
