@@ -178,8 +178,8 @@ def _quantised(features: local.Features) -> local.Features:
     )
 
 
-def flatten(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Check an HxWx3 or HxWx4 uint8 array and composite any alpha over white."""
+def flatten(pixels: NDArray[np.uint8], background: int = 255) -> NDArray[np.uint8]:
+    """Check an HxWx3 or HxWx4 uint8 array and composite any alpha over *background* grey."""
     if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8:
         raise ValueError("Fingerprints are computed from uint8 pixel arrays (HxWx3 or HxWx4).")
     if pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
@@ -195,17 +195,22 @@ def flatten(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
         return pixels
     alpha = pixels[..., 3:4].astype(np.uint16)
     rgb = pixels[..., :3].astype(np.uint16)
-    return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+    return ((rgb * alpha + background * (255 - alpha) + 127) // 255).astype(np.uint8)
 
 
 def compute(
-    pixels: NDArray[np.uint8], *, features: int = FEATURES, detail: int = structure.SIDE
+    pixels: NDArray[np.uint8],
+    *,
+    features: int = FEATURES,
+    detail: int = structure.SIDE,
+    background: int = 255,
 ) -> Fingerprint:
     """Fingerprint an HxWx3 or HxWx4 uint8 picture (alpha is composited over white).
 
-    ``detail`` is the longer side of the structure picture kept with it.
+    ``detail`` is the longer side of the structure picture kept with it;
+    ``background`` the grey that alpha is composited over (0 for black).
     """
-    rgb = flatten(pixels)
+    rgb = flatten(pixels, background)
     luma = pdq.luminance(rgb)
     block = pdq.downsample64(luma)
     dct = pdq.dct16(block)

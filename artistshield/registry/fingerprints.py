@@ -1,5 +1,9 @@
 """How a work's fingerprints are stored: one for a still, one per key frame for a clip.
 
+A transparent picture (a cel) is fingerprinted twice, flattened over white
+and over black, as a platform that drops its transparency may put it on
+either: a transparent still is a container of two records of frame 0.
+
 ``works.fingerprint`` holds either a single fingerprint from
 :mod:`artistshield.fingerprint`, as every work registered before key frames
 does, or a key-frame container::

@@ -71,10 +71,10 @@ def describe(
         if indexes[-1] >= frame_count:
             raise ValueError(f"key frame {indexes[-1]} is past the clip's {frame_count} frames")
         stored = fingerprints.pack(
-            [(index, fingerprint_bytes(check_pixels(frame))) for index, frame in key_frames]
+            [entry for index, frame in key_frames for entry in _prints(index, check_pixels(frame))]
         )
     else:
-        stored = fingerprint_bytes(pixels)
+        stored = fingerprints.pack(_prints(0, pixels))
     digest = hashlib.sha256()
     size = 0
     with open(file_path, "rb") as handle:
@@ -124,10 +124,29 @@ def read_work(path: Path) -> WorkFile:
     )
 
 
-def fingerprint_bytes(pixels: np.ndarray) -> bytes:
+def fingerprint_bytes(pixels: np.ndarray, *, background: int = 255) -> bytes:
+    """Fingerprint *pixels*, alpha composited over *background* grey."""
     # Imported late: the registry opens, lists and verifies without the engine.
     fingerprint = importlib.import_module("artistshield.fingerprint")
-    return bytes(fingerprint.compute(pixels).to_bytes())
+    return bytes(fingerprint.compute(pixels, background=background).to_bytes())
+
+
+#: Share of a picture's pixels that must be see-through for it to be
+#: fingerprinted over black as well as over white.
+TRANSPARENT_SHARE = 0.01
+
+
+def _prints(index: int, pixels: np.ndarray) -> list[tuple[int, bytes]]:
+    """The fingerprints of one picture: over white, and over black too if it is transparent.
+
+    A platform or converter that drops a cel's transparency puts it on white
+    or on black; the silhouette's edges then run the other way, so each gets
+    its own fingerprint.
+    """
+    prints = [(index, fingerprint_bytes(pixels))]
+    if pixels.shape[2] == 4 and np.mean(pixels[..., 3] < 255) >= TRANSPARENT_SHARE:
+        prints.append((index, fingerprint_bytes(pixels, background=0)))
+    return prints
 
 
 def thumbnail_png(pixels: np.ndarray, *, side: int = THUMBNAIL_SIDE) -> bytes:

@@ -17,7 +17,11 @@ def cheap_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def hashed_fingerprints(cheap_keys: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap scrypt, and a hash for a fingerprint: for tests not about either."""
-    monkeypatch.setattr(ingest, "fingerprint_bytes", lambda p: sha256_hex(p.tobytes()).encode())
+    monkeypatch.setattr(
+        ingest,
+        "fingerprint_bytes",
+        lambda p, background=255: sha256_hex(p.tobytes() + bytes([background])).encode(),
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+"""A transparent cel is found again whether a platform flattens it over white or over black."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from artistshield.identity import Identity
+from artistshield.registry import Registry, fingerprints
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _over(rgba: np.ndarray, grey: int) -> np.ndarray:
+    alpha = rgba[..., 3:].astype(np.float32) / 255
+    return np.rint(rgba[..., :3] * alpha + grey * (1 - alpha)).astype(np.uint8)
+
+
+def test_a_cel_flattened_over_white_or_black_matches_and_an_opaque_work_keeps_one_print(
+    tmp_path: Path, real_artist: Identity
+) -> None:
+    cel = np.asarray(Image.open(DATA / "cel-portrait-alpha.png").convert("RGBA"))
+    Image.fromarray(cel).save(tmp_path / "cel.png")
+    Image.open(DATA / "painted-hills.png").save(tmp_path / "hills.png")
+    with Registry.open() as registry:
+        work = registry.add_file(tmp_path / "cel.png", identity=real_artist)
+        other = registry.add_file(tmp_path / "hills.png", identity=real_artist)
+        stored = dict(registry.fingerprints_of([work.work_id, other.work_id]))
+        for grey in (255, 0):
+            copy = Image.fromarray(_over(cel, grey)).resize((300, 300), Image.LANCZOS)
+            found = registry.match(np.asarray(copy), limit=2)
+            assert found[0].work_id == work.work_id and found[0].is_match, grey
+            assert not found[0].key_frame  # reported as a still, not a clip's frame
+    assert [index for index, _ in fingerprints.unpack(stored[work.work_id])] == [0, 0]
+    assert not stored[other.work_id].startswith(fingerprints.MAGIC)  # opaque: one bare print
