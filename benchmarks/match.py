@@ -11,7 +11,8 @@ false positive, unless the two files are one drawing by their pixels alone
 (``same_drawing``: same proportions and the same lines, only other colours),
 which is counted and listed apart.  An attacked copy that is one flat colour
 (a crop of an empty sky) holds nothing to find and is not scored; those are
-counted too.  Prints one table.
+counted too.  A transparent work or distractor is indexed as the registry
+stores it: fingerprinted over white and over black.  Prints one table.
 
     python benchmarks/match.py [--distractors 600] [--attacked-distractors 60] [--calibration]
 
@@ -22,6 +23,7 @@ same packages, none of the reported ones.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -48,6 +50,7 @@ from artistshield.fingerprint import (
     local,
 )
 from artistshield.fingerprint.compute import flatten
+from artistshield.registry.ingest import TRANSPARENT_SHARE
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -78,10 +81,16 @@ def unpack(package: str) -> Path:
     return target
 
 
-def load(path: Path) -> np.ndarray:
-    """RGB pixels, alpha composited over white."""
+def load(path: Path, over_black: dict[str, np.ndarray] | None = None, name: str = "") -> np.ndarray:
+    """RGB pixels, alpha composited over white.
+
+    A transparent picture is also put, over black, in *over_black* under
+    *name*: the registry fingerprints it both ways (see ``registry.ingest``).
+    """
     with Image.open(path) as image:
         rgba = np.asarray(image.convert("RGBA"))
+    if over_black is not None and np.mean(rgba[..., 3] < 255) >= TRANSPARENT_SHARE:
+        over_black[name] = flatten(rgba, 0)
     return flatten(rgba)
 
 
@@ -116,10 +125,13 @@ def distractor_files(
             yield files[index]
 
 
-def load_distractors(total: int, *, calibration: bool = False) -> dict[str, np.ndarray]:
+def load_distractors(
+    total: int, *, calibration: bool = False, over_black: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """Distractors by name, exact duplicates (same pixels) dropped.
 
-    ``calibration`` draws others from the same packages, none of the reported ones.
+    ``calibration`` draws others from the same packages, none of the reported
+    ones.  Transparent ones also go, over black, into *over_black*.
     """
     files = distractor_files(total)
     if calibration:
@@ -129,12 +141,15 @@ def load_distractors(total: int, *, calibration: bool = False) -> dict[str, np.n
     seen: set[str] = set()
     pictures: dict[str, np.ndarray] = {}
     for path in files:
-        pixels = load(path)
+        name = f"{path.parent.name}/{path.name}#{len(pictures)}"
+        pixels = load(path, over_black, name)
         digest = hashlib.sha256(pixels.tobytes()).hexdigest()
         if digest in seen:
+            if over_black is not None:
+                over_black.pop(name, None)
             continue
         seen.add(digest)
-        pictures[f"{path.parent.name}/{path.name}#{len(pictures)}"] = pixels
+        pictures[name] = pixels
     return pictures
 
 
@@ -316,8 +331,31 @@ def _same_lines(first: np.ndarray, second: np.ndarray) -> bool:
     )
 
 
+#: The name suffix of a transparent picture's second fingerprint, over black.
+OVER_BLACK = "|over-black"
+
+
 def query(index: FingerprintIndex, pixels: np.ndarray) -> list[Match]:
-    return index.search(compute_query(pixels), limit=3)
+    """The best three works, one answer per work (a transparent one has two prints)."""
+    best: dict[str, Match] = {}
+    for m in index.search(compute_query(pixels), limit=6):
+        name = m.work_id.removesuffix(OVER_BLACK)
+        if name not in best:
+            best[name] = dataclasses.replace(m, work_id=name)
+    return list(best.values())[:3]
+
+
+def index_add(index: FingerprintIndex, prints: dict[str, Fingerprint], name: str) -> None:
+    """Index *name*'s fingerprint, and its fingerprint over black if it has one."""
+    for key in (name, name + OVER_BLACK):
+        if key in prints:
+            index.add(key, prints[key])
+
+
+def index_remove(index: FingerprintIndex, prints: dict[str, Fingerprint], name: str) -> None:
+    for key in (name, name + OVER_BLACK):
+        if key in prints:
+            index.remove(key)
 
 
 class Worst:
@@ -366,16 +404,21 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    over_black: dict[str, np.ndarray] = {}
     works = {
-        path.relative_to(CORPUS).as_posix(): load(path)
+        path.relative_to(CORPUS).as_posix(): load(path, over_black, path.relative_to(CORPUS).as_posix())
         for path in sorted(CORPUS.glob("*.png")) + sorted(CORPUS.glob("frames/*.png"))
     }
-    distractors = load_distractors(args.distractors, calibration=args.calibration)
+    distractors = load_distractors(
+        args.distractors, calibration=args.calibration, over_black=over_black
+    )
     index = FingerprintIndex()
     prints: dict[str, Fingerprint] = {}
     for name, pixels in {**works, **distractors}.items():
         prints[name] = compute(pixels)
-        index.add(name, prints[name])
+        if name in over_black:  # registered both ways, as the registry does
+            prints[name + OVER_BLACK] = compute(over_black[name])
+        index_add(index, prints, name)
     blank = [name for name in works if is_blank(prints[name])]
     scored = [name for name in works if name not in blank]
     worst = Worst()
@@ -432,7 +475,7 @@ def main() -> None:
 
     false_plain = same_plain = 0
     for name, pixels in distractors.items():
-        index.remove(name)
+        index_remove(index, prints, name)
         found = query(index, pixels)
         matches = [m for m in found if m.is_match]
         false, same = tally(name, name, matches)
@@ -441,17 +484,17 @@ def main() -> None:
         worst.see(
             [m for m in found if not m.is_match or (name, m.work_id) in false_pairs], None, name
         )
-        index.add(name, prints[name])
+        index_add(index, prints, name)
     false_attacked = same_attacked = searched = 0
     for name in list(distractors)[: args.attacked_distractors]:
-        index.remove(name)
+        index_remove(index, prints, name)
         for attack, function in ATTACKS.items():
             matches = [m for m in query(index, function(distractors[name])) if m.is_match]
             false, same = tally(f"{attack}({name})", name, matches)
             false_attacked += false
             same_attacked += same
             searched += 1
-        index.add(name, prints[name])
+        index_add(index, prints, name)
     CACHE.mkdir(exist_ok=True)
     (CACHE / "false_positives.tsv").write_text(
         "query\tmatched\tmethod\tsimilarity\tverdict\n" + "\n".join(listing) + "\n"
