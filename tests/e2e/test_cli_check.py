@@ -23,9 +23,12 @@ def test_check_json_exit_codes_and_reports(tmp_path: Path) -> None:
     marked = run("mark", str(DATA / "cel-portrait-alpha.png"), "--out", str(tmp_path / "o"),
                  home=tmp_path)
     assert marked.returncode == 0, marked.stderr
+    # reposted as a platform does it: flattened over white, trimmed, JPEG
     repost = tmp_path / "repost.jpg"
-    image = Image.open(tmp_path / "o" / "cel-portrait-alpha.png").convert("RGB")
-    image.crop((40, 40, 400, 400)).save(repost, quality=85)
+    cel = Image.open(tmp_path / "o" / "cel-portrait-alpha.png").convert("RGBA")
+    image = Image.new("RGBA", cel.size, "white")
+    image.alpha_composite(cel)
+    image.convert("RGB").crop((20, 20, 400, 400)).save(repost, quality=90)
 
     checked = run("check", str(repost), str(DATA / "painted-bridge.png"), "--json", home=tmp_path)
     assert checked.returncode == 0, checked.stderr
