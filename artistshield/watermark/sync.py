@@ -40,10 +40,6 @@ class Geometry:
     matrix: tuple[tuple[float, float], tuple[float, float]] = ((1.0, 0.0), (0.0, 1.0))
 
     @property
-    def is_identity(self) -> bool:
-        return bool(np.allclose(self.matrix, np.eye(2), atol=1e-9))
-
-    @property
     def scale(self) -> float:
         return float(np.sqrt(abs(np.linalg.det(np.array(self.matrix)))))
 
@@ -108,13 +104,19 @@ _MARGIN = 8
 
 
 def _sample(acf: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Bilinearly sample the circular *acf* at (row, col) *points* (..., 2)."""
+    """Bilinearly sample the circular *acf* at (row, col) *points* (..., 2).
+
+    Whole-number points (an integer array) are read directly: interpolating
+    there gives the same values, at many times the cost.
+    """
+    if np.issubdtype(points.dtype, np.integer):
+        return acf[points[..., 0] % acf.shape[0], points[..., 1] % acf.shape[1]]
     return ndimage.map_coordinates(
         acf, [points[..., 0].ravel(), points[..., 1].ravel()], order=1, mode="grid-wrap"
     ).reshape(points.shape[:-1])
 
 
-_NEIGHBOURS = np.array([(1, 0), (0, 1), (1, 1), (1, -1)], np.float64)
+_NEIGHBOURS = np.array([(1, 0), (0, 1), (1, 1), (1, -1)], np.int64)  # keeps whole vectors whole
 
 
 def _score(acf: np.ndarray, v1: np.ndarray) -> np.ndarray:
@@ -168,11 +170,7 @@ def _coarse_lattices(acf: np.ndarray, count: int) -> list[np.ndarray]:
     keep = (radius >= rmin) & (radius <= rmax) & (cols > np.abs(rows) - 1e-9) & ~((rows == cols) & (rows > 0))
     whole = np.stack([rows[keep], cols[keep]], axis=1)
     cand = whole.astype(np.float64)
-    # whole-pixel vectors have whole-pixel neighbours: index rather than interpolate
-    turned = np.stack([whole[:, 1], -whole[:, 0]], axis=1)  # as _quarter
-    steps = _NEIGHBOURS.astype(np.int64)
-    pts = steps[None, :, 0:1] * whole[:, None, :] + steps[None, :, 1:2] * turned[:, None, :]
-    scores = smooth[pts[..., 0] % smooth.shape[0], pts[..., 1] % smooth.shape[1]].mean(axis=1)
+    scores = _score(smooth, whole)  # whole-pixel vectors: read, not interpolated
     chosen: list[np.ndarray] = []
     for i in np.argsort(scores)[::-1][: 50 * count]:
         if scores[i] <= 0:
@@ -281,7 +279,7 @@ class Folder:
         self.geometry = geometry
         self._matrix: sparse.csc_array | None = None
         h, w = shape
-        per_pixel = 4 if geometry.scale < 1.0 else 1
+        per_pixel = _taps(geometry)
         if _whole_zoom(geometry) or h * w * per_pixel > max_entries:
             return
         indexes, weights = [], []
@@ -301,6 +299,12 @@ class Folder:
         if self._matrix is None:
             return fold(r, self.geometry)
         return (self._matrix @ r.ravel().astype(np.float64)).reshape(TILE, TILE)
+
+
+def _taps(geometry: Geometry) -> int:
+    """How many tile positions each pixel is added to: four (bilinear) for a
+    shrunken image, whose pixels each stand for several of the mark's, else one."""
+    return 4 if geometry.scale < 1.0 else 1
 
 
 def _whole_zoom(geometry: Geometry) -> int:
@@ -329,13 +333,12 @@ def _targets(
     """Yield, a band of rows at a time, where *geometry* sends each pixel in the tile.
 
     Each item is (first row, tile indexes, weights): one array of indexes
-    for the nearest tile position, or four with bilinear weights for a
-    shrunken image, whose pixels each stand for several of
-    the mark's.
+    for the nearest tile position, or four with bilinear weights
+    (see :func:`_taps`).
     """
     h, w = shape
     inverse = np.linalg.inv(np.array(geometry.matrix)).astype(np.float32)
-    spread = geometry.scale < 1.0
+    spread = _taps(geometry) == 4
     cols = np.arange(w, dtype=np.float32) + 0.5
     band = max(1, 131_072 // w)  # bands of rows keep memory flat and the work in cache
     wrap = TILE - 1  # TILE is a power of two: "& wrap" is "% TILE", negatives included
