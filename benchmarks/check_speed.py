@@ -40,6 +40,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 from artistshield import identity  # noqa: E402
 from artistshield.check import check_file  # noqa: E402
 from artistshield.fingerprint import FingerprintIndex, compute  # noqa: E402
+from artistshield.fingerprint.compute import flatten  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 SUSPECT = ROOT / "tests" / "data" / "flat-moonlight.png"
@@ -111,7 +112,8 @@ def attribution() -> None:
                 hits = np.zeros(3)
                 for marked, work_id in works.items():
                     copy = Path(tmp) / "copy.png"
-                    pixels = _flatten(np.asarray(Image.open(marked).convert("RGBA")), background)
+                    # composited as a platform does with a transparent upload
+                    pixels = flatten(np.asarray(Image.open(marked).convert("RGBA")), background)
                     Image.fromarray(attack(pixels)).save(copy)
                     r = check_file(copy, keys={"a": key}, registry=registry, provenance=False)
                     by_mark = r.mark is not None and r.mark.work_id == work_id
@@ -119,12 +121,6 @@ def attribution() -> None:
                     hits += (by_mark, by_match, by_mark or by_match)
                 rates = " | ".join(f"{h / len(works):.0%}" for h in hits)
                 print(f"| {name} | {rates} |", flush=True)
-
-
-def _flatten(rgba: np.ndarray, background: int) -> np.ndarray:
-    """Composite over a *background* grey, as a platform does with a transparent upload."""
-    alpha = rgba[..., 3:].astype(np.float32) / 255
-    return np.rint(rgba[..., :3] * alpha + background * (1 - alpha)).astype(np.uint8)
 
 
 def false_attributions(count: int) -> None:

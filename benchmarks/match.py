@@ -50,7 +50,7 @@ from artistshield.fingerprint import (
     local,
 )
 from artistshield.fingerprint.compute import flatten
-from artistshield.registry.ingest import TRANSPARENT_SHARE
+from artistshield.registry.ingest import is_transparent
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -89,7 +89,7 @@ def load(path: Path, over_black: dict[str, np.ndarray] | None = None, name: str 
     """
     with Image.open(path) as image:
         rgba = np.asarray(image.convert("RGBA"))
-    if over_black is not None and np.mean(rgba[..., 3] < 255) >= TRANSPARENT_SHARE:
+    if over_black is not None and is_transparent(rgba):
         over_black[name] = flatten(rgba, 0)
     return flatten(rgba)
 

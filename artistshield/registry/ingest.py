@@ -144,9 +144,14 @@ def _prints(index: int, pixels: np.ndarray) -> list[tuple[int, bytes]]:
     its own fingerprint.
     """
     prints = [(index, fingerprint_bytes(pixels))]
-    if pixels.shape[2] == 4 and np.mean(pixels[..., 3] < 255) >= TRANSPARENT_SHARE:
+    if is_transparent(pixels):
         prints.append((index, fingerprint_bytes(pixels, background=0)))
     return prints
+
+
+def is_transparent(pixels: np.ndarray) -> bool:
+    """Whether RGB(A) *pixels* are see-through enough to be fingerprinted over black too."""
+    return pixels.shape[2] == 4 and float(np.mean(pixels[..., 3] < 255)) >= TRANSPARENT_SHARE
 
 
 def thumbnail_png(pixels: np.ndarray, *, side: int = THUMBNAIL_SIDE) -> bytes:

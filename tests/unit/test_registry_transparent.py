@@ -7,15 +7,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from artistshield.fingerprint.compute import flatten
 from artistshield.identity import Identity
 from artistshield.registry import Registry, fingerprints
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def _over(rgba: np.ndarray, grey: int) -> np.ndarray:
-    alpha = rgba[..., 3:].astype(np.float32) / 255
-    return np.rint(rgba[..., :3] * alpha + grey * (1 - alpha)).astype(np.uint8)
 
 
 def test_a_cel_flattened_over_white_or_black_matches_and_an_opaque_work_keeps_one_print(
@@ -29,7 +25,7 @@ def test_a_cel_flattened_over_white_or_black_matches_and_an_opaque_work_keeps_on
         other = registry.add_file(tmp_path / "hills.png", identity=real_artist)
         stored = dict(registry.fingerprints_of([work.work_id, other.work_id]))
         for grey in (255, 0):
-            copy = Image.fromarray(_over(cel, grey)).resize((300, 300), Image.LANCZOS)
+            copy = Image.fromarray(flatten(cel, grey)).resize((300, 300), Image.LANCZOS)
             found = registry.match(np.asarray(copy), limit=2)
             assert found[0].work_id == work.work_id and found[0].is_match, grey
             assert not found[0].key_frame  # reported as a still, not a clip's frame
