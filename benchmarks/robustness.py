@@ -56,6 +56,11 @@ def secrets(count: int) -> list[tuple[bytes, int]]:
 IW_BYTES = b"ArSh"
 
 
+def _label(stem: str, k: int) -> str:
+    """An image's name under the k-th key: the stem for the first, "stem@k" after."""
+    return stem if k == 0 else f"{stem}@{k}"
+
+
 def corpus() -> list[tuple[str, np.ndarray]]:
     files = sorted(CORPUS.glob("*.png")) + sorted((CORPUS / "frames").glob("*.png"))
     if not files:
@@ -120,7 +125,7 @@ def main() -> None:
     except ImportError:
         print("(invisible-watermark not installed: its columns are left out)")
 
-    # label -> marked pixels; ArtistShield's labels are "stem" (first key) or "stem@k"
+    # label (see _label) -> marked pixels
     marked: dict[str, dict[str, np.ndarray]] = {name: {} for name in engines}
     secret: dict[str, tuple[bytes, int]] = {}
     psnrs: dict[str, list[float]] = {name: [] for name in engines}
@@ -133,7 +138,7 @@ def main() -> None:
         mp = rgba.shape[0] * rgba.shape[1] / 1e6
         for name, engine in engines.items():
             for k, (key, payload) in enumerate(keys if engine is None else keys[:1]):
-                label = stem if k == 0 else f"{stem}@{k}"
+                label = _label(stem, k)
                 t = time.process_time()
                 if engine is None:
                     out = flatten(watermark.embed(rgba, key, payload))
@@ -211,7 +216,7 @@ def main() -> None:
         plain = flatten(rgba)
         for attack in ATTACKS.values():
             checks = [(plain, key) for key, _ in keys]  # unmarked, under every key
-            checks += [(marked["ArtistShield"].get(stem if k == 0 else f"{stem}@{k}"), WRONG_KEY)
+            checks += [(marked["ArtistShield"].get(_label(stem, k)), WRONG_KEY)
                        for k in range(len(keys))]  # marked, under the wrong key
             for pixels, key in checks:
                 if pixels is None:
