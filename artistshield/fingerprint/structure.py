@@ -237,6 +237,10 @@ def _to_pictures(
     return to_frame, to_picture
 
 
+Sampled = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]
+"""Where a placement samples the suspect: columns, rows, which are inside, the values there."""
+
+
 def refine(
     work: NDArray[np.uint8],
     work_frame: tuple[int, int],
@@ -262,27 +266,26 @@ def refine(
     gy, gx = np.gradient(source)
     qh, qw = query.shape
 
-    def residual(m: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], NDArray[np.bool_]]:
+    def residual(m: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], Sampled]:
+        """The misfit under mapping *m*, each pixel's difference, and where it was sampled."""
         u = m[0, 0] * cols + m[0, 1] * rows + m[0, 2]
         v = m[1, 0] * cols + m[1, 1] * rows + m[1, 2]
         inside = (u >= 1) & (u <= qw - 2) & (v >= 1) & (v <= qh - 2)
         if inside.sum() < 64:
-            return float("inf"), np.zeros(0), inside
-        sampled = ndimage.map_coordinates(source, [v, u], order=1, mode="nearest")
-        a, b = level[inside], sampled[inside]
+            return float("inf"), np.zeros(0), (u, v, inside, np.zeros(0))
+        sampled = ndimage.map_coordinates(source, [v, u], order=1, mode="nearest")[inside]
+        a = level[inside]
         a = (a - a.mean()) / (a.std() + 1e-6)
-        b = (b - b.mean()) / (b.std() + 1e-6)
-        return float(np.mean((a - b) ** 2)), b - a, inside
+        b = (sampled - sampled.mean()) / (sampled.std() + 1e-6)
+        return float(np.mean((a - b) ** 2)), b - a, (u, v, inside, sampled)
 
     best, (cost, _, _) = mapping, residual(mapping)
     current = mapping.copy()
     for _ in range(steps):
-        error, diff, inside = residual(current)
+        error, diff, (u, v, inside, sampled) = residual(current)
         if not np.isfinite(error):
             break
-        u = current[0, 0] * cols + current[0, 1] * rows + current[0, 2]
-        v = current[1, 0] * cols + current[1, 1] * rows + current[1, 2]
-        scale = ndimage.map_coordinates(source, [v, u], order=1, mode="nearest")[inside].std()
+        scale = sampled.std()
         du = ndimage.map_coordinates(gx, [v, u], order=1, mode="nearest")[inside] / (scale + 1e-6)
         dv = ndimage.map_coordinates(gy, [v, u], order=1, mode="nearest")[inside] / (scale + 1e-6)
         c, r = cols[inside], rows[inside]
