@@ -45,19 +45,24 @@ def copy_found_online(pixels: np.ndarray) -> np.ndarray:
 @pytest.fixture
 def marked_gif(tmp_path: Path, real_artist: Identity) -> tuple[Registry, Work, Path]:
     """A two-scene GIF marked into the registry, as `artistshield mark` does it."""
-    source = write_gif(tmp_path / "short.gif", two_scenes())
     registry = Registry.open()
+    work, output = mark_into(registry, write_gif(tmp_path / "short.gif", two_scenes()), real_artist)
+    return registry, work, output
+
+
+def mark_into(registry: Registry, source: Path, artist: Identity) -> tuple[Work, Path]:
+    """Mark the clip at *source* into *registry*, as `artistshield mark` does; its work and output."""
     (outcome,) = mark_files(
         [source],
-        out_dir=tmp_path / "out",
+        out_dir=source.parent / "out",
         key=KEY,
         registry=registry,
-        identity=real_artist,
+        identity=artist,
         verify=False,
     )
     assert outcome.ok and outcome.work_id is not None, outcome.error
     assert outcome.output is not None
-    return registry, registry.work(outcome.work_id), outcome.output
+    return registry.work(outcome.work_id), outcome.output
 
 
 # -- choosing key frames ----------------------------------------------------
@@ -159,18 +164,9 @@ def test_a_clip_registered_by_its_first_frame_alone_still_matches(
 def test_a_marked_video_gets_a_key_frame_per_scene(tmp_path: Path, real_artist: Identity) -> None:
     source = write_video(tmp_path / "short.mp4", two_scenes())
     with Registry.open() as registry:
-        (outcome,) = mark_files(
-            [source],
-            out_dir=tmp_path / "out",
-            key=KEY,
-            registry=registry,
-            identity=real_artist,
-            verify=False,
-        )
-        assert outcome.work_id is not None, outcome.error
-        work = registry.work(outcome.work_id)
+        work, output = mark_into(registry, source, real_artist)
         assert work.frame_count == 2 * SCENE and SCENE in work.key_frames
-        with av.open(str(outcome.output)) as video:
+        with av.open(str(output)) as video:
             frame = [f.to_ndarray(format="rgb24") for f in video.decode(video=0)][SCENE + 3]
         best = registry.match(copy_found_online(frame))[0]
         assert best.work_id == work.work_id and best.is_match
