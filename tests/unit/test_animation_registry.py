@@ -16,7 +16,7 @@ import pytest
 from clip_files import pan, write_gif, write_video
 from PIL import Image
 
-from artistshield import animation
+from artistshield import animation, fingerprint
 from artistshield.animation.keyframes import KeyFrameSelector
 from artistshield.cli import main
 from artistshield.identity import Identity
@@ -87,6 +87,42 @@ def test_many_scenes_are_capped_and_spread_evenly() -> None:
     assert 4 <= len(indexes) <= 8 and indexes[0] == 0
     assert len(set(np.diff(indexes))) == 1  # evenly spaced
     assert indexes[-1] >= 28  # reaching the end of the clip
+
+
+def walking(count: int) -> list[np.ndarray]:
+    """A ghost walking across still hills, a pixel a frame, changing pose every 6 frames; 480x320."""
+    hills = Image.open(DATA / "painted-hills.png").convert("RGB").resize((480, 320))
+    poses = [Image.open(p).convert("RGBA").resize((220, 203)) for p in sorted((DATA / "frames").glob("*.png"))]
+    frames = []
+    for t in range(count):
+        canvas = hills.copy()
+        pose = poses[(t // 6) % len(poses)]
+        canvas.paste(pose, (120 + t, 60), pose)
+        frames.append(np.asarray(canvas))
+    return frames
+
+
+@pytest.mark.parametrize("check_every", [None, 7])
+def test_a_figure_moving_over_a_still_background_gets_key_frames(
+    check_every: int | None,
+) -> None:
+    """Thumbnails barely change, but the matcher would refuse a frame where the figure moved."""
+    frames = walking(48)
+    selector = KeyFrameSelector(check_every=check_every)
+    for i, frame in enumerate(frames):
+        selector.offer_pixels(i, frame)
+    index = fingerprint.FingerprintIndex()
+    for key in selector.key_frames:
+        index.add(f"frame {key.frame}", fingerprint.compute(key.pixels))
+    matched = [
+        bool((best := index.search(copy_found_online(frame), limit=1)) and best[0].is_match)
+        for frame in frames[3::8]
+    ]
+    if check_every is None:  # thumbnails alone: one key frame, the figure walks off it
+        assert len(selector.key_frames) == 1 and not all(matched)
+    else:
+        assert 1 < len(selector.key_frames) <= 48 // check_every + 1
+        assert all(matched)
 
 
 def test_big_frames_are_kept_at_the_fingerprint_size() -> None:
