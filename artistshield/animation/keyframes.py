@@ -47,6 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from artistshield import fingerprint, imageio
 from artistshield.animation import frames as anim
@@ -65,8 +66,11 @@ _THUMB = 32
 CHECK_EVERY = 7
 #: Change from the last look (as :data:`SCENE_CHANGE`) below which the frame is not looked at.
 _STILL = 0.03
-#: Largest shift, in thumbnail pixels, that counts as a small pan.
-_PAN = 4
+#: Share of the change a camera move must explain to skip a look, the most it
+#: may shift (thumbnail pixels), and the Gauss-Newton steps to fit it.
+_EXPLAINED = 0.75
+_MARGIN = 4
+_STEPS = 6
 #: A thumbnail with less spread than this (grey levels) has no picture to fingerprint.
 _PLAIN = 2.0
 #: Thumbnails of earlier scenes remembered for the comparison.
@@ -158,6 +162,7 @@ class KeyFrameSelector:
         default_factory=fingerprint.FingerprintIndex, repr=False
     )
     _looked: tuple[int, np.ndarray] | None = field(default=None, repr=False)
+    _thumbs: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # kept scenes'
 
     def __post_init__(self) -> None:
         if self.limit < 1:
@@ -181,10 +186,9 @@ class KeyFrameSelector:
         if self._scenes and self._nearest(thumb) <= self.threshold:
             if not self._due(index, thumb):
                 return False
-            pixels = shrink(pixels() if callable(pixels) else pixels)
+            pixels = _shrunk(pixels)
             found = fingerprint.compute(pixels)
-            best = self._index.search(found, limit=1)
-            if best and best[0].is_match:
+            if self._covered(found, thumb):
                 return False
         scene = self._scenes
         self._scenes += 1
@@ -192,17 +196,32 @@ class KeyFrameSelector:
         self._looked = (index, thumb)
         if scene % self._stride:
             return False
-        picture = shrink(pixels() if callable(pixels) else pixels)
+        picture = _shrunk(pixels)
         self._kept.append((scene, KeyFrame(index, picture)))
-        if self.check_every is not None:
-            self._index.add(str(scene), found or fingerprint.compute(picture))
+        self._thumbs[scene] = thumb
+        if found is not None:
+            self._index.add(str(scene), found)
         if len(self._kept) > self.limit:
             self._stride *= 2
             for s, _ in self._kept:
-                if s % self._stride:
+                if s % self._stride and str(s) in self._index:
                     self._index.remove(str(s))
             self._kept = [(s, k) for s, k in self._kept if s % self._stride == 0]
+            self._thumbs = {s: self._thumbs[s] for s, _ in self._kept}
         return scene % self._stride == 0  # thinning may have dropped it at once
+
+    def _covered(self, query: fingerprint.Fingerprint, thumb: np.ndarray) -> bool:
+        """Whether a key frame chosen so far matches *query* (whose thumbnail is *thumb*).
+
+        Key frames are fingerprinted here, when first needed, and only those
+        whose thumbnails are alike: most (still shots, pans) never are.
+        """
+        for scene, key in self._kept:
+            alike = float(np.abs(self._thumbs[scene] - thumb).mean()) <= self.threshold
+            if alike and str(scene) not in self._index:
+                self._index.add(str(scene), fingerprint.compute(key.pixels))
+        best = self._index.search(query, limit=1)
+        return bool(best and best[0].is_match)
 
     def _due(self, index: int, thumb: np.ndarray) -> bool:
         """Whether frame *index* should be matched against the key frames (and note the look)."""
@@ -211,7 +230,7 @@ class KeyFrameSelector:
         last, seen = self._looked
         if index - last < self.check_every:
             return False
-        if float(np.abs(seen - thumb).mean()) < _STILL or _panned(seen, thumb):
+        if float(np.abs(seen - thumb).mean()) < _STILL or _camera_moved(seen, thumb):
             return False
         self._looked = (index, thumb)
         return True
@@ -224,8 +243,7 @@ class KeyFrameSelector:
         """Give key frame *index*, if it is one, its pixels as marked; return whether it was."""
         for i, (scene, key) in enumerate(self._kept):
             if key.frame == index:
-                picture = marked() if callable(marked) else marked
-                self._kept[i] = (scene, key._replace(marked=shrink(picture)))
+                self._kept[i] = (scene, key._replace(marked=_shrunk(marked)))
                 return True
         return False
 
@@ -234,24 +252,45 @@ class KeyFrameSelector:
         return tuple(k for _, k in self._kept)
 
 
-def _panned(before: np.ndarray, after: np.ndarray) -> bool:
-    """Whether the camera panned a little between two thumbnails, and nothing else changed.
+def _shrunk(pixels: Pixels) -> np.ndarray:
+    """*pixels*, or what the function *pixels* returns, at the key frames' size."""
+    if isinstance(pixels, video.Picture):
+        return shrink(pixels(KEY_FRAME_SIDE))  # scaled as it is converted
+    return shrink(pixels() if callable(pixels) else pixels)
 
-    True when some shift of up to :data:`_PAN` thumbnail pixels (not none) explains
-    at least half the difference.  A pan far enough to matter changes the
-    thumbnail past :data:`SCENE_CHANGE`, or past the shifts tried, and is looked at.
+
+def _camera_moved(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether a small pan or zoom of *before* explains most of how *after* differs.
+
+    Fits a shift and a zoom about the centre (Lucas-Kanade, Gauss-Newton
+    steps on the thumbnails) and compares the mean difference left with the
+    one before: a camera move leaves less than :data:`_EXPLAINED` of it, a
+    figure that moved over a still background leaves nearly all.  A move too
+    far for the fit is not explained, and is looked at.
     """
-    best, best_shift = float(np.abs(before - after).mean()), (0, 0)
-    still = best
-    for dy in range(-_PAN, _PAN + 1):
-        for dx in range(-_PAN, _PAN + 1):
-            if dy or dx:
-                a = before[max(dy, 0) : _THUMB + min(dy, 0), max(dx, 0) : _THUMB + min(dx, 0)]
-                b = after[max(-dy, 0) : _THUMB + min(-dy, 0), max(-dx, 0) : _THUMB + min(-dx, 0)]
-                change = float(np.abs(a - b).mean())
-                if change < best:
-                    best, best_shift = change, (dy, dx)
-    return best_shift != (0, 0) and best < 0.5 * still
+    n = before.shape[0]
+    inner = (slice(_MARGIN, n - _MARGIN),) * 2
+    ys, xs = np.mgrid[0:n, 0:n].astype(np.float32)
+    yc, xc = ys - (n - 1) / 2, xs - (n - 1) / 2
+    gy, gx = np.gradient(before)
+    target = after[inner]
+    start = float(np.abs(before[inner] - target).mean())
+    shift_y = shift_x = zoom = 0.0
+    warped = before
+    for _ in range(_STEPS):
+        at = [(1 + zoom) * yc + (n - 1) / 2 + shift_y, (1 + zoom) * xc + (n - 1) / 2 + shift_x]
+        warped = ndimage.map_coordinates(before, at, order=1, mode="nearest")
+        wy = ndimage.map_coordinates(gy, at, order=1, mode="nearest")
+        wx = ndimage.map_coordinates(gx, at, order=1, mode="nearest")
+        jacobian = np.stack([wy[inner], wx[inner], (wy * yc + wx * xc)[inner]], -1).reshape(-1, 3)
+        error = (target - warped[inner]).ravel()
+        step = np.linalg.lstsq(jacobian, error, rcond=None)[0]
+        shift_y, shift_x, zoom = shift_y + step[0], shift_x + step[1], zoom + step[2]
+        if max(abs(shift_y), abs(shift_x)) > _MARGIN or abs(zoom) > 0.3:
+            return False
+    at = [(1 + zoom) * yc + (n - 1) / 2 + shift_y, (1 + zoom) * xc + (n - 1) / 2 + shift_x]
+    warped = ndimage.map_coordinates(before, at, order=1, mode="nearest")
+    return float(np.abs(warped[inner] - target).mean()) < _EXPLAINED * start
 
 
 @dataclass(frozen=True)

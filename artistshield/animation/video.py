@@ -124,8 +124,29 @@ def pictures(
             raise ImageError(f"Could not decode {path} ({exc}).") from exc
 
 
-def _rgb_of(frame: av.VideoFrame) -> Callable[[], np.ndarray]:
-    return lambda: np.asarray(frame.to_ndarray(format="rgb24"))
+class Picture:
+    """A decoded frame, converted to HxWx3 RGB uint8 only when called.
+
+    ``picture(side)`` scales it on the way (FFmpeg's area filter) so its
+    longer side is at most *side*, the shorter not under 64: cheaper than
+    converting the whole frame and shrinking it after.
+    """
+
+    def __init__(self, frame: av.VideoFrame) -> None:
+        self._frame = frame
+
+    def __call__(self, side: int | None = None) -> np.ndarray:
+        w, h = self._frame.width, self._frame.height
+        scale = 1.0 if side is None else min(1.0, max(side / max(w, h), 64 / min(w, h)))
+        if scale >= 1.0:
+            return np.asarray(self._frame.to_ndarray(format="rgb24"))
+        width, height = max(1, round(w * scale)), max(1, round(h * scale))
+        small = self._frame.reformat(width, height, "rgb24", interpolation="AREA")
+        return np.asarray(small.to_ndarray())
+
+
+def _rgb_of(frame: av.VideoFrame) -> Picture:
+    return Picture(frame)
 
 
 def first_frame(path: str | os.PathLike[str]) -> np.ndarray:
