@@ -21,7 +21,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import hashlib
-import resource
 import subprocess
 import sys
 import time
@@ -96,15 +95,16 @@ class InvisibleWatermark:
 
 def peak_memory_4k() -> float:
     """Peak RSS (MB) of a fresh process that marks one 4096x2160 frame."""
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent
-    # across fork and exec, so the child would report this process's size.
     code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "from memory import peak_rss_mb\n"
         "import numpy as np\n"
         "from artistshield import watermark\n"
         "rng = np.random.default_rng(0)\n"
         "img = np.clip(rng.normal(128, 40, (2160, 4096, 3)), 0, 255).astype(np.uint8)\n"
         f"watermark.embed(img, {KEY!r}, 1)\n"
-        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) / 1024)\n"
+        "print(peak_rss_mb())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from memory import peak_rss_mb
 from PIL import Image
 
 from artistshield import animation
@@ -149,17 +150,6 @@ def child_mark(clip: Path) -> None:
         marked = animation.mark_clip(clip, Path(tmp) / "out", key=KEY, payload=PAYLOAD)
         spent = time.perf_counter() - t
         print(f"{marked.frames / spent:.2f} {peak_rss_mb():.0f} {base:.0f} {marked.psnr}")
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB (Linux's VmHWM).
-
-    Not ``ru_maxrss``: Linux carries that over from the parent across fork
-    and exec, so a child would report the parent's size.
-    """
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
 
 
 def main() -> None:
