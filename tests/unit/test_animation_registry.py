@@ -17,6 +17,7 @@ from clip_files import pan, write_gif, write_video
 from PIL import Image
 
 from artistshield import animation, fingerprint
+from artistshield.animation import keyframes
 from artistshield.animation.keyframes import KeyFrameSelector
 from artistshield.cli import main
 from artistshield.identity import Identity
@@ -123,6 +124,23 @@ def test_a_figure_moving_over_a_still_background_gets_key_frames(
     else:
         assert 1 < len(selector.key_frames) <= 48 // check_every + 1
         assert all(matched)
+
+
+def test_a_camera_move_is_told_from_a_figure_that_moved() -> None:
+    """A small pan or zoom needs no look at the key frames; a walking figure does."""
+
+    def thumb(frame: np.ndarray) -> np.ndarray:
+        t = keyframes.thumbnail(keyframes.grey_of(frame))
+        return (t - t.mean()) / t.std()
+
+    hills = Image.open(DATA / "painted-hills.png").convert("RGB")
+    view = np.asarray(hills.resize((640, 400)))
+    zoomed = np.asarray(hills.resize((672, 420)).crop((16, 10, 656, 410)))
+    walk = walking(12)
+    assert keyframes._camera_moved(thumb(view[:, :600]), thumb(view[:, 16:616]))
+    assert keyframes._camera_moved(thumb(view), thumb(zoomed))
+    assert not keyframes._camera_moved(thumb(walk[0]), thumb(walk[11]))
+    assert not keyframes._camera_moved(thumb(view), thumb(walk[0]))  # another picture
 
 
 def test_big_frames_are_kept_at_the_fingerprint_size() -> None:
