@@ -22,12 +22,12 @@ thumbnail, yet the registry rightly refuses a copy with a spot that differs
 from the work (that is how it tells two drawings on one template apart).
 So the selector also asks the registry's own matcher: every
 :data:`CHECK_EVERY` frames, if the picture changed since the last look by
-more than a small pan explains, the frame is fingerprinted and searched
-among the key frames chosen so far, and a frame none of them matches becomes
-a key frame too (its fingerprint is the one it was searched with).  On the
-benchmark clip (``benchmarks/key_frames.py``) this found every sampled frame
-of ghosts walking over a painting instead of 1 in 6, with 19 key frames
-instead of 12, for about 8% of the marking time.  Checking every 12th frame
+more than a small pan or zoom explains (:func:`_camera_moved`), the frame is
+fingerprinted and searched among the key frames chosen so far, and a frame
+none of them matches becomes a key frame too (its fingerprint is the one it
+was searched with).  On the benchmark clip (``benchmarks/key_frames.py``)
+this found every sampled frame of ghosts walking over a painting instead of
+1 in 6, with 19 key frames instead of 12, for about 18 ms a 1080p frame.  Checking every 12th frame
 instead of every 7th always landed on the same of its two poses (28 of 30).
 
 The selector sees frames once, as they stream past while marking, and keeps
@@ -120,6 +120,11 @@ def thumbnail(grey: np.ndarray) -> np.ndarray:
     return np.asarray(image, np.float32)
 
 
+def normalised(thumb: np.ndarray) -> np.ndarray:
+    """*thumb* at zero mean and unit spread (no less than :data:`_PLAIN` is divided by)."""
+    return (thumb - thumb.mean()) / max(float(thumb.std()), _PLAIN)
+
+
 def grey_of(pixels: np.ndarray) -> np.ndarray:
     """Return a strided grey look at RGB(A) uint8 *pixels*, alpha over white."""
     h, w = pixels.shape[:2]
@@ -132,14 +137,21 @@ def grey_of(pixels: np.ndarray) -> np.ndarray:
     return grey
 
 
-def shrink(pixels: np.ndarray, *, side: int = KEY_FRAME_SIDE) -> np.ndarray:
-    """Return *pixels* with the longer side at most *side* (never under 64 on the shorter)."""
-    h, w = pixels.shape[:2]
-    scale = min(1.0, max(side / max(h, w), 64 / min(h, w)))
+def shrunk_size(width: int, height: int, side: int = KEY_FRAME_SIDE) -> tuple[int, int] | None:
+    """(width, height) with the longer side at most *side*, never under 64 on the shorter;
+    None when that is no smaller."""
+    scale = min(1.0, max(side / max(width, height), 64 / min(width, height)))
     if scale >= 1.0:
+        return None
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def shrink(pixels: np.ndarray, *, side: int = KEY_FRAME_SIDE) -> np.ndarray:
+    """Return *pixels* at :func:`shrunk_size`, or a copy when they are no bigger."""
+    size = shrunk_size(pixels.shape[1], pixels.shape[0], side)
+    if size is None:
         return np.array(pixels)  # a copy: callers may reuse their buffers
     mode = "RGBA" if pixels.shape[2] == 4 else "RGB"
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
     image = Image.fromarray(pixels, mode)
     return np.asarray(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.5))
 
@@ -155,14 +167,14 @@ class KeyFrameSelector:
     _seen: np.ndarray = field(
         default_factory=lambda: np.zeros((0, _THUMB, _THUMB), np.float32), repr=False
     )
-    _kept: list[tuple[int, KeyFrame]] = field(default_factory=list, repr=False)
+    _kept: list[tuple[int, KeyFrame, np.ndarray]] = field(default_factory=list, repr=False)
+    """Scene number, key frame and normalised thumbnail of each key frame kept."""
     _scenes: int = 0  # new pictures seen so far; the first is scene 0
     _stride: int = 1  # keep every stride-th scene
     _index: fingerprint.FingerprintIndex = field(
         default_factory=fingerprint.FingerprintIndex, repr=False
     )
     _looked: tuple[int, np.ndarray] | None = field(default=None, repr=False)
-    _thumbs: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # kept scenes'
 
     def __post_init__(self) -> None:
         if self.limit < 1:
@@ -181,7 +193,7 @@ class KeyFrameSelector:
         spread = float(thumb.std())
         if self._scenes and spread < _PLAIN:
             return False
-        thumb = (thumb - thumb.mean()) / max(spread, _PLAIN)
+        thumb = normalised(thumb)
         found: fingerprint.Fingerprint | None = None
         if self._scenes and self._nearest(thumb) <= self.threshold:
             if not self._due(index, thumb):
@@ -197,17 +209,15 @@ class KeyFrameSelector:
         if scene % self._stride:
             return False
         picture = _shrunk(pixels)
-        self._kept.append((scene, KeyFrame(index, picture)))
-        self._thumbs[scene] = thumb
+        self._kept.append((scene, KeyFrame(index, picture), thumb))
         if found is not None:
             self._index.add(str(scene), found)
         if len(self._kept) > self.limit:
             self._stride *= 2
-            for s, _ in self._kept:
+            for s, _, _ in self._kept:
                 if s % self._stride and str(s) in self._index:
                     self._index.remove(str(s))
-            self._kept = [(s, k) for s, k in self._kept if s % self._stride == 0]
-            self._thumbs = {s: self._thumbs[s] for s, _ in self._kept}
+            self._kept = [kept for kept in self._kept if kept[0] % self._stride == 0]
         return scene % self._stride == 0  # thinning may have dropped it at once
 
     def _covered(self, query: fingerprint.Fingerprint, thumb: np.ndarray) -> bool:
@@ -216,8 +226,8 @@ class KeyFrameSelector:
         Key frames are fingerprinted here, when first needed, and only those
         whose thumbnails are alike: most (still shots, pans) never are.
         """
-        for scene, key in self._kept:
-            alike = float(np.abs(self._thumbs[scene] - thumb).mean()) <= self.threshold
+        for scene, key, seen in self._kept:
+            alike = float(np.abs(seen - thumb).mean()) <= self.threshold
             if alike and str(scene) not in self._index:
                 self._index.add(str(scene), fingerprint.compute(key.pixels))
         best = self._index.search(query, limit=1)
@@ -241,21 +251,21 @@ class KeyFrameSelector:
 
     def attach(self, index: int, marked: Pixels) -> bool:
         """Give key frame *index*, if it is one, its pixels as marked; return whether it was."""
-        for i, (scene, key) in enumerate(self._kept):
+        for i, (scene, key, thumb) in enumerate(self._kept):
             if key.frame == index:
-                self._kept[i] = (scene, key._replace(marked=_shrunk(marked)))
+                self._kept[i] = (scene, key._replace(marked=_shrunk(marked)), thumb)
                 return True
         return False
 
     @property
     def key_frames(self) -> tuple[KeyFrame, ...]:
-        return tuple(k for _, k in self._kept)
+        return tuple(k for _, k, _ in self._kept)
 
 
 def _shrunk(pixels: Pixels) -> np.ndarray:
     """*pixels*, or what the function *pixels* returns, at the key frames' size."""
-    if isinstance(pixels, video.Picture):
-        return shrink(pixels(KEY_FRAME_SIDE))  # scaled as it is converted
+    if isinstance(pixels, video.Picture):  # scaled as it is converted
+        return shrink(pixels(shrunk_size(pixels.width, pixels.height)))
     return shrink(pixels() if callable(pixels) else pixels)
 
 
@@ -276,21 +286,21 @@ def _camera_moved(before: np.ndarray, after: np.ndarray) -> bool:
     target = after[inner]
     start = float(np.abs(before[inner] - target).mean())
     shift_y = shift_x = zoom = 0.0
-    warped = before
-    for _ in range(_STEPS):
+
+    def warp(image: np.ndarray) -> np.ndarray:
+        """*image* sampled where the fitted move puts each thumbnail pixel."""
         at = [(1 + zoom) * yc + (n - 1) / 2 + shift_y, (1 + zoom) * xc + (n - 1) / 2 + shift_x]
-        warped = ndimage.map_coordinates(before, at, order=1, mode="nearest")
-        wy = ndimage.map_coordinates(gy, at, order=1, mode="nearest")
-        wx = ndimage.map_coordinates(gx, at, order=1, mode="nearest")
+        return ndimage.map_coordinates(image, at, order=1, mode="nearest")
+
+    for _ in range(_STEPS):
+        warped, wy, wx = warp(before), warp(gy), warp(gx)
         jacobian = np.stack([wy[inner], wx[inner], (wy * yc + wx * xc)[inner]], -1).reshape(-1, 3)
         error = (target - warped[inner]).ravel()
         step = np.linalg.lstsq(jacobian, error, rcond=None)[0]
         shift_y, shift_x, zoom = shift_y + step[0], shift_x + step[1], zoom + step[2]
         if max(abs(shift_y), abs(shift_x)) > _MARGIN or abs(zoom) > 0.3:
             return False
-    at = [(1 + zoom) * yc + (n - 1) / 2 + shift_y, (1 + zoom) * xc + (n - 1) / 2 + shift_x]
-    warped = ndimage.map_coordinates(before, at, order=1, mode="nearest")
-    return float(np.abs(warped[inner] - target).mean()) < _EXPLAINED * start
+    return float(np.abs(warp(before)[inner] - target).mean()) < _EXPLAINED * start
 
 
 @dataclass(frozen=True)

@@ -127,21 +127,18 @@ def pictures(
 class Picture:
     """A decoded frame, converted to HxWx3 RGB uint8 only when called.
 
-    ``picture(side)`` scales it on the way (FFmpeg's area filter) so its
-    longer side is at most *side*, the shorter not under 64: cheaper than
-    converting the whole frame and shrinking it after.
+    ``picture((width, height))`` scales it on the way (FFmpeg's area filter):
+    cheaper than converting the whole frame and shrinking it after.
     """
 
     def __init__(self, frame: av.VideoFrame) -> None:
         self._frame = frame
+        self.width, self.height = frame.width, frame.height
 
-    def __call__(self, side: int | None = None) -> np.ndarray:
-        w, h = self._frame.width, self._frame.height
-        scale = 1.0 if side is None else min(1.0, max(side / max(w, h), 64 / min(w, h)))
-        if scale >= 1.0:
+    def __call__(self, size: tuple[int, int] | None = None) -> np.ndarray:
+        if size is None or size == (self.width, self.height):
             return np.asarray(self._frame.to_ndarray(format="rgb24"))
-        width, height = max(1, round(w * scale)), max(1, round(h * scale))
-        small = self._frame.reformat(width, height, "rgb24", interpolation="AREA")
+        small = self._frame.reformat(*size, "rgb24", interpolation="AREA")
         return np.asarray(small.to_ndarray())
 
 

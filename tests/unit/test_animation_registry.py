@@ -130,8 +130,7 @@ def test_a_camera_move_is_told_from_a_figure_that_moved() -> None:
     """A small pan or zoom needs no look at the key frames; a walking figure does."""
 
     def thumb(frame: np.ndarray) -> np.ndarray:
-        t = keyframes.thumbnail(keyframes.grey_of(frame))
-        return (t - t.mean()) / t.std()
+        return keyframes.normalised(keyframes.thumbnail(keyframes.grey_of(frame)))
 
     hills = Image.open(DATA / "painted-hills.png").convert("RGB")
     view = np.asarray(hills.resize((640, 400)))
