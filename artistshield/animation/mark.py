@@ -2,8 +2,10 @@
 
 All frames carry the same payload, and the pattern is tied to the pixel grid,
 not to time, so a still shot carries an identical mark in every frame and
-nothing shimmers.  Frames identical to the one before reuse its change
-instead of computing the perceptual mask again.  The clip's key frames
+nothing shimmers.  A video frame that differs from the last one marked by
+no more than the decoder's rounding (:data:`SAME_PICTURE`) reuses its change
+instead of computing the perceptual mask again: a still shot decoded from
+H.264 wobbles by a grey level here and there, and its mark should not.  The clip's key frames
 (:mod:`.keyframes`) are chosen as the frames go by, so the registry can
 fingerprint each scene without reading the clip again, each as drawn and
 as marked (see :func:`.keyframes.pictures_of`).
@@ -35,6 +37,12 @@ from artistshield.watermark import mask, pattern
 
 Progress = Callable[[int, int], None]
 
+#: The most any pixel's luma (grey levels) may differ from the frame whose
+#: mark is reused.  Measured on the still shot of ``benchmarks/video.py``
+#: (H.264 CRF 14): consecutive frames differ by at most 1 level, in a few
+#: pixels; any real change (a pan, a figure moving) is tens of levels.
+SAME_PICTURE = 2.5
+
 
 @dataclass(frozen=True)
 class ClipMarked:
@@ -53,6 +61,9 @@ class LumaMarker:
     The same as :func:`watermark.mark_delta` on an opaque frame: the key's
     tile shaped by the perceptual mask of that frame, except that the tile is
     zoomed for large frames (:func:`~artistshield.watermark.pattern.zoom_for`).
+    A frame the same as the last one marked (:func:`same_picture`) gets
+    that frame's change again; the frame compared with stays the one the
+    change was computed for, so a slow fade cannot drift away from it.
     """
 
     def __init__(self, key: bytes, payload: int, *, strength: float) -> None:
@@ -65,7 +76,7 @@ class LumaMarker:
     def __call__(self, y: np.ndarray) -> np.ndarray:
         with self._lock:
             last = self._last
-        if last is not None and np.array_equal(last[0], y):
+        if last is not None and same_picture(last[0], y):
             return last[1]
         delta = mask.amplitude(y, strength=self.strength)
         delta *= self._pattern(y.shape)
@@ -82,6 +93,16 @@ class LumaMarker:
             tiled = np.tile(tile, reps)[:h, :w].astype(np.float32)
             self._tiled = tiled
         return tiled
+
+
+def same_picture(a: np.ndarray, b: np.ndarray, tolerance: float = SAME_PICTURE) -> bool:
+    """Whether luma planes *a* and *b* differ nowhere by more than *tolerance*."""
+    if a.shape != b.shape:
+        return False
+    # a sparse look first: frames that moved are told apart at a 64th of the cost
+    if float(np.abs(a[::8, ::8] - b[::8, ::8]).max()) > tolerance:
+        return False
+    return float(np.abs(a - b).max()) <= tolerance
 
 
 def free_path(out_dir: Path, name: str) -> Path:

@@ -163,10 +163,11 @@ def _yuv420(frame: av.VideoFrame) -> tuple[np.ndarray, bool]:
 
 
 def _to_luma(y: np.ndarray, full: bool) -> np.ndarray:
-    luma = y.astype(np.float32)
-    if not full:  # studio range: black at 16, white at 235
-        luma -= 16.0
-        luma *= np.float32(255.0 / 219.0)
+    if full:
+        return y.astype(np.float32)
+    # studio range: black at 16, white at 235
+    luma = np.multiply(y, np.float32(255.0 / 219.0), dtype=np.float32)
+    luma -= np.float32(16.0 * 255.0 / 219.0)
     return luma
 
 
@@ -253,13 +254,14 @@ def _run(
     def emit(fut: Future[np.ndarray], yuv: np.ndarray, frame: av.VideoFrame, full: bool) -> None:
         delta = fut.result()
         h = frame.height
-        scale = np.float32(1.0 if full else 219.0 / 255.0)
-        y = yuv[:h].astype(np.float32)
-        y += delta * scale
-        np.rint(y, out=y)
+        # few passes over the frame: this runs on the thread that feeds the encoder
+        y = np.multiply(delta, np.float32(1.0 if full else 219.0 / 255.0))
+        y += yuv[:h]
         np.clip(y, 0, 255, out=y)
-        yuv[:h] = y.astype(np.uint8)
-        stats["square"] += float(np.mean(np.square(delta, dtype=np.float32)))
+        np.rint(y, out=y)
+        yuv[:h] = y  # whole numbers in 0..255: the cast to uint8 is exact
+        flat = delta.ravel()
+        stats["square"] += float(np.dot(flat, flat)) / max(flat.size, 1)
         new = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         new.pts, new.time_base = frame.pts, frame.time_base
         if edited is not None:

@@ -40,10 +40,30 @@ def luma(pixels: np.ndarray) -> np.ndarray:
     return y
 
 
+def box_mean(a: np.ndarray, size: int) -> np.ndarray:
+    """Return the float32 mean of 2-D *a* over a *size* x *size* window.
+
+    The same as ``ndimage.uniform_filter(a, size, mode="reflect")`` up to
+    float rounding, in about two thirds of the time: SciPy's pass down the
+    columns strides across memory, so that pass adds shifted rows instead.
+    """
+    rows = ndimage.uniform_filter1d(np.asarray(a, np.float32), size, axis=1, mode="reflect")
+    if size == 1:
+        return rows
+    before = size // 2
+    padded = np.pad(rows, ((before, size - 1 - before), (0, 0)), mode="symmetric")
+    height = rows.shape[0]
+    out = np.add(padded[:height], padded[1 : height + 1], out=rows)
+    for shift in range(2, size):
+        out += padded[shift : shift + height]
+    out *= np.float32(1.0 / size)
+    return out
+
+
 def local_contrast(y: np.ndarray, size: int = WINDOW) -> np.ndarray:
     """Return the standard deviation of *y* over a *size* x *size* window."""
-    mean = ndimage.uniform_filter(y, size, mode="reflect")
-    mean_sq = ndimage.uniform_filter(y * y, size, mode="reflect")
+    mean = box_mean(y, size)
+    mean_sq = box_mean(y * y, size)
     np.subtract(mean_sq, mean * mean, out=mean_sq)
     np.maximum(mean_sq, 0.0, out=mean_sq)
     return np.sqrt(mean_sq, out=mean_sq)
@@ -62,7 +82,10 @@ def amplitude(y: np.ndarray, *, strength: float = 1.0, weight: np.ndarray | None
     contrast = local_contrast(y)
     excess = np.subtract(contrast, np.float32(FLAT_CONTRAST))
     np.maximum(excess, 0.0, out=excess)
-    excess **= np.float32(EXPONENT)
+    if EXPONENT == 0.5:
+        np.sqrt(excess, out=excess)  # a third of the time of the general power
+    else:
+        excess **= np.float32(EXPONENT)
     cap = np.multiply(contrast, np.float32(CONTRAST_SHARE), out=contrast)
     np.minimum(cap, np.float32(PEAK), out=cap)
     # the RMS is estimated on a sparse sample: 1 pixel in 16 is plenty
@@ -101,7 +124,7 @@ def amplitude(y: np.ndarray, *, strength: float = 1.0, weight: np.ndarray | None
     excess *= np.float32(gain)
     np.minimum(excess, cap, out=excess)
     # smooth so the mask itself draws no edges
-    amp = ndimage.uniform_filter(excess, 3, output=cap, mode="reflect")
+    amp = box_mean(excess, 3)
     if weight is not None:
         amp *= weight  # again: smoothing must not leak into transparent pixels
     amp *= np.float32(strength)

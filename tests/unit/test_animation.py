@@ -209,3 +209,23 @@ def test_large_video_frames_get_a_zoomed_tile_that_survives_a_quarter_size_copy(
     found = watermark.detect(small, KEY)
     assert found.found and found.payload == 0xABCDEF
     assert found.scale == pytest.approx(0.5, rel=0.01)  # half of the zoomed tile's size
+
+
+def test_a_still_shot_that_wobbles_by_a_grey_level_keeps_one_mark() -> None:
+    from artistshield.animation.mark import LumaMarker
+
+    painting = Image.open(DATA / "painted-hills.png").convert("L").resize((640, 360))
+    y = np.asarray(painting).astype(np.float32)
+    marker = LumaMarker(KEY, 0xABCDEF, strength=1.0)
+    first = marker(y)
+    wobble = y.copy()
+    wobble[100:104, 200:210] += 1.0  # what an H.264 still shot does from frame to frame
+    assert marker(wobble) is first
+    moved = y.copy()
+    moved[100:140, 200:260] = y[120:160, 230:290]  # a small figure that moved
+    changed = marker(moved)
+    assert changed is not first and not np.array_equal(changed, first)
+    # compared with the frame the mark was made for, so a slow fade cannot creep away
+    fade = [moved + step for step in (1.0, 2.0, 3.0)]
+    assert marker(fade[0]) is changed and marker(fade[1]) is changed
+    assert marker(fade[2]) is not changed

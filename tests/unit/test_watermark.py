@@ -240,3 +240,16 @@ def test_template_search_peaks_are_the_local_maxima_highest_first(levels: int | 
     assert sorted(lazy) == sorted(expected)  # every maximum once, over several batches
     values = [scores[p] for p in lazy]
     assert values == sorted(values, reverse=True)
+
+
+@pytest.mark.parametrize("shape", [(270, 480), (5, 7), (2, 3), (1, 1)])
+@pytest.mark.parametrize("size", [1, 3, 5, 7])
+def test_the_masks_box_mean_is_scipys_reflecting_uniform_filter(shape, size) -> None:
+    from scipy import ndimage
+
+    from artistshield.watermark.mask import box_mean
+
+    a = np.random.default_rng(size).random(shape, dtype=np.float32) * 255
+    got = box_mean(a, size)
+    assert got.dtype == np.float32 and got.shape == a.shape
+    np.testing.assert_allclose(got, ndimage.uniform_filter(a, size, mode="reflect"), atol=1e-3)
