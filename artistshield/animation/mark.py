@@ -78,8 +78,9 @@ class LumaMarker:
             last = self._last
         if last is not None and same_picture(last[0], y):
             return last[1]
-        delta = mask.amplitude(y, strength=self.strength)
-        delta *= self._pattern(y.shape)
+        step = pattern.zoom_for(y.shape)  # the mask need not be finer than the chips
+        amp = mask.amplitude(y, strength=self.strength, step=step)
+        delta = mask.hold(amp, step, self._pattern(y.shape))
         with self._lock:
             self._last = (y, delta)
         return delta

@@ -242,14 +242,32 @@ def test_template_search_peaks_are_the_local_maxima_highest_first(levels: int | 
     assert values == sorted(values, reverse=True)
 
 
-@pytest.mark.parametrize("shape", [(270, 480), (5, 7), (2, 3), (1, 1)])
+@pytest.mark.parametrize("shape", [(270, 480), (5, 7), (2, 3), (1, 1), (33, 41)])
 @pytest.mark.parametrize("size", [1, 3, 5, 7])
-def test_the_masks_box_mean_is_scipys_reflecting_uniform_filter(shape, size) -> None:
+@pytest.mark.parametrize("step", [1, 2, 3])
+def test_the_masks_box_mean_is_scipys_reflecting_uniform_filter(shape, size, step) -> None:
     from scipy import ndimage
 
     from artistshield.watermark.mask import box_mean
 
     a = np.random.default_rng(size).random(shape, dtype=np.float32) * 255
-    got = box_mean(a, size)
-    assert got.dtype == np.float32 and got.shape == a.shape
-    np.testing.assert_allclose(got, ndimage.uniform_filter(a, size, mode="reflect"), atol=1e-3)
+    got = box_mean(a, size, step=step)
+    want = ndimage.uniform_filter(a, size, mode="reflect")[::step, ::step]
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-3)
+
+
+def test_a_mask_on_a_coarser_grid_is_held_over_blocks_the_pictures_size() -> None:
+    from artistshield.watermark import mask
+
+    y = np.asarray(Image.open(DATA / "painted-hills.png").convert("L"), np.float32)[:101, :131]
+    amp = mask.amplitude(y, step=2)
+    assert amp.shape == (51, 66)
+    np.testing.assert_array_equal(mask.local_contrast(y, step=2), mask.local_contrast(y)[::2, ::2])
+    tile = np.random.default_rng(0).choice(np.array([-1.0, 1.0], np.float32), y.shape)
+    held = mask.hold(amp, 2, tile)
+    assert held.shape == y.shape
+    rows, cols = np.indices(y.shape)
+    np.testing.assert_allclose(held, tile * amp[rows // 2, cols // 2])
+    with pytest.raises(ValueError, match="transparent"):
+        mask.amplitude(y, step=2, weight=np.ones_like(y))
