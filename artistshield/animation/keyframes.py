@@ -27,7 +27,7 @@ fingerprinted and searched among the key frames chosen so far, and a frame
 none of them matches becomes a key frame too (its fingerprint is the one it
 was searched with).  On the benchmark clip (``benchmarks/key_frames.py``)
 this found every sampled frame of ghosts walking over a painting instead of
-1 in 6, with 19 key frames instead of 12, for about 18 ms a 1080p frame.  Checking every 12th frame
+1 in 6, with 19 key frames instead of 12, for about 16 ms a 1080p frame.  Checking every 12th frame
 instead of every 7th always landed on the same of its two poses (28 of 30).
 
 The selector sees frames once, as they stream past while marking, and keeps
