@@ -57,8 +57,8 @@ def whiten(y: np.ndarray) -> np.ndarray:
     residual energy weights each pixel by how much it can be trusted, so sharp
     edges do not drown the rest.
     """
-    r = y - ndimage.uniform_filter(y, PREDICTOR, mode="reflect")
-    energy = ndimage.uniform_filter(r * r, 7, mode="reflect")
+    r = y - mask.box_mean(y, PREDICTOR)
+    energy = mask.box_mean(r * r, 7)
     np.maximum(energy, 0.0, out=energy)  # the filter's rounding can dip below 0
     np.sqrt(energy, out=energy)
     energy += 1.0
