@@ -298,7 +298,10 @@ class Folder:
             raise ValueError(f"the residual must be {self.shape}, not {r.shape}")
         if self._matrix is None:
             return fold(r, self.geometry)
-        return (self._matrix @ r.ravel().astype(np.float64)).reshape(TILE, TILE)
+        # float32 throughout: SciPy would otherwise copy the whole matrix to
+        # float64 on every product; each sum has only hundreds of terms
+        folded = self._matrix @ r.ravel().astype(np.float32, copy=False)
+        return folded.astype(np.float64).reshape(TILE, TILE)
 
 
 def _taps(geometry: Geometry) -> int:
