@@ -255,7 +255,7 @@ def fold(r: np.ndarray, geometry: Geometry) -> np.ndarray:
     zoom = _whole_zoom(geometry)
     if zoom:
         return _fold_zoomed(r, zoom)
-    h, w = r.shape
+    w = r.shape[1]
     out = np.zeros(TILE * TILE)
     for top, index, weight in _targets(r.shape, geometry):
         values = r[top : top + index[0].size // w].ravel()
