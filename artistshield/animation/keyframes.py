@@ -84,16 +84,27 @@ class KeyFrame(NamedTuple):
     """A key frame: its frame index in the clip (from 0) and its pixels, RGB(A) uint8.
 
     When the clip was marked, ``pixels`` are the frame as drawn and
-    ``marked`` as written (see :func:`pictures_of`).
+    ``marked`` as written (see :func:`pictures_of`).  ``fingerprint`` is
+    that of ``pixels`` (``fingerprint.compute(pixels)``) when choosing the
+    key frames needed it, so the registry need not work it out again.
     """
 
     frame: int
     pixels: np.ndarray
     marked: np.ndarray | None = None
+    fingerprint: fingerprint.Fingerprint | None = None
 
 
-def pictures_of(key_frames: Iterable[KeyFrame]) -> list[tuple[int, np.ndarray]]:
-    """Return ``(frame index, pixels)`` to fingerprint: each key frame as drawn, then as marked.
+class Picture(NamedTuple):
+    """A picture of a clip to fingerprint: frame index, pixels and, if known, their fingerprint."""
+
+    frame: int
+    pixels: np.ndarray
+    fingerprint: fingerprint.Fingerprint | None = None
+
+
+def pictures_of(key_frames: Iterable[KeyFrame]) -> list[Picture]:
+    """Return the pictures to fingerprint: each key frame as drawn, then as marked.
 
     Both, because the mark stays put on the pixel grid while the picture
     moves.  Measured on 8-pixel pans and on still shots with a moving
@@ -103,11 +114,11 @@ def pictures_of(key_frames: Iterable[KeyFrame]) -> list[tuple[int, np.ndarray]]:
     and 77; the mark's texture in the fingerprint holds to the grid and
     pulls against a picture that moved.
     """
-    pictures: list[tuple[int, np.ndarray]] = []
+    pictures: list[Picture] = []
     for key in key_frames:
-        pictures.append((key.frame, key.pixels))
+        pictures.append(Picture(key.frame, key.pixels, key.fingerprint))
         if key.marked is not None:
-            pictures.append((key.frame, key.marked))
+            pictures.append(Picture(key.frame, key.marked))
     return pictures
 
 
@@ -209,7 +220,7 @@ class KeyFrameSelector:
         if scene % self._stride:
             return False
         picture = _shrunk(pixels)
-        self._kept.append((scene, KeyFrame(index, picture), thumb))
+        self._kept.append((scene, KeyFrame(index, picture, fingerprint=found), thumb))
         if found is not None:
             self._index.add(str(scene), found)
         if len(self._kept) > self.limit:
@@ -226,10 +237,12 @@ class KeyFrameSelector:
         Key frames are fingerprinted here, when first needed, and only those
         whose thumbnails are alike: most (still shots, pans) never are.
         """
-        for scene, key, seen in self._kept:
+        for i, (scene, key, seen) in enumerate(self._kept):
             alike = float(np.abs(seen - thumb).mean()) <= self.threshold
             if alike and str(scene) not in self._index:
-                self._index.add(str(scene), fingerprint.compute(key.pixels))
+                computed = fingerprint.compute(key.pixels)
+                self._index.add(str(scene), computed)
+                self._kept[i] = (scene, key._replace(fingerprint=computed), seen)
         best = self._index.search(query, limit=1)
         return bool(best and best[0].is_match)
 

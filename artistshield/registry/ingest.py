@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -20,6 +21,10 @@ from PIL import Image
 from artistshield.registry import fingerprints
 
 THUMBNAIL_SIDE = 256
+#: A key frame to fingerprint: ``(frame index, pixels)``, or with a third
+#: item, the fingerprint of those pixels over white if already worked out
+#: (an :class:`artistshield.fingerprint.Fingerprint`, or None).
+KeyFramePicture = tuple[int, np.ndarray] | tuple[int, np.ndarray, Any]
 
 
 @dataclass(frozen=True)
@@ -53,26 +58,28 @@ def describe(
     *,
     file_path: Path,
     frame_count: int = 1,
-    key_frames: Sequence[tuple[int, np.ndarray]] | None = None,
+    key_frames: Sequence[KeyFramePicture] | None = None,
 ) -> WorkFacts:
     """The facts of the work *pixels* read from *file_path*.
 
     *key_frames*, ``(frame index, pixels)`` in clip order, each get a
-    fingerprint (a frame may come twice: as drawn and as marked); without
-    them *pixels* is fingerprinted.
+    fingerprint (a frame may come twice: as drawn and as marked), or keep
+    the one given with them; without them *pixels* is fingerprinted.
     """
     pixels = check_pixels(pixels)
     if frame_count < 1:
         raise ValueError(f"frame_count must be at least 1, not {frame_count}")
     if key_frames is not None:
-        indexes = [int(index) for index, _ in key_frames]
+        indexes = [int(entry[0]) for entry in key_frames]
         if not indexes or indexes != sorted(indexes) or indexes[0] < 0:
             raise ValueError("key_frames must be one or more frames in clip order")
         if indexes[-1] >= frame_count:
             raise ValueError(f"key frame {indexes[-1]} is past the clip's {frame_count} frames")
-        stored = fingerprints.pack(
-            [entry for index, frame in key_frames for entry in _prints(index, check_pixels(frame))]
-        )
+        stored = fingerprints.pack([
+            printed
+            for index, frame, *known in key_frames
+            for printed in _prints(index, check_pixels(frame), known[0] if known else None)
+        ])
     else:
         stored = fingerprints.pack(_prints(0, pixels))
     digest = hashlib.sha256()
@@ -104,7 +111,7 @@ class WorkFile:
     pixels: np.ndarray  # the first frame, RGB or RGBA uint8
     file_path: Path  # the file hashed: a frame folder's first frame
     frame_count: int
-    key_frames: list[tuple[int, np.ndarray]] | None  # for a clip
+    key_frames: list[KeyFramePicture] | None  # for a clip
 
 
 def read_work(path: Path) -> WorkFile:
@@ -136,14 +143,16 @@ def fingerprint_bytes(pixels: np.ndarray, *, background: int = 255) -> bytes:
 TRANSPARENT_SHARE = 0.01
 
 
-def _prints(index: int, pixels: np.ndarray) -> list[tuple[int, bytes]]:
+def _prints(index: int, pixels: np.ndarray, over_white: Any = None) -> list[tuple[int, bytes]]:
     """The fingerprints of one picture: over white, and over black too if it is transparent.
 
     A platform or converter that drops a cel's transparency puts it on white
     or on black; the silhouette's edges then run the other way, so each gets
-    its own fingerprint.
+    its own fingerprint.  *over_white*, if given, is the first, already
+    worked out.
     """
-    prints = [(index, fingerprint_bytes(pixels))]
+    white = fingerprint_bytes(pixels) if over_white is None else bytes(over_white.to_bytes())
+    prints = [(index, white)]
     if is_transparent(pixels):
         prints.append((index, fingerprint_bytes(pixels, background=0)))
     return prints

@@ -20,7 +20,7 @@ from artistshield.identity import Identity
 from artistshield.paths import data_dir
 from artistshield.registry import log as history
 from artistshield.registry.db import Database
-from artistshield.registry.ingest import describe, read_work
+from artistshield.registry.ingest import KeyFramePicture, describe, read_work
 from artistshield.registry.records import (
     EDIT_TITLE,
     MARK,
@@ -95,16 +95,17 @@ class Registry:
         title: str | None = None,
         payload: int | None = None,
         frame_count: int = 1,
-        key_frames: Sequence[tuple[int, np.ndarray]] | None = None,
+        key_frames: Sequence[KeyFramePicture] | None = None,
         identity: Identity,
     ) -> Work:
         """Register the work whose decoded pixels are *pixels*, read from *file_path*.
 
         With *payload* (the watermark it carries) the entry is a ``mark``,
         otherwise a ``register``.  A clip gives its first frame as *pixels*
-        and its *key_frames*, ``(frame index, pixels)`` in order (see
-        :mod:`artistshield.animation.keyframes`): each gets a fingerprint, so
-        a copy of any of them finds the work.  Raises
+        and its *key_frames*, ``(frame index, pixels)`` in order, perhaps
+        with their fingerprint (see :mod:`artistshield.animation.keyframes`
+        and :data:`.ingest.KeyFramePicture`): each gets a fingerprint, so a
+        copy of any of them finds the work.  Raises
         :class:`AlreadyRegisteredError` if the same pixels are registered
         already.
         """

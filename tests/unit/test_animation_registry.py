@@ -126,6 +126,38 @@ def test_a_figure_moving_over_a_still_background_gets_key_frames(
         assert all(matched)
 
 
+def test_fingerprints_worked_out_while_choosing_are_handed_to_the_registry(
+    tmp_path: Path, real_artist: Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from artistshield.registry import ingest
+
+    selector = KeyFrameSelector()
+    for i, frame in enumerate(walking(48)):
+        selector.offer_pixels(i, frame)
+    handed = [key for key in selector.key_frames if key.fingerprint is not None]
+    assert handed  # the looks at the walking figure fingerprinted key frames
+    for key in handed:
+        assert key.fingerprint is not None
+        assert key.fingerprint.to_bytes() == fingerprint.compute(key.pixels).to_bytes()
+    pictures = animation.pictures_of(selector.key_frames)
+    first = selector.key_frames[0].pixels
+    source = tmp_path / "walk.png"
+    Image.fromarray(first).save(source)
+    computed: list[int] = []
+    real = ingest.fingerprint_bytes
+    monkeypatch.setattr(
+        ingest, "fingerprint_bytes", lambda *a, **k: computed.append(1) or real(*a, **k)
+    )
+    with_handover = ingest.describe(first, file_path=source, frame_count=48, key_frames=pictures)
+    assert len(computed) == len(pictures) - len(handed)
+    computed.clear()
+    without = ingest.describe(
+        first, file_path=source, frame_count=48, key_frames=[p[:2] for p in pictures]
+    )
+    assert len(computed) == len(pictures)
+    assert with_handover.fingerprint == without.fingerprint  # the same bytes stored
+
+
 def test_a_camera_move_is_told_from_a_figure_that_moved() -> None:
     """A small pan or zoom needs no look at the key frames; a walking figure does."""
 
