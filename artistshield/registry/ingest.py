@@ -111,7 +111,7 @@ class WorkFile:
     pixels: np.ndarray  # the first frame, RGB or RGBA uint8
     file_path: Path  # the file hashed: a frame folder's first frame
     frame_count: int
-    key_frames: list[KeyFramePicture] | None  # for a clip
+    key_frames: Sequence[KeyFramePicture] | None  # for a clip
 
 
 def read_work(path: Path) -> WorkFile:
