@@ -27,8 +27,9 @@ fingerprinted and searched among the key frames chosen so far, and a frame
 none of them matches becomes a key frame too (its fingerprint is the one it
 was searched with).  On the benchmark clip (``benchmarks/key_frames.py``)
 this found every sampled frame of ghosts walking over a painting instead of
-1 in 6, with 19 key frames instead of 12, for about 16 ms a 1080p frame.  Checking every 12th frame
-instead of every 7th always landed on the same of its two poses (28 of 30).
+1 in 6, with 19 key frames instead of 12, for about 16-19 ms a 1080p frame.
+Checking every 12th frame instead of every 7th always landed on the same of
+its two poses (28 of 30).
 
 The selector sees frames once, as they stream past while marking, and keeps
 only thumbnails and the chosen frames shrunk to :data:`KEY_FRAME_SIDE` (the
@@ -95,15 +96,18 @@ class KeyFrame(NamedTuple):
     fingerprint: fingerprint.Fingerprint | None = None
 
 
-class Picture(NamedTuple):
-    """A picture of a clip to fingerprint: frame index, pixels and, if known, their fingerprint."""
+class KeyFramePicture(NamedTuple):
+    """A picture of a clip to fingerprint: frame index, pixels and, if known, their fingerprint.
+
+    The shape :func:`artistshield.registry.ingest.describe` takes.
+    """
 
     frame: int
     pixels: np.ndarray
     fingerprint: fingerprint.Fingerprint | None = None
 
 
-def pictures_of(key_frames: Iterable[KeyFrame]) -> list[Picture]:
+def pictures_of(key_frames: Iterable[KeyFrame]) -> list[KeyFramePicture]:
     """Return the pictures to fingerprint: each key frame as drawn, then as marked.
 
     Both, because the mark stays put on the pixel grid while the picture
@@ -114,11 +118,11 @@ def pictures_of(key_frames: Iterable[KeyFrame]) -> list[Picture]:
     and 77; the mark's texture in the fingerprint holds to the grid and
     pulls against a picture that moved.
     """
-    pictures: list[Picture] = []
+    pictures: list[KeyFramePicture] = []
     for key in key_frames:
-        pictures.append(Picture(key.frame, key.pixels, key.fingerprint))
+        pictures.append(KeyFramePicture(key.frame, key.pixels, key.fingerprint))
         if key.marked is not None:
-            pictures.append(Picture(key.frame, key.marked))
+            pictures.append(KeyFramePicture(key.frame, key.marked))
     return pictures
 
 
@@ -205,12 +209,13 @@ class KeyFrameSelector:
         if self._scenes and spread < _PLAIN:
             return False
         thumb = normalised(thumb)
+        picture: np.ndarray | None = None  # shrunk, once it is needed
         found: fingerprint.Fingerprint | None = None
         if self._scenes and self._nearest(thumb) <= self.threshold:
             if not self._due(index, thumb):
                 return False
-            pixels = _shrunk(pixels)
-            found = fingerprint.compute(pixels)
+            picture = _shrunk(pixels)
+            found = fingerprint.compute(picture)
             if self._covered(found, thumb):
                 return False
         scene = self._scenes
@@ -219,14 +224,15 @@ class KeyFrameSelector:
         self._looked = (index, thumb)
         if scene % self._stride:
             return False
-        picture = _shrunk(pixels)
+        if picture is None:
+            picture = _shrunk(pixels)
         self._kept.append((scene, KeyFrame(index, picture, fingerprint=found), thumb))
         if found is not None:
             self._index.add(str(scene), found)
         if len(self._kept) > self.limit:
             self._stride *= 2
-            for s, _, _ in self._kept:
-                if s % self._stride and str(s) in self._index:
+            for s, key, _ in self._kept:
+                if s % self._stride and key.fingerprint is not None:
                     self._index.remove(str(s))
             self._kept = [kept for kept in self._kept if kept[0] % self._stride == 0]
         return scene % self._stride == 0  # thinning may have dropped it at once
@@ -235,11 +241,12 @@ class KeyFrameSelector:
         """Whether a key frame chosen so far matches *query* (whose thumbnail is *thumb*).
 
         Key frames are fingerprinted here, when first needed, and only those
-        whose thumbnails are alike: most (still shots, pans) never are.
+        whose thumbnails are alike: most (still shots, pans) never are.  A
+        key frame with a fingerprint is in the index under its scene number.
         """
         for i, (scene, key, seen) in enumerate(self._kept):
             alike = float(np.abs(seen - thumb).mean()) <= self.threshold
-            if alike and str(scene) not in self._index:
+            if alike and key.fingerprint is None:
                 computed = fingerprint.compute(key.pixels)
                 self._index.add(str(scene), computed)
                 self._kept[i] = (scene, key._replace(fingerprint=computed), seen)

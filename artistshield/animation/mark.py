@@ -5,10 +5,10 @@ not to time, so a still shot carries an identical mark in every frame and
 nothing shimmers.  A video frame that differs from the last one marked by
 no more than the decoder's rounding (:data:`SAME_PICTURE`) reuses its change
 instead of computing the perceptual mask again: a still shot decoded from
-H.264 wobbles by a grey level here and there, and its mark should not.  The clip's key frames
-(:mod:`.keyframes`) are chosen as the frames go by, so the registry can
-fingerprint each scene without reading the clip again, each as drawn and
-as marked (see :func:`.keyframes.pictures_of`).
+H.264 wobbles by a grey level here and there, and its mark should not.  The
+clip's key frames (:mod:`.keyframes`) are chosen as the frames go by, so the
+registry can fingerprint each scene without reading the clip again, each as
+drawn and as marked (see :func:`.keyframes.pictures_of`).
 
 Outputs appear only when complete (videos and folders are written beside
 their final name and renamed), so a cancel or a failure leaves nothing behind.

@@ -119,7 +119,7 @@ def pictures(
         try:
             for frame in container.decode(stream):
                 yuv, _ = _yuv420(frame)
-                yield yuv[: frame.height], _rgb_of(frame)
+                yield yuv[: frame.height], Picture(frame)
         except av.error.FFmpegError as exc:
             raise ImageError(f"Could not decode {path} ({exc}).") from exc
 
@@ -140,10 +140,6 @@ class Picture:
             return np.asarray(self._frame.to_ndarray(format="rgb24"))
         small = self._frame.reformat(*size, "rgb24", interpolation="AREA")
         return np.asarray(small.to_ndarray())
-
-
-def _rgb_of(frame: av.VideoFrame) -> Picture:
-    return Picture(frame)
 
 
 def first_frame(path: str | os.PathLike[str]) -> np.ndarray:
@@ -265,7 +261,7 @@ def _run(
         new = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         new.pts, new.time_base = frame.pts, frame.time_base
         if edited is not None:
-            edited(_rgb_of(new))
+            edited(Picture(new))
         for packet in vout.encode(new):
             out.mux(packet)
         stats["frames"] += 1
@@ -284,7 +280,7 @@ def _run(
                 raise Cancelled("Marking was cancelled; nothing was written.")
             yuv, full = _yuv420(frame)
             if decoded is not None:
-                decoded(yuv[: frame.height], _rgb_of(frame))
+                decoded(yuv[: frame.height], Picture(frame))
             fut = pool.submit(edit, _to_luma(yuv[: frame.height], full))
             pending.append((fut, yuv, frame, full))
             if len(pending) > _IN_FLIGHT:

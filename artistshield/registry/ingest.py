@@ -23,7 +23,8 @@ from artistshield.registry import fingerprints
 THUMBNAIL_SIDE = 256
 #: A key frame to fingerprint: ``(frame index, pixels)``, or with a third
 #: item, the fingerprint of those pixels over white if already worked out
-#: (an :class:`artistshield.fingerprint.Fingerprint`, or None).
+#: (an :class:`artistshield.fingerprint.Fingerprint`, or None), as
+#: :class:`artistshield.animation.keyframes.KeyFramePicture` gives them.
 KeyFramePicture = tuple[int, np.ndarray] | tuple[int, np.ndarray, Any]
 
 
