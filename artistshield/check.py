@@ -153,6 +153,19 @@ def _json_of(part: Any) -> dict[str, Any] | None:
     return None if part is None else part.to_json()
 
 
+MATCH_METHODS = {
+    "pdq": "the whole picture",
+    "local": "matching details",
+    "structure": "the shapes of a plain crop",
+}
+"""How a registry match was found, in words (``Match.method``)."""
+
+
+def method_in_words(method: str | None) -> str:
+    """Say how a registry match was found: "matching details"."""
+    return MATCH_METHODS.get(method or "", method or "unknown")
+
+
 def transform_in_words(detection: watermark.Detection, *, offset: bool = False) -> list[str]:
     """Say what the engine found was done to the copy: ["scaled to 50%", "mirrored"]...
 

@@ -17,6 +17,10 @@ work's everywhere they overlap, or everywhere but under a rectangle pasted
 over it.  Works fingerprinted before structure pictures existed (format 1)
 are decided by the features alone, as they were.
 
+A suspect too plain for local features and PDQ (a crop of smooth curves in
+close shades) is placed by its structure picture alone (``structure.locate``)
+on the few works whose tones could hold it, and then confirmed the same way.
+
 A work may have several fingerprints (an animation's key frames): it is found
 through any of them and reported once, with its best similarity.
 
@@ -68,6 +72,16 @@ PDQ_DECIDING = (0, 5)
 Quarter turns of simple graphics (striped flags) collide too often."""
 SHORTLIST = 32
 """Works checked feature by feature per search."""
+PLAIN_FEATURES = 64
+"""A suspect with fewer local features than this, and no match through them or PDQ, is
+placed by its structure alone..."""
+PLAIN_SHORTLIST = 16
+"""...on this many works, those whose tones best contain the suspect's,..."""
+PLAIN_SPREAD = 0.3
+"""...if its structure spans at least this share of it (``structure.spread``)..."""
+UNIQUE = 0.8
+"""...and no placement elsewhere scores above this share of the best one."""
+_TONE_BINS = 32
 _KEY_BITS = 16
 _KEYS = 64 // _KEY_BITS
 _CROWDED = 32.0
@@ -86,7 +100,8 @@ class Match:
     region: tuple[float, float, float, float] | None
     """The part of the original the query shows (x0, y0, x1, y1 as fractions), when known."""
     method: str
-    """Which evidence found it: "pdq" (whole picture) or "local" (features)."""
+    """Which evidence found it: "pdq" (whole picture), "local" (features) or "structure"
+    (a suspect too plain for either, placed by its shapes alone)."""
 
 
 def _pdq_words(hashes: list[bytes] | tuple[bytes, ...]) -> NDArray[np.uint64]:
@@ -158,6 +173,8 @@ class FingerprintIndex:
         """Each slot's structure picture, compressed until a search needs it."""
         self._pdq = np.zeros((0, 4), np.uint64)
         self._pdq_quality = np.zeros(0, np.int16)
+        self._tones = np.zeros((0, _TONE_BINS), np.float32)
+        """Each slot's histogram of structure picture levels (zero without a picture)."""
         self._postings: list[NDArray[np.int32]] = []
         self._starts: list[NDArray[np.int64]] = []
         self._stale = True
@@ -178,7 +195,9 @@ class FingerprintIndex:
         if not isinstance(fingerprint, Fingerprint):
             raise TypeError("FingerprintIndex.add takes a Fingerprint or its bytes.")
         picture = None
+        tones = np.zeros(_TONE_BINS, np.float32)
         if fingerprint.structure is not None:
+            tones = _tones(fingerprint.structure)
             shape = np.array(fingerprint.structure.shape, "<u2").tobytes()
             picture = shape + zlib.compress(fingerprint.structure.tobytes(), 6)
             fingerprint = replace(fingerprint, structure=None)
@@ -195,7 +214,9 @@ class FingerprintIndex:
             grown = max(64, 2 * len(self._pdq))
             self._pdq = np.resize(self._pdq, (grown, 4))
             self._pdq_quality = np.resize(self._pdq_quality, grown)
+            self._tones = np.resize(self._tones, (grown, _TONE_BINS))
         self._pdq[slot] = _pdq_words([fingerprint.pdq])[0]
+        self._tones[slot] = tones
         self._pdq_quality[slot] = fingerprint.pdq_quality
         self._stale = True
 
@@ -310,7 +331,11 @@ class FingerprintIndex:
                 if placement is None:
                     continue
                 affine = _affine(placement, query.features, mirrored)
-                region = _region(placement, features, work.features)
+                region = _outline(
+                    affine,
+                    (query.features.width, query.features.height),
+                    (work.features.width, work.features.height),
+                )
                 # The lower feature thresholds hold only where the structure check follows.
                 checked = self._pictures[slot] is not None and query.structure is not None
                 evidence = local_evidence(placement.inliers, placement.support, verified=checked)
@@ -322,6 +347,19 @@ class FingerprintIndex:
                     found[slot] = judged
             if any(m.is_match for m in found.values()):
                 break  # no need to try the mirror image
+        if (
+            not any(m.is_match for m in found.values())
+            and len(query.features) < PLAIN_FEATURES
+            and query.structure is not None
+            and structure.spread(query.structure) >= PLAIN_SPREAD
+        ):
+            for slot in self._plain_candidates(query.structure, alive):
+                placed = self._locate(slot, query)
+                previous = found.get(slot)
+                if placed is not None and (
+                    previous is None or placed.similarity > previous.similarity
+                ):
+                    found[slot] = placed
         best: dict[str, Match] = {}
         for match in found.values():  # one answer per work, from its best frame
             if match.work_id not in best or match.similarity > best[match.work_id].similarity:
@@ -333,6 +371,48 @@ class FingerprintIndex:
         work = self._prints[slot]
         assert work is not None
         return work
+
+    def _plain_candidates(self, picture: NDArray[np.uint8], alive: NDArray[np.bool_]) -> list[int]:
+        """Works whose tones could hold a crop with ``picture``'s tones, most likely first.
+
+        A crop showing ``structure.LOCATE_SMALLEST`` of a work holds no tone in more
+        than 1 / LOCATE_SMALLEST times the share the work has of it; a bin's
+        neighbours count too, for JPEG and resampling.
+        """
+        count = len(self._ids)
+        have = np.nonzero(alive & (self._tones[:count].sum(axis=1) > 0))[0]
+        if len(have) == 0:
+            return []
+        query = _tones(picture)
+        tones = self._tones[have]
+        spread = np.maximum(
+            tones, np.maximum(np.roll(tones, 1, axis=1), np.roll(tones, -1, axis=1))
+        )
+        held = np.minimum(query, spread / structure.LOCATE_SMALLEST).sum(axis=1)
+        shared = np.minimum(query, tones).sum(axis=1)
+        order = np.lexsort((-shared, -np.round(held, 2)))[:PLAIN_SHORTLIST]
+        return [int(have[i]) for i in order]
+
+    def _locate(self, slot: int, query: Fingerprint) -> Match | None:
+        """Place a plain suspect on a work by structure alone, and confirm it there."""
+        picture = self._picture(slot)
+        assert picture is not None and query.structure is not None
+        work = self._work(slot)
+        work_frame = (work.features.width, work.features.height)
+        query_frame = (query.features.width, query.features.height)
+        located = structure.locate(picture, work_frame, query.structure, query_frame)
+        if located is None or located.score <= 0.0:
+            return None
+        # Not refined: with nothing but structure to go on, refining bends a placement
+        # until unrelated curves line up.  ``locate`` is exact to a pixel and 4% of scale.
+        affine = located.affine
+        agreement = structure.compare(picture, work_frame, query.structure, query_frame, affine)
+        evidence = min(
+            structure_evidence(agreement, 0),
+            UNIQUE * located.score / max(located.rival, 1e-9),
+        )
+        region = _outline(affine, query_frame, work_frame)
+        return Match(self._ids[slot], _odds(evidence), evidence >= 1.0, region, "structure")
 
     def _judge(
         self,
@@ -399,15 +479,21 @@ def _whole(query: Fingerprint, work: Fingerprint, mirrored: bool) -> NDArray[np.
     return affine
 
 
-def _region(
-    placement: geometry.Placement, query: local.Features, work: local.Features
+def _tones(picture: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """Share of a structure picture's pixels in each of ``_TONE_BINS`` level bins."""
+    counts = np.bincount(picture.ravel() // (256 // _TONE_BINS), minlength=_TONE_BINS)
+    return (counts / max(1, picture.size)).astype(np.float32)
+
+
+def _outline(
+    affine: NDArray[np.float64], query_frame: tuple[int, int], work_frame: tuple[int, int]
 ) -> tuple[float, float, float, float]:
-    """The query frame's outline mapped into the work, as fractions of the work's sides."""
-    xs = np.array([-0.5, query.width - 0.5, query.width - 0.5, -0.5])
-    ys = np.array([-0.5, -0.5, query.height - 0.5, query.height - 0.5])
-    wx, wy = placement.to_work(xs, ys)
-    fx = np.clip((wx + 0.5) / work.width, 0.0, 1.0)
-    fy = np.clip((wy + 0.5) / work.height, 0.0, 1.0)
+    """The query frame's outline mapped into the work, as fractions of its sides."""
+    (qw, qh), (fw, fh) = query_frame, work_frame
+    corners = np.array([[-0.5, qw - 0.5, qw - 0.5, -0.5], [-0.5, -0.5, qh - 0.5, qh - 0.5]])
+    wx, wy = np.linalg.solve(affine[:, :2], corners - affine[:, 2:])
+    fx = np.clip((wx + 0.5) / fw, 0.0, 1.0)
+    fy = np.clip((wy + 0.5) / fh, 0.0, 1.0)
     return (
         round(float(fx.min()), 4),
         round(float(fy.min()), 4),

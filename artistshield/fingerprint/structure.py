@@ -12,6 +12,14 @@ JPEG; colour is not compared, so a recoloured copy still agrees.
 One difference is allowed: a rectangle pasted over the work (a sticker, a
 caption plate) hides what is under it and draws its own straight outline;
 another symbol drawn into the same template has no such outline.
+
+A suspect too plain for local features (a crop of smooth curves in two close
+shades has no corners at all) can still be placed by its structure alone:
+``locate`` slides its gradients over the work's at every scale at which it
+is a crop of the work, and keeps a placement only when no other one comes
+close (a lone straight edge fits anywhere along itself).  Only a suspect whose
+structure spans it is placed this way (``spread``): a small object alone on a
+blank page fits the blank stretches of many other pages.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from scipy import ndimage
+from scipy import fft, ndimage
 
 SIDE = 128
 """Longer side of a registered work's structure picture."""
@@ -299,3 +307,108 @@ def refine(
         return affine
     full = np.linalg.inv(to_picture) @ np.vstack([best, [0.0, 0.0, 1.0]]) @ np.linalg.inv(to_frame)
     return full[:2]
+
+
+LOCATE_SMALLEST = 0.2
+"""Smallest share of the work's area a suspect placed by ``locate`` may show."""
+_LOCATE_STEP = 1.04
+"""Ratio between the scales ``locate`` tries."""
+_LOCATE_APART = 0.25
+"""Share of the placed suspect's shorter side by which a rival placement lies apart:
+near the best one, a smooth curve still half fits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where ``locate`` put a suspect on a work."""
+
+    affine: NDArray[np.float64]
+    """2x3, work frame points to query frame points (as ``compare`` takes it)."""
+    score: float
+    """Normalised correlation of the gradients there (1.0 for an exact crop)."""
+    rival: float
+    """The best score anywhere else, at any scale."""
+
+
+def spread(picture: NDArray[np.uint8], *, grid: int = 8) -> float:
+    """Share of a ``grid`` x ``grid`` division of the picture that holds structure.
+
+    A cell holds structure when its gradient energy is at least a tenth of the
+    average cell's: a small object alone on a blank page scores low.
+    """
+    gx, gy = _gradients(picture.astype(np.float32))
+    magnitude = np.hypot(gx, gy)
+    rows = np.array_split(np.arange(magnitude.shape[0]), grid)
+    cols = np.array_split(np.arange(magnitude.shape[1]), grid)
+    cells = np.array([[magnitude[np.ix_(r, c)].sum() for c in cols] for r in rows])
+    if cells.sum() <= 1e-6:
+        return 0.0
+    return float((cells >= 0.1 * cells.mean()).mean())
+
+
+def _field(image: NDArray[np.generic]) -> NDArray[np.complex128]:
+    gx, gy = _gradients(np.asarray(image, np.float32))
+    return gx.astype(np.float64) + 1j * gy.astype(np.float64)
+
+
+def locate(
+    work: NDArray[np.uint8],
+    work_frame: tuple[int, int],
+    query: NDArray[np.uint8],
+    query_frame: tuple[int, int],
+) -> Located | None:
+    """Place ``query`` on ``work`` by its gradients alone, as an unturned crop of it.
+
+    Tries every scale at which the query shows between ``LOCATE_SMALLEST`` of
+    the work's area and all of it, and every shift (normalised cross-correlation
+    of the complex gradient fields, by FFT).  None when the query is too small
+    at every scale to say anything.
+    """
+    th, tw = work.shape
+    qh, qw = query.shape
+    field_w = _field(work)
+    # Correlation by FFT, padded so no placement wraps around.
+    padded = (fft.next_fast_len(2 * th), fft.next_fast_len(2 * tw))
+    spectrum_w = fft.fft2(field_w, padded)
+    energy_w = np.zeros((th + 1, tw + 1))
+    energy_w[1:, 1:] = np.cumsum(np.cumsum(np.abs(field_w) ** 2, axis=0), axis=1)
+    fill = min(tw / qw, th / qh)  # work pixels per query pixel when the query fills the work
+    image = Image.fromarray(np.asarray(query, np.float32), "F")
+    scored: list[tuple[tuple[int, int], NDArray[np.float64]]] = []
+    ratio = fill
+    while ratio >= fill * np.sqrt(LOCATE_SMALLEST):
+        size = (min(tw, round(qw * ratio)), min(th, round(qh * ratio)))
+        ratio /= _LOCATE_STEP
+        if min(size) < 12:
+            break
+        field_q = _field(np.asarray(image.resize(size, Image.Resampling.BOX)))
+        field_q[:2], field_q[-2:], field_q[:, :2], field_q[:, -2:] = 0, 0, 0, 0
+        energy_q = float((np.abs(field_q) ** 2).sum())
+        if energy_q <= 1e-6:
+            continue
+        sw, sh = size
+        corr = fft.ifft2(spectrum_w * np.conj(fft.fft2(field_q, padded)))
+        corr = corr[: th - sh + 1, : tw - sw + 1].real
+        window = (
+            energy_w[sh:, sw:] - energy_w[:-sh, sw:] - energy_w[sh:, :-sw] + energy_w[:-sh, :-sw]
+        )
+        scored.append((size, corr / np.sqrt(np.maximum(window, 1e-6) * energy_q)))
+    if not scored:
+        return None
+    best = max(range(len(scored)), key=lambda i: float(scored[i][1].max()))
+    size, score = scored[best]
+    y, x = np.unravel_index(int(np.argmax(score)), score.shape)
+    apart = max(2, round(_LOCATE_APART * min(size)))
+    rival = 0.0
+    for _, other in scored:
+        away = other.copy()
+        away[max(0, y - apart) : y + apart + 1, max(0, x - apart) : x + apart + 1] = -np.inf
+        rival = max(rival, float(away.max()))
+    # Query picture pixel u lies on work picture pixel x + (u + 0.5) * size / qw - 0.5.
+    sx, sy = size[0] / qw, size[1] / qh
+    on_work = np.array(
+        [[1 / sx, 0.0, 0.5 / sx - 0.5 - x / sx], [0.0, 1 / sy, 0.5 / sy - 0.5 - y / sy], [0, 0, 1]]
+    )  # work picture pixels to query picture pixels
+    to_frame, to_picture = _to_pictures(work.shape, work_frame, query.shape, query_frame)
+    affine = (np.linalg.inv(to_picture) @ on_work @ np.linalg.inv(to_frame))[:2]
+    return Located(affine, float(score[y, x]), rival)

@@ -497,7 +497,7 @@ def _captioned(caption: QLabel, view: QWidget) -> QWidget:
 
 def findings_html(result: CheckResult) -> str:
     """The details behind the verdict, as a short HTML list."""
-    from artistshield.check import p_value_in_words, transform_in_words
+    from artistshield.check import method_in_words, p_value_in_words, transform_in_words
 
     rows: list[str] = []
     if result.error:
@@ -530,7 +530,7 @@ def findings_html(result: CheckResult) -> str:
         rows.append(f"<li>{text}</li>")
     for m in result.matches:
         verdict = "matches" if m.is_match else "does not match"
-        how = {"pdq": "whole-picture comparison", "local": "matching details"}.get(m.method or "", m.method)
+        how = method_in_words(m.method)
         text = f"<b>Registry</b>: {verdict} work {m.work_id}"
         if m.work is not None:
             text += f" “{html.escape(m.work.title)}”"

@@ -10,7 +10,7 @@ import base64
 from collections.abc import Callable
 from html import escape
 
-from artistshield.check import p_value_in_words, transform_in_words
+from artistshield.check import method_in_words, p_value_in_words, transform_in_words
 from artistshield.report.evidence import Evidence, region_shown
 from artistshield.report.notice import takedown_notice
 
@@ -130,7 +130,7 @@ def _detected(evidence: Evidence) -> str:
             continue
         text = (f"<p><b>The picture matches the registered work {escape(m.work_id)}</b> with "
                 f"{m.similarity:.0%} similarity, comparing the pictures' content "
-                f"({'matching details' if m.method == 'local' else 'the whole picture'}), "
+                f"({method_in_words(m.method)}), "
                 "independently of the mark.")
         found_in = result.match_frame(m.work_id)
         if found_in is not None:

@@ -20,6 +20,7 @@ from artistshield.fingerprint import (
     pdq,
     structure,
 )
+from artistshield.fingerprint import index as index_module
 from artistshield.fingerprint.compute import QUERY_FEATURES, flatten
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -310,3 +311,85 @@ def test_a_sticker_over_the_work_still_finds_it(corpus: dict[str, np.ndarray]) -
     for name in ("painted-hills.png", "painted-bridge.png"):
         best = index.search(_sticker(flatten(corpus[name])))[0]
         assert (best.work_id, best.is_match) == (name, True)
+
+
+def _shades(seed: int, size: tuple[int, int] = (960, 540)) -> np.ndarray:
+    """Smooth blobs in two close shades of blue: no corners anywhere."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    field = np.zeros((height, width))
+    for _ in range(6):
+        cx, cy, radius = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(80, 220)
+        field += np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * radius**2))
+    inside = field > np.median(field)
+    pixels = np.empty((height, width, 3), np.uint8)
+    pixels[:] = (30, 42, 68)
+    pixels[inside] = (42, 53, 80)
+    return pixels
+
+
+def test_a_crop_too_plain_for_features_is_placed_by_its_structure(
+    index: FingerprintIndex, corpus: dict[str, np.ndarray]
+) -> None:
+    """Smooth curves in two close shades: no corners, PDQ too plain, yet the crop is found."""
+    name = "flat-futureprototype.png"
+    crop = _crop(corpus[name], 0.5, 0.5, 0.5)
+    assert len(compute_query(crop).features) < index_module.PLAIN_FEATURES
+    for copy in (crop, _jpeg(crop, 75)):
+        best = index.search(copy)[0]
+        assert (best.work_id, best.is_match, best.method) == (name, True, "structure")
+        assert best.region is not None
+        np.testing.assert_allclose(best.region, (0.25, 0.25, 0.75, 0.75), atol=0.02)
+
+
+def test_structure_alone_places_a_crop_and_refuses_an_edge_that_fits_anywhere() -> None:
+    work = _shades(5)
+    fingerprint = compute(work)
+    frame = (fingerprint.features.width, fingerprint.features.height)
+    crop = work[100:400, 200:740]
+    query = compute_query(crop)
+    located = structure.locate(
+        fingerprint.structure, frame, query.structure, (query.features.width, query.features.height)
+    )
+    assert located is not None and located.score > 0.8
+    assert located.rival < index_module.UNIQUE * located.score
+    # The crop's top-left frame pixel lands where it was cut from (frames are 640 wide).
+    corner = np.linalg.solve(located.affine[:, :2], -located.affine[:, 2])
+    np.testing.assert_allclose(corner, np.array([200, 100]) * 640 / 960, atol=4)
+
+    assert structure.spread(query.structure) >= index_module.PLAIN_SPREAD
+    # A small sign alone on a blank page fits the blank stretches of many pages.
+    page = np.full((1100, 800, 3), 255, np.uint8)
+    page[40:110, 30:190] = (250, 220, 0)
+    page[70:80, 60:160] = 0
+    assert structure.spread(compute_query(page).structure) < index_module.PLAIN_SPREAD
+
+    # One straight boundary between two shades lines up along its whole length.
+    edge = np.full((270, 480, 3), 30, np.uint8)
+    edge[135:] = 45
+    straight = np.full((540, 960, 3), 30, np.uint8)
+    straight[300:] = 45
+    straight[40:120, 60:200] = 80  # something else in the work, away from the edge
+    on = compute(straight)
+    query = compute_query(edge)
+    located = structure.locate(
+        on.structure,
+        (on.features.width, on.features.height),
+        query.structure,
+        (query.features.width, query.features.height),
+    )
+    assert located is not None and located.rival > index_module.UNIQUE * located.score
+    plain = FingerprintIndex()
+    plain.add("straight", on)
+    assert not any(m.is_match for m in plain.search(edge))
+
+
+def test_plain_crops_of_unrelated_work_are_not_placed_on_registered_work(
+    index: FingerprintIndex,
+) -> None:
+    """Another picture in the same two shades, cropped: its curves are not the work's."""
+    for seed in range(3):
+        crop = _crop(_shades(seed), 0.5, 0.5, 0.5)
+        assert len(compute_query(crop).features) < index_module.PLAIN_FEATURES
+        assert not any(m.is_match for m in index.search(crop))
