@@ -8,8 +8,10 @@ committed).  Every attack of ``benchmarks/attacks.py`` is applied to every
 corpus work and the copy is searched for; distractors, plain and attacked, are
 searched for with themselves held out of the index, so any match they get is a
 false positive, unless the two files are one drawing by their pixels alone
-(``same_drawing``: same proportions and the same lines, only other colours),
-which is counted and listed apart.  An attacked copy that is one flat colour
+(``same_drawing``: same proportions and the same lines, only other colours) or
+a person looked at the pair and judged it one drawing
+(``same_drawing_reviewed.tsv``, each entry saying what was seen); both are
+counted and listed apart.  An attacked copy that is one flat colour
 (a crop of an empty sky) holds nothing to find and is not scored; those are
 counted too.  A transparent work or distractor is indexed as the registry
 stores it: fingerprinted over white and over black.  Prints one table.
@@ -331,6 +333,26 @@ def _same_lines(first: np.ndarray, second: np.ndarray) -> bool:
     )
 
 
+REVIEWED = Path(__file__).resolve().parent / "same_drawing_reviewed.tsv"
+"""Distractor pairs a person looked at and judged one drawing that ``same_drawing`` misses."""
+
+
+def bare(name: str) -> str:
+    """A distractor's folder and file name, without the draw's ``#index``."""
+    return name.split("#")[0]
+
+
+def reviewed_pairs() -> dict[tuple[str, str], str]:
+    """The reviewed pairs (sorted bare names) and why each is one drawing."""
+    pairs: dict[tuple[str, str], str] = {}
+    for line in REVIEWED.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        first, second, why = line.split("\t")
+        pairs[tuple(sorted((first, second)))] = why  # type: ignore[index]
+    return pairs
+
+
 #: The name suffix of a transparent picture's second fingerprint, over black.
 OVER_BLACK = "|over-black"
 
@@ -456,6 +478,8 @@ def main() -> None:
 
     false_pairs: set[tuple[str, str]] = set()
     verdicts: dict[tuple[str, str], bool] = {}
+    reviewed = reviewed_pairs()
+    seen_reviewed: set[tuple[str, str]] = set()
 
     def tally(where: str, name: str, matches: list[Match]) -> tuple[bool, bool]:
         """(a false positive, a match only with the same drawing in another file)."""
@@ -463,13 +487,19 @@ def main() -> None:
         for m in matches:
             if (name, m.work_id) not in verdicts:
                 verdicts[name, m.work_id] = same_drawing(distractors[name], pictures[m.work_id])
-            same = verdicts[name, m.work_id]
-            if same:
-                same_pairs.add(tuple(sorted((name, m.work_id))))  # type: ignore[arg-type]
+            pair = tuple(sorted((name, m.work_id)))
+            by_eye = tuple(sorted((bare(name), bare(m.work_id)))) in reviewed
+            same = verdicts[name, m.work_id] or by_eye
+            if verdicts[name, m.work_id]:
+                same_pairs.add(pair)  # type: ignore[arg-type]
+                kind = "same drawing"
+            elif by_eye:
+                seen_reviewed.add(pair)  # type: ignore[arg-type]
+                kind = "reviewed: one drawing"
             else:
                 false_pairs.add((name, m.work_id))
+                kind = "FALSE"
             false |= not same
-            kind = "same drawing" if same else "FALSE"
             listing.append(f"{where}\t{m.work_id}\t{m.method}\t{m.similarity:.3f}\t{kind}")
         return false, bool(matches) and not false
 
@@ -509,6 +539,14 @@ def main() -> None:
         compute(picture)
         times.append(time.perf_counter() - start)
     fingerprint_time = float(np.median(times))
+    # A suspect too plain for features is placed by structure alone (slower).
+    plain = compute_query(ATTACKS["crop50"](works["flat-futureprototype.png"]))
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        index.search(plain)
+        times.append(time.perf_counter() - start)
+    plain_time = float(np.median(times))
     big = synthetic_index(args.scale, np.random.default_rng(1))
     for name in scored:
         big.add(name, prints[name])
@@ -550,6 +588,13 @@ def main() -> None:
     )
     for first, second in sorted(same_pairs):
         print(f"{'':{width}}    {first} = {second}")
+    print(
+        f"{'':{width}}  one drawing by eye ({REVIEWED.name}; not false): "
+        f"{len(seen_reviewed)} pair(s)"
+    )
+    for first, second in sorted(seen_reviewed):
+        why = reviewed[tuple(sorted((bare(first), bare(second))))]  # type: ignore[index]
+        print(f"{'':{width}}    {first} = {second}: {why}")
     if flat_copies:
         print(f"{'':{width}}  not scored, the copy is one flat colour: {', '.join(flat_copies)}")
     print(f"{'':{width}}  pairs listed in {(CACHE / 'false_positives.tsv').relative_to(ROOT)}")
@@ -561,6 +606,11 @@ def main() -> None:
         f"{'search at ' + format(len(big), ','):{width}}  {search_time * 1000:.0f} ms "
         f"(median of 10; first search with index build {build_time:.1f} s; "
         f"right work found: {found_right})"
+    )
+    print(
+        f"{'plain suspect, ' + format(len(index), ',') + ' works':{width}}  "
+        f"{plain_time * 1000:.0f} ms (median of 3; crop50 of flat-futureprototype.png, "
+        "placed by structure alone)"
     )
     if short:
         print(f"Short of target: {', '.join(short)}")
