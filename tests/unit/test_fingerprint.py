@@ -354,7 +354,10 @@ def test_structure_alone_places_a_crop_and_refuses_an_edge_that_fits_anywhere() 
     crop = work[100:400, 200:740]
     query = compute_query(crop)
     located = structure.locate(
-        fingerprint.structure, frame, query.structure, (query.features.width, query.features.height)
+        fingerprint.structure,
+        frame,
+        query.structure,
+        (query.features.width, query.features.height),
     )
     assert located is not None and located.score > 0.8
     assert located.rival < index_module.UNIQUE * located.score
