@@ -73,10 +73,8 @@ Quarter turns of simple graphics (striped flags) collide too often."""
 SHORTLIST = 32
 """Works checked feature by feature per search."""
 PLAIN_FEATURES = 64
-"""A suspect with fewer local features than this, or too plain for PDQ (below
-``PDQ_MIN_QUALITY``: a faint pattern, such as a mark, can give a plain picture
-features that find nothing), and no match through them or PDQ, is placed by its
-structure alone..."""
+"""A suspect with fewer local features than this, and no match through them or PDQ, is
+placed by its structure alone..."""
 PLAIN_SHORTLIST = 16
 """...on this many works, those whose tones best contain the suspect's,..."""
 PLAIN_SPREAD = 0.3
@@ -351,7 +349,7 @@ class FingerprintIndex:
                 break  # no need to try the mirror image
         if (
             not any(m.is_match for m in found.values())
-            and (len(query.features) < PLAIN_FEATURES or query.pdq_quality < PDQ_MIN_QUALITY)
+            and len(query.features) < PLAIN_FEATURES
             and query.structure is not None
             and structure.spread(query.structure) >= PLAIN_SPREAD
         ):

@@ -336,11 +336,7 @@ def test_a_crop_too_plain_for_features_is_placed_by_its_structure(
     name = "flat-futureprototype.png"
     crop = _crop(corpus[name], 0.5, 0.5, 0.5)
     assert len(compute_query(crop).features) < index_module.PLAIN_FEATURES
-    # Faint noise (as a mark adds) gives it corners that find nothing; PDQ still sees it plain.
-    grain = np.random.default_rng(1).normal(0, 2, crop.shape)
-    grainy = np.clip(crop + grain, 0, 255).astype(np.uint8)
-    assert len(compute_query(grainy).features) >= index_module.PLAIN_FEATURES
-    for copy in (crop, _jpeg(crop, 75), grainy):
+    for copy in (crop, _jpeg(crop, 75)):
         best = index.search(copy)[0]
         assert (best.work_id, best.is_match, best.method) == (name, True, "structure")
         assert best.region is not None
