@@ -56,7 +56,8 @@ def _spectrum(r: np.ndarray) -> _Spectrum:
     patch = r[top : top + wh, left : left + ww]
     patch = (patch - patch.mean()) * np.outer(np.hanning(wh), np.hanning(ww)).astype(np.float32)
     power = np.abs(fft.rfft2(patch)) ** 2
-    power /= ndimage.uniform_filter(power, 9, mode="wrap") + 1e-20
+    # Running sums can leave a tiny negative mean where the power is nearly zero.
+    power /= np.maximum(ndimage.uniform_filter(power, 9, mode="wrap"), 0.0) + 1e-20
     return _Spectrum(power.astype(np.float32), wh, ww)
 
 
@@ -171,6 +172,8 @@ def _refine(spec: _Spectrum, peaks: np.ndarray, scale: float, angle: float, flip
 
 def _peak(spec: _Spectrum, f: np.ndarray) -> tuple[np.ndarray, float]:
     """Return the sub-bin position (as a frequency near *f*) and strength of the peak near *f*."""
+    if not np.all(np.isfinite(f)):
+        return f, 0.0
     sign = -1.0 if f[1] < 0 else 1.0  # rfft2 holds the conjugate half
     row, col = sign * f[0] * spec.height, sign * f[1] * spec.width
     r0, c0 = int(np.rint(row)), int(np.rint(col))
@@ -180,7 +183,7 @@ def _peak(spec: _Spectrum, f: np.ndarray) -> tuple[np.ndarray, float]:
     i, j = np.unravel_index(int(np.argmax(patch)), patch.shape)
     if not (0 < i < 4 and 0 < j < 4) or patch[i, j] <= 1.0:
         return f, 0.0
-    lp = np.log(patch.astype(np.float64) + 1e-12)
+    lp = np.log(np.maximum(patch.astype(np.float64), 0.0) + 1e-12)
     di = _vertex(lp[i - 1, j], lp[i, j], lp[i + 1, j])
     dj = _vertex(lp[i, j - 1], lp[i, j], lp[i, j + 1])
     measured = sign * np.array([(r0 - 2 + i + di) / spec.height, (c0 - 2 + j + dj) / spec.width])

@@ -271,3 +271,17 @@ def test_a_mask_on_a_coarser_grid_is_held_over_blocks_the_pictures_size() -> Non
     np.testing.assert_allclose(held, tile * amp[rows // 2, cols // 2])
     with pytest.raises(ValueError, match="transparent"):
         mask.amplitude(y, step=2, weight=np.ones_like(y))
+
+
+def test_template_peak_is_finite_where_the_power_spectrum_dips_below_zero() -> None:
+    """Rounding can leave tiny negative spectrum values; a checked drawing once hit a NaN."""
+    from artistshield.watermark import template
+
+    power = np.zeros((64, 33), np.float32)
+    power[30:35, 10:15] = -1e-7  # what a running-sum mean leaves around near-zero power
+    power[32, 12] = 50.0
+    spec = template._Spectrum(power, 64, 64)
+    measured, weight = template._peak(spec, np.array([32 / 64, 12 / 64]))
+    assert np.all(np.isfinite(measured)) and weight > 0
+    _, weight = template._peak(spec, np.array([np.nan, 0.1]))
+    assert weight == 0.0
