@@ -385,10 +385,10 @@ class FingerprintIndex:
             return []
         query = _tones(picture)
         tones = self._tones[have]
-        spread = np.maximum(
+        widened = np.maximum(
             tones, np.maximum(np.roll(tones, 1, axis=1), np.roll(tones, -1, axis=1))
         )
-        held = np.minimum(query, spread / structure.LOCATE_SMALLEST).sum(axis=1)
+        held = np.minimum(query, widened / structure.LOCATE_SMALLEST).sum(axis=1)
         shared = np.minimum(query, tones).sum(axis=1)
         order = np.lexsort((-shared, -np.round(held, 2)))[:PLAIN_SHORTLIST]
         return [int(have[i]) for i in order]
