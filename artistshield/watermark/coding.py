@@ -8,6 +8,12 @@ valid tag with probability ``2**-TAG_BITS``.
 The code is the classic rate-1/3, constraint-length-7 convolutional code
 (generators 133, 171, 165 octal), decoded with soft decisions, which gains
 about 5 dB over spreading the same chips as plain repetition.
+
+:func:`decode_list` keeps the *size* most likely messages instead of one (a
+parallel list Viterbi decoder).  The tag then picks the right one out: on a
+weak mark the best path is often wrong in a few bits while the true message
+is still among the next few hundred, which is worth about 1 dB.  Each message
+on the list is one more tag check, which the detector's p-value counts.
 """
 
 import numpy as np
@@ -57,6 +63,24 @@ def encode(bits: np.ndarray) -> np.ndarray:
     return np.concatenate(out).astype(np.float32)
 
 
+def _predecessors() -> tuple[np.ndarray, np.ndarray]:
+    """Return (prev_state, prev_bit): for each state, the two (state, bit) that reach it."""
+    prev_state = np.empty((_STATES, 2), np.int64)
+    prev_bit = np.empty((_STATES, 2), np.int64)
+    filled = np.zeros(_STATES, np.int64)
+    for s in range(_STATES):
+        for b in (0, 1):
+            n = _NEXT[s, b]
+            prev_state[n, filled[n]] = s
+            prev_bit[n, filled[n]] = b
+            filled[n] += 1
+    return prev_state, prev_bit
+
+
+_PREV_STATE, _PREV_BIT = _predecessors()
+_BRANCH_OUT = _OUT[_PREV_STATE, _PREV_BIT]  # (_STATES, 2, RATE)
+
+
 def decode(soft: np.ndarray, message_bits: int) -> np.ndarray:
     """Return the most likely 0/1 message for soft ±1 symbols *soft*.
 
@@ -67,20 +91,10 @@ def decode(soft: np.ndarray, message_bits: int) -> np.ndarray:
     soft = np.asarray(soft, np.float32).reshape(steps, RATE)
     metric = np.full(_STATES, -np.inf, np.float32)
     metric[0] = 0.0
-    # predecessor arrays: for each next state, the two (state, bit) that reach it
-    prev_state = np.empty((_STATES, 2), np.int64)
-    prev_bit = np.empty((_STATES, 2), np.int64)
-    filled = np.zeros(_STATES, np.int64)
-    for s in range(_STATES):
-        for b in (0, 1):
-            n = _NEXT[s, b]
-            prev_state[n, filled[n]] = s
-            prev_bit[n, filled[n]] = b
-            filled[n] += 1
-    branch_out = _OUT[prev_state, prev_bit]  # (_STATES, 2, RATE)
+    prev_state, prev_bit = _PREV_STATE, _PREV_BIT
     choices = np.empty((steps, _STATES), np.int8)
     for t in range(steps):
-        gains = branch_out @ soft[t]  # (_STATES, 2)
+        gains = _BRANCH_OUT @ soft[t]  # (_STATES, 2)
         candidates = metric[prev_state] + gains
         if t >= message_bits:  # tail: only zero input bits are allowed
             candidates = np.where(prev_bit == 0, candidates, -np.inf)
@@ -96,6 +110,46 @@ def decode(soft: np.ndarray, message_bits: int) -> np.ndarray:
     return bits[:message_bits]
 
 
+def decode_list(soft: np.ndarray, message_bits: int, size: int) -> np.ndarray:
+    """Return the *size* most likely 0/1 messages for soft symbols *soft*, as rows.
+
+    A parallel list Viterbi decoder: every state keeps its *size* best paths,
+    so the zero state at the end holds the *size* best paths that obey the
+    zero tail, the best first (the one :func:`decode` returns, up to ties).
+    Fewer rows come back when fewer paths exist.
+    """
+    if size < 1:
+        raise ValueError("the list holds at least one message")
+    steps = message_bits + CONSTRAINT - 1
+    soft = np.asarray(soft, np.float32).reshape(steps, RATE)
+    metric = np.full((_STATES, size), -np.inf, np.float32)
+    metric[0, 0] = 0.0
+    tail_ok = (_PREV_BIT == 0)[..., None]
+    # back[t, state, i]: which of the 2 * size candidates (predecessor * size + rank) path i extends
+    back = np.empty((steps, _STATES, size), np.int32)
+    for t in range(steps):
+        gains = _BRANCH_OUT @ soft[t]  # (_STATES, 2)
+        candidates = metric[_PREV_STATE] + gains[..., None]  # (_STATES, 2, size)
+        if t >= message_bits:
+            candidates = np.where(tail_ok, candidates, -np.inf)
+        candidates = candidates.reshape(_STATES, 2 * size)
+        keep = np.argpartition(candidates, size, axis=1)[:, size:]
+        back[t] = keep
+        metric = np.take_along_axis(candidates, keep, axis=1)
+    final = metric[0]
+    order = np.argsort(-final, kind="stable")
+    order = order[np.isfinite(final[order])]
+    # trace every kept path back at once
+    state = np.zeros(order.size, np.int64)
+    rank = order.astype(np.int64)
+    bits = np.empty((order.size, steps), np.uint8)
+    for t in range(steps - 1, -1, -1):
+        pick, rank = np.divmod(back[t, state, rank].astype(np.int64), size)
+        bits[:, t] = _PREV_BIT[state, pick]
+        state = _PREV_STATE[state, pick]
+    return bits[:, :message_bits]
+
+
 def int_to_bits(value: int, count: int) -> np.ndarray:
     """Return the *count* low bits of *value*, most significant first."""
     return np.array([(value >> (count - 1 - i)) & 1 for i in range(count)], np.uint8)
@@ -106,3 +160,10 @@ def bits_to_int(bits: np.ndarray) -> int:
     for bit in bits:
         value = (value << 1) | int(bit)
     return value
+
+
+def rows_to_ints(bits: np.ndarray) -> list[int]:
+    """Return each row of 0/1 *bits* (most significant first) as an int."""
+    count = bits.shape[1]
+    packed = np.packbits(bits, axis=1, bitorder="big")
+    return [int.from_bytes(row.tobytes(), "big") >> (-count % 8) for row in packed]

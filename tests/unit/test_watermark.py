@@ -163,6 +163,35 @@ def test_viterbi_corrects_errors() -> None:
     assert (np.sign(noisy) != coded).any()  # there were errors to correct
 
 
+def test_list_viterbi_finds_the_message_the_best_path_misses() -> None:
+    rng = np.random.default_rng(11)
+    rescued = 0
+    for _ in range(40):
+        bits = rng.integers(0, 2, 80).astype(np.uint8)
+        coded = coding.encode(bits)
+        noisy = 0.75 * coded + rng.normal(0, 1, coded.size)  # about half the best paths are wrong
+        found = coding.decode_list(noisy, 80, 128)
+        assert found.shape == (128, 80)
+        assert np.array_equal(found[0], coding.decode(noisy, 80))  # the best path comes first
+        assert len({row.tobytes() for row in found}) == 128  # distinct paths
+        on_list = (found == bits).all(axis=1)
+        rescued += bool(on_list.any() and not on_list[0])
+    assert rescued >= 5
+
+
+def test_rows_to_ints_reads_each_row_most_significant_first() -> None:
+    bits = np.array([[1, 0, 1], [0, 1, 1]], np.uint8)
+    assert coding.rows_to_ints(bits) == [5, 3]
+    wide = np.random.default_rng(3).integers(0, 2, (4, 48)).astype(np.uint8)
+    assert coding.rows_to_ints(wide) == [coding.bits_to_int(row) for row in wide]
+
+
+def test_tag_checks_keep_the_tag_test_below_the_threshold() -> None:
+    # every message checked counts; with all of them the tag test alone must stay well below 1e-6
+    checks = detect_module._TAG_CHECKS
+    assert 2.0 * checks * 2.0**-pattern.TAG_BITS <= watermark.THRESHOLD / 2
+
+
 def test_key_streams_are_independent_and_keyed() -> None:
     a = keys.signs(KEY, "x", 512)
     assert not np.array_equal(a, keys.signs(KEY, "y", 512))
