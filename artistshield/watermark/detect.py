@@ -39,8 +39,9 @@ from artistshield.watermark.pattern import (
 
 #: The p-value at or below which a mark is reported as found.
 THRESHOLD = 1e-6
-#: Dihedral variants of the folded tile tried (flips and quarter turns).
-_VARIANTS = 8
+#: Variants of the folded tile tried: the eight flips and quarter turns,
+#: each as folded and with its smooth part removed (see :func:`chip_sums`).
+_VARIANTS = 16
 #: Decode attempts per geometry (the best sync peaks).
 _DECODES_PER_GEOMETRY = 4
 #: Messages whose tag the whole search may check, shared out over the
@@ -99,6 +100,31 @@ class _Candidate:
 def _variant(tile: np.ndarray, k: int) -> np.ndarray:
     t = np.rot90(tile, k % 4)
     return np.fliplr(t) if k >= 4 else t
+
+
+def _smooth_removed(folded: np.ndarray) -> np.ndarray:
+    """Return a folded tile less its (cyclic) 3x3 mean.
+
+    A small picture folds only a few periods, which leave the smooth part of
+    its residual in the tile; the chips are sharp, so taking that away loses
+    little of the mark and much of the noise once a blur has left little of
+    the chips' sharpness (a blurred cel's sync score at its true place,
+    lowest fifth of the corpus: 4.3 as folded, 7.3 without the smooth part).
+    After heavy JPEG it is the other way round, as what survives of the mark
+    is its smoother part, so the search tries both.
+    """
+    return folded - ndimage.uniform_filter(folded, 3, mode="wrap")
+
+
+def chip_sums(folded: np.ndarray, variant: int) -> np.ndarray:
+    """Return the chip-summed tile that the sync and payload chips are read from.
+
+    *variant* (0 to 15) is the flip and quarter turn of *folded* tried
+    (*variant* modulo 8), as folded (below 8) or with its smooth part
+    removed (8 and up).
+    """
+    tile = _smooth_removed(folded) if variant >= 8 else folded
+    return _box(_variant(tile, variant % 8))
 
 
 def _box(tile: np.ndarray) -> np.ndarray:
@@ -211,7 +237,7 @@ def search(
     for geometry, folded in tiles:
         here: list[_Candidate] = []
         for k in range(_VARIANTS):
-            box = _box(_variant(folded, k))
+            box = chip_sums(folded, k)
             z = ref.zmap(box)
             for shift in _peaks(z, _DECODES_PER_GEOMETRY):
                 here.append(_Candidate(float(z[shift]), k, shift, geometry, box))
@@ -268,7 +294,7 @@ def _result(ref: _Reference, cand: _Candidate, payload: int | None, p: float) ->
         score=cand.z,
         scale=g.scale if found else None,
         rotation=_turned(g.rotation, cand.variant) if found else None,
-        flipped=(cand.variant >= 4) if found else None,
+        flipped=(cand.variant % 8 >= 4) if found else None,
         offset=cand.shift if found else None,
         format_version=ref.format_version(cand) if found else None,
     )

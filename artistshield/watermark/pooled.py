@@ -28,10 +28,9 @@ from artistshield.watermark import keys, pattern, sync, template
 from artistshield.watermark.detect import (
     _VARIANTS,
     Detection,
-    _box,
     _Candidate,
     _Reference,
-    _variant,
+    chip_sums,
     search,
 )
 from artistshield.watermark.embed import check_pixels
@@ -146,7 +145,7 @@ class Pool:
         slot = self._geometries.index(cand.geometry)
         scores = []
         for tiles in self._tiles:
-            z = ref.zmap(_box(_variant(tiles[slot].astype(np.float64), cand.variant)))
+            z = ref.zmap(chip_sums(tiles[slot].astype(np.float64), cand.variant))
             scores.append(round(float(z[cand.shift]), 3))
         return tuple(scores)
 
@@ -181,7 +180,7 @@ def _candidates(residuals: list[np.ndarray], key: bytes, count: int) -> list[syn
 
 
 def _best_z(ref: _Reference, tile: np.ndarray) -> float:
-    return max(float(ref.zmap(_box(_variant(tile, k))).max()) for k in range(_VARIANTS))
+    return max(float(ref.zmap(chip_sums(tile, k)).max()) for k in range(_VARIANTS))
 
 
 def detect_pooled(frames: Iterable[np.ndarray], key: bytes) -> PooledDetection:
