@@ -58,6 +58,10 @@ _TEMPLATE_GEOMETRIES = 2
 #: Lattices from the tiling's autocorrelation tried last: format 1 marks have
 #: no template, so this is how they are resynchronised.
 _LATTICES = 1
+#: The whitening power of the second look at the picture as it is (see
+#: :func:`.sync.whiten`): on the corpus, blurred by 1.5 pixels, it reads 29
+#: of 30 marks against 24 with the plain whitening alone.
+_BLUR_POWER = 2.0
 #: Correlation (in standard deviations) of a found mark with the key's sync
 #: template above which it is told to be format 2: format 2 marks score 12
 #: to 60, format 1 marks (which have no template) within about 2 of zero.
@@ -197,17 +201,28 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     key = keys.check_key(key)
     ref = _Reference(key)
     r = sync.whitened_luma(pixels)
-    # folded lazily: the search stops at the first valid payload
-    tiles = ((g, sync.fold(r, g)) for g in _geometries(r, key))
-    return search(ref, key, tiles, slots=1 + _TEMPLATE_GEOMETRIES + _LATTICES)[0]
+    return search(ref, key, _tiles(pixels, r, key), slots=2 + _TEMPLATE_GEOMETRIES + _LATTICES)[0]
+
+
+def _tiles(pixels: np.ndarray, r: np.ndarray, key: bytes) -> Iterator[tuple[sync.Geometry, np.ndarray]]:
+    """Yield the folded tiles to search, each with its geometry, the likeliest first.
+
+    Folded lazily, as the search stops at the first valid payload: as is;
+    as is once more with busy places trusted less (see :func:`.sync.whiten`,
+    for a blurred copy); then under each geometry the template and the
+    lattice propose.
+    """
+    yield sync.Geometry(), sync.fold(r, sync.Geometry())
+    yield sync.Geometry(), sync.fold(sync.whitened_luma(pixels, power=_BLUR_POWER), sync.Geometry())
+    for g in _geometries(r, key):
+        yield g, sync.fold(r, g)
 
 
 def _geometries(r: np.ndarray, key: bytes) -> Iterator[sync.Geometry]:
-    """Yield the identity, then the template's geometries, then the lattice's.
+    """Yield the template's geometries, then the lattice's (never the identity).
 
     Each source is only computed when the search gets to it.
     """
-    yield sync.Geometry()
     for source in (
         lambda: template.estimate(r, key, count=_TEMPLATE_GEOMETRIES),
         lambda: sync.estimate(r, count=_LATTICES),
