@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from artistshield import watermark
 from artistshield.watermark import coding, keys, pattern, sync
@@ -73,6 +73,21 @@ def test_survives_downscale_and_reports_it() -> None:
     found = watermark.detect(small, KEY)
     assert found.payload == 78
     assert found.scale == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_weak_mark_after_jpeg_30_is_read_from_the_list_of_messages() -> None:
+    # a small cel at JPEG 30: the best path fails its tag, a message on the list passes
+    marked = flatten(watermark.embed(load("cel-portrait-alpha.png", "RGBA"), KEY, 77))
+    found = watermark.detect(jpeg(marked, 30), KEY)
+    assert found.found and found.payload == 77
+
+
+def test_a_blurred_cel_is_read_through_the_second_whitening() -> None:
+    marked = flatten(watermark.embed(load("cel-spookytree-alpha.png", "RGBA"), KEY, 1))
+    blurred = np.asarray(Image.fromarray(marked).filter(ImageFilter.GaussianBlur(1.5)))
+    found = watermark.detect(blurred, KEY)
+    assert found.found and found.payload == 1
+    assert found.scale == pytest.approx(1.0) and found.rotation == pytest.approx(0.0)
 
 
 def test_wrong_key_and_unmarked_images_are_not_found() -> None:
