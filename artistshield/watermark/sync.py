@@ -50,25 +50,38 @@ class Geometry:
         return float(np.degrees(np.arctan2(m[1, 0] - m[0, 1], m[0, 0] + m[1, 1])))
 
 
-def whiten(y: np.ndarray, *, power: float = 1.0) -> np.ndarray:
+def whiten(y: np.ndarray) -> np.ndarray:
     """Return the luma residual that carries the mark, locally normalised.
 
     Subtracting a 3x3 mean removes most of the picture; dividing by the local
     residual energy weights each pixel by how much it can be trusted, so sharp
-    edges do not drown the rest.  *power* 2 divides by that energy twice,
-    trusting busy places even less: after a blur, which leaves a drawing's
-    edges far stronger than what is left of the mark beside them, that is
-    the better weighting; after JPEG or noise the plain one is.
+    edges do not drown the rest.
     """
+    r, energy = _residual(y)
+    r /= energy
+    return r
+
+
+def whiten_twice(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`whiten`'s residual, and the residual divided by the local energy squared.
+
+    The second trusts busy places even less: after a blur, which leaves a
+    drawing's edges far stronger than what is left of the mark beside them,
+    that is the better weighting; after JPEG or noise the first is.
+    """
+    r, energy = _residual(y)
+    r /= energy
+    return r, r / energy
+
+
+def _residual(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the residual from a 3x3 mean and one plus its local RMS (7x7)."""
     r = y - mask.box_mean(y, PREDICTOR)
     energy = mask.box_mean(r * r, 7)
     np.maximum(energy, 0.0, out=energy)  # the filter's rounding can dip below 0
     np.sqrt(energy, out=energy)
     energy += 1.0
-    if power != 1.0:
-        energy **= np.float32(power)
-    r /= energy
-    return r
+    return r, energy
 
 
 def _acf(r: np.ndarray, max_lag: int, reach: int) -> np.ndarray:
@@ -370,5 +383,5 @@ def _targets(
         yield top, index, weight
 
 
-def whitened_luma(pixels: np.ndarray, *, power: float = 1.0) -> np.ndarray:
-    return whiten(mask.luma(pixels), power=power)
+def whitened_luma(pixels: np.ndarray) -> np.ndarray:
+    return whiten(mask.luma(pixels))
