@@ -107,6 +107,7 @@ def attribution() -> None:
         attacks = {name: (attack, 255) for name, attack in ATTACKS.items()}
         # some converters drop transparency onto black instead
         attacks["over black, jpeg90"] = (ATTACKS["jpeg90"], 0)
+        misses: dict[str, list[str]] = {"watermark only": [], "registry only": []}
         with Registry.open() as registry:
             for name, (attack, background) in attacks.items():
                 hits = np.zeros(3)
@@ -119,8 +120,13 @@ def attribution() -> None:
                     by_mark = r.mark is not None and r.mark.work_id == work_id
                     by_match = any(m.is_match and m.work_id == work_id for m in r.matches)
                     hits += (by_mark, by_match, by_mark or by_match)
+                    for column, hit in (("watermark only", by_mark), ("registry only", by_match)):
+                        if not hit:
+                            misses[column].append(f"{name}({Path(marked).name})")
                 rates = " | ".join(f"{h / len(works):.0%}" for h in hits)
                 print(f"| {name} | {rates} |", flush=True)
+        for column, missed in misses.items():
+            print(f"\nMissed, {column}: {', '.join(missed) or 'none'}")
 
 
 def false_attributions(count: int) -> None:
