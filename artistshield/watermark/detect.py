@@ -3,8 +3,9 @@
 Two tests decide, and the reported p-value covers the whole search:
 
 * the *sync* test: the normalised correlation of the folded image with the
-  key's sync chips, maximised over every geometry, flip, quarter turn and
-  cyclic shift tried.  Under the null (an unmarked image, or a wrong key) the
+  key's sync chips, maximised over every geometry (and the second whitening
+  of the picture as it is), flip, quarter turn, cyclic shift and the two
+  reads of each folded tile tried.  Under the null (an unmarked image, or a wrong key) the
   chip signs are independent fair coins, so by Hoeffding's inequality each
   tried position exceeds ``z`` with probability at most ``exp(-z**2 / 2)``,
   whatever the image; a union bound over the positions gives the p-value.
