@@ -155,13 +155,6 @@ def int_to_bits(value: int, count: int) -> np.ndarray:
     return np.array([(value >> (count - 1 - i)) & 1 for i in range(count)], np.uint8)
 
 
-def bits_to_int(bits: np.ndarray) -> int:
-    value = 0
-    for bit in bits:
-        value = (value << 1) | int(bit)
-    return value
-
-
 def rows_to_ints(bits: np.ndarray) -> list[int]:
     """Return each row of 0/1 *bits* (most significant first) as an int."""
     count = bits.shape[1]

@@ -117,15 +117,23 @@ def _smooth_removed(folded: np.ndarray) -> np.ndarray:
     return folded - ndimage.uniform_filter(folded, 3, mode="wrap")
 
 
-def chip_sums(folded: np.ndarray, variant: int) -> np.ndarray:
-    """Return the chip-summed tile that the sync and payload chips are read from.
+def chip_sums(folded: np.ndarray, variants: Iterable[int] = range(_VARIANTS)) -> list[np.ndarray]:
+    """Return the chip-summed tiles that the sync and payload chips are read from.
 
-    *variant* (0 to 15) is the flip and quarter turn of *folded* tried
-    (*variant* modulo 8), as folded (below 8) or with its smooth part
-    removed (8 and up).
+    One for each of *variants* (0 to 15, all by default): the flip and quarter
+    turn of *folded* (the variant modulo 8), as folded (below 8) or with its
+    smooth part removed (8 and up), which is worked out once.
     """
-    tile = _smooth_removed(folded) if variant >= 8 else folded
-    return _box(_variant(tile, variant % 8))
+    smooth_removed = None
+    sums = []
+    for variant in variants:
+        tile = folded
+        if variant >= 8:
+            if smooth_removed is None:
+                smooth_removed = _smooth_removed(folded)
+            tile = smooth_removed
+        sums.append(_box(_variant(tile, variant % 8)))
+    return sums
 
 
 def _box(tile: np.ndarray) -> np.ndarray:
@@ -197,20 +205,20 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     check_pixels(pixels)
     key = keys.check_key(key)
     ref = _Reference(key)
-    r, wary = sync.whiten_twice(mask.luma(pixels))
-    return search(ref, key, _tiles(r, wary, key), slots=2 + _TEMPLATE_GEOMETRIES + _LATTICES)[0]
+    r, energy = sync.whiten_keeping_energy(mask.luma(pixels))
+    return search(ref, key, _tiles(r, energy, key), slots=2 + _TEMPLATE_GEOMETRIES + _LATTICES)[0]
 
 
-def _tiles(r: np.ndarray, wary: np.ndarray, key: bytes) -> Iterator[tuple[sync.Geometry, np.ndarray]]:
+def _tiles(r: np.ndarray, energy: np.ndarray, key: bytes) -> Iterator[tuple[sync.Geometry, np.ndarray]]:
     """Yield the folded tiles to search, each with its geometry, the likeliest first.
 
     Folded lazily, as the search stops at the first valid payload: as is;
-    as is once more from *wary*, the residual that trusts busy places less
-    (see :func:`.sync.whiten_twice`, for a blurred copy); then under each
-    geometry the template and the lattice propose.
+    as is once more with *r* divided by its local *energy* again, trusting
+    busy places less (see :func:`.sync.whiten_keeping_energy`, for a blurred
+    copy); then under each geometry the template and the lattice propose.
     """
     yield sync.Geometry(), sync.fold(r, sync.Geometry())
-    yield sync.Geometry(), sync.fold(wary, sync.Geometry())
+    yield sync.Geometry(), sync.fold(r / energy, sync.Geometry())
     for g in _geometries(r, key):
         yield g, sync.fold(r, g)
 
@@ -248,8 +256,7 @@ def search(
     best: _Candidate | None = None
     for geometry, folded in tiles:
         here: list[_Candidate] = []
-        for k in range(_VARIANTS):
-            box = chip_sums(folded, k)
+        for k, box in enumerate(chip_sums(folded)):
             z = ref.zmap(box)
             for shift in _peaks(z, _DECODES_PER_GEOMETRY):
                 here.append(_Candidate(float(z[shift]), k, shift, geometry, box))

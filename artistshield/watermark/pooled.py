@@ -26,7 +26,6 @@ import numpy as np
 
 from artistshield.watermark import keys, pattern, sync, template
 from artistshield.watermark.detect import (
-    _VARIANTS,
     Detection,
     _Candidate,
     _Reference,
@@ -145,7 +144,7 @@ class Pool:
         slot = self._geometries.index(cand.geometry)
         scores = []
         for tiles in self._tiles:
-            z = ref.zmap(chip_sums(tiles[slot].astype(np.float64), cand.variant))
+            z = ref.zmap(chip_sums(tiles[slot].astype(np.float64), [cand.variant])[0])
             scores.append(round(float(z[cand.shift]), 3))
         return tuple(scores)
 
@@ -180,7 +179,7 @@ def _candidates(residuals: list[np.ndarray], key: bytes, count: int) -> list[syn
 
 
 def _best_z(ref: _Reference, tile: np.ndarray) -> float:
-    return max(float(ref.zmap(chip_sums(tile, k)).max()) for k in range(_VARIANTS))
+    return max(float(ref.zmap(box).max()) for box in chip_sums(tile))
 
 
 def detect_pooled(frames: Iterable[np.ndarray], key: bytes) -> PooledDetection:

@@ -57,30 +57,23 @@ def whiten(y: np.ndarray) -> np.ndarray:
     residual energy weights each pixel by how much it can be trusted, so sharp
     edges do not drown the rest.
     """
-    r, energy = _residual(y)
-    r /= energy
-    return r
+    return whiten_keeping_energy(y)[0]
 
 
-def whiten_twice(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return :func:`whiten`'s residual, and the residual divided by the local energy squared.
+def whiten_keeping_energy(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`whiten`'s residual and the local energy it was divided by.
 
-    The second trusts busy places even less: after a blur, which leaves a
-    drawing's edges far stronger than what is left of the mark beside them,
-    that is the better weighting; after JPEG or noise the first is.
+    Dividing the residual by that energy once more trusts busy places even
+    less: after a blur, which leaves a drawing's edges far stronger than what
+    is left of the mark beside them, that is the better weighting; after JPEG
+    or noise the plain one is.
     """
-    r, energy = _residual(y)
-    r /= energy
-    return r, r / energy
-
-
-def _residual(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the residual from a 3x3 mean and one plus its local RMS (7x7)."""
     r = y - mask.box_mean(y, PREDICTOR)
     energy = mask.box_mean(r * r, 7)
     np.maximum(energy, 0.0, out=energy)  # the filter's rounding can dip below 0
     np.sqrt(energy, out=energy)
     energy += 1.0
+    r /= energy
     return r, energy
 
 

@@ -198,7 +198,7 @@ def test_rows_to_ints_reads_each_row_most_significant_first() -> None:
     bits = np.array([[1, 0, 1], [0, 1, 1]], np.uint8)
     assert coding.rows_to_ints(bits) == [5, 3]
     wide = np.random.default_rng(3).integers(0, 2, (4, 48)).astype(np.uint8)
-    assert coding.rows_to_ints(wide) == [coding.bits_to_int(row) for row in wide]
+    assert coding.rows_to_ints(wide) == [int("".join(map(str, row)), 2) for row in wide]
 
 
 def test_tag_checks_keep_the_tag_test_below_the_threshold() -> None:
