@@ -87,27 +87,35 @@ def decode(soft: np.ndarray, message_bits: int) -> np.ndarray:
     Larger positive values mean "more likely +1".  The zero tail is enforced,
     so the survivor ending in state 0 is taken.
     """
+    return decode_each(np.asarray(soft)[None], message_bits)[0]
+
+
+def decode_each(soft: np.ndarray, message_bits: int) -> np.ndarray:
+    """Return :func:`decode` of each row of *soft*, as rows: one pass for them all."""
     steps = message_bits + CONSTRAINT - 1
-    soft = np.asarray(soft, np.float32).reshape(steps, RATE)
-    metric = np.full(_STATES, -np.inf, np.float32)
-    metric[0] = 0.0
+    n = soft.shape[0]
+    # every branch's gain at every step at once: (n, steps, _STATES, 2)
+    gains = (np.asarray(soft, np.float32).reshape(n, steps, RATE) @ _BRANCH_OUT.reshape(-1, RATE).T).reshape(
+        n, steps, _STATES, 2
+    )
+    gains[:, message_bits:] = np.where(_PREV_BIT == 0, gains[:, message_bits:], -np.inf)  # zero tail
+    metric = np.full((n, _STATES), -np.inf, np.float32)
+    metric[:, 0] = 0.0
     prev_state, prev_bit = _PREV_STATE, _PREV_BIT
-    choices = np.empty((steps, _STATES), np.int8)
+    choices = np.empty((steps, n, _STATES), np.intp)
     for t in range(steps):
-        gains = _BRANCH_OUT @ soft[t]  # (_STATES, 2)
-        candidates = metric[prev_state] + gains
-        if t >= message_bits:  # tail: only zero input bits are allowed
-            candidates = np.where(prev_bit == 0, candidates, -np.inf)
-        best = np.argmax(candidates, axis=1)
+        candidates = metric[:, prev_state] + gains[:, t]  # (n, _STATES, 2)
+        best = (candidates[..., 1] > candidates[..., 0]).astype(np.intp)  # ties: the first, as argmax
         choices[t] = best
-        metric = candidates[np.arange(_STATES), best]
-    bits = np.empty(steps, np.uint8)
-    state = 0
+        metric = np.where(best == 1, candidates[..., 1], candidates[..., 0])
+    bits = np.empty((n, steps), np.uint8)
+    state = np.zeros(n, np.intp)
+    rows = np.arange(n)
     for t in range(steps - 1, -1, -1):
-        pick = choices[t, state]
-        bits[t] = prev_bit[state, pick]
+        pick = choices[t, rows, state]
+        bits[:, t] = prev_bit[state, pick]
         state = prev_state[state, pick]
-    return bits[:message_bits]
+    return bits[:, :message_bits]
 
 
 def decode_list(soft: np.ndarray, message_bits: int, size: int) -> np.ndarray:

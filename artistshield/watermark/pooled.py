@@ -27,6 +27,7 @@ import numpy as np
 from artistshield.watermark import keys, pattern, sync, template
 from artistshield.watermark.detect import (
     Detection,
+    Folded,
     _Candidate,
     _Reference,
     chip_sums,
@@ -135,7 +136,7 @@ class Pool:
             self._settle()
         assert self._geometries is not None
         ref = _Reference(self.key)
-        tiles = zip(self._geometries, self._sums, strict=True)
+        tiles = (Folded(g, tile) for g, tile in zip(self._geometries, self._sums, strict=True))
         detection, cand = search(ref, self.key, tiles, slots=self.slots)
         return PooledDetection(detection, self._frame_scores(ref, cand))
 

@@ -9,7 +9,7 @@ tile by summing every period.  The remaining crop offset, flips and quarter
 turns are found later by correlating the folded tile with the key's pattern.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -258,22 +258,34 @@ def fold(r: np.ndarray, geometry: Geometry) -> np.ndarray:
     Under the identity the image is cut into tiles and added up, and under a
     whole-number zoom into tiles of the zoomed size whose blocks are then
     added up.  Otherwise every pixel is mapped back into the mark's frame and
-    added to the nearest tile position (or, for a shrunken image, spread over
-    the four nearest), which costs the same whatever the scale, unlike
-    resampling the image up to the mark's size.  Returns float64 sums: more
-    samples weigh more, as a matched filter should.
+    added to the nearest tile position (or, for a shrunken image, spread
+    over the four nearest, see :func:`_spread`), which costs the same
+    whatever the scale, unlike resampling the image up to the mark's size.
+    Returns float64 sums: more samples weigh more, as a matched filter should.
+    """
+    return fold_each([r], geometry)[0]
+
+
+def fold_each(residuals: Sequence[np.ndarray], geometry: Geometry) -> list[np.ndarray]:
+    """Return :func:`fold` of each of *residuals* (all one size) under one *geometry*.
+
+    Where each pixel lands is worked out once for them all, which is most
+    of the cost of a fold.
     """
     zoom = _whole_zoom(geometry)
     if zoom:
-        return _fold_zoomed(r, zoom)
-    w = r.shape[1]
-    out = np.zeros(TILE * TILE)
-    for top, index, weight in _targets(r.shape, geometry):
-        values = r[top : top + index[0].size // w].ravel()
-        for k, where in enumerate(index):
-            part = values if weight is None else values * weight[k]
-            out += np.bincount(where, weights=part, minlength=TILE * TILE)
-    return out.reshape(TILE, TILE)
+        return [_fold_zoomed(r, zoom) for r in residuals]
+    shape = residuals[0].shape
+    if any(r.shape != shape for r in residuals):
+        raise ValueError("the residuals folded together must all be one size")
+    w = shape[1]
+    bins = _bins(geometry)
+    outs = [np.zeros(bins * bins) for _ in residuals]
+    for top, index in _targets(shape, geometry):
+        for r, out in zip(residuals, outs, strict=True):
+            values = r[top : top + index.size // w].ravel()
+            out += np.bincount(index, weights=values, minlength=bins * bins)
+    return [_spread(out.reshape(bins, bins), geometry) for out in outs]
 
 
 class Folder:
@@ -290,18 +302,12 @@ class Folder:
         self.geometry = geometry
         self._matrix: sparse.csc_array | None = None
         h, w = shape
-        per_pixel = _taps(geometry)
-        if _whole_zoom(geometry) or h * w * per_pixel > max_entries:
+        if _whole_zoom(geometry) or h * w > max_entries:
             return
-        indexes, weights = [], []
-        for _, index, weight in _targets(shape, geometry):
-            # column-major: each pixel's tile positions side by side
-            indexes.append(np.stack(index, axis=1).astype(np.int32).ravel())
-            weights.append(np.ones(len(index) * index[0].size, np.float32) if weight is None
-                           else np.stack(weight, axis=1).ravel())
+        index = np.concatenate([where for _, where in _targets(shape, geometry)])
+        bins = _bins(geometry)
         self._matrix = sparse.csc_array(
-            (np.concatenate(weights), np.concatenate(indexes), np.arange(0, h * w * per_pixel + 1, per_pixel)),
-            shape=(TILE * TILE, h * w),
+            (np.ones(h * w, np.float32), index, np.arange(h * w + 1)), shape=(bins * bins, h * w)
         )
 
     def __call__(self, r: np.ndarray) -> np.ndarray:
@@ -312,13 +318,41 @@ class Folder:
         # float32 throughout: SciPy would otherwise copy the whole matrix to
         # float64 on every product; each sum has only hundreds of terms
         folded = self._matrix @ r.ravel().astype(np.float32, copy=False)
-        return folded.astype(np.float64).reshape(TILE, TILE)
+        bins = _bins(self.geometry)
+        return _spread(folded.astype(np.float64).reshape(bins, bins), self.geometry)
 
 
-def _taps(geometry: Geometry) -> int:
-    """How many tile positions each pixel is added to: four (bilinear) for a
-    shrunken image, whose pixels each stand for several of the mark's, else one."""
-    return 4 if geometry.scale < 1.0 else 1
+#: Sub-positions per tile pixel (each way) at which a shrunken image's pixels
+#: are binned before being spread over the tile; a quarter of a tile pixel
+#: is far finer than the mark's 2-pixel chips.
+SUB = 4
+def _spreads(geometry: Geometry) -> bool:
+    """Whether *geometry* shrank the image, so each pixel stands for several of
+    the mark's and is spread over the four nearest tile positions."""
+    return geometry.scale < 1.0
+
+
+def _bins(geometry: Geometry) -> int:
+    """Return the side of the grid of bins that *geometry*'s pixels are summed into."""
+    return TILE * SUB if _spreads(geometry) else TILE
+
+
+def _spread(binned: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Return the TILE x TILE tile of *binned* sums (sub-positions, for a shrunken image).
+
+    Each tile pixel takes every sub-position within one pixel of it, weighted
+    by the bilinear tent: the same as spreading each pixel over its four
+    nearest tile positions, with positions rounded to a quarter pixel.
+    """
+    if not _spreads(geometry):
+        return binned
+    near = 1.0 - np.arange(SUB) / SUB  # sub-position s of pixel i, to pixel i
+    far = 1.0 - near  # and to pixel i + 1
+    # rows, then columns: the (TILE, SUB) blocks of each column
+    blocks = binned.reshape(TILE, SUB, TILE * SUB)
+    rows = np.einsum("isn,s->in", blocks, near) + np.roll(np.einsum("isn,s->in", blocks, far), 1, axis=0)
+    blocks = rows.reshape(TILE, TILE, SUB)
+    return blocks @ near + np.roll(blocks @ far, 1, axis=1)
 
 
 def _whole_zoom(geometry: Geometry) -> int:
@@ -341,39 +375,26 @@ def _fold_zoomed(r: np.ndarray, zoom: int) -> np.ndarray:
     return big.reshape(TILE, zoom, TILE, zoom).sum(axis=(1, 3)) if zoom > 1 else big
 
 
-def _targets(
-    shape: tuple[int, int], geometry: Geometry
-) -> Iterator[tuple[int, tuple[np.ndarray, ...], tuple[np.ndarray, ...] | None]]:
-    """Yield, a band of rows at a time, where *geometry* sends each pixel in the tile.
+def _targets(shape: tuple[int, int], geometry: Geometry) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield, a band of rows at a time, the bin *geometry* sends each pixel to.
 
-    Each item is (first row, tile indexes, weights): one array of indexes
-    for the nearest tile position, or four with bilinear weights
-    (see :func:`_taps`).
+    Each item is (first row, flat bin indexes): the nearest tile position,
+    or for a shrunken image the nearest sub-position (see :func:`_bins`).
     """
     h, w = shape
-    inverse = np.linalg.inv(np.array(geometry.matrix)).astype(np.float32)
-    spread = _taps(geometry) == 4
+    sub = _bins(geometry) // TILE
+    inverse = (np.linalg.inv(np.array(geometry.matrix)) * sub).astype(np.float32)
     cols = np.arange(w, dtype=np.float32) + 0.5
     band = max(1, 131_072 // w)  # bands of rows keep memory flat and the work in cache
-    wrap = TILE - 1  # TILE is a power of two: "& wrap" is "% TILE", negatives included
+    side = TILE * sub
+    wrap = side - 1  # a power of two: "& wrap" is "% side", negatives included
     for top in range(0, h, band):
         rows = np.arange(top, min(top + band, h), dtype=np.float32)[:, None] + 0.5
         # pixel centres: under a zoom of exactly 2 no pixel falls on a tie
-        qr = (inverse[0, 0] * rows + inverse[0, 1] * cols - 0.5).ravel()
-        qc = (inverse[1, 0] * rows + inverse[1, 1] * cols - 0.5).ravel()
-        if not spread:
-            index = (np.rint(qr).astype(np.int32) & wrap) * TILE + (np.rint(qc).astype(np.int32) & wrap)
-            yield top, (index,), None
-            continue
-        r0, c0 = np.floor(qr), np.floor(qc)
-        fr, fc = qr - r0, qc - c0
-        r0 = r0.astype(np.int32)
-        c0 = c0.astype(np.int32)
-        r1, c1 = ((r0 + 1) & wrap) * TILE, (c0 + 1) & wrap
-        r0, c0 = (r0 & wrap) * TILE, c0 & wrap
-        index = (r0 + c0, r0 + c1, r1 + c0, r1 + c1)
-        weight = ((1 - fr) * (1 - fc), (1 - fr) * fc, fr * (1 - fc), fr * fc)
-        yield top, index, weight
+        qr = (inverse[0, 0] * rows + inverse[0, 1] * cols - 0.5 * sub).ravel()
+        qc = (inverse[1, 0] * rows + inverse[1, 1] * cols - 0.5 * sub).ravel()
+        index = (np.rint(qr).astype(np.int32) & wrap) * side + (np.rint(qc).astype(np.int32) & wrap)
+        yield top, index
 
 
 def whitened_luma(pixels: np.ndarray) -> np.ndarray:

@@ -90,6 +90,17 @@ def test_a_blurred_cel_is_read_through_the_second_whitening() -> None:
     assert found.scale == pytest.approx(1.0) and found.rotation == pytest.approx(0.0)
 
 
+def test_a_flat_picture_shrunk_for_a_feed_is_read_from_its_edges() -> None:
+    # Instagram's 1080 pixels wide and JPEG 78: the mark survives only on the
+    # drawing's edges, where the whitened residual trusts it least; the
+    # unweighted residual and the upright template search read it
+    marked = watermark.embed(load("cartoon-snowmountains.png"), KEY, 2)
+    small = np.asarray(Image.fromarray(marked).resize((1080, 675), Image.LANCZOS))
+    found = watermark.detect(jpeg(small, 78), KEY)
+    assert found.found and found.payload == 2
+    assert found.scale == pytest.approx(1080 / 1664, abs=0.002) and found.rotation == pytest.approx(0.0, abs=0.1)
+
+
 def test_wrong_key_and_unmarked_images_are_not_found() -> None:
     pixels = load("painted-bridge.png")
     marked = watermark.embed(pixels, KEY, 5)
@@ -223,21 +234,26 @@ def test_hoeffding_p_value_counts_the_search() -> None:
 def _fold_by_hand(r: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Fold pixel by pixel: each pixel centre mapped into the tile (bilinear when shrunk).
 
-    Pixels that land within 1e-3 of a rounding tie are zeroed in *r* (either
-    neighbour would be right), so the fold under test must agree exactly.
+    A shrunken image's pixel centres are first rounded to the nearest
+    sync.SUB-th of a tile pixel.  Pixels that land within 1e-3 of a rounding
+    tie are zeroed in *r* (either neighbour would be right), so the fold
+    under test must agree exactly.
     """
     tile = pattern.TILE
     out = np.zeros((tile, tile))
     inverse = np.linalg.inv(matrix)
     shrunk = abs(np.linalg.det(matrix)) < 1.0
+    grain = sync.SUB if shrunk else 1
     for i in range(r.shape[0]):
         for j in range(r.shape[1]):
-            q = inverse @ (i + 0.5, j + 0.5) - 0.5
-            if not shrunk and np.any(np.abs(q - np.floor(q) - 0.5) < 1e-3):
+            q = (inverse @ (i + 0.5, j + 0.5) - 0.5) * grain
+            if np.any(np.abs(q - np.floor(q) - 0.5) < 1e-3):
                 r[i, j] = 0.0
-            elif not shrunk:
+                continue
+            if not shrunk:
                 out[round(q[0]) % tile, round(q[1]) % tile] += r[i, j]
                 continue
+            q = np.round(q) / grain
             f = q - np.floor(q)
             for di, dj in ((0, 0), (0, 1), (1, 0), (1, 1)):
                 w = (f[0] if di else 1 - f[0]) * (f[1] if dj else 1 - f[1])
