@@ -6,15 +6,17 @@ Two tests decide, and the reported p-value covers the whole search:
   key's sync chips, maximised over every geometry slot (each geometry tried
   with each residual folded under it: whitened, whitened twice, unweighted),
   flip, quarter turn, cyclic shift and the two reads of each folded tile,
-  and the few rescales of the best geometry tried when it read nothing.  Under the null (an unmarked image, or a wrong key) the
-  chip signs are independent fair coins, so by Hoeffding's inequality each
-  tried position exceeds ``z`` with probability at most ``exp(-z**2 / 2)``,
-  whatever the image; a union bound over the positions gives the p-value.
+  and the few rescales of the best geometry tried when it read nothing.
+  Under the null (an unmarked image, or a wrong key) the chip signs are
+  independent fair coins, so by Hoeffding's inequality each tried position
+  exceeds ``z`` with probability at most ``exp(-z**2 / 2)``, whatever the
+  image; a union bound over the positions gives the p-value.
 * the *tag* test: the decoded message's last 32 bits must equal the keyed HMAC
   of its payload, which a null decode manages with probability ``2**-32``,
   counted once per message checked: the best path at each of the best sync
   peaks, and a list of the next most likely messages at the very best one
-  (see :func:`.coding.decode_list`), ``_TAG_CHECKS`` in all.
+  of each main slot (see :func:`.coding.decode_list`), ``_TAG_CHECKS`` in
+  all.
 
 The reported p-value is twice the smaller (a Bonferroni over the two tests).
 """
