@@ -245,7 +245,7 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     r, energy = sync.whiten_keeping_energy(mask.luma(pixels))
     slots = _SLOTS + 2 * len(_POLISH_STEPS)
     found, cand = search(ref, key, _tiles(r, energy, key), slots=slots, listed=_SLOTS)
-    if found.payload is not None or cand.z < _POLISH_Z or _is_identity(cand.geometry):
+    if found.payload is not None or cand.z < _POLISH_Z or cand.geometry.is_identity():
         return found
     polished = _polished(r, energy, cand.geometry)
     return search(ref, key, polished, slots=slots, listed=_SLOTS, best=cand)[0]
@@ -276,9 +276,6 @@ def _polished(r: np.ndarray, energy: np.ndarray, geometry: sync.Geometry) -> Ite
         yield Folded(g, whitened, _HALF_TURNS, listed=False)
         yield Folded(g, plain, _PLAIN_HALF_TURNS, listed=False)
 
-
-def _is_identity(geometry: sync.Geometry) -> bool:
-    return bool(np.allclose(geometry.matrix, np.eye(2), atol=2e-4))
 
 
 #: The variants read of an unweighted residual's tile: the plain reads.  Its
@@ -343,10 +340,8 @@ def _geometries(r: np.ndarray, unweighted: np.ndarray, key: bytes) -> Iterator[t
     )
     for source, both in sources:
         for g in source():
-            if _is_identity(g):
-                continue
             # two sources may refine one geometry to nearly the same matrix
-            if not any(np.allclose(g.matrix, k.matrix, atol=4e-3) for k in seen):
+            if not g.is_identity() and not any(k.near(g) for k in seen):
                 seen.append(g)
                 yield g, both
 

@@ -172,9 +172,7 @@ def _candidates(residuals: list[np.ndarray], key: bytes, count: int) -> list[syn
     estimates.append(sync.estimate(residuals[0], count=count))  # format 1 clips
     for estimated in estimates:
         for g in estimated:
-            if np.allclose(g.matrix, np.eye(2), atol=2e-4):
-                continue
-            if not any(np.allclose(k.matrix, g.matrix, atol=4e-3) for k in found):
+            if not g.is_identity() and not any(k.near(g) for k in found):
                 found.append(g)
     return found[:CANDIDATES]
 

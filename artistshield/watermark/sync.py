@@ -49,6 +49,14 @@ class Geometry:
         m = np.array(self.matrix)
         return float(np.degrees(np.arctan2(m[1, 0] - m[0, 1], m[0, 0] + m[1, 1])))
 
+    def is_identity(self) -> bool:
+        """Whether this is no resampling at all, to within what an estimate can tell."""
+        return bool(np.allclose(self.matrix, np.eye(2), atol=2e-4))
+
+    def near(self, other: "Geometry") -> bool:
+        """Whether *other* is the same geometry estimated twice (a fold could not tell them apart)."""
+        return bool(np.allclose(self.matrix, other.matrix, atol=4e-3))
+
 
 def whiten(y: np.ndarray) -> np.ndarray:
     """Return the luma residual that carries the mark, locally normalised.
@@ -326,6 +334,8 @@ class Folder:
 #: are binned before being spread over the tile; a quarter of a tile pixel
 #: is far finer than the mark's 2-pixel chips.
 SUB = 4
+
+
 def _spreads(geometry: Geometry) -> bool:
     """Whether *geometry* shrank the image, so each pixel stands for several of
     the mark's and is spread over the four nearest tile positions."""

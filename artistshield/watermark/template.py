@@ -101,20 +101,19 @@ def _search(
     # the angles scored: all of them, or for an upright search alone only
     # its own, which read only a few columns of the log-polar grid
     angles = np.arange(ANGLES) if count > 0 else _UPRIGHT
-    both = np.concatenate([peaks, peaks * (1.0, -1.0)])
-    turns = np.rint(np.arctan2(both[:, 0], both[:, 1]) / np.pi * ANGLES).astype(int)
-    columns = None if count > 0 else np.unique((angles[None, :] + turns[:, None]) % ANGLES)
+    # the harmonics as they are and mirrored, and the angle step each sits at
+    harmonics = np.stack([peaks, peaks * (1.0, -1.0)])
+    turns = np.rint(np.arctan2(harmonics[..., 0], harmonics[..., 1]) / np.pi * ANGLES).astype(int)
+    columns = None if count > 0 else np.unique((angles[None, :] + turns.reshape(-1, 1)) % ANGLES)
     grid, log_f0 = _log_polar(spec, columns)
     n_scales = int(np.log(MAX_SCALE / MIN_SCALE) / LOG_STEP) + 1
     log_scales = np.log(MIN_SCALE) + LOG_STEP * np.arange(n_scales)
     scores = np.zeros((2, n_scales, angles.size), np.float32)
-    for flipped, score in zip((False, True), scores, strict=True):
-        harmonics = peaks * (1.0, -1.0) if flipped else peaks
-        for kr, kc in harmonics:
+    for score, these, these_turns in zip(scores, harmonics, turns, strict=True):
+        for (kr, kc), turn in zip(these, these_turns, strict=True):
             # under scale s the peak sits at radius |k| / (TILE s)
             at = np.rint((np.log(np.hypot(kr, kc) / TILE) - log_scales - log_f0) / LOG_STEP).astype(int)
             ok = (at >= 0) & (at < grid.shape[0])
-            turn = int(np.rint(np.arctan2(kr, kc) / np.pi * ANGLES))
             score[ok] += grid[at[ok]][:, (angles + turn) % ANGLES]
     kept: list[tuple[float, float, float, bool]] = []
     for f, i, j in _maxima(scores) if count > 0 else ():
