@@ -85,6 +85,57 @@ def whiten_keeping_energy(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, energy
 
 
+def whiten_median(y: np.ndarray) -> np.ndarray:
+    """Return the luma residual against a median, locally normalised as :func:`whiten` does.
+
+    Flat art is flat colour and sharp edges, and its mark sits on the edges.
+    A local mean smears each edge into the residual, many times stronger
+    than the mark beside it and the same all along a straight edge, so it
+    drowns the mark; a median keeps the edge where it is, and what is left
+    is the mark (clip art and icons as marked, sync z 4 to 7 against the
+    mean, 12 to 24 against the median; after JPEG 75, 4 to 6 against 5 to
+    15).  On painted art the two read alike.  The median is taken over a
+    row of five and then a column of five, which on flat art reads as well
+    as the 5x5 median at a tenth of its cost.
+    """
+    # the median of luma in 64ths of a grey level: a median commutes with
+    # rounding, and small integers sort in half the time of floats
+    fixed = np.rint(np.asarray(y, np.float32) * np.float32(_FIXED)).astype(np.uint16)
+    m = np.asarray(y, np.float32) - _median5(_median5(fixed, 1), 0) * np.float32(1.0 / _FIXED)
+    energy = mask.box_mean(m * m, 7)
+    np.maximum(energy, 0.0, out=energy)
+    np.sqrt(energy, out=energy)
+    energy += 1.0
+    m /= energy
+    return m
+
+
+#: Steps per grey level of the luma a median is taken of (see :func:`whiten_median`).
+_FIXED = 64
+
+
+def _median5(y: np.ndarray, axis: int) -> np.ndarray:
+    """Return the median of every run of five along *axis* of 2-D *y*, reflected at the ends.
+
+    By a sorting network pruned to its middle output: ten element-wise
+    minima and maxima.
+    """
+    n = y.shape[axis]
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (2, 2)
+    padded = np.pad(y, pad, mode="reflect")
+    a, b, c, d, e = (padded[k : k + n] if axis == 0 else padded[:, k : k + n] for k in range(5))
+    # in place where it can be: four arrays made instead of ten
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    low2, high2 = np.minimum(d, e), np.maximum(d, e)
+    np.maximum(low, low2, out=low2)  # the smallest of the four is not the median
+    np.minimum(high, high2, out=high)  # nor is the largest
+    np.maximum(high, c, out=low)
+    np.minimum(high, c, out=high)
+    np.minimum(low, low2, out=low)
+    return np.maximum(high, low, out=high)
+
+
 def _acf(r: np.ndarray, max_lag: int, reach: int) -> np.ndarray:
     """Return the (whitened) circular autocorrelation of a window of *r*, near lag zero.
 
