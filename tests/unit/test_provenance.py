@@ -49,6 +49,21 @@ def test_block_reader_agrees_with_invisible_watermark(tmp_path: Path) -> None:
         assert ours[length] == [int(b) for b in theirs]
 
 
+def test_every_block_is_read_as_invisible_watermarks_own_reader_reads_it() -> None:
+    pytest.importorskip("imwatermark")
+    from artistshield.provenance.sd import dwtdct
+
+    reader_class = dwtdct._load_max_dct().EmbedMaxDct
+    rng = np.random.default_rng(4)
+    # odd sizes (rows and columns of no whole block are left out), signs,
+    # ties of magnitude (integers), values on either side of half the scale
+    for band in (rng.normal(0, 200, (37, 50)), rng.integers(-60, 60, (24, 23)).astype(np.float64)):
+        count = (band.shape[0] // 4) * (band.shape[1] // 4)
+        reader = reader_class(watermarks=[], wmLen=count, scales=[0, 36, 36], block=4)
+        theirs = [s[0] for s in reader.decode_frame(band, 36, [[] for _ in range(count)])]
+        assert dwtdct.read_blocks(band, 36).tolist() == theirs
+
+
 def test_thresholds_follow_the_binomial_tail() -> None:
     assert sd.MARKS[0].level(36) == sd.VERY_LIKELY and sd.MARKS[0].level(34) == sd.LIKELY
     assert sd.MARKS[0].level(33) == sd.PARTIAL
