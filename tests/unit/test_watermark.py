@@ -418,3 +418,14 @@ def test_template_peak_is_finite_where_the_power_spectrum_dips_below_zero() -> N
     assert np.all(np.isfinite(measured)) and weight > 0
     _, weight = template._peak(spec, np.array([np.nan, 0.1]))
     assert weight == 0.0
+
+
+def test_an_upright_geometry_keeps_its_scale_and_loses_its_stray_turn() -> None:
+    from artistshield.watermark import template
+
+    turned = np.array([[0.0, -0.56], [0.56, 0.0]])  # a quarter turn at scale 0.56
+    stray = np.array([[0.0007, 0.0], [0.0, -0.0007]]) + np.array([[0.0, 0.0004], [-0.0004, 0.0]])
+    for exact in (turned, turned @ np.array([[1.0, 0.0], [0.0, -1.0]]), 0.56 * np.eye(2)):
+        snapped = template._squared(exact + stray)
+        assert np.allclose(snapped, exact * np.sqrt(abs(np.linalg.det(exact + stray))) / 0.56)
+        assert np.allclose(snapped, exact, atol=1e-3)
