@@ -104,6 +104,7 @@ class _Candidate:
     shift: tuple[int, int]
     geometry: sync.Geometry
     box: np.ndarray  # the variant's chip-summed tile
+    tile: int = 0  # which of the tiles given to the search that found it
 
 
 @dataclass(frozen=True)
@@ -421,12 +422,12 @@ def search(
     tests = 2 * slots * _VARIANTS * TILE * TILE
     list_size = (_TAG_CHECKS - slots * _DECODES_PER_GEOMETRY) // listed
     decodes = slots * _DECODES_PER_GEOMETRY + listed * max(list_size, 0)
-    for folded in tiles:
+    for number, folded in enumerate(tiles):
         variants = list(folded.variants)
         boxes = chip_sums(folded.tile.astype(np.float32), variants)  # as zmap reads them
         zs = np.stack([ref.zmap(box) for box in boxes])
         here = [
-            _Candidate(float(zs[i][shift]), variants[i], shift, folded.geometry, boxes[i])
+            _Candidate(float(zs[i][shift]), variants[i], shift, folded.geometry, boxes[i], number)
             for i, shift in _peaks(zs, _DECODES_PER_GEOMETRY)
         ]
         if best is None or here[0].z > best.z:

@@ -8,7 +8,9 @@ found even when each frame alone is too weak.
 The geometry is estimated on each of the first frames (from the sync
 template, then the tiling's lattice); the geometries that score best on
 those frames pooled are kept, and every frame is folded under
-the identity and under each of them.  Every lattice weighed counts in the
+the identity and under each of them: its whitened residual and, for frames
+small enough that the mark's chips are two pixels or less, its residual
+against a median, which is what reads flat art.  Every lattice weighed counts in the
 p-value, not only the ones kept.  The p-value counts the whole search exactly as
 :func:`~artistshield.watermark.detect` does: every geometry slot, dihedral
 variant and cyclic shift, and every decode attempt.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from artistshield.watermark import keys, pattern, sync, template
+from artistshield.watermark import keys, mask, pattern, sync, template
 from artistshield.watermark.detect import (
     Detection,
     Folded,
@@ -64,11 +66,30 @@ class PooledDetection:
         return [i for i, z in enumerate(self.frame_scores) if z >= FRAME_Z]
 
 
-def _luma_residual(frame: np.ndarray) -> np.ndarray:
+def _luma(frame: np.ndarray) -> np.ndarray:
     if frame.ndim == 2:  # already luma (0..255), e.g. a video's Y plane
-        return sync.whiten(np.asarray(frame, np.float32))
+        return np.asarray(frame, np.float32)
     check_pixels(frame)
-    return sync.whitened_luma(frame)
+    return mask.luma(frame)
+
+
+def _residuals(luma: np.ndarray, median: bool) -> list[np.ndarray]:
+    """Return a frame's whitened residual and, with *median*, its residual against a median."""
+    if median:
+        return [sync.whiten(luma), sync.whiten_median(luma)]
+    return [sync.whiten(luma)]
+
+
+def _reads_median(shape: tuple[int, ...]) -> bool:
+    """Whether frames of *shape* are also read against a median (see :func:`.sync.whiten_median`).
+
+    Only frames whose own mark would be unzoomed: a median of five leaves
+    the 4x4-pixel chips of a zoomed mark (:func:`.pattern.zoom_for`) where
+    they are, so their residual holds nothing, while a large frame's median
+    would cost a tenth of a second each.  Smaller copies of a zoomed clip,
+    whose chips have shrunk, are read against it.
+    """
+    return pattern.zoom_for(shape) == 1
 
 
 class Pool:
@@ -83,51 +104,56 @@ class Pool:
     def __init__(self, key: bytes, *, lattices: int = LATTICES) -> None:
         self.key = keys.check_key(key)
         self.lattices = lattices
-        self._pending: list[np.ndarray] = []
+        self._pending: list[list[np.ndarray]] = []  # per frame, per residual
         self._geometries: list[sync.Geometry] | None = None
         self._folders: list[sync.Folder] = []
-        self._sums: list[np.ndarray] = []
-        self._tiles: list[list[np.ndarray]] = []  # per frame, per geometry (float32)
+        self._sums: list[np.ndarray] = []  # per geometry and residual, geometry by geometry
+        self._tiles: list[list[np.ndarray]] = []  # per frame, as _sums (float32)
         self._shape: tuple[int, int] | None = None
-        self.slots = 1 + lattices  # geometry slots searched, for the p-value
+        self._median = False
+        self.slots = 1 + lattices  # tiles searched, for the p-value
 
     def add(self, frame: np.ndarray) -> None:
-        r = _luma_residual(frame)
+        luma = _luma(frame)
         if self._shape is None:
-            self._shape = r.shape
-        elif r.shape != self._shape:
-            raise ValueError(f"every frame must be {self._shape}, not {r.shape}")
+            self._shape = luma.shape
+            self._median = _reads_median(luma.shape)
+        elif luma.shape != self._shape:
+            raise ValueError(f"every frame must be {self._shape}, not {luma.shape}")
+        residuals = _residuals(luma, self._median)
         if self._geometries is None:
-            self._pending.append(r)
+            self._pending.append(residuals)
             if len(self._pending) >= ESTIMATE_FRAMES:
                 self._settle()
         else:
-            self._fold(r)
+            self._fold(residuals)
 
     def _settle(self) -> None:
         # Every candidate counts in the p-value (self.slots): the ones kept are
         # chosen by their score on these first frames, which is part of the search.
         candidates = _candidates(self._pending, self.key, self.lattices + 2)
         ref = _Reference(self.key)
-        pending = np.sum(self._pending, axis=0)  # folding is linear: fold the sum once
-        scored = sorted(candidates, key=lambda g: -_best_z(ref, sync.fold(pending, g)))
-        zoomed = _zoomed(self._pending[0].shape)
-        self.slots = 1 + len(zoomed) + max(len(candidates), self.lattices)
+        # folding is linear: fold the sum of each residual once
+        pending = [np.sum(kind, axis=0) for kind in zip(*self._pending, strict=True)]
+        scored = sorted(candidates, key=lambda g: -max(_best_z(ref, sync.fold(r, g)) for r in pending))
+        shape = self._pending[0][0].shape
+        zoomed = _zoomed(shape)
+        self.slots = (1 + len(zoomed) + max(len(candidates), self.lattices)) * len(pending)
         self._geometries = [sync.Geometry(), *zoomed, *scored[: self.lattices]]
-        self._folders = [sync.Folder(self._pending[0].shape, g) for g in self._geometries]
-        self._sums = [np.zeros((TILE, TILE)) for _ in self._geometries]
-        pending, self._pending = self._pending, []
-        for r in pending:
-            self._fold(r)
+        self._folders = [sync.Folder(shape, g) for g in self._geometries]
+        self._sums = [np.zeros((TILE, TILE)) for _ in self._geometries for _ in pending]
+        waiting, self._pending = self._pending, []
+        for residuals in waiting:
+            self._fold(residuals)
 
-    def _fold(self, r: np.ndarray) -> None:
-        assert self._geometries is not None
+    def _fold(self, residuals: list[np.ndarray]) -> None:
         tiles = []
-        for folder, total in zip(self._folders, self._sums, strict=True):
-            tile = folder(r)
+        for folder in self._folders:
+            for r in residuals:
+                tiles.append(folder(r))
+        for total, tile in zip(self._sums, tiles, strict=True):
             total += tile
-            tiles.append(tile.astype(np.float32))
-        self._tiles.append(tiles)
+        self._tiles.append([tile.astype(np.float32) for tile in tiles])
 
     def result(self) -> PooledDetection:
         if self._geometries is None:
@@ -136,16 +162,15 @@ class Pool:
             self._settle()
         assert self._geometries is not None
         ref = _Reference(self.key)
-        tiles = (Folded(g, tile) for g, tile in zip(self._geometries, self._sums, strict=True))
+        per_geometry = len(self._sums) // len(self._geometries)
+        tiles = (Folded(self._geometries[i // per_geometry], tile) for i, tile in enumerate(self._sums))
         detection, cand = search(ref, self.key, tiles, slots=self.slots)
         return PooledDetection(detection, self._frame_scores(ref, cand))
 
     def _frame_scores(self, ref: _Reference, cand: _Candidate) -> tuple[float, ...]:
-        assert self._geometries is not None
-        slot = self._geometries.index(cand.geometry)
         scores = []
         for tiles in self._tiles:
-            z = ref.zmap(chip_sums(tiles[slot].astype(np.float64), [cand.variant])[0])
+            z = ref.zmap(chip_sums(tiles[cand.tile].astype(np.float64), [cand.variant])[0])
             scores.append(round(float(z[cand.shift]), 3))
         return tuple(scores)
 
@@ -160,16 +185,19 @@ def _zoomed(shape: tuple[int, ...]) -> list[sync.Geometry]:
     return [] if zoom == 1 else [sync.Geometry(matrix=((float(zoom), 0.0), (0.0, float(zoom))))]
 
 
-def _candidates(residuals: list[np.ndarray], key: bytes, count: int) -> list[sync.Geometry]:
-    """Return the distinct geometries estimated on any of *residuals* (at most CANDIDATES).
+def _candidates(frames: list[list[np.ndarray]], key: bytes, count: int) -> list[sync.Geometry]:
+    """Return the distinct geometries estimated on any of *frames* (at most CANDIDATES).
 
-    Each frame estimates on its own: summing frames first would not do, as a
-    camera pan turns the picture's shifted copies into a lattice of its own.
+    Each frame (its residuals, whitened first) estimates on its own: summing
+    frames first would not do, as a camera pan turns the picture's shifted
+    copies into a lattice of its own.  The template is searched in a frame's
+    last residual (against a median, when there is one, which is where flat
+    art's template stands out, as :func:`.detect.detect` does).
     """
     found: list[sync.Geometry] = []
     # every frame's template geometries first: the lattice is the weaker source
-    estimates = [template.estimate(r, key, count=count) for r in residuals]
-    estimates.append(sync.estimate(residuals[0], count=count))  # format 1 clips
+    estimates = [template.estimate(residuals[-1], key, count=count) for residuals in frames]
+    estimates.append(sync.estimate(frames[0][0], count=count))  # format 1 clips
     for estimated in estimates:
         for g in estimated:
             if not g.is_identity() and not any(k.near(g) for k in found):
