@@ -77,12 +77,17 @@ def whiten_keeping_energy(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     or noise the plain one is.
     """
     r = y - mask.box_mean(y, PREDICTOR)
+    return r, _normalise(r)
+
+
+def _normalise(r: np.ndarray) -> np.ndarray:
+    """Divide residual *r* in place by one plus its local RMS (7x7); return that divisor."""
     energy = mask.box_mean(r * r, 7)
     np.maximum(energy, 0.0, out=energy)  # the filter's rounding can dip below 0
     np.sqrt(energy, out=energy)
     energy += 1.0
     r /= energy
-    return r, energy
+    return energy
 
 
 def whiten_median(y: np.ndarray) -> np.ndarray:
@@ -100,13 +105,10 @@ def whiten_median(y: np.ndarray) -> np.ndarray:
     """
     # the median of luma in 64ths of a grey level: a median commutes with
     # rounding, and small integers sort in half the time of floats
-    fixed = np.rint(np.asarray(y, np.float32) * np.float32(_FIXED)).astype(np.uint16)
-    m = np.asarray(y, np.float32) - _median5(_median5(fixed, 1), 0) * np.float32(1.0 / _FIXED)
-    energy = mask.box_mean(m * m, 7)
-    np.maximum(energy, 0.0, out=energy)
-    np.sqrt(energy, out=energy)
-    energy += 1.0
-    m /= energy
+    y = np.asarray(y, np.float32)
+    fixed = np.rint(y * np.float32(_FIXED)).astype(np.uint16)
+    m = y - _median5(_median5(fixed, 1), 0) * np.float32(1.0 / _FIXED)
+    _normalise(m)
     return m
 
 
@@ -456,7 +458,3 @@ def _targets(shape: tuple[int, int], geometry: Geometry) -> Iterator[tuple[int, 
         qc = (inverse[1, 0] * rows + inverse[1, 1] * cols - 0.5 * sub).ravel()
         index = (np.rint(qr).astype(np.int32) & wrap) * side + (np.rint(qc).astype(np.int32) & wrap)
         yield top, index
-
-
-def whitened_luma(pixels: np.ndarray) -> np.ndarray:
-    return whiten(mask.luma(pixels))
