@@ -64,6 +64,11 @@ _LIST_Z = 5.0
 #: identity, best first (its best upright ones follow).  With the upright
 #: ones, a second best read nothing more on the corpus.
 _TEMPLATE_GEOMETRIES = 1
+#: Geometries the template's general search proposes, from which those
+#: tried are chosen by how strongly the picture folded under each holds the
+#: template (see :func:`_ranked`), and the side of the window folded for it.
+_TEMPLATE_CANDIDATES = 8
+_RANK_WINDOW = 512
 #: Lattices from the tiling's autocorrelation tried last: format 1 marks have
 #: no template, so this is how they are resynchronised.
 _LATTICES = 1
@@ -387,16 +392,25 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
             done.update(todo)
             yield g, todo
 
-    found = template.estimate(residuals.median, key, count=_TEMPLATE_GEOMETRIES, upright=True)
+    found = template.estimate(residuals.median, key, count=_TEMPLATE_CANDIDATES, upright=True)
     # the upright one (last) first: the general one is often nearly the same
     for g in found[-1:]:
         yield from fresh(g, ("unweighted", "median"))
-    for g in found[:-1]:
+    for g in _ranked(residuals.median, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
         yield from fresh(g, ("median",))
     for g in template.estimate(residuals.unweighted, key, count=0, upright=True):
         yield from fresh(g, ("unweighted",))
     for g in sync.estimate(residuals.whitened, count=_LATTICES):
         yield from fresh(g, ())
+
+
+def _ranked(r: np.ndarray, key: bytes, geometries: list[sync.Geometry]) -> list[sync.Geometry]:
+    """Return *geometries* ordered by how strongly *r* folded under each holds the key's template."""
+    if len(geometries) < 2:
+        return geometries
+    window = template.richest(r, _RANK_WINDOW)
+    scores = [template.coherence(sync.fold(window, g), key) for g in geometries]
+    return [geometries[i] for i in np.argsort(scores)[::-1]]
 
 
 def search(

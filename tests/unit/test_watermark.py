@@ -429,3 +429,52 @@ def test_an_upright_geometry_keeps_its_scale_and_loses_its_stray_turn() -> None:
         snapped = template._squared(exact + stray)
         assert np.allclose(snapped, exact * np.sqrt(abs(np.linalg.det(exact + stray))) / 0.56)
         assert np.allclose(snapped, exact, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(1024, 513), (37, 20), (3, 3)])
+def test_the_templates_3x3_maximum_is_scipys_wrapping_maximum_filter(shape) -> None:
+    from scipy import ndimage
+
+    from artistshield.watermark import template
+
+    power = np.random.default_rng(shape[0]).random(shape, dtype=np.float32)
+    assert np.array_equal(template._max3(power), ndimage.maximum_filter(power, 3, mode="wrap"))
+
+
+@pytest.mark.parametrize("rows", [np.arange(40, 10, -1), np.arange(29, -1, -1), np.array([5, 3, 2, 1])])
+@pytest.mark.parametrize("columns", ["all", "upright"])
+@pytest.mark.parametrize("turn", [0, 17, 703])
+def test_a_harmonic_is_added_to_the_search_as_the_grid_turned(rows, columns, turn) -> None:
+    from artistshield.watermark import template
+
+    grid = np.random.default_rng(turn).random((60, template.ANGLES), dtype=np.float32)
+    angles = np.arange(template.ANGLES) if columns == "all" else template._UPRIGHT
+    score = np.random.default_rng(1).random((rows.size, angles.size), dtype=np.float32)
+    want = score + grid[rows][:, (angles + turn) % template.ANGLES]
+    template._add_turned(score, grid, rows, angles, turn)
+    assert np.array_equal(score, want)
+
+
+def test_the_template_tells_the_true_turn_from_the_spectrums_other_guesses() -> None:
+    """Of the geometries the spectrum proposes, the one tried is the one the template folds under."""
+    from artistshield.watermark import mask, template
+
+    art = load("cartoon-halloween-outro.png")[:520, :520]
+    turned = [
+        np.asarray(Image.fromarray(pixels).rotate(3.0, resample=Image.Resampling.BICUBIC))[30:-30, 30:-30]
+        for pixels in (watermark.embed(art, KEY, 12345), art)
+    ]
+    c, s = np.cos(np.radians(3.0)), np.sin(np.radians(3.0))
+    truth = sync.Geometry(((c, -s), (s, c)))
+    guesses = [
+        sync.Geometry(((c, s), (-s, c))),  # turned the other way
+        sync.Geometry(((0.75, -0.27), (0.27, 0.75))),
+        sync.Geometry(((1.3, 0.4), (-0.4, 1.3))),
+        truth,
+        sync.Geometry(((0.0, -1.0), (1.0, 0.0))),
+    ]
+    marked, plain = (detect_module._Residuals(mask.luma(p)).median for p in turned)
+    assert detect_module._ranked(marked, KEY, guesses)[0] == truth
+    at_truth = [template.coherence(sync.fold(r, truth), KEY) for r in (marked, plain)]
+    assert at_truth[0] > 15 > 8 > at_truth[1]
+    assert template.coherence(sync.fold(marked, truth), OTHER_KEY) < 8
