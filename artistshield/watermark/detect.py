@@ -359,8 +359,9 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     """Yield each distinct geometry to try (never the identity) and the residuals to fold under it.
 
     From the template's search of the residual against a median: its best
-    upright geometry, folded unweighted and against a median, and its best
-    geometry, folded against a median; then from the template's upright
+    upright geometry, folded unweighted and against a median, and the one of
+    its eight best general geometries that holds the template most strongly
+    (see :func:`_ranked`), folded against a median; then from the template's upright
     search of the unweighted residual, folded unweighted; then the lattice's,
     for format 1 marks (which have no template), as whitened (with no
     residual named, as the lattice leaves every turn and flip to find).
@@ -369,7 +370,12 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     The median residual's template finds flat art's geometry where the
     whitened one's does not, and a painting's as well (held-out clip art
     turned by 2 or 5 degrees, ``benchmarks/heldout.py``: .29 read before,
-    .71 now; the corpus turned by 2, 5 and 15 degrees: all read).  The unweighted residual is for art whose mark sits
+    .71 now; the corpus turned by 2, 5 and 15 degrees: all read).  Its
+    search scores only the power at the template's peaks, and on small flat
+    art the true turn is often its second to eighth guess, which the
+    template's phases single out (held-out clip art turned by 2, 5 and 15
+    degrees: .71, .71 and .68 read with its best guess, .76, .74 and .74 with
+    the best of eight so chosen).  The unweighted residual is for art whose mark sits
     on a few edges: after a rescale and JPEG only the edges carry it (a
     flat picture made 0.56 times as big and saved as JPEG 78, at its true
     geometry: sync z 7 to 11 unweighted, 4 to 8 whitened).  No other
@@ -405,7 +411,14 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
 
 
 def _ranked(r: np.ndarray, key: bytes, geometries: list[sync.Geometry]) -> list[sync.Geometry]:
-    """Return *geometries* ordered by how strongly *r* folded under each holds the key's template."""
+    """Return *geometries* ordered by how strongly *r* folded under each holds the key's template.
+
+    Only the window of *r* richest in residual is folded (at most
+    ``_RANK_WINDOW`` a side), which is all of a small picture and plenty
+    of a large one.  The choice uses the template alone, never the sync
+    chips, whose signs come from a separate stream of the key: the sync
+    test's p-value counts only the geometries folded for it.
+    """
     if len(geometries) < 2:
         return geometries
     window = template.richest(r, _RANK_WINDOW)
