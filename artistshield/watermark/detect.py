@@ -61,8 +61,9 @@ _TAG_CHECKS = 1024
 #: payload, so the list would only cost time (about 60 ms a geometry).
 _LIST_Z = 5.0
 #: Geometries from the sync template's general search tried after the
-#: identity, best first (its best upright ones follow).  With the upright
-#: ones, a second best read nothing more on the corpus.
+#: identity, best first by :func:`_ranked` (the best upright geometry is
+#: tried before them).  With the upright ones, a second best read nothing
+#: more on the corpus.
 _TEMPLATE_GEOMETRIES = 1
 #: Geometries the template's general search proposes, from which those
 #: tried are chosen by how strongly the picture folded under each holds the
@@ -423,7 +424,8 @@ def _ranked(r: np.ndarray, key: bytes, geometries: list[sync.Geometry]) -> list[
         return geometries
     window = template.richest(r, _RANK_WINDOW)
     scores = [template.coherence(sync.fold(window, g), key) for g in geometries]
-    return [geometries[i] for i in np.argsort(scores)[::-1]]
+    # stable: equal scores (a window with nothing in it) keep the spectrum's order
+    return [geometries[i] for i in np.argsort(-np.array(scores), kind="stable")]
 
 
 def search(
