@@ -24,9 +24,13 @@ PEAK = 12.0
 #: contrast (where the detector hears the mark best) carries more than edges.
 EXPONENT = 0.5
 #: RMS of the mark over the whole picture (flattened over white) at strength 1
-#: (PSNR 42.4 dB), and the most it may reach over the opaque part of a cel.
+#: (PSNR 42.4 dB), and the most it may reach over the part that is drawn: the
+#: opaque part of a cel, or what an opaque picture holds inside the flat
+#: colour round it (see :func:`drawn_share`).
 RMS_BUDGET = 1.95
 OPAQUE_RMS_BUDGET = 3.0
+#: Every how many pixels the flat colour round a picture is looked for.
+_SURROUND_STEP = 4
 WINDOW = 5
 
 
@@ -94,6 +98,9 @@ def amplitude(
         raise ValueError("a weighted (transparent) picture takes its mask at every pixel")
     # in place where it can be: a video frame is 2 million pixels, many times a second
     contrast = local_contrast(y, step=step)
+    if weight is None:
+        stride = max(1, _SURROUND_STEP // step)
+        seen_share = drawn_share(contrast[::stride, ::stride])
     excess = np.subtract(contrast, np.float32(FLAT_CONTRAST))
     np.maximum(excess, 0.0, out=excess)
     if EXPONENT == 0.5:
@@ -109,22 +116,23 @@ def amplitude(
         seen = weight > 0
         sample_excess, sample_cap = excess[seen][::16], cap[seen][::16]
         seen_share = float(seen.mean())
+        sampled_share = 1.0  # the sample is of the seen pixels alone
     else:
         sparse = max(1, 16 // step**2)
         sample_excess, sample_cap = excess.ravel()[::sparse], cap.ravel()[::sparse]
-        seen_share = 1.0
+        sampled_share = seen_share  # of every pixel: the mark's energy is the drawn part's
     # contiguous: the gain is searched with a dozen passes over the sample
     sample_excess = np.ascontiguousarray(sample_excess)
     sample_cap = np.ascontiguousarray(sample_cap)
-    # the budget is over the whole picture, but a cel's opaque part gets at most
-    # OPAQUE_RMS_BUDGET however much transparent space surrounds it
+    # the budget is over the whole picture, but the drawn part gets at most
+    # OPAQUE_RMS_BUDGET however much transparent space or flat colour surrounds it
     share = max(seen_share, (RMS_BUDGET / OPAQUE_RMS_BUDGET) ** 2)
 
     def rms(gain: float) -> float:
         if sample_excess.size == 0:
             return 0.0
-        opaque = np.mean(np.minimum(sample_excess * gain, sample_cap) ** 2)
-        return float(np.sqrt(opaque * share))
+        drawn = np.mean(np.minimum(sample_excess * gain, sample_cap) ** 2) / sampled_share
+        return float(np.sqrt(drawn * share))
 
     lo, hi = MIN_GAIN, MAX_GAIN
     if rms(hi) <= RMS_BUDGET:
@@ -161,3 +169,27 @@ def hold(amp: np.ndarray, step: int, pattern: np.ndarray) -> np.ndarray:
         pattern = padded
     blocks = pattern.reshape(rows, step, cols, step) * amp[:, None, :, None]
     return np.ascontiguousarray(blocks.reshape(rows * step, cols * step)[:h, :w])
+
+
+def drawn_share(contrast: np.ndarray) -> float:
+    """Return the share of an opaque picture that is drawn: not the flat colour round it.
+
+    That colour is every flat pixel (*contrast*, the local contrast, below
+    FLAT_CONTRAST) joined to the picture's border through flat pixels: the
+    page a small drawing was exported on, say.  The budget gives what is
+    drawn no more than a cel of the same drawing would get; without this, a
+    drawing on a page twenty times its size took the whole picture's budget
+    onto its few edges, at the caps, and its soft outlines showed the grain.
+    Flat colour inside the drawing, cut off from the border, counts as drawn,
+    as a cel's opaque fills do.  *contrast* may be taken at every few pixels:
+    the band of contrast round even a one-pixel line is five pixels wide, so
+    a stride of four cannot step across it.
+    """
+    flat = contrast < FLAT_CONTRAST
+    if flat.mean() <= 1.0 - (RMS_BUDGET / OPAQUE_RMS_BUDGET) ** 2:
+        return 1.0  # too little flat colour to tighten the budget: skip the labelling
+    labels, _ = ndimage.label(flat)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    border = np.unique(border[border > 0])
+    surround = float(np.isin(labels, border).mean())
+    return max(1.0 - surround, 1.0 / flat.size)

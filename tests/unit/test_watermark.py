@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from artistshield import watermark
-from artistshield.watermark import coding, keys, pattern, sync
+from artistshield.watermark import coding, keys, mask, pattern, sync
 
 # the package re-exports the function `detect`, which hides the module's name
 detect_module = importlib.import_module("artistshield.watermark.detect")
@@ -172,6 +172,31 @@ def test_quality_budget_on_a_painting() -> None:
     marked = watermark.embed(pixels, KEY, 1)
     mse = np.mean((marked.astype(float) - pixels) ** 2)
     assert 10 * np.log10(255**2 / mse) >= 42.0
+
+
+def test_a_drawing_on_a_large_page_is_marked_no_harder_than_its_cel() -> None:
+    # the same drawing, a sixteenth of the picture: transparent round it, or on a white page
+    page = np.zeros((1600, 1600, 4), np.uint8)
+    page[600:1000, 600:1000] = load("cel-portrait-alpha.png", "RGBA")
+    on_white = flatten(page)
+    drawing = np.s_[600:1000, 600:1000]
+
+    def mark_rms(pixels: np.ndarray) -> float:
+        marked = watermark.embed(pixels, KEY, 7)
+        return float(np.sqrt(np.mean((marked[drawing][..., :3].astype(float) - pixels[drawing][..., :3]) ** 2)))
+
+    # without the page's white counted out of the drawn part, the page's mark was 2.7 times the cel's
+    assert mark_rms(on_white) <= 1.25 * mark_rms(page)
+
+
+def test_the_drawn_share_counts_flat_colour_inside_a_drawing_and_not_round_it() -> None:
+    luma = np.full((200, 200), 255.0, np.float32)
+    luma[50:150, 50:150] = 0.0  # a black square outline, white inside and out
+    luma[55:145, 55:145] = 255.0
+    # the square and the two pixels round it whose contrast it raises
+    assert mask.drawn_share(mask.local_contrast(luma)) == pytest.approx(104**2 / 200**2)
+    noise = np.random.default_rng(0).normal(128.0, 20.0, (200, 200)).astype(np.float32)
+    assert mask.drawn_share(mask.local_contrast(noise)) == 1.0
 
 
 def test_flat_colour_is_left_alone() -> None:
