@@ -125,20 +125,21 @@ def _turn(angle: float) -> np.ndarray:
 
 
 def _search(
-    spec: _Spectrum, peaks: np.ndarray, count: int, *, upright: bool = False
+    spec: _Spectrum, peaks: np.ndarray, count: int, *, upright: bool = False, near: int = 0
 ) -> list[tuple[float, float, float, bool]]:
     """Return up to *count* (score, scale, angle, flipped), best first.
 
-    With *upright*, the best that is neither turned nor sheared (see
-    :func:`estimate`) follows them, even if it is one of them.
+    Then up to *near* more, best first, of those near upright (see
+    :func:`estimate`) not among them; and with *upright*, last, the best
+    that is neither turned nor sheared, even if it is one of them.
     """
     # the angles scored: all of them, or for an upright search alone only
     # its own, which read only a few columns of the log-polar grid
-    angles = np.arange(ANGLES) if count > 0 else _UPRIGHT
+    angles = np.arange(ANGLES) if count > 0 or near > 0 else _UPRIGHT
     # the harmonics as they are and mirrored, and the angle step each sits at
     harmonics = np.stack([peaks, peaks * (1.0, -1.0)])
     turns = np.rint(np.arctan2(harmonics[..., 0], harmonics[..., 1]) / np.pi * ANGLES).astype(int)
-    columns = None if count > 0 else np.unique((angles[None, :] + turns.reshape(-1, 1)) % ANGLES)
+    columns = None if angles.size == ANGLES else np.unique((angles[None, :] + turns.reshape(-1, 1)) % ANGLES)
     grid, log_f0 = _log_polar(spec, columns)
     n_scales = int(np.log(MAX_SCALE / MIN_SCALE) / LOG_STEP) + 1
     log_scales = np.log(MIN_SCALE) + LOG_STEP * np.arange(n_scales)
@@ -157,9 +158,44 @@ def _search(
             kept.append(cand)
             if len(kept) == count:
                 break
+    if near > 0:
+        kept += _near_upright(scores, log_scales, kept, near)
     if upright:
-        kept.append(_upright(scores if count == 0 else scores[:, :, _UPRIGHT], log_scales))
+        kept.append(_upright(scores if angles.size != ANGLES else scores[:, :, _UPRIGHT], log_scales))
     return kept
+
+
+#: What "near upright" takes in: turns of at most this many degrees (either
+#: way, from upright or a quarter turn) at scales within this factor of 1.
+NEAR_TURN = 16.0
+NEAR_SCALE = 1.03
+
+
+def _near_upright(
+    scores: np.ndarray, log_scales: np.ndarray, kept: list[tuple[float, float, float, bool]], count: int
+) -> list[tuple[float, float, float, bool]]:
+    """Return up to *count* (score, scale, angle, flipped) of the near-upright part of *scores*, best first.
+
+    The local maxima of that part alone, leaving out any that is one of
+    *kept*.  A picture turned a little and no more (a scan, a photo of a
+    screen, a tilt to straighten it) keeps its scale; among the few thousand
+    geometries that are so, its own outscores chance more often than among
+    every scale and angle, where on small flat art it is often not in the
+    best eight.
+    """
+    rows = np.flatnonzero(np.abs(log_scales) <= np.log(NEAR_SCALE))
+    k = round(NEAR_TURN / 180.0 * ANGLES)
+    turns = np.arange(-k, k + 1)
+    cols = np.concatenate([turns % ANGLES, (ANGLES // 2 + turns) % ANGLES])
+    part = np.ascontiguousarray(scores[:, rows[0] : rows[-1] + 1][:, :, cols])
+    found: list[tuple[float, float, float, bool]] = []
+    for f, i, j in _maxima(part):
+        cand = (float(part[f, i, j]), float(np.exp(log_scales[rows[0] + i])), cols[j] * np.pi / ANGLES, bool(f))
+        if all(_distinct(cand, other) for other in kept + found):
+            found.append(cand)
+            if len(found) == count:
+                break
+    return found
 
 
 def _add_turned(score: np.ndarray, grid: np.ndarray, rows: np.ndarray, angles: np.ndarray, turn: int) -> None:
@@ -286,12 +322,14 @@ def _vertex(left: float, mid: float, right: float) -> float:
     return 0.0 if curve >= 0 else float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
 
 
-def estimate(r: np.ndarray, key: bytes, *, count: int = 1, upright: bool = False) -> list[Geometry]:
+def estimate(r: np.ndarray, key: bytes, *, count: int = 1, upright: bool = False, near: int = 0) -> list[Geometry]:
     """Return up to *count* geometries of *key*'s mark in whitened image *r*, best first.
 
-    With *upright*, one more follows, last (and even if it is one of the
-    others): the best of those that only rescale (or turn by quarter
-    turns), which is what a site's resize does.  Among
+    Then up to *near* of those near upright that are not among them:
+    turned by at most NEAR_TURN degrees at a scale within NEAR_SCALE of 1
+    (see :func:`_near_upright`).  With *upright*, one more follows, last (and
+    even if it is one of the others): the best of those that only rescale
+    (or turn by quarter turns), which is what a site's resize does.  Among
     the few hundred of them the true scale stands out where, among every
     angle too, a weak mark's peaks are outscored by chance (flat and
     cartoon art fitted to 1080 pixels wide and saved as JPEG 78, nine
@@ -304,7 +342,7 @@ def estimate(r: np.ndarray, key: bytes, *, count: int = 1, upright: bool = False
     spec = _spectrum(r)
     peaks = constellation(key).astype(np.float64)
     found = []
-    candidates = _search(spec, peaks, count, upright=upright)
+    candidates = _search(spec, peaks, count, upright=upright, near=near)
     for i, (_, scale, angle, flipped) in enumerate(candidates):
         matrix = _refine(spec, peaks, scale, angle, flipped)
         if upright and i == len(candidates) - 1:

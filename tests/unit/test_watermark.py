@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from artistshield import watermark
-from artistshield.watermark import coding, keys, mask, pattern, sync
+from artistshield.watermark import coding, keys, mask, pattern, sync, template
 
 # the package re-exports the function `detect`, which hides the module's name
 detect_module = importlib.import_module("artistshield.watermark.detect")
@@ -482,8 +482,6 @@ def test_a_harmonic_is_added_to_the_search_as_the_grid_turned(rows, columns, tur
 
 def test_the_template_tells_the_true_turn_from_the_spectrums_other_guesses() -> None:
     """Of the geometries the spectrum proposes, the one tried is the one the template folds under."""
-    from artistshield.watermark import mask, template
-
     art = load("cartoon-halloween-outro.png")[:520, :520]
     turned = [
         np.asarray(Image.fromarray(pixels).rotate(3.0, resample=Image.Resampling.BICUBIC))[30:-30, 30:-30]
@@ -503,3 +501,28 @@ def test_the_template_tells_the_true_turn_from_the_spectrums_other_guesses() -> 
     at_truth = [template.coherence(sync.fold(r, truth), KEY) for r in (marked, plain)]
     assert at_truth[0] > 15 > 8 > at_truth[1]
     assert template.coherence(sync.fold(marked, truth), OTHER_KEY) < 8
+
+
+def test_the_near_upright_guesses_are_the_best_of_their_part_and_new() -> None:
+    log_scales = np.log(template.MIN_SCALE) + template.LOG_STEP * np.arange(600)
+    scores = np.zeros((2, log_scales.size, template.ANGLES), np.float32)
+    one = int(np.argmin(np.abs(log_scales)))  # the row of scale 1
+    scores[0, 100, 300] = 9.0  # far from upright: not taken
+    scores[1, one + 2, 10] = 5.0  # flipped, turned 2.5 degrees
+    scores[0, one - 3, template.ANGLES // 2 - 20] = 4.0  # a quarter turn less 5 degrees
+    scores[0, one, template.ANGLES - 4] = 6.0  # already kept
+    kept = [(6.0, float(np.exp(log_scales[one])), (template.ANGLES - 4) * np.pi / template.ANGLES, False)]
+    found = template._near_upright(scores, log_scales, kept, 2)
+    assert [(score, flipped) for score, _, _, flipped in found] == [(5.0, True), (4.0, False)]
+    assert np.degrees([angle for _, _, angle, _ in found]) == pytest.approx([2.5, 85.0])
+    assert [scale for _, scale, _, _ in found] == pytest.approx(np.exp(log_scales[[one + 2, one - 3]]).tolist())
+
+
+def test_a_turned_picture_is_found_among_the_near_upright_guesses() -> None:
+    art = load("cartoon-halloween-outro.png")[:520, :520]
+    marked = watermark.embed(art, KEY, 12345)
+    turned = np.asarray(Image.fromarray(marked).rotate(-6.0, resample=Image.Resampling.BICUBIC))[40:-40, 40:-40]
+    r = detect_module._Residuals(mask.luma(turned)).median
+    (g,) = template.estimate(r, KEY, count=0, near=1)
+    assert g.scale == pytest.approx(1.0, abs=0.003)
+    assert abs(g.rotation) % 180 == pytest.approx(6.0, abs=0.2)
