@@ -367,8 +367,8 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     upright geometry, folded unweighted and against a median, and the one of
     its eight best general geometries and four best near-upright ones that
     holds the template most strongly (see :func:`_ranked`), folded against a
-    median; then from the template's upright
-    search of the unweighted residual, folded unweighted; then the lattice's,
+    median; then from the template's upright search of the unweighted
+    residual, folded unweighted; then the lattice's,
     for format 1 marks (which have no template), as whitened (with no
     residual named, as the lattice leaves every turn and flip to find).
     Each search is only done when the search gets to it.
@@ -382,11 +382,12 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     template's phases single out (held-out clip art turned by 2, 5 and 15
     degrees: .71, .71 and .68 read with its best guess, .76, .74 and .74 with
     the best of eight so chosen).  Often the true turn is not among the eight
-    at all, while among the geometries near upright it is the best or nearly
-    (the same: .82, .82 and .79 with four of those among the guesses).  The
-    unweighted residual is for art whose mark sits on a few edges: after a rescale and JPEG only the edges carry it (a
-    flat picture made 0.56 times as big and saved as JPEG 78, at its true
-    geometry: sync z 7 to 11 unweighted, 4 to 8 whitened).  No other
+    at all, while among the geometries near upright it ranks far higher (the
+    same: .82, .82 and .79 with the four best of those among the guesses).
+    The unweighted residual is for art whose mark sits on a few edges: after
+    a rescale and JPEG only the edges carry it (a flat picture made 0.56
+    times as big and saved as JPEG 78, at its true geometry: sync z 7 to 11
+    unweighted, 4 to 8 whitened).  No other
     residual read anything more under these geometries, on the corpus
     (eight attacks, two keys) or held-out clip art (six attacks).
     """

@@ -98,7 +98,7 @@ def amplitude(
         raise ValueError("a weighted (transparent) picture takes its mask at every pixel")
     # in place where it can be: a video frame is 2 million pixels, many times a second
     contrast = local_contrast(y, step=step)
-    if weight is None:
+    if weight is None:  # now: the contrast is overwritten below
         stride = max(1, _SURROUND_STEP // step)
         seen_share = drawn_share(contrast[::stride, ::stride])
     excess = np.subtract(contrast, np.float32(FLAT_CONTRAST))
