@@ -63,15 +63,16 @@ def main() -> None:
 
     marked, psnrs, unmarkable = {}, [], []
     for name, rgba in drawings(args.count):
+        original = flatten(rgba)
         if args.on_white:
-            out = watermark.embed(flatten(rgba), KEY, PAYLOAD)
+            out = watermark.embed(original, KEY, PAYLOAD)
         else:
             out = flatten(watermark.embed(rgba, KEY, PAYLOAD))
-        if np.array_equal(out, flatten(rgba)):
+        if np.array_equal(out, original):
             unmarkable.append(name)
             continue
-        marked[name] = (flatten(rgba), out)
-        psnrs.append(psnr(flatten(rgba), out))
+        marked[name] = (original, out)
+        psnrs.append(psnr(original, out))
     page = ", each flattened over white first" if args.on_white else ""
     print(f"\nHeld-out drawings: {len(marked)} marked (one key{page})")
     if unmarkable:

@@ -368,10 +368,10 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     its eight best general geometries and four best near-upright ones that
     holds the template most strongly (see :func:`_ranked`), folded against a
     median; then from the template's upright search of the unweighted
-    residual, folded unweighted; then the lattice's,
-    for format 1 marks (which have no template), as whitened (with no
-    residual named, as the lattice leaves every turn and flip to find).
-    Each search is only done when the search gets to it.
+    residual, folded unweighted; then the lattice's, for format 1 marks
+    (which have no template), as whitened (with no residual named, as the
+    lattice leaves every turn and flip to find).  Each search is only done
+    when the search gets to it.
 
     The median residual's template finds flat art's geometry where the
     whitened one's does not, and a painting's as well (held-out clip art
@@ -387,9 +387,9 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     The unweighted residual is for art whose mark sits on a few edges: after
     a rescale and JPEG only the edges carry it (a flat picture made 0.56
     times as big and saved as JPEG 78, at its true geometry: sync z 7 to 11
-    unweighted, 4 to 8 whitened).  No other
-    residual read anything more under these geometries, on the corpus
-    (eight attacks, two keys) or held-out clip art (six attacks).
+    unweighted, 4 to 8 whitened).  No other residual read anything more
+    under these geometries, on the corpus (eight attacks, two keys) or
+    held-out clip art (six attacks).
     """
     seen: list[tuple[sync.Geometry, set[str]]] = []
 

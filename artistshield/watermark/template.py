@@ -14,7 +14,7 @@ pixels), above most of a drawing's own energy and still below the Nyquist
 limit after a rescale to 0.4.  Only the key's holder knows where they are.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -151,13 +151,7 @@ def _search(
             ok = np.flatnonzero((at >= 0) & (at < grid.shape[0]))
             if ok.size:
                 _add_turned(score[ok[0] : ok[-1] + 1], grid, at[ok], angles, turn)
-    kept: list[tuple[float, float, float, bool]] = []
-    for f, i, j in _maxima(scores) if count > 0 else ():
-        cand = (float(scores[f, i, j]), float(np.exp(log_scales[i])), j * np.pi / ANGLES, bool(f))
-        if all(_distinct(cand, k) for k in kept):
-            kept.append(cand)
-            if len(kept) == count:
-                break
+    kept = _distinct_maxima(scores, log_scales, count) if count > 0 else []
     if near > 0:
         kept += _near_upright(scores, log_scales, kept, near)
     if upright:
@@ -177,7 +171,7 @@ def _near_upright(
     """Return up to *count* (score, scale, angle, flipped) of the near-upright part of *scores*, best first.
 
     The local maxima of that part alone, leaving out any that is one of
-    *kept*.  A picture turned a little and no more (a scan, a photo of a
+    *kept* (see :func:`_distinct_maxima`).  A picture turned a little and no more (a scan, a photo of a
     screen, a tilt to straighten it) keeps its scale; among the few thousand
     geometries that are so, its own outscores chance more often than among
     every scale and angle, where on small flat art it is often not in the
@@ -188,10 +182,27 @@ def _near_upright(
     turns = np.arange(-k, k + 1)
     cols = np.concatenate([turns % ANGLES, (ANGLES // 2 + turns) % ANGLES])
     part = np.ascontiguousarray(scores[:, rows[0] : rows[-1] + 1][:, :, cols])
+    return _distinct_maxima(part, log_scales[rows[0] : rows[-1] + 1], count, kept, cols)
+
+
+def _distinct_maxima(
+    scores: np.ndarray,
+    log_scales: np.ndarray,
+    count: int,
+    kept: Sequence[tuple[float, float, float, bool]] = (),
+    columns: np.ndarray | None = None,
+) -> list[tuple[float, float, float, bool]]:
+    """Return up to *count* (score, scale, angle, flipped) of the local maxima of *scores*, best first.
+
+    *scores* is (flipped, scale, angle) at *log_scales* and at the angle
+    steps *columns* (every step by default).  A maximum too near a better one
+    (see :func:`_distinct`), or one of *kept*, is left out.
+    """
     found: list[tuple[float, float, float, bool]] = []
-    for f, i, j in _maxima(part):
-        cand = (float(part[f, i, j]), float(np.exp(log_scales[rows[0] + i])), cols[j] * np.pi / ANGLES, bool(f))
-        if all(_distinct(cand, other) for other in kept + found):
+    for f, i, j in _maxima(scores):
+        step = j if columns is None else int(columns[j])
+        cand = (float(scores[f, i, j]), float(np.exp(log_scales[i])), step * np.pi / ANGLES, bool(f))
+        if all(_distinct(cand, other) for other in (*kept, *found)):
             found.append(cand)
             if len(found) == count:
                 break
