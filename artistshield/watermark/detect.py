@@ -5,7 +5,7 @@ Two tests decide, and the reported p-value covers the whole search:
 * the *sync* test: the normalised correlation of the folded image with the
   key's sync chips, maximised over every geometry slot (each geometry tried
   with one or more residuals folded under it: whitened, whitened twice,
-  unweighted, against a median), flip, quarter turn, cyclic shift and the
+  unweighted, along its smoothest direction), flip, quarter turn, cyclic shift and the
   two reads of each folded tile, and the few rescales of the best geometry
   tried when it read nothing.
   Under the null (an unmarked image, or a wrong key) the chip signs are
@@ -265,7 +265,7 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
 
 
 #: The residuals folded under a geometry the template found, by name.
-_KINDS = ("whitened", "unweighted", "median")
+_KINDS = ("whitened", "unweighted", "directional")
 
 
 class _Residuals:
@@ -273,8 +273,8 @@ class _Residuals:
 
     ``whitened`` and its local ``energy`` (see
     :func:`.sync.whiten_keeping_energy`), ``unweighted`` (the whitened one
-    times its energy: the residual before the division) and ``median``
-    (see :func:`.sync.whiten_median`).  A marked picture usually reads from
+    times its energy: the residual before the division) and ``directional``
+    (see :func:`.sync.whiten_directional`).  A marked picture usually reads from
     the first, so it never pays for the others.
     """
 
@@ -287,8 +287,8 @@ class _Residuals:
         return self.whitened * self.energy
 
     @cached_property
-    def median(self) -> np.ndarray:
-        return sync.whiten_median(self.luma)
+    def directional(self) -> np.ndarray:
+        return sync.whiten_directional(self.luma)
 
     def under(self, geometry: sync.Geometry, kinds: Sequence[str] = _KINDS, *, listed: bool = True) -> list[Folded]:
         """Return the tiles of the residuals named in *kinds* folded under a geometry the template found."""
@@ -331,9 +331,9 @@ _HALF_TURNS = range(0, _VARIANTS, 2)
 _PLAIN_HALF_TURNS = range(0, 8, 2)
 
 #: Geometry slots :func:`detect` searches: the identity three times (as
-#: whitened, against a median, and weighted once more); then, from the
-#: template, each general geometry against a median, the upright one
-#: unweighted and against a median, and the upright one of the unweighted
+#: whitened, directional, and weighted once more); then, from the
+#: template, each general geometry directional, the upright one
+#: unweighted and directional, and the upright one of the unweighted
 #: residual unweighted; the lattice's, as whitened.
 _SLOTS = 3 + _TEMPLATE_GEOMETRIES + 2 + 1 + _LATTICES
 
@@ -342,7 +342,8 @@ def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
     """Yield the folded tiles to search, the likeliest first.
 
     Folded lazily, as the search stops at the first valid payload: as is;
-    as is against a median (for flat art, see :func:`.sync.whiten_median`);
+    as is along each pixel's smoothest direction (for drawn art, see
+    :func:`.sync.whiten_directional`);
     as is once more with the residual divided by its local energy again,
     trusting busy places less (see :func:`.sync.whiten_keeping_energy`, for
     a blurred copy); then under each geometry that the template and the
@@ -351,7 +352,7 @@ def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
     identity = sync.Geometry()
     r = residuals.whitened
     yield Folded(identity, sync.fold(r, identity))
-    yield Folded(identity, sync.fold(residuals.median, identity))
+    yield Folded(identity, sync.fold(residuals.directional, identity))
     yield Folded(identity, sync.fold(r / residuals.energy, identity))
     for g, kinds in _geometries(residuals, key):
         if kinds:
@@ -363,20 +364,22 @@ def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
 def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geometry, tuple[str, ...]]]:
     """Yield each distinct geometry to try (never the identity) and the residuals to fold under it.
 
-    From the template's search of the residual against a median: its best
-    upright geometry, folded unweighted and against a median, and the one of
+    From the template's search of the directional residual: its best
+    upright geometry, folded unweighted and directional, and the one of
     its eight best general geometries and four best near-upright ones that
-    holds the template most strongly (see :func:`_ranked`), folded against a
-    median; then from the template's upright search of the unweighted
+    holds the template most strongly (see :func:`_ranked`), folded
+    directional; then from the template's upright search of the unweighted
     residual, folded unweighted; then the lattice's, for format 1 marks
     (which have no template), as whitened (with no residual named, as the
     lattice leaves every turn and flip to find).  Each search is only done
     when the search gets to it.
 
-    The median residual's template finds flat art's geometry where the
-    whitened one's does not, and a painting's as well (held-out clip art
-    turned by 2 or 5 degrees, ``benchmarks/heldout.py``: .29 read before,
-    .71 now; the corpus turned by 2, 5 and 15 degrees: all read).  Its
+    A residual that leaves the drawing out finds flat art's geometry where
+    the whitened one's does not, and a painting's as well (held-out clip art
+    turned by 2 or 5 degrees, ``benchmarks/heldout.py``: .29 read with the
+    whitened one, .71 against the median that the directional residual
+    replaced, which the figures below were also measured with; the corpus
+    turned by 2, 5 and 15 degrees: all read).  Its
     search scores only the power at the template's peaks, and on small flat
     art the true turn is often its second to eighth guess, which the
     template's phases single out (held-out clip art turned by 2, 5 and 15
@@ -408,13 +411,13 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
             yield g, todo
 
     found = template.estimate(
-        residuals.median, key, count=_TEMPLATE_CANDIDATES, upright=True, near=_NEAR_CANDIDATES
+        residuals.directional, key, count=_TEMPLATE_CANDIDATES, upright=True, near=_NEAR_CANDIDATES
     )
     # the upright one (last) first: the general one is often nearly the same
     for g in found[-1:]:
-        yield from fresh(g, ("unweighted", "median"))
-    for g in _ranked(residuals.median, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
-        yield from fresh(g, ("median",))
+        yield from fresh(g, ("unweighted", "directional"))
+    for g in _ranked(residuals.directional, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
+        yield from fresh(g, ("directional",))
     for g in template.estimate(residuals.unweighted, key, count=0, upright=True):
         yield from fresh(g, ("unweighted",))
     for g in sync.estimate(residuals.whitened, count=_LATTICES):

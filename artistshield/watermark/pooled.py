@@ -10,7 +10,7 @@ template, then the tiling's lattice); the geometries that score best on
 those frames pooled are kept, and every frame is folded under
 the identity and under each of them: its whitened residual and, for frames
 small enough that the mark's chips are two pixels or less, its residual
-against a median, which is what reads flat art.  Every lattice weighed counts in the
+along each pixel's smoothest direction, which is what reads flat art.  Every lattice weighed counts in the
 p-value, not only the ones kept.  The p-value counts the whole search exactly as
 :func:`~artistshield.watermark.detect` does: every geometry slot, dihedral
 variant and cyclic shift, and every decode attempt.
@@ -73,21 +73,22 @@ def _luma(frame: np.ndarray) -> np.ndarray:
     return mask.luma(frame)
 
 
-def _residuals(luma: np.ndarray, median: bool) -> list[np.ndarray]:
-    """Return a frame's whitened residual and, with *median*, its residual against a median."""
-    if median:
-        return [sync.whiten(luma), sync.whiten_median(luma)]
+def _residuals(luma: np.ndarray, directional: bool) -> list[np.ndarray]:
+    """Return a frame's whitened residual and, with *directional*, its directional one."""
+    if directional:
+        return [sync.whiten(luma), sync.whiten_directional(luma)]
     return [sync.whiten(luma)]
 
 
-def _reads_median(shape: tuple[int, ...]) -> bool:
-    """Whether frames of *shape* are also read against a median (see :func:`.sync.whiten_median`).
+def _reads_directional(shape: tuple[int, ...]) -> bool:
+    """Whether frames of *shape* are also read along their smoothest direction.
 
-    Only frames whose own mark would be unzoomed: a median of five leaves
-    the 4x4-pixel chips of a zoomed mark (:func:`.pattern.zoom_for`) where
-    they are, so their residual holds nothing, while a large frame's median
-    would cost a tenth of a second each.  Smaller copies of a zoomed clip,
-    whose chips have shrunk, are read against it.
+    See :func:`.sync.whiten_directional`.  Only frames whose own mark would
+    be unzoomed: inside the 4x4-pixel chips of a zoomed mark
+    (:func:`.pattern.zoom_for`) a pixel's neighbours carry the same chip, so
+    that residual holds little of it, while a large frame's would cost a
+    tenth of a second each.  Smaller copies of a zoomed clip, whose chips
+    have shrunk, are read with it.
     """
     return pattern.zoom_for(shape) == 1
 
@@ -110,17 +111,17 @@ class Pool:
         self._sums: list[np.ndarray] = []  # per geometry and residual, geometry by geometry
         self._tiles: list[list[np.ndarray]] = []  # per frame, as _sums (float32)
         self._shape: tuple[int, int] | None = None
-        self._median = False
+        self._directional = False
         self.slots = 1 + lattices  # tiles searched, for the p-value
 
     def add(self, frame: np.ndarray) -> None:
         luma = _luma(frame)
         if self._shape is None:
             self._shape = luma.shape
-            self._median = _reads_median(luma.shape)
+            self._directional = _reads_directional(luma.shape)
         elif luma.shape != self._shape:
             raise ValueError(f"every frame must be {self._shape}, not {luma.shape}")
-        residuals = _residuals(luma, self._median)
+        residuals = _residuals(luma, self._directional)
         if self._geometries is None:
             self._pending.append(residuals)
             if len(self._pending) >= ESTIMATE_FRAMES:
@@ -191,7 +192,7 @@ def _candidates(frames: list[list[np.ndarray]], key: bytes, count: int) -> list[
     Each frame (its residuals, whitened first) estimates on its own: summing
     frames first would not do, as a camera pan turns the picture's shifted
     copies into a lattice of its own.  The template is searched in a frame's
-    last residual (against a median, when there is one, which is where flat
+    last residual (the directional one, when there is one, which is where flat
     art's template stands out, as :func:`.detect.detect` does).
     """
     found: list[sync.Geometry] = []

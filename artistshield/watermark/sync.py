@@ -90,52 +90,73 @@ def _normalise(r: np.ndarray) -> np.ndarray:
     return energy
 
 
-def whiten_median(y: np.ndarray) -> np.ndarray:
-    """Return the luma residual against a median, locally normalised as :func:`whiten` does.
+def whiten_directional(y: np.ndarray) -> np.ndarray:
+    """Return the luma residual along each pixel's smoothest direction, locally normalised as :func:`whiten` does.
 
-    Flat art is flat colour and sharp edges, and its mark sits on the edges.
-    A local mean smears each edge into the residual, many times stronger
-    than the mark beside it and the same all along a straight edge, so it
-    drowns the mark; a median keeps the edge where it is, and what is left
-    is the mark (clip art and icons as marked, sync z 4 to 7 against the
-    mean, 12 to 24 against the median; after JPEG 75, 4 to 6 against 5 to
-    15).  On painted art the two read alike.  The median is taken over a
-    row of five and then a column of five, which on flat art reads as well
-    as the 5x5 median at a tenth of its cost.
+    Drawn art is edges and lines, and its mark sits on them.  A local mean
+    smears each edge into the residual, many times stronger than the mark
+    beside it, so it drowns the mark.  But an edge or a line is smooth
+    *along* itself: each pixel is taken against the mean of its two
+    neighbours in whichever of four directions (along the row, down the
+    column, either diagonal) leaves the least residual over the 5x5 window
+    round it, and the drawing cancels while the mark's chips, which change
+    in every direction, stay.  Where the picture is texture, no direction
+    is smoother than another and the choice does not matter.
+
+    It replaced a residual against a median of five, which kept edges but
+    cut into corners and thin lines.  At the true geometry, the soft value
+    per coded bit (mean over spread) rose on every attack measured, most
+    where the mark was weakest: held-out clip art after JPEG 50 0.67 to
+    0.92, a rescale to half 0.59 to 1.19, blur 0.27 to 0.79; the corpus's
+    crop, rescale and JPEG together 0.98 to 1.31 (its cels and frames
+    0.35 to 0.89).
     """
-    # the median of luma in 64ths of a grey level: a median commutes with
-    # rounding, and small integers sort in half the time of floats
     y = np.asarray(y, np.float32)
-    fixed = np.rint(y * np.float32(_FIXED)).astype(np.uint16)
-    m = y - _median5(_median5(fixed, 1), 0) * np.float32(1.0 / _FIXED)
-    _normalise(m)
-    return m
+    h, w = y.shape
+    padded = np.pad(y, 1, mode="reflect")
+    centre = padded[1:-1, 1:-1]
+    r, square = np.empty_like(y), np.empty_like(y)
+    smoother = np.empty(y.shape, bool)
+    best = best_energy = np.empty(0, np.float32)
+    for number, (dy, dx) in enumerate(_DIRECTIONS):
+        before = padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
+        after = padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+        np.add(before, after, out=r)
+        r *= np.float32(-0.5)
+        r += centre
+        energy = _window_sum(np.multiply(r, r, out=square), _DIRECTION_WINDOW)
+        if number == 0:
+            best, best_energy = r.copy(), energy
+        else:  # ties keep the earlier direction
+            np.less(energy, best_energy, out=smoother)
+            np.copyto(best, r, where=smoother)
+            np.minimum(best_energy, energy, out=best_energy)
+    _normalise(best)
+    return best
 
 
-#: Steps per grey level of the luma a median is taken of (see :func:`whiten_median`).
-_FIXED = 64
+#: The directions (row, column steps) :func:`whiten_directional` chooses
+#: from, and the side of the window each is weighed over.
+_DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
+_DIRECTION_WINDOW = 5
 
 
-def _median5(y: np.ndarray, axis: int) -> np.ndarray:
-    """Return the median of every run of five along *axis* of 2-D *y*, reflected at the ends.
+def _window_sum(a: np.ndarray, size: int) -> np.ndarray:
+    """Return the sum of 2-D *a* over a *size* x *size* window, the border repeated.
 
-    By a sorting network pruned to its middle output: ten element-wise
-    minima and maxima.
+    By adding shifted rows, then shifted columns: for comparing sums, this
+    is a third cheaper than :func:`.mask.box_mean`.
     """
-    n = y.shape[axis]
-    pad = [(0, 0), (0, 0)]
-    pad[axis] = (2, 2)
-    padded = np.pad(y, pad, mode="reflect")
-    a, b, c, d, e = (padded[k : k + n] if axis == 0 else padded[:, k : k + n] for k in range(5))
-    # in place where it can be: four arrays made instead of ten
-    low, high = np.minimum(a, b), np.maximum(a, b)
-    low2, high2 = np.minimum(d, e), np.maximum(d, e)
-    np.maximum(low, low2, out=low2)  # the smallest of the four is not the median
-    np.minimum(high, high2, out=high)  # nor is the largest
-    np.maximum(high, c, out=low)
-    np.minimum(high, c, out=high)
-    np.minimum(low, low2, out=low)
-    return np.maximum(high, low, out=high)
+    half = size // 2
+    padded = np.pad(a, half, mode="edge")
+    height, width = a.shape
+    rows = padded[:, :width].copy()
+    for shift in range(1, size):
+        rows += padded[:, shift : shift + width]
+    out = rows[:height].copy()
+    for shift in range(1, size):
+        out += rows[shift : shift + height]
+    return out
 
 
 def _acf(r: np.ndarray, max_lag: int, reach: int) -> np.ndarray:

@@ -202,7 +202,7 @@ def flat_frames(count: int = 12, side: int = 360) -> list[np.ndarray]:
     return frames
 
 
-def test_a_clip_of_flat_art_is_read_against_a_median() -> None:
+def test_a_clip_of_flat_art_is_read_along_its_smoothest_direction() -> None:
     # its mark sits on the outlines, which the whitening smears into the
     # residual: pooled from the whitened residual alone, this clip scored
     # sync z 4.5 after JPEG 75 and was not found
