@@ -5,9 +5,9 @@ Two tests decide, and the reported p-value covers the whole search:
 * the *sync* test: the normalised correlation of the folded image with the
   key's sync chips, maximised over every geometry slot (each geometry tried
   with one or more residuals folded under it: whitened, whitened twice,
-  unweighted, along its smoothest direction), flip, quarter turn, cyclic shift and the
-  two reads of each folded tile, and the few rescales of the best geometry
-  tried when it read nothing.
+  unweighted, along each pixel's smoothest direction), flip, quarter turn,
+  cyclic shift and the two reads of each folded tile, and the few rescales
+  of the best geometry tried when it read nothing.
   Under the null (an unmarked image, or a wrong key) the chip signs are
   independent fair coins, so by Hoeffding's inequality each tried position
   exceeds ``z`` with probability at most ``exp(-z**2 / 2)``, whatever the
@@ -274,8 +274,8 @@ class _Residuals:
     ``whitened`` and its local ``energy`` (see
     :func:`.sync.whiten_keeping_energy`), ``unweighted`` (the whitened one
     times its energy: the residual before the division) and ``directional``
-    (see :func:`.sync.whiten_directional`).  A marked picture usually reads from
-    the first, so it never pays for the others.
+    (see :func:`.sync.whiten_directional`).  A marked picture usually reads
+    from the first, so it never pays for the others.
     """
 
     def __init__(self, luma: np.ndarray) -> None:

@@ -10,8 +10,8 @@ template, then the tiling's lattice); the geometries that score best on
 those frames pooled are kept, and every frame is folded under
 the identity and under each of them: its whitened residual and, for frames
 small enough that the mark's chips are two pixels or less, its residual
-along each pixel's smoothest direction, which is what reads flat art.  Every lattice weighed counts in the
-p-value, not only the ones kept.  The p-value counts the whole search exactly as
+along each pixel's smoothest direction, which is what reads flat art.  Every
+lattice weighed counts in the p-value, not only the ones kept.  The p-value counts the whole search exactly as
 :func:`~artistshield.watermark.detect` does: every geometry slot, dihedral
 variant and cyclic shift, and every decode attempt.
 
