@@ -114,23 +114,19 @@ def whiten_directional(y: np.ndarray) -> np.ndarray:
     y = np.asarray(y, np.float32)
     h, w = y.shape
     padded = np.pad(y, 1, mode="reflect")
-    centre = padded[1:-1, 1:-1]
-    r, square = np.empty_like(y), np.empty_like(y)
-    smoother = np.empty(y.shape, bool)
-    best = best_energy = np.empty(0, np.float32)
-    for number, (dy, dx) in enumerate(_DIRECTIONS):
-        before = padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
-        after = padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        np.add(before, after, out=r)
+
+    def along(dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the residual against the two neighbours *dy*, *dx* away, and its window's energy."""
+        r = padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w] + padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
         r *= np.float32(-0.5)
-        r += centre
-        energy = _window_sum(np.multiply(r, r, out=square), _DIRECTION_WINDOW)
-        if number == 0:
-            best, best_energy = r.copy(), energy
-        else:  # ties keep the earlier direction
-            np.less(energy, best_energy, out=smoother)
-            np.copyto(best, r, where=smoother)
-            np.minimum(best_energy, energy, out=best_energy)
+        r += padded[1:-1, 1:-1]
+        return r, _window_sum(r * r, _DIRECTION_WINDOW)
+
+    best, best_energy = along(*_DIRECTIONS[0])
+    for dy, dx in _DIRECTIONS[1:]:
+        r, energy = along(dy, dx)
+        np.copyto(best, r, where=energy < best_energy)  # ties keep the earlier direction
+        np.minimum(best_energy, energy, out=best_energy)
     _normalise(best)
     return best
 

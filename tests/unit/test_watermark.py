@@ -130,16 +130,16 @@ def drawn_lines(side: int = 64) -> list[np.ndarray]:
     rows, cols = np.mgrid[:side, :side]
     half = side // 2
     shapes = [cols < half, rows < half, rows + cols < side, rows > cols, rows == cols]
-    return [np.where(shape, 40.0, 200.0) for shape in shapes]
+    return [np.where(shape, 40.0, 200.0).astype(np.float32) for shape in shapes]
 
 
 def test_the_directional_residual_leaves_edges_and_lines_out_and_the_mark_in() -> None:
     chips = np.kron(np.random.default_rng(3).choice([-3.0, 3.0], (32, 32)), np.ones((2, 2)))
     for drawing in drawn_lines():
         inner = np.s_[2:-2, 2:-2]  # the border is reflected, which a diagonal is not
-        assert np.abs(sync.whiten_directional(drawing.astype(np.float32))[inner]).max() < 0.02
+        assert np.abs(sync.whiten_directional(drawing)[inner]).max() < 0.02
         marked = (drawing + chips).astype(np.float32)
-        near = mask.local_contrast(drawing.astype(np.float32)) > 10  # where the mark meets the drawing
+        near = mask.local_contrast(drawing) > 10  # where the mark meets the drawing
         directional = np.corrcoef(sync.whiten_directional(marked)[near], chips[near])[0, 1]
         against_mean = np.corrcoef(sync.whiten(marked)[near], chips[near])[0, 1]
         assert directional > 0.5 > 0.25 > against_mean
