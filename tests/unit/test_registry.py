@@ -17,48 +17,11 @@ from artistshield.registry.db import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)
-class _Fingerprint:
-    """Stand-in for artistshield.fingerprint until it lands: an 8x8 mean hash."""
-
-    bits: bytes
-
-    def to_bytes(self) -> bytes:
-        return self.bits
-
-
-@dataclass(frozen=True)
 class _Found:
     work_id: str
     similarity: float
     is_match: bool
     region: Any = None
-
-
-class _Index:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, np.ndarray]] = []
-
-    def add(self, work_id: str, data: bytes) -> None:
-        self.items.append((work_id, np.unpackbits(np.frombuffer(data, np.uint8))))
-
-    def search(self, query: np.ndarray, *, limit: int) -> list[_Found]:
-        bits = np.unpackbits(np.frombuffer(_compute(query).bits, np.uint8))
-        scored = [(1 - float(np.mean(bits != b)), w) for w, b in self.items]
-        scored.sort(reverse=True)
-        return [_Found(w, s, s > 0.9) for s, w in scored[:limit]]
-
-
-def _compute(pixels: np.ndarray) -> _Fingerprint:
-    small = np.asarray(Image.fromarray(pixels[..., :3]).convert("L").resize((8, 8)), float)
-    return _Fingerprint(np.packbits(small > small.mean()).tobytes())
-
-
-@pytest.fixture(autouse=True)
-def fingerprint_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = importlib.import_module("artistshield.fingerprint")
-    if not hasattr(engine, "compute"):
-        monkeypatch.setattr(engine, "compute", _compute, raising=False)
-        monkeypatch.setattr(engine, "FingerprintIndex", _Index, raising=False)
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
-"""The identity and registry commands as an artist (and a stranger) runs them."""
+"""The identity and registry commands, run in-process with a fast passphrase hash."""
 
-import hashlib
-import importlib
 import json
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,53 +12,15 @@ import pytest
 from artistshield import identity
 from artistshield.cli import main
 from artistshield.paths import data_dir
-from artistshield.registry import ingest
 
 DATA = Path(__file__).parents[1] / "data"
 ART = [DATA / "flat-moonlight.png", DATA / "cel-portrait-alpha.png"]
-
-
-@dataclass(frozen=True)
-class _Exact:
-    """Stand-in fingerprint (exact pixels) until artistshield.fingerprint is complete."""
-
-    digest: bytes
-
-    def to_bytes(self) -> bytes:
-        return self.digest
-
-
-@dataclass(frozen=True)
-class _Found:
-    work_id: str
-    similarity: float
-    is_match: bool
-    region: object = None
-
-
-class _ExactIndex:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, bytes]] = []
-
-    def add(self, work_id: str, data: bytes) -> None:
-        self.items.append((work_id, data))
-
-    def search(self, query: np.ndarray, *, limit: int) -> list[_Found]:
-        digest = hashlib.sha256(query.tobytes()).digest()
-        found = [_Found(w, float(d == digest), d == digest) for w, d in self.items]
-        return sorted(found, key=lambda f: -f.similarity)[:limit]
 
 
 @pytest.fixture(autouse=True)
 def setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
     monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "a long passphrase")
-    engine = importlib.import_module("artistshield.fingerprint")
-    if not hasattr(engine, "FingerprintIndex"):
-        compute = lambda p: _Exact(hashlib.sha256(p.tobytes()).digest())  # noqa: E731
-        monkeypatch.setattr(engine, "compute", compute, raising=False)
-        monkeypatch.setattr(engine, "FingerprintIndex", _ExactIndex, raising=False)
-        monkeypatch.setattr(ingest, "fingerprint_bytes", lambda p: compute(p).to_bytes())
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
