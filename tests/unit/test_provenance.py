@@ -16,10 +16,11 @@ from artistshield.provenance import credentials, metadata, sd
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 KEYS = {"test": bytes(range(32))}
+NO_SD = "the sd extra (invisible-watermark) is not installed"
 
 
 def _sdxl_marked(tmp_path: Path) -> Path:
-    imwatermark = pytest.importorskip("imwatermark")
+    imwatermark = pytest.importorskip("imwatermark", reason=NO_SD)
     rgb = np.asarray(Image.open(DATA / "cel-portrait-alpha.png").convert("RGB"))
     encoder = imwatermark.WatermarkEncoder()
     encoder.set_watermark("bits", list(sd.MARKS[0].bits))
@@ -39,7 +40,7 @@ def test_sdxl_mark_is_reported(tmp_path: Path) -> None:
 
 
 def test_block_reader_agrees_with_invisible_watermark(tmp_path: Path) -> None:
-    imwatermark = pytest.importorskip("imwatermark")
+    imwatermark = pytest.importorskip("imwatermark", reason=NO_SD)
     from artistshield.provenance.sd import dwtdct
 
     bgr = np.ascontiguousarray(np.asarray(Image.open(_sdxl_marked(tmp_path)))[..., ::-1])
@@ -50,7 +51,7 @@ def test_block_reader_agrees_with_invisible_watermark(tmp_path: Path) -> None:
 
 
 def test_every_block_is_read_as_invisible_watermarks_own_reader_reads_it() -> None:
-    pytest.importorskip("imwatermark")
+    pytest.importorskip("imwatermark", reason=NO_SD)
     from artistshield.provenance.sd import dwtdct
 
     reader_class = dwtdct._load_max_dct().EmbedMaxDct
@@ -74,7 +75,7 @@ def test_thresholds_follow_the_binomial_tail() -> None:
 
 
 def test_small_images_are_not_checked(tmp_path: Path) -> None:
-    pytest.importorskip("imwatermark")
+    pytest.importorskip("imwatermark", reason=NO_SD)
     small = tmp_path / "small.png"
     Image.new("RGB", (200, 200), "white").save(small)
     assert sd.check_file(small).status == sd.TOO_SMALL
@@ -231,5 +232,12 @@ def test_unmarked_art_reports_nothing() -> None:
     assert result.made_with_ai == []
     assert result.c2pa is not None and result.c2pa.status == credentials.ABSENT
     assert result.metadata is not None and result.metadata.fields == ()
-    assert result.stable_diffusion is not None and not result.stable_diffusion.found
     assert result.verdict == "no mark of yours and no registered work found"
+
+
+def test_unmarked_art_carries_no_stable_diffusion_mark() -> None:
+    pytest.importorskip("imwatermark", reason=NO_SD)
+    result = check_file(DATA / "painted-bridge.png", keys=KEYS)
+    assert result.stable_diffusion is not None
+    assert result.stable_diffusion.status == sd.CHECKED
+    assert not result.stable_diffusion.found
