@@ -14,20 +14,19 @@ loads).  Run:  python benchmarks/robustness.py [--quick] [--keys N]
 
 from __future__ import annotations
 
-import os
-
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
 import argparse
 import hashlib
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from attacks import ATTACKS, STRICT_TARGET_EXCEPTIONS  # noqa: E402
