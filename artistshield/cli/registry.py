@@ -12,7 +12,13 @@ import numpy as np
 
 from artistshield import identity
 from artistshield.errors import ArtistShieldError, ImageError
-from artistshield.registry import AlreadyRegisteredError, Registry, Work, verify_bundle
+from artistshield.registry import (
+    AlreadyRegisteredError,
+    BundleReport,
+    Registry,
+    Work,
+    verify_bundle,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,11 +56,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.set_defaults(handler=_export)
 
     bundle = actions.add_parser(
-        "verify-bundle", help="check a proof bundle offline (exit 0 valid, 1 not)"
+        "verify-bundle",
+        help="check proof bundles offline (exit 0 valid, 1 not); with two and --image, "
+        "which registered the image first",
     )
-    bundle.add_argument("file", type=Path, metavar="FILE")
+    bundle.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    bundle.add_argument(
+        "--image", type=Path, metavar="IMAGE",
+        help="with two bundles: say which registered IMAGE first, and on what evidence",
+    )
     bundle.add_argument("--json", action="store_true", help="print JSON")
     bundle.set_defaults(handler=_verify_bundle)
+
+    stamp = actions.add_parser(
+        "timestamp",
+        help="have a time-stamp authority (RFC 3161) prove when your works were registered",
+        description="Send the hash of the registry's newest entry to the time-stamp "
+        "authority (TSA) at --tsa, or at tsa_url in the settings file; its signed answer "
+        "proves every work registered so far existed by then. The only network request "
+        "ArtistShield makes, and only when asked.",
+    )
+    stamp.add_argument("--tsa", metavar="URL", help="the TSA's address (default: tsa_url)")
+    stamp.add_argument(
+        "--tsa-certs", type=Path, metavar="FILE",
+        help="the TSA's CA certificates (PEM), if its answers do not carry them "
+        "(default: tsa_certs)",
+    )
+    stamp.add_argument("--json", action="store_true", help="print JSON")
+    stamp.set_defaults(handler=_timestamp)
 
     match = actions.add_parser(
         "match", help="find the registered works an image derives from (exit 0 found, 1 not)"
@@ -189,14 +218,88 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify_bundle(args: argparse.Namespace) -> int:
-    report = verify_bundle(args.file)
+    if args.image is not None:
+        return _dispute(args)
+    reports = [verify_bundle(path) for path in args.files]
     if args.json:
-        _print_json(report.to_json())
+        documents = [r.to_json() for r in reports]
+        _print_json(documents[0] if len(documents) == 1 else documents)
+        return 0 if all(r.ok for r in reports) else 1
+    for path, report in zip(args.files, reports, strict=True):
+        if len(reports) > 1:
+            print(f"{path}:")
+        _print_bundle(report)
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _print_bundle(report: BundleReport) -> None:
+    print(report.summary())
+    for work in report.works:
+        print("  " + _line(work))
+        stamp = report.stamp_for(work)
+        if stamp is not None:
+            print(f"    {stamp.claim()}")
+        else:
+            print("    no trusted timestamp: its date is the artist's own clock")
+    for root, sha in sorted({(s.root, s.root_sha256) for s in report.stamps}):
+        print(
+            f"  The timestamps' certificate chain ends at the root \"{root}\" (SHA-256 {sha}): "
+            "check that it is the TSA's published root."
+        )
+
+
+def _dispute(args: argparse.Namespace) -> int:
+    from artistshield.registry.dispute import dispute
+
+    if len(args.files) != 2:
+        raise ArtistShieldError("--image compares two bundles: give exactly two FILEs.")
+    pixels, _ = load_pixels(args.image)
+    result = dispute(pixels, (args.files[0], args.files[1]))
+    if args.json:
+        _print_json(result.to_json())
+        return 0 if result.first is not None else 1
+    for claim in result.claims:
+        print(f"{claim.bundle}:")
+        if claim.report is not None:
+            print(f"  {claim.report.summary()}")
+        if claim.work is not None:
+            print(f"  {claim.work.work_id} \"{claim.work.title}\" is this image "
+                  f"(similarity {claim.similarity:.2f})")
+            print(f"  {claim.evidence()}")
+        if claim.error is not None:
+            print(f"  {claim.error}")
+    print(result.verdict)
+    return 0 if result.first is not None else 1
+
+
+def _timestamp(args: argparse.Namespace) -> int:
+    from artistshield.registry import timestamp
+
+    url, certs = timestamp.configured()
+    url = args.tsa or url
+    certs = args.tsa_certs or certs
+    if url is None:
+        from artistshield.paths import data_dir
+
+        raise ArtistShieldError(
+            "No time-stamp authority is configured: give --tsa URL, or set tsa_url in "
+            f"{data_dir() / timestamp.SETTINGS_FILE}. ArtistShield contacts none by default."
+        )
+    chain = timestamp.load_certificates(certs) if certs is not None else []
+    artist = identity.load()
+    with Registry.open() as registry:
+        stamp = timestamp.take_stamp(registry, artist, tsa_url=url, certificates=chain)
+        covered = sum(1 for w in registry.works() if stamp and w.register_seq <= stamp.head_seq)
+    if args.json:
+        _print_json(None if stamp is None else {**stamp.to_json(), "works": covered})
+    elif stamp is None:
+        print("Nothing to stamp: every registered work is covered by a trusted timestamp already.")
     else:
-        print(report.summary())
-        for work in report.works:
-            print("  " + _line(work))
-    return 0 if report.ok else 1
+        print(
+            f"Stamped the registry's entry {stamp.head_seq}: {covered} work(s) "
+            f"{stamp.claim()}."
+        )
+    return 0
 
 
 def _match(args: argparse.Namespace) -> int:
