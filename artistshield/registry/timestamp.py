@@ -15,7 +15,7 @@ signature and chain checks) is ``rfc3161-client``'s.
 Fields of a ``timestamp`` entry: ``head_seq`` and ``head_hash`` (the entry
 stamped), ``time`` (the TSA's time, UTC), ``tsa_url``, ``response`` (the
 TSA's DER ``TimeStampResp``, base64) and ``certificates`` (DER, base64: the
-TSA's chain up to its root, where the response does not hold it).
+TSA's chain above its own certificate, up to and including the root).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def take_stamp(
         "time": stamp.time,
         "tsa_url": tsa_url,
         "response": base64.b64encode(reply).decode("ascii"),
-        "certificates": [base64.b64encode(c).decode("ascii") for c in _needed(reply, extra)],
+        "certificates": [base64.b64encode(c).decode("ascii") for c in _above_tsa(reply, extra)],
     }
     with registry.db.transaction() as conn:
         entry = history.append(conn, identity, TIMESTAMP, None, fields)
@@ -313,12 +313,20 @@ def _chain(response: TimeStampResponse, extra: Sequence[bytes]) -> list[x509.Cer
     return list(found.values())
 
 
-def _needed(reply: bytes, extra: Sequence[bytes]) -> list[bytes]:
-    """The given certificates the response does not already hold."""
+def _above_tsa(reply: bytes, extra: Sequence[bytes]) -> list[bytes]:
+    """The TSA's chain above its own certificate, up to and including the root, as DER."""
     from rfc3161_client import decode_timestamp_response
 
-    held = {bytes(c) for c in decode_timestamp_response(reply).signed_data.certificates}
-    return [c for c in dict.fromkeys(extra) if c not in held]
+    response = decode_timestamp_response(reply)
+    chain = _chain(response, extra)
+    cert, path = _leaf(response, chain), []
+    while cert.issuer != cert.subject and len(path) < len(chain):
+        parent = next((c for c in chain if c.subject == cert.issuer), None)
+        if parent is None:
+            break
+        path.append(parent.public_bytes(Encoding.DER))
+        cert = parent
+    return path
 
 
 def _leaf(response: TimeStampResponse, chain: Sequence[x509.Certificate]) -> x509.Certificate:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import shlex
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -339,3 +343,48 @@ def test_without_stamps_the_dates_are_only_each_partys_word(
     # A bundle without the image has no claim.
     other = dispute(_picture(tmp_path, 5)[0], (a, b))
     assert other.first is None and "Neither bundle holds a valid claim" in other.verdict
+
+
+# -- docs/bundle-format.md --------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "bundle-format.md"
+
+
+def test_the_documented_timestamp_fields_are_the_ones_written(
+    tmp_path: Path, artist: Identity, tsa: LocalTSA
+) -> None:
+    with Registry.open() as registry:
+        _register(registry, tmp_path, 1, artist)
+        _stamp(registry, artist, tsa)
+        written = set(registry.log()[-1].details)
+    (row,) = [line for line in DOC.read_text().splitlines() if line.startswith("| `timestamp`")]
+    documented = set(re.findall(r"`([a-z_]+)`", row.split("|")[2]))
+    assert documented == written
+
+
+def test_openssl_alone_checks_a_bundles_stamp_as_documented(
+    tmp_path: Path, artist: Identity, tsa: LocalTSA
+) -> None:
+    with Registry.open() as registry:
+        _register(registry, tmp_path, 1, artist)
+        _stamp(registry, artist, tsa)
+        bundle = registry.export_bundle(tmp_path / "proof.json", identity=artist)
+    section = DOC.read_text().split("### Trusted timestamps", 1)[1]
+    script = section.split("```python\n", 1)[1].split("```", 1)[0]
+    work = tmp_path / "check"
+    work.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", script, str(bundle)],
+        cwd=work, capture_output=True, text=True, timeout=60, check=True,
+    )
+    (command,) = done.stdout.splitlines()
+    assert command.startswith("openssl ts -verify -digest ")
+    checked = subprocess.run(
+        shlex.split(command), cwd=work, capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0 and "Verification: OK" in checked.stdout, checked.stderr
+    other = command.replace(command.split()[4], "00" * 32)  # another digest: refused
+    refused = subprocess.run(
+        shlex.split(other), cwd=work, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0 and "Verification: OK" not in refused.stdout
