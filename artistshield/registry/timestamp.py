@@ -319,7 +319,7 @@ def _above_tsa(reply: bytes, extra: Sequence[bytes]) -> list[bytes]:
 
     response = decode_timestamp_response(reply)
     chain = _chain(response, extra)
-    cert, path = _leaf(response, chain), []
+    cert, path = _leaf(response, chain), list[bytes]()
     while cert.issuer != cert.subject and len(path) < len(chain):
         parent = next((c for c in chain if c.subject == cert.issuer), None)
         if parent is None:

@@ -28,7 +28,7 @@ from PIL import Image
 from artistshield import identity as identities
 from artistshield.cli import main
 from artistshield.identity import Identity
-from artistshield.registry import Registry, records, verify_bundle
+from artistshield.registry import Registry, Work, records, verify_bundle
 from artistshield.registry import log as history
 from artistshield.registry.dispute import SELF_DECLARED, TRUSTED, Claim, dispute, judge
 from artistshield.registry.timestamp import (
@@ -40,6 +40,7 @@ from artistshield.registry.timestamp import (
     take_stamp,
     verify_response,
 )
+from artistshield.report.evidence import Evidence
 
 pytestmark = [
     pytest.mark.usefixtures("hashed_fingerprints"),
@@ -388,3 +389,43 @@ def test_openssl_alone_checks_a_bundles_stamp_as_documented(
         shlex.split(other), cwd=work, capture_output=True, text=True, timeout=60
     )
     assert refused.returncode != 0 and "Verification: OK" not in refused.stdout
+
+
+# -- evidence reports -----------------------------------------------------------------
+
+
+def test_an_evidence_report_leads_with_trusted_priority_and_carries_the_token(
+    tmp_path: Path, artist: Identity, tsa: LocalTSA
+) -> None:
+    from artistshield.check import CheckResult
+    from artistshield.registry import WorkMatch
+    from artistshield.report import gather, render_html
+
+    with Registry.open() as registry:
+        stamped = registry.work(_register(registry, tmp_path, 1, artist))
+        stamp = _stamp(registry, artist, tsa)
+        later = registry.work(_register(registry, tmp_path, 2, artist))
+        token = registry.log()[stamp.seq - 1].details["response"] if stamp else None
+
+        def report(work: Work) -> tuple[Evidence, str]:
+            found = WorkMatch(work.work_id, 1.0, True, None, "local", work, 0)
+            result = CheckResult(input=str(tmp_path / work.file_name), matches=[found])
+            evidence = gather(
+                result, registry=registry, identity=artist,
+                bundle_path=tmp_path / f"{work.work_id}.json",
+            )
+            return evidence, render_html(evidence)
+
+        evidence, page = report(stamped)
+        unstamped, plain = report(later)
+    assert stamp is not None and evidence.stamp == stamp and evidence.bundle_ok
+    lead = f"registered no later than {stamp.time[:10]} (trusted timestamp)"
+    assert evidence.priority == lead
+    assert f"<p><b>W-000001 “art1”: {lead}.</b></p>" in page
+    assert page.index(lead) < page.index("<h2>Summary</h2>")
+    assert f"{stamp.claim()[:1].upper()}{stamp.claim()[1:]}" in page
+    assert token is not None and token[:76] in page and stamp.root_sha256 in page
+    bundle = verify_bundle(tmp_path / "W-000001.json")
+    assert bundle.stamp_for(bundle.works[0]) == stamp  # the bundle beside it carries the stamp
+    assert unstamped.priority is None and "trusted timestamp)" not in plain
+    assert "none: the registration date is the artist&#x27;s own clock" in plain
