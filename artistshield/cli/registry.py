@@ -166,14 +166,19 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from artistshield.registry.timestamp import check_stamps, earliest
+
     with Registry.open() as registry:
         work = registry.work(args.work_id)
-        history = [e for e in registry.log() if e.work_id == work.work_id]
+        log = registry.log()
+    history = [e for e in log if e.work_id == work.work_id]
+    stamp = earliest(check_stamps({e.seq: e for e in log})[0], work.register_seq)
     if args.json:
         _print_json(
             {
                 **work.to_json(),
                 "history": [{"seq": e.seq, "kind": e.kind, "time": e.time} for e in history],
+                "trusted_time": None if stamp is None else stamp.to_json(),
             }
         )
         return 0
@@ -184,6 +189,8 @@ def _show(args: argparse.Namespace) -> int:
         frames = ", ".join(str(i) for i in work.key_frames)
         print(f"{'key frames:':20} {len(work.key_frames)} of {work.frame_count} frames "
               f"fingerprinted: {frames}")
+    trusted = "none yet ('artistshield registry timestamp')" if stamp is None else stamp.claim()
+    print(f"{'trusted time:':20} {trusted}")
     print("history:")
     for entry in history:
         print(f"  entry {entry.seq:<6} {entry.time}  {entry.kind}")
@@ -200,7 +207,23 @@ def _verify(args: argparse.Namespace) -> int:
         print(report.summary())
         for problem in report.problems[1:]:
             print(f"  also entry {problem.seq}: {problem.reason}")
+        _awaiting_stamp()
     return 0 if report.ok else 1
+
+
+def _awaiting_stamp() -> None:
+    """Once a TSA is configured, say when works wait for a stamp."""
+    from artistshield.registry import timestamp
+
+    if timestamp.configured()[0] is None:
+        return
+    with Registry.open() as registry:
+        waiting = timestamp.pending(registry.log())
+    if waiting:
+        print(
+            f"{waiting} work(s) registered since the last trusted timestamp: run "
+            "'artistshield registry timestamp' when online."
+        )
 
 
 def _export(args: argparse.Namespace) -> int:

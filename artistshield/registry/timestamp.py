@@ -137,14 +137,10 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
 
 
 def pending(entries: Iterable[LogEntry]) -> int:
-    """How many registered works no stamp covers yet."""
-    covered, works = 0, []
-    for entry in entries:
-        if entry.kind in WORK_KINDS:
-            works.append(entry.seq)
-        elif entry.kind == TIMESTAMP and entry.fields is not None:
-            covered = max(covered, int(entry.details["head_seq"]))
-    return sum(seq > covered for seq in works)
+    """How many registered works no valid stamp covers yet."""
+    by_seq = {entry.seq: entry for entry in entries}
+    covered = max((s.head_seq for s in check_stamps(by_seq)[0]), default=0)
+    return sum(e.kind in WORK_KINDS and seq > covered for seq, e in by_seq.items())
 
 
 def take_stamp(
@@ -319,7 +315,8 @@ def _above_tsa(reply: bytes, extra: Sequence[bytes]) -> list[bytes]:
 
     response = decode_timestamp_response(reply)
     chain = _chain(response, extra)
-    cert, path = _leaf(response, chain), list[bytes]()
+    cert = _leaf(response, chain)
+    path: list[bytes] = []
     while cert.issuer != cert.subject and len(path) < len(chain):
         parent = next((c for c in chain if c.subject == cert.issuer), None)
         if parent is None:

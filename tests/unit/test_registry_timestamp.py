@@ -222,6 +222,15 @@ def test_the_cli_stamps_with_the_configured_tsa_and_prints_the_claims(
     assert main(["registry", "timestamp"]) == 0
     assert capsys.readouterr().out.startswith("Nothing to stamp")
     assert main(["registry", "add", str(_picture(tmp_path, 2)[1])]) == 0
+    capsys.readouterr()
+    assert main(["registry", "show", "W-000001"]) == 0
+    claim = f"registered no later than {stamp['time']}, stamped by Test TSA"
+    assert f"trusted time:        {claim}\n" in capsys.readouterr().out
+    assert main(["registry", "verify"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "1 work(s) registered since the last trusted timestamp: run "
+        "'artistshield registry timestamp' when online."
+    )
     bundle = tmp_path / "proof.json"
     assert main(["registry", "export", "--out", str(bundle)]) == 0
     capsys.readouterr()
