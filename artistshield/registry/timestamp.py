@@ -25,6 +25,7 @@ import configparser
 import hashlib
 import logging
 import math
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -116,6 +117,7 @@ def configured(settings: Path | None = None) -> tuple[str | None, Path | None]:
         text = parser.get("General", key, fallback="").strip()
         if len(text) >= 2 and text[0] == text[-1] == '"':  # Qt quotes values with commas
             text = text[1:-1]
+        text = re.sub(r'\\([\\"])', r"\1", text)  # and escapes backslashes and quotes
         return text or None
 
     certs = value("tsa_certs")
@@ -174,7 +176,13 @@ def take_stamp(
     )
     reply = (post or _post)(tsa_url, request.as_bytes(), timeout)
     extra = [c.public_bytes(Encoding.DER) for c in certificates]
-    stamp = verify_response(reply, head, extra, nonce=request.nonce)
+    try:
+        stamp = verify_response(reply, head, extra, nonce=request.nonce)
+    except TimestampError as exc:
+        raise TimestampError(
+            f"The answer from {tsa_url} is not a valid time-stamp of your registry ({exc}); "
+            "nothing was stamped."
+        ) from None
     fields = {
         "head_seq": head.seq,
         "head_hash": head.hash,
@@ -194,8 +202,9 @@ def _post(url: str, body: bytes, timeout: float) -> bytes:
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/timestamp-query"}
     )
+    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
+        with opener.open(request, timeout=timeout) as answer:
             reply = bytes(answer.read(RESPONSE_LIMIT + 1))
     except urllib.error.HTTPError as exc:
         raise TimestampError(
@@ -213,6 +222,13 @@ def _post(url: str, body: bytes, timeout: float) -> bytes:
     return reply
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """The request goes to the configured URL only: a redirect is an error, not followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 # -- checking stamps ------------------------------------------------------------
 
 
@@ -220,12 +236,20 @@ def verify_response(
     reply: bytes, head: LogEntry, certificates: Sequence[bytes] = (), *, nonce: int | None = None
 ) -> Stamp:
     """Check that *reply* is a valid TSA stamp of *head*; :class:`TimestampError` if not."""
-    from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
+    from rfc3161_client import (
+        PKIStatus,
+        VerificationError,
+        VerifierBuilder,
+        decode_timestamp_response,
+    )
 
     try:
         response = decode_timestamp_response(reply)
     except ValueError as exc:
         raise TimestampError("the TSA's answer is not a readable time-stamp response") from exc
+    if response.status != PKIStatus.GRANTED:
+        said = "; ".join(response.status_string).rstrip(".") or f"status {response.status}"
+        raise TimestampError(f"the TSA refused to stamp it: {said}")
     chain = _chain(response, certificates)
     roots = [c for c in chain if c.issuer == c.subject]
     if not roots:

@@ -9,12 +9,14 @@ over one image goes to trusted time first.
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import re
 import shlex
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -438,3 +440,45 @@ def test_an_evidence_report_leads_with_trusted_priority_and_carries_the_token(
     assert bundle.stamp_for(bundle.works[0]) == stamp  # the bundle beside it carries the stamp
     assert unstamped.priority is None and "trusted timestamp)" not in plain
     assert "none: the registration date is the artist&#x27;s own clock" in plain
+
+
+def test_a_refusal_or_a_redirect_from_the_tsa_stamps_nothing(
+    tmp_path: Path, artist: Identity, tsa: LocalTSA
+) -> None:
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", tsa.url)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with Registry.open() as registry:
+        _register(registry, tmp_path, 1, artist)
+        before = registry.log()
+        server = http.server.HTTPServer(("127.0.0.1", 0), Redirect)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/"
+            with pytest.raises(TimestampError, match=r"refused the request \(HTTP 302\)"):
+                take_stamp(registry, artist, tsa_url=url, timeout=10)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+        assert tsa.requests == 0  # the redirect was not followed
+
+        # A TSA that accepts no SHA-256 imprints answers with a rejection.
+        tsa.config.write_text(tsa.config.read_text().replace("digests = sha256, sha512",
+                                                             "digests = sha512"))
+        with pytest.raises(TimestampError) as caught:
+            _stamp(registry, artist, tsa)
+        assert tsa.requests == 1
+        assert str(caught.value).startswith(
+            f"The answer from {tsa.url} is not a valid time-stamp of your registry (the TSA "
+            "refused to stamp it: "
+        )
+        assert registry.log() == before
