@@ -262,9 +262,9 @@ def _print_bundle(report: BundleReport) -> None:
         stamp = report.stamp_for(work)
         if stamp is not None:
             print(f"    {stamp.claim()}")
-        else:
+        elif report.ok:
             print("    no trusted timestamp: its date is the artist's own clock")
-    for root, sha in sorted({(s.root, s.root_sha256) for s in report.stamps}):
+    for root, sha in sorted({(s.root, s.root_sha256) for s in report.stamps if report.ok}):
         print(
             f"  The timestamps' certificate chain ends at the root \"{root}\" (SHA-256 {sha}): "
             "check that it is the TSA's published root."
@@ -311,6 +311,8 @@ def _timestamp(args: argparse.Namespace) -> int:
     chain = timestamp.load_certificates(certs) if certs is not None else []
     artist = identity.load()
     with Registry.open() as registry:
+        if not registry.works():
+            raise ArtistShieldError("There are no registered works to stamp yet.")
         stamp = timestamp.take_stamp(registry, artist, tsa_url=url, certificates=chain)
         covered = sum(1 for w in registry.works() if stamp and w.register_seq <= stamp.head_seq)
     if args.json:

@@ -56,8 +56,12 @@ class BundleReport:
     """The valid trusted time-stamps in the bundle (:mod:`.timestamp`)."""
 
     def stamp_for(self, work: Work) -> Stamp | None:
-        """The earliest trusted time-stamp that proves *work* was registered by then."""
-        return earliest(self.stamps, work.register_seq)
+        """The earliest trusted time-stamp that proves *work* was registered by then.
+
+        ``None`` for a bundle that is not valid: a stamp vouches for one entry,
+        and for the entries before it only through an intact chain.
+        """
+        return earliest(self.stamps, work.register_seq) if self.ok else None
 
     def summary(self) -> str:
         if self.first_bad is None:

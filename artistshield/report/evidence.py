@@ -119,7 +119,8 @@ def gather(
             facts["match"] = match
             region = match.region if match is not None and region_shown(match) else None
             facts["work_png"] = _outlined(registry.thumbnail(work_id), region)
-            facts.update(_trusted_time(registry, work))
+            if verified.ok:  # a stamp vouches for the chain's head, so only for an intact chain
+                facts.update(_trusted_time(registry, work))
             if identity is not None and bundle_path is not None:
                 from artistshield.registry import verify_bundle
 

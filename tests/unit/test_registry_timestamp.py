@@ -482,3 +482,19 @@ def test_a_refusal_or_a_redirect_from_the_tsa_stamps_nothing(
             "refused to stamp it: "
         )
         assert registry.log() == before
+
+
+def test_a_broken_chain_vouches_for_no_date(
+    tmp_path: Path, artist: Identity, tsa: LocalTSA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stamp covers the head; a work entry before it counts only while the links hold."""
+    with Registry.open() as registry:
+        _register(registry, tmp_path, 1, artist)
+        _stamp(registry, artist, tsa)
+        bundle = registry.export_bundle(tmp_path / "proof.json", identity=artist)
+    document = json.loads(bundle.read_text())
+    document["works"][0]["record"]["title"] = "Mine now"
+    bundle.write_text(json.dumps(document))
+    report = verify_bundle(bundle)
+    assert not report.ok and len(report.stamps) == 1
+    assert report.stamp_for(report.works[0]) is None
