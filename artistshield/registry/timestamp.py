@@ -28,7 +28,7 @@ import math
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,9 +54,6 @@ TIMEOUT = 30.0
 #: A time-stamp response is a few kilobytes; anything far larger is not one.
 RESPONSE_LIMIT = 1 << 20
 SETTINGS_FILE = "settings.ini"
-
-#: ``post(url, body, timeout) -> reply``; tests swap it, nothing else does.
-Post = Callable[[str, bytes, float], bytes]
 
 
 class TimestampError(ArtistShieldError):
@@ -152,7 +149,6 @@ def take_stamp(
     tsa_url: str,
     certificates: Sequence[x509.Certificate] = (),
     timeout: float = TIMEOUT,
-    post: Post | None = None,
 ) -> Stamp | None:
     """Have *tsa_url* stamp the registry's head, check the stamp, and log it.
 
@@ -163,7 +159,9 @@ def take_stamp(
     from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
     if not tsa_url.lower().startswith(("http://", "https://")):
-        raise TimestampError(f"The TSA address must be an http:// or https:// URL, not {tsa_url!r}.")
+        raise TimestampError(
+            f"The TSA address must be an http:// or https:// URL, not {tsa_url!r}."
+        )
     entries = registry.log()
     if not entries or pending(entries) == 0:
         return None
@@ -174,7 +172,7 @@ def take_stamp(
         .hash_algorithm(HashAlgorithm.SHA256)
         .build()
     )
-    reply = (post or _post)(tsa_url, request.as_bytes(), timeout)
+    reply = _post(tsa_url, request.as_bytes(), timeout)
     extra = [c.public_bytes(Encoding.DER) for c in certificates]
     try:
         stamp = verify_response(reply, head, extra, nonce=request.nonce)
@@ -193,7 +191,10 @@ def take_stamp(
     }
     with registry.db.transaction() as conn:
         entry = history.append(conn, identity, TIMESTAMP, None, fields)
-    logger.info("stamped entry %d by %s at %s (entry %d)", head.seq, stamp.tsa, stamp.time, entry.seq)
+    logger.info(
+        "entry %d stamped by %s at %s (kept in entry %d)",
+        head.seq, stamp.tsa, stamp.time, entry.seq,
+    )
     return replace(stamp, seq=entry.seq, tsa_url=tsa_url)
 
 
@@ -329,7 +330,9 @@ def _chain(response: TimeStampResponse, extra: Sequence[bytes]) -> list[x509.Cer
         try:
             found.setdefault(bytes(der), x509.load_der_x509_certificate(bytes(der)))
         except ValueError as exc:
-            raise TimestampError(f"a certificate of the TSA's chain is unreadable ({exc})") from None
+            raise TimestampError(
+                f"a certificate of the TSA's chain is unreadable ({exc})"
+            ) from None
     return list(found.values())
 
 

@@ -68,7 +68,7 @@ class Evidence:
 
     @property
     def priority(self) -> str | None:
-        """``registered no later than <date> (trusted timestamp)``, when a stamp covers the work."""
+        """``registered no later than <date> (trusted timestamp)`` when a stamp covers the work."""
         if self.stamp is None:
             return None
         return f"registered no later than {self.stamp.date} (trusted timestamp)"

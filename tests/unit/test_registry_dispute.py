@@ -1,4 +1,4 @@
-"""A dispute over a copy: the image is found in each bundle by its fingerprint, not only its hash."""
+"""A dispute over a copy: each bundle's work is found by fingerprint, not only by hash."""
 
 from __future__ import annotations
 
