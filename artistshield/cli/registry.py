@@ -12,7 +12,13 @@ import numpy as np
 
 from artistshield import identity
 from artistshield.errors import ArtistShieldError, ImageError
-from artistshield.registry import AlreadyRegisteredError, Registry, Work, verify_bundle
+from artistshield.registry import (
+    AlreadyRegisteredError,
+    BundleReport,
+    Registry,
+    Work,
+    verify_bundle,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,11 +56,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.set_defaults(handler=_export)
 
     bundle = actions.add_parser(
-        "verify-bundle", help="check a proof bundle offline (exit 0 valid, 1 not)"
+        "verify-bundle",
+        help="check proof bundles offline (exit 0 valid, 1 not); with two and --image, "
+        "which registered the image first",
     )
-    bundle.add_argument("file", type=Path, metavar="FILE")
+    bundle.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    bundle.add_argument(
+        "--image", type=Path, metavar="IMAGE",
+        help="with two bundles: say which registered IMAGE first, and on what evidence",
+    )
     bundle.add_argument("--json", action="store_true", help="print JSON")
     bundle.set_defaults(handler=_verify_bundle)
+
+    stamp = actions.add_parser(
+        "timestamp",
+        help="have a time-stamp authority (RFC 3161) prove when your works were registered",
+        description="Send the hash of the registry's newest entry to the time-stamp "
+        "authority (TSA) at --tsa, or at tsa_url in the settings file; its signed answer "
+        "proves every work registered so far existed by then. The only network request "
+        "ArtistShield makes, and only when asked.",
+    )
+    stamp.add_argument("--tsa", metavar="URL", help="the TSA's address (default: tsa_url)")
+    stamp.add_argument(
+        "--tsa-certs", type=Path, metavar="FILE",
+        help="the TSA's CA certificates (PEM), if its answers do not carry them "
+        "(default: tsa_certs)",
+    )
+    stamp.add_argument("--json", action="store_true", help="print JSON")
+    stamp.set_defaults(handler=_timestamp)
 
     match = actions.add_parser(
         "match", help="find the registered works an image derives from (exit 0 found, 1 not)"
@@ -137,14 +166,19 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from artistshield.registry.timestamp import check_stamps, earliest
+
     with Registry.open() as registry:
         work = registry.work(args.work_id)
-        history = [e for e in registry.log() if e.work_id == work.work_id]
+        log = registry.log()
+    history = [e for e in log if e.work_id == work.work_id]
+    stamp = earliest(check_stamps({e.seq: e for e in log})[0], work.register_seq)
     if args.json:
         _print_json(
             {
                 **work.to_json(),
                 "history": [{"seq": e.seq, "kind": e.kind, "time": e.time} for e in history],
+                "trusted_time": None if stamp is None else stamp.to_json(),
             }
         )
         return 0
@@ -155,6 +189,8 @@ def _show(args: argparse.Namespace) -> int:
         frames = ", ".join(str(i) for i in work.key_frames)
         print(f"{'key frames:':20} {len(work.key_frames)} of {work.frame_count} frames "
               f"fingerprinted: {frames}")
+    trusted = "none yet ('artistshield registry timestamp')" if stamp is None else stamp.claim()
+    print(f"{'trusted time:':20} {trusted}")
     print("history:")
     for entry in history:
         print(f"  entry {entry.seq:<6} {entry.time}  {entry.kind}")
@@ -171,7 +207,23 @@ def _verify(args: argparse.Namespace) -> int:
         print(report.summary())
         for problem in report.problems[1:]:
             print(f"  also entry {problem.seq}: {problem.reason}")
+        _awaiting_stamp()
     return 0 if report.ok else 1
+
+
+def _awaiting_stamp() -> None:
+    """Once a TSA is configured, say when works wait for a stamp."""
+    from artistshield.registry import timestamp
+
+    if timestamp.configured()[0] is None:
+        return
+    with Registry.open() as registry:
+        waiting = timestamp.pending(registry.log())
+    if waiting:
+        print(
+            f"{waiting} work(s) registered since the last trusted timestamp: run "
+            "'artistshield registry timestamp' when online."
+        )
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -189,14 +241,90 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify_bundle(args: argparse.Namespace) -> int:
-    report = verify_bundle(args.file)
+    if args.image is not None:
+        return _dispute(args)
+    reports = [verify_bundle(path) for path in args.files]
     if args.json:
-        _print_json(report.to_json())
+        documents = [r.to_json() for r in reports]
+        _print_json(documents[0] if len(documents) == 1 else documents)
+        return 0 if all(r.ok for r in reports) else 1
+    for path, report in zip(args.files, reports, strict=True):
+        if len(reports) > 1:
+            print(f"{path}:")
+        _print_bundle(report)
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _print_bundle(report: BundleReport) -> None:
+    print(report.summary())
+    for work in report.works:
+        print("  " + _line(work))
+        stamp = report.stamp_for(work)
+        if stamp is not None:
+            print(f"    {stamp.claim()}")
+        elif report.ok:
+            print("    no trusted timestamp: its date is the artist's own clock")
+    for root, sha in sorted({(s.root, s.root_sha256) for s in report.stamps if report.ok}):
+        print(
+            f"  The timestamps' certificate chain ends at the root \"{root}\" (SHA-256 {sha}): "
+            "check that it is the TSA's published root."
+        )
+
+
+def _dispute(args: argparse.Namespace) -> int:
+    from artistshield.registry.dispute import dispute
+
+    if len(args.files) != 2:
+        raise ArtistShieldError("--image compares two bundles: give exactly two FILEs.")
+    pixels, _ = load_pixels(args.image)
+    result = dispute(pixels, (args.files[0], args.files[1]))
+    if args.json:
+        _print_json(result.to_json())
+        return 0 if result.first is not None else 1
+    for claim in result.claims:
+        print(f"{claim.bundle}:")
+        if claim.report is not None:
+            print(f"  {claim.report.summary()}")
+        if claim.work is not None:
+            print(f"  {claim.work.work_id} \"{claim.work.title}\" is this image "
+                  f"(similarity {claim.similarity:.2f})")
+            print(f"  {claim.evidence()}")
+        if claim.error is not None:
+            print(f"  {claim.error}")
+    print(result.verdict)
+    return 0 if result.first is not None else 1
+
+
+def _timestamp(args: argparse.Namespace) -> int:
+    from artistshield.registry import timestamp
+
+    url, certs = timestamp.configured()
+    url = args.tsa or url
+    certs = args.tsa_certs or certs
+    if url is None:
+        from artistshield.paths import data_dir
+
+        raise ArtistShieldError(
+            "No time-stamp authority is configured: give --tsa URL, or set tsa_url in "
+            f"{data_dir() / timestamp.SETTINGS_FILE}. ArtistShield contacts none by default."
+        )
+    chain = timestamp.load_certificates(certs) if certs is not None else []
+    artist = identity.load()
+    with Registry.open() as registry:
+        if not registry.works():
+            raise ArtistShieldError("There are no registered works to stamp yet.")
+        stamp = timestamp.take_stamp(registry, artist, tsa_url=url, certificates=chain)
+        covered = sum(1 for w in registry.works() if stamp and w.register_seq <= stamp.head_seq)
+    if args.json:
+        _print_json(None if stamp is None else {**stamp.to_json(), "works": covered})
+    elif stamp is None:
+        print("Nothing to stamp: every registered work is covered by a trusted timestamp already.")
     else:
-        print(report.summary())
-        for work in report.works:
-            print("  " + _line(work))
-    return 0 if report.ok else 1
+        print(
+            f"Stamped the registry's entry {stamp.head_seq}: {covered} work(s) "
+            f"{stamp.claim()}."
+        )
+    return 0
 
 
 def _match(args: argparse.Namespace) -> int:

@@ -25,11 +25,13 @@ from artistshield.registry.records import (
     EDIT_TITLE,
     EXPORT,
     GENESIS,
+    TIMESTAMP,
     WORK_KINDS,
     LogEntry,
     Work,
     sha256_hex,
 )
+from artistshield.registry.timestamp import Stamp, check_stamps, earliest
 from artistshield.registry.verify import Problem, check_chain
 
 if TYPE_CHECKING:
@@ -50,6 +52,16 @@ class BundleReport:
     exported: str | None
     first_bad: Problem | None
     problems: tuple[Problem, ...] = ()
+    stamps: tuple[Stamp, ...] = ()
+    """The valid trusted time-stamps in the bundle (:mod:`.timestamp`)."""
+
+    def stamp_for(self, work: Work) -> Stamp | None:
+        """The earliest trusted time-stamp that proves *work* was registered by then.
+
+        ``None`` for a bundle that is not valid: a stamp vouches for one entry,
+        and for the entries before it only through an intact chain.
+        """
+        return earliest(self.stamps, work.register_seq) if self.ok else None
 
     def summary(self) -> str:
         if self.first_bad is None:
@@ -70,6 +82,11 @@ class BundleReport:
             "exported": self.exported,
             "first_bad": None if self.first_bad is None else self.first_bad.to_json(),
             "problems": [p.to_json() for p in self.problems],
+            "stamps": [s.to_json() for s in self.stamps],
+            "trusted_time": {
+                w.work_id: None if (s := self.stamp_for(w)) is None else s.to_json()
+                for w in self.works
+            },
         }
 
 
@@ -86,7 +103,11 @@ def export_bundle(
     entries = []
     for text, signature, fields in rows:
         entry = LogEntry.parse(text, bytes(signature), fields)
-        shown = entry.kind == GENESIS or entry.work_id in selected or entry.seq == export.seq
+        shown = (
+            entry.kind in (GENESIS, TIMESTAMP)
+            or entry.work_id in selected
+            or entry.seq == export.seq
+        )
         entries.append(entry if shown else LogEntry.parse(text, bytes(signature), None))
     genesis = entries[0].details
     document = {
@@ -155,6 +176,8 @@ def verify_bundle(path: str | Path, *, public_key: bytes | None = None) -> Bundl
     last = entries.get(chain.head[0])
     exported = last.time if last is not None and last.kind == EXPORT else None
     works = _check_works(raw_works, entries, last, problems)
+    stamps, bad_stamps = check_stamps(entries)
+    problems += [Problem(seq, reason) for seq, reason in bad_stamps]
     problems.sort(key=lambda p: p.seq)
     return BundleReport(
         ok=not problems,
@@ -166,6 +189,7 @@ def verify_bundle(path: str | Path, *, public_key: bytes | None = None) -> Bundl
         exported=exported,
         first_bad=problems[0] if problems else None,
         problems=tuple(problems[:50]),
+        stamps=tuple(stamps),
     )
 
 

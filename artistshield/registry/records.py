@@ -22,8 +22,10 @@ GENESIS_PREV = "0" * 64
 
 #: Entry kinds.  ``register`` and ``mark`` each create one work.
 GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT = "genesis", "register", "mark", "edit-title", "export"
+#: A trusted time-stamp of an earlier entry (:mod:`.timestamp`).
+TIMESTAMP = "timestamp"
 WORK_KINDS = frozenset({REGISTER, MARK})
-KINDS = frozenset({GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT})
+KINDS = frozenset({GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT, TIMESTAMP})
 _ENTRY_KEYS = frozenset(
     {"type", "v", "seq", "kind", "work_id", "time", "prev_hash", "fields_sha256"}
 )

@@ -28,6 +28,7 @@ from artistshield.registry.records import (
     LogEntry,
     sha256_hex,
 )
+from artistshield.registry.timestamp import check_stamps
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def verify_registry(db: Database, *, public_key: bytes | None = None) -> VerifyR
         if (kind, work_id, digest) != (entry.kind, entry.work_id, entry.hash):
             problems.append(Problem(seq, f"the row of entry {seq} disagrees with the entry"))
     works = _check_works(db, chain.entries, problems)
+    problems += [Problem(seq, why) for seq, why in check_stamps(chain.entries)[1]]
     _check_head(db, chain, problems)
     problems.sort(key=lambda p: p.seq)
     return VerifyReport(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from artistshield.check import CheckResult
     from artistshield.identity import Identity
     from artistshield.registry import Registry, Work, WorkMatch
+    from artistshield.registry.timestamp import Stamp
 
 THUMBNAIL_SIDE = 360
 OUTLINE = (230, 0, 40)
@@ -60,6 +61,17 @@ class Evidence:
     notes: tuple[str, ...] = field(default=())
     suspect_frame: int | None = None
     """For a suspect clip, the frame (from 0) the thumbnail and pixel hash are of."""
+    stamp: Stamp | None = None
+    """The earliest trusted time-stamp covering the work, checked at report time."""
+    stamp_token: str | None = None
+    """That stamp's TSA answer (DER ``TimeStampResp``, base64), as the log keeps it."""
+
+    @property
+    def priority(self) -> str | None:
+        """``registered no later than <date> (trusted timestamp)`` when a stamp covers the work."""
+        if self.stamp is None:
+            return None
+        return f"registered no later than {self.stamp.date} (trusted timestamp)"
 
     @property
     def images(self) -> dict[str, bytes]:
@@ -107,6 +119,8 @@ def gather(
             facts["match"] = match
             region = match.region if match is not None and region_shown(match) else None
             facts["work_png"] = _outlined(registry.thumbnail(work_id), region)
+            if verified.ok:  # a stamp vouches for the chain's head, so only for an intact chain
+                facts.update(_trusted_time(registry, work))
             if identity is not None and bundle_path is not None:
                 from artistshield.registry import verify_bundle
 
@@ -123,6 +137,17 @@ def gather(
         notes=tuple(notes),
         **facts,
     )
+
+
+def _trusted_time(registry: Registry, work: Work) -> dict[str, Any]:
+    """The earliest valid stamp covering *work*, and its token, from the registry's log."""
+    from artistshield.registry.timestamp import check_stamps, earliest
+
+    entries = {entry.seq: entry for entry in registry.log()}
+    stamp = earliest(check_stamps(entries)[0], work.register_seq)
+    if stamp is None:
+        return {}
+    return {"stamp": stamp, "stamp_token": entries[stamp.seq].details["response"]}
 
 
 def _work_id(result: CheckResult) -> str | None:

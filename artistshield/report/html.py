@@ -38,6 +38,7 @@ def render_html(evidence: Evidence, *, image_src: Callable[[str], str] | None = 
         f"<title>Evidence report: {escape(_name(evidence))}</title>",
         f"<style>{STYLE}</style></head><body>",
         f"<h1>Evidence report: {escape(_name(evidence))}</h1>",
+        _priority(evidence),
         f"<p>Made {escape(evidence.created)} by {escape(evidence.tool)}, an offline tool with "
         "which artists invisibly mark and register their published pictures. This report "
         "explains what was found in the image below and how anyone can check it.</p>",
@@ -69,6 +70,34 @@ def _frame(index: int) -> str:
 def _rows(rows: list[tuple[str, str]]) -> str:
     body = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='facts'>{body}</table>"
+
+
+def _priority(evidence: Evidence) -> str:
+    """Priority first, when a trusted time-stamp proves it."""
+    if evidence.priority is None or evidence.work is None:
+        return ""
+    return (
+        f"<p><b>{escape(evidence.work.work_id)} “{escape(evidence.work.title)}”: "
+        f"{escape(evidence.priority)}.</b></p>"
+    )
+
+
+def _trusted_time(evidence: Evidence) -> list[tuple[str, str]]:
+    stamp, token = evidence.stamp, evidence.stamp_token or ""
+    if stamp is None:
+        return [("Trusted time", escape("none: the registration date is the artist's own clock"))]
+    return [
+        ("Trusted time", escape(_sentence(stamp.claim())) + f" (registry entry {stamp.head_seq} "
+         f"and every entry before it, stamped in entry {stamp.seq})"),
+        ("TSA certificate root", f"{escape(stamp.root)}, SHA-256 "
+         f"<span class='mono'>{stamp.root_sha256}</span>"),
+        ("RFC 3161 time-stamp (base64)", f"<span class='mono'>{_wrapped(token)}</span>"),
+    ]
+
+
+def _wrapped(text: str, width: int = 76) -> str:
+    """Long base64 in lines, so a table cell does not stretch the page."""
+    return "<br>".join(escape(text[i : i + width]) for i in range(0, len(text), width))
 
 
 def _summary(evidence: Evidence) -> str:
@@ -164,7 +193,8 @@ def _record(evidence: Evidence) -> str:
     if work is not None:
         rows += [
             ("Work", f"{escape(work.work_id)} “{escape(work.title)}”"),
-            ("Registered", escape(work.registered)),
+            ("Registered", escape(work.registered) + " (the artist's clock)"),
+            *_trusted_time(evidence),
             ("File", f"{escape(work.file_name)}, {work.file_size} bytes, {work.width} x {work.height} pixels"),
             ("File SHA-256", f"<span class='mono'>{work.file_sha256}</span>"),
             ("Pixels SHA-256", f"<span class='mono'>{work.pixels_sha256}</span>"),
@@ -210,7 +240,15 @@ def _verify(evidence: Evidence) -> str:
         "offline), run:</p>"
         f"<p class='mono'>artistshield registry verify-bundle {escape(evidence.bundle.name)}</p>"
         "<p>It checks every signature and hash link with the public key alone, and prints the "
-        "artist ID, which must equal the one above. Checked when this report was made: "
+        "artist ID, which must equal the one above."
+        + (
+            " It also checks the trusted timestamp against the time-stamp authority's "
+            "certificate chain, carried in the bundle, and prints "
+            f"“{escape(evidence.stamp.claim())}”."
+            if evidence.stamp is not None
+            else ""
+        )
+        + " Checked when this report was made: "
         f"<span class='{css}'>{escape(evidence.bundle_summary or '')}</span></p>"
     )
 
