@@ -1,8 +1,10 @@
-"""Small parts the views share: progress throttling."""
+"""Small parts the views share: progress throttling, the registry's detail rows."""
 
 from __future__ import annotations
 
+from artistshield.gui.registry_view import detail_rows
 from artistshield.gui.workers import Throttle
+from artistshield.registry import Work
 
 
 class Clock:
@@ -27,3 +29,15 @@ def test_throttle_lets_through_the_first_the_last_and_one_per_interval() -> None
     assert due(50, 50)  # the last frame, always
     assert Throttle(0.1, clock=clock)(7, 0)  # a fresh throttle reports its first call
 
+
+def test_detail_rows_of_a_work_without_a_fingerprint() -> None:
+    work = Work(
+        work_id="W-000001", title="Hills", file_name="hills.png", registered="2026-01-01T00:00:00Z",
+        file_size=1, file_sha256="0" * 64, pixels_sha256="1" * 64, width=64, height=48,
+        channels=3, frame_count=1, payload=None, fingerprint_sha256=None,
+        thumbnail_sha256="2" * 64, register_seq=1, marked=False,
+    )
+    rows = dict(detail_rows(work, "valid"))
+    assert rows["Fingerprint SHA-256"] == "none stored"  # was None, which html.escape cannot take
+    assert rows["Mark payload"] == "—" and rows["Signature"] == "valid"
+    assert all(isinstance(text, str) for text in rows.values())
