@@ -40,7 +40,7 @@ from artistshield.gui.check_panels import VerdictCard, captioned, findings_html
 from artistshield.gui.clip_view import ClipView, close_later
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
-from artistshield.gui.widgets import DropMixin, PictureView
+from artistshield.gui.widgets import DropView, PictureView
 from artistshield.gui.workers import Worker
 from artistshield.verdict import TITLES, verdict_body, verdict_kind, verdict_title
 
@@ -56,8 +56,7 @@ CHECK_SUFFIXES = (
 )
 
 
-class CheckView(DropMixin, QWidget):
-    dropped = Signal(list)
+class CheckView(DropView):
     checked = Signal(object)  # the CheckResult
     reported = Signal(object)  # the evidence report's Path, once written
     frame_progress = Signal(int, int)  # frame reached, frames in the clip (0: unknown)
@@ -66,7 +65,6 @@ class CheckView(DropMixin, QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setAcceptDrops(True)
         self.result: CheckResult | None = None
         self.worker: Worker | None = None
         self._clip: ClipFrames | None = None  # the suspect clip being previewed

@@ -35,7 +35,7 @@ from artistshield.gui.mark_options import MarkOptions
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.mark_table import COL_FILE, COL_STATUS, COL_SURVIVES, MarkTable
 from artistshield.gui.resources import icon
-from artistshield.gui.widgets import DropMixin, artwork_filter
+from artistshield.gui.widgets import DropView, artwork_filter
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
@@ -52,8 +52,7 @@ def _files(count: int) -> str:
     return f"{count} file{'s' * (count != 1)}"
 
 
-class MarkView(DropMixin, QWidget):
-    dropped = Signal(list)
+class MarkView(DropView):
     works_changed = Signal()
     batch_finished = Signal()
     files_added = Signal()
@@ -62,7 +61,6 @@ class MarkView(DropMixin, QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setAcceptDrops(True)
         self.rows: dict[Path, int] = {}
         self.outcomes: dict[Path, MarkOutcome] = {}
         self.worker: Worker | None = None
