@@ -1,7 +1,12 @@
-"""Small parts the views share: progress throttling, the registry's detail rows."""
+"""Small parts the views share: progress throttling, unlocking, the registry's detail rows."""
 
 from __future__ import annotations
 
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from artistshield import identity
+from artistshield.gui import session
 from artistshield.gui.registry_view import detail_rows
 from artistshield.gui.workers import Throttle
 from artistshield.registry import Work
@@ -41,3 +46,20 @@ def test_detail_rows_of_a_work_without_a_fingerprint() -> None:
     assert rows["Fingerprint SHA-256"] == "none stored"  # was None, which html.escape cannot take
     assert rows["Mark payload"] == "—" and rows["Signature"] == "valid"
     assert all(isinstance(text, str) for text in rows.values())
+
+
+def test_unlocking_asks_again_after_a_wrong_passphrase(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})  # cheap: not about scrypt
+    monkeypatch.delenv(identity.ENV_PASSPHRASE, raising=False)
+    made = identity.create("Mira", "right")
+    answers = ["wrong", "right"]
+
+    def exec_(dialog: session.PassphraseDialog) -> int:
+        dialog._answer = answers.pop(0)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(session.PassphraseDialog, "exec", exec_)
+    monkeypatch.setattr(session.PassphraseDialog, "passphrase", lambda dialog: dialog._answer)
+    unlocked = session.Session().unlock()
+    assert unlocked is not None and unlocked.artist_id == made.artist_id
+    assert answers == []  # asked twice: the wrong passphrase, then the right one
