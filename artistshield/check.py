@@ -26,6 +26,7 @@ import numpy as np
 from artistshield import imageio, watermark
 from artistshield.errors import ArtistShieldError, ImageError
 from artistshield.provenance import credentials, metadata, sd
+from artistshield.verdict import p_value_in_words, verdict_line
 
 if TYPE_CHECKING:
     from artistshield.registry import Registry, WorkMatch
@@ -115,20 +116,8 @@ class CheckResult:
 
     @property
     def verdict(self) -> str:
-        if self.error:
-            return f"error: {self.error}"
-        mark = self.mark
-        matched = [m for m in self.matches if m.is_match]
-        if mark is not None:
-            where = f" (work {mark.work_id})" if mark.work_id else ""
-            line = f"your mark is in this image{where}; {p_value_in_words(mark.detection.p_value, True)}"
-        elif matched:
-            line = f"no mark found, but it matches your registered work {matched[0].work_id}"
-        else:
-            line = "no mark of yours and no registered work found"
-        if self.made_with_ai:
-            line += "; made with generative AI according to " + ", ".join(self.made_with_ai)
-        return line
+        """The verdict in one line (:func:`artistshield.verdict.verdict_line`)."""
+        return verdict_line(self)
 
     def to_json(self) -> dict[str, Any]:
         best = self.mark or (self.marks[0] if self.marks else None)
@@ -151,50 +140,6 @@ class CheckResult:
 
 def _json_of(part: Any) -> dict[str, Any] | None:
     return None if part is None else part.to_json()
-
-
-MATCH_METHODS = {
-    "pdq": "the whole picture",
-    "local": "matching details",
-    "structure": "the shapes of a plain crop",
-}
-"""How a registry match was found, in words (``Match.method``)."""
-
-
-def method_in_words(method: str | None) -> str:
-    """Say how a registry match was found: "matching details"."""
-    return MATCH_METHODS.get(method or "", method or "unknown")
-
-
-def transform_in_words(detection: watermark.Detection, *, offset: bool = False) -> list[str]:
-    """Say what the engine found was done to the copy: ["scaled to 50%", "mirrored"]...
-
-    With *offset*, a crop offset is mentioned too.
-    """
-    words = []
-    if detection.scale is not None and abs(detection.scale - 1) > 0.01:
-        words.append(f"scaled to {detection.scale:.0%}")
-    if detection.rotation is not None and abs(detection.rotation) >= 0.05:
-        words.append(f"rotated by {detection.rotation:.1f}°")
-    if detection.flipped:
-        words.append("mirrored")
-    if offset and detection.offset is not None and any(detection.offset):
-        words.append(f"cropped or shifted (offset {detection.offset})")
-    return words
-
-
-def p_value_in_words(p: float, found: bool) -> str:
-    """Say what a p-value means for a person who has never seen one."""
-    if found:
-        if p < 1e-12:
-            return "the chance that an unmarked image scores this high is below one in a trillion"
-        if p <= 1e-6:
-            return "the chance that an unmarked image scores this high is below one in a million"
-    if p >= 0.01:
-        return "nothing distinguishes this image from an unmarked one"
-    return (
-        f"a weak trace (chance {p:.1g} for an unmarked image), too weak to call it your mark"
-    )
 
 
 def check_file(

@@ -28,6 +28,16 @@ from artistshield.watermark.pooled import Pool
 MAX_FRAMES = 48
 
 
+def sampling_step(frame_count: int, *, max_frames: int = MAX_FRAMES) -> int:
+    """Every how many frames :func:`detect_clip` reads one, in a clip of *frame_count* (0: not known)."""
+    return max(1, math.ceil(frame_count / max_frames)) if frame_count else 1
+
+
+def checked_frames(frame_count: int, *, max_frames: int = MAX_FRAMES) -> range:
+    """The frames (from 0) :func:`detect_clip` reads in a clip of *frame_count* frames."""
+    return range(0, frame_count, sampling_step(frame_count, max_frames=max_frames))
+
+
 @dataclass(frozen=True)
 class ClipDetection:
     """What :func:`detect_clip` found in a clip."""
@@ -71,7 +81,7 @@ def detect_clip(
     """Look for *key*'s mark in every (sampled) frame of the clip at *path*, pooled."""
     path = Path(path)
     total, frames = _frames(path, max_frames)
-    step = max(1, math.ceil(total / max_frames)) if total else 1
+    step = sampling_step(total, max_frames=max_frames)
     pool = Pool(key)
     indexes: list[int] = []
     shape: tuple[int, ...] | None = None

@@ -13,12 +13,15 @@ logger = logging.getLogger("artistshield.gui")
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(
+        argv if argv is not None else sys.argv
+    )
     app.setApplicationName("ArtistShield")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("ArtistShield")
     app.setDesktopFileName("artistshield")
-    return app  # type: ignore[return-value]
+    return app
 
 
 def run(argv: list[str] | None = None) -> int:

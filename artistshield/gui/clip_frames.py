@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from artistshield.verdict import frames_in_words  # noqa: F401  (the preview's words for frames are the verdict's)
+
 #: Frame folders carry no timing; they play at the rate animators most often draw for.
 FOLDER_FPS = 24
 #: A video decodes forward rather than seeking when the frame asked for is this close ahead.
@@ -283,24 +285,3 @@ class VideoFrames(ClipFrames):
             self._container.close()
         self._container = self._decoder = self._last = None
 
-
-def frames_in_words(indexes: list[int] | tuple[int, ...], *, most: int = 12) -> str:
-    """Frame indexes as a person reads them, numbered from 1: runs of three or more are joined
-    with a dash, so [0, 1, 2, 3, 6, 8] reads "1\N{EN DASH}4, 7 and 9"."""
-    runs: list[list[int]] = []
-    for n in sorted(i + 1 for i in indexes):
-        if runs and n - runs[-1][-1] == 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    parts: list[str] = []
-    for run in runs:
-        if len(run) >= 3:
-            parts.append(f"{run[0]}\N{EN DASH}{run[-1]}")
-        else:
-            parts.extend(str(n) for n in run)
-    if not parts:
-        return "none"
-    if len(parts) > most:
-        parts = [*parts[:most], f"{len(parts) - most} more"]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

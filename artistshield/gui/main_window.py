@@ -103,6 +103,10 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.about)
         help_menu.addAction(about)
 
+    def _find(self) -> None:
+        self.show_view(2)
+        self.registry_view.search.setFocus()
+
     def _shortcuts(self) -> None:
         def on(view: QWidget, action):
             return lambda: action() if self.stack.currentWidget() is view else None
@@ -114,10 +118,10 @@ class MainWindow(QMainWindow):
             ("Escape", lambda: (self.mark_view.cancel() if self.stack.currentWidget() is self.mark_view
                                 else self.check_view.cancel())),
             ("Ctrl+V", on(self.check_view, self.check_view.paste)),
-            ("Ctrl+F", lambda: (self.show_view(2), self.registry_view.search.setFocus())),
+            ("Ctrl+F", self._find),
         ]
         for keys, action in bindings:
-            QShortcut(QKeySequence(keys), self, activated=action)
+            QShortcut(QKeySequence(keys), self).activated.connect(action)
 
     def about(self) -> None:
         QMessageBox.about(

@@ -75,7 +75,7 @@ class MarkPreview(QWidget):
             button.setChecked(name == "Marked")
             self.mode.addButton(button, i)
             toggles.addWidget(button)
-        self.mode.idToggled.connect(lambda _id, checked: checked and self._mode_changed())
+        self.mode.idToggled.connect(self._toggled)
         toggles.addStretch()
         layout.addLayout(toggles)
         self.player = ClipView("Select a file to preview it.\nDrop images, clips or folders here to start.")
@@ -111,6 +111,10 @@ class MarkPreview(QWidget):
         self.clear()
         if self._worker is not None:
             self._worker.cancel()
+
+    def _toggled(self, _id: int, checked: bool) -> None:
+        if checked:  # the button switched off is told too
+            self._mode_changed()
 
     def _mode_changed(self) -> None:
         if self._item is not None and self._item.clip:
@@ -157,15 +161,14 @@ class MarkPreview(QWidget):
 
     def _show_clip(self, item: PreviewItem, *, keep_frame: bool) -> None:
         mode, source = self.mode_name(), item.path
-        options = {"key": item.key, "payload": item.payload, "strength": item.strength}
         look: Look | None = None
         if mode == "Marked":
             if item.output is not None:
                 source = item.output
             else:
-                look = partial(_marked_look, **options)
+                look = partial(_marked_look, key=item.key, payload=item.payload, strength=item.strength)
         elif mode == "Difference":
-            look = partial(_difference_look, **options)
+            look = partial(_difference_look, key=item.key, payload=item.payload, strength=item.strength)
         self.player.set_clip(self._reader(source), look, keep_frame=keep_frame)
 
     def _reader(self, path: Path) -> ClipFrames:

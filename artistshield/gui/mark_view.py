@@ -7,100 +7,52 @@ the frame being marked, and preview frame by frame (:mod:`.mark_preview`).
 Marking runs in one :class:`~artistshield.gui.workers.Worker` on the
 registry's single thread, which stops between files when cancelled, and
 within a clip between frames (the core writes each output atomically, so a
-cancel never leaves a half-written file or clip).
+cancel never leaves a half-written file or clip).  The list, the options and
+the jobs live in :mod:`.mark_table`, :mod:`.mark_options` and :mod:`.mark_job`.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QIcon, QImage, QPixmap
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSlider,
-    QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from artistshield.gui import clip_frames, images
 from artistshield.gui.errors import show_error
+from artistshield.gui.mark_job import FrameProgress, listing_job, marking_job
+from artistshield.gui.mark_options import MarkOptions
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
+from artistshield.gui.mark_table import COL_FILE, COL_STATUS, COL_SURVIVES, MarkTable
 from artistshield.gui.resources import icon
-from artistshield.gui.widgets import DropMixin, artwork_filter
+from artistshield.gui.widgets import DropView, artwork_filter
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from artistshield.gui.session import Session
     from artistshield.mark import MarkOutcome
 
-FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "TIFF": "TIFF"}
-PLATFORMS = ("None", "X", "Instagram", "ArtStation", "Pixiv")
-COL_FILE, COL_STATUS, COL_SURVIVES, COL_QUALITY = range(4)
-_GOOD, _BAD = QColor("#1e8e3e"), QColor("#d93025")
+__all__ = ["COL_FILE", "COL_STATUS", "COL_SURVIVES", "FrameProgress", "MarkView"]  # for the tests
+
 #: Steps of the progress bar per file, so a clip's frames move it too.
 _STEPS = 1000
-#: Frame progress reaches the UI at most this often (seconds).
-_FRAME_REPORT_EVERY = 0.1
-
-
-@dataclass(frozen=True)
-class FrameProgress:
-    """A clip being marked has reached frame *done* of *total* (0: unknown)."""
-
-    source: Path
-    done: int
-    total: int
 
 
 def _files(count: int) -> str:
     return f"{count} file{'s' * (count != 1)}"
 
 
-def clip_kind(path: Path) -> str:
-    """What a clip is, in the user's words."""
-    from artistshield.animation import video
-
-    if path.is_dir():
-        return "frame folder"
-    if video.is_video(path):
-        return "video"
-    named = {".gif": "GIF", ".png": "APNG", ".apng": "APNG", ".webp": "WebP"}.get(path.suffix.lower())
-    return f"{named} animation" if named else "animation"
-
-
-def default_output_folder(entry: Path) -> Path:
-    """A sibling of the originals' folder: ``<folder>-marked``, never the folder itself.
-
-    A folder of numbered frames is one clip, so its copy goes beside it, as a file's would.
-    """
-    from artistshield.animation import sequence
-
-    folder = entry if entry.is_dir() and not sequence.is_sequence(entry) else entry.parent
-    return folder.parent / f"{folder.name}-marked"
-
-
-class MarkView(DropMixin, QWidget):
-    dropped = Signal(list)
+class MarkView(DropView):
     works_changed = Signal()
     batch_finished = Signal()
     files_added = Signal()
@@ -109,14 +61,13 @@ class MarkView(DropMixin, QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setAcceptDrops(True)
         self.rows: dict[Path, int] = {}
         self.outcomes: dict[Path, MarkOutcome] = {}
-        self.output_chosen = False
         self.worker: Worker | None = None
         self.loader: Worker | None = None
         self.clips: dict[Path, int] = {}  # clip rows: frames in the clip (0 if unknown)
         self.frames_done: dict[Path, tuple[int, int]] = {}  # clip being marked: frame, of
+        self._platform = ""  # the platform the running batch is tested against
         self.dropped.connect(self.add_paths)
         self._build()
 
@@ -148,26 +99,9 @@ class MarkView(DropMixin, QWidget):
         layout.addLayout(actions)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["File", "Status", "Survives", "PSNR"])
-        self.table.setIconSize(QSize(64, 64))
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(70)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeaderItem(COL_SURVIVES).setToolTip(
-            "Whether the mark survives the chosen platform's resize and recompression"
-        )
-        self.table.horizontalHeaderItem(COL_QUALITY).setToolTip(
-            "How close the marked copy is to the original (above 40 dB: invisible to the eye)"
-        )
+        self.table = MarkTable()
         self.table.itemSelectionChanged.connect(self.update_preview)
         splitter.addWidget(self.table)
-
         self.preview_pane = MarkPreview()
         self.preview = self.preview_pane.player
         self.preview_mode = self.preview_pane.mode
@@ -175,63 +109,12 @@ class MarkView(DropMixin, QWidget):
         splitter.setSizes([560, 440])
         layout.addWidget(splitter, 1)
 
-        options = QGroupBox("Options")
-        form = QFormLayout(options)
-        out_row = QHBoxLayout()
-        self.output_edit = QLineEdit()
-        self.output_edit.setPlaceholderText("Chosen when you add files: a sibling folder ending in -marked")
-        self.output_edit.setToolTip("Marked copies go here; your originals are never touched")
-        self.output_edit.textEdited.connect(lambda *_: setattr(self, "output_chosen", True))
-        choose = QPushButton("Choose…")
-        choose.clicked.connect(self.choose_output)
-        self.open_output_button = QPushButton(icon("folder-open"), "Open output folder")
-        self.open_output_button.clicked.connect(self.open_output)
-        out_row.addWidget(self.output_edit, 1)
-        out_row.addWidget(choose)
-        out_row.addWidget(self.open_output_button)
-        form.addRow("Output folder:", out_row)
-
-        fmt_row = QHBoxLayout()
-        self.format_combo = QComboBox()
-        self.format_combo.addItems(list(FORMATS))
-        self.format_combo.setToolTip(
-            "The file type of the marked copies of images (videos, animations and frame "
-            "folders keep their own)"
-        )
-        self.quality_spin = QSpinBox()
-        self.quality_spin.setRange(50, 100)
-        self.quality_spin.setValue(92)
-        self.quality_spin.setPrefix("quality ")
-        self.quality_spin.setToolTip("JPEG/WebP quality of the marked copies (higher keeps more detail)")
-        self.format_combo.currentTextChanged.connect(self._format_changed)
-        fmt_row.addWidget(self.format_combo)
-        fmt_row.addWidget(self.quality_spin)
-        fmt_row.addSpacing(24)
-        fmt_row.addWidget(QLabel("Strength:"))
-        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
-        self.strength_slider.setRange(5, 20)
-        self.strength_slider.setValue(10)
-        self.strength_slider.setToolTip(
-            "How strong the mark is. Stronger survives more editing but may show on flat colours."
-        )
-        self.strength_label = QLabel("1.0\N{MULTIPLICATION SIGN}")
-        self.strength_slider.valueChanged.connect(
-            lambda v: self.strength_label.setText(f"{v / 10:.1f}\N{MULTIPLICATION SIGN}")
-        )
+        self.options = MarkOptions()
+        self.output_edit = self.options.output_edit
+        self.strength_slider = self.options.strength_slider
+        self.platform_combo = self.options.platform_combo
         self.strength_slider.sliderReleased.connect(self.update_preview)
-        fmt_row.addWidget(self.strength_slider, 1)
-        fmt_row.addWidget(self.strength_label)
-        fmt_row.addSpacing(24)
-        fmt_row.addWidget(QLabel("Platform:"))
-        self.platform_combo = QComboBox()
-        self.platform_combo.addItems(list(PLATFORMS))
-        self.platform_combo.setToolTip(
-            "Test each marked file against this platform's resize and recompression "
-            "(approximate settings)"
-        )
-        fmt_row.addWidget(self.platform_combo)
-        form.addRow("Format:", fmt_row)
-        layout.addWidget(options)
+        layout.addWidget(self.options)
 
         bottom = QHBoxLayout()
         self.progress = QProgressBar()
@@ -253,24 +136,15 @@ class MarkView(DropMixin, QWidget):
         bottom.addWidget(self.start_button)
         bottom.addWidget(self.cancel_button)
         layout.addLayout(bottom)
-        self._format_changed(self.format_combo.currentText())
-
-    def _format_changed(self, text: str) -> None:
-        self.quality_spin.setEnabled(FORMATS.get(text) in ("JPEG", "WEBP"))
-
-    # -- settings ------------------------------------------------------------
 
     def load_settings(self, store: Any) -> None:
-        self.format_combo.setCurrentText(str(store.value("mark/format", "Same as original")))
-        self.quality_spin.setValue(int(store.value("mark/quality", 92)))
-        self.strength_slider.setValue(int(store.value("mark/strength", 10)))
-        self.platform_combo.setCurrentText(str(store.value("mark/platform", "None")))
+        self.options.load_settings(store)
 
     def save_settings(self, store: Any) -> None:
-        store.setValue("mark/format", self.format_combo.currentText())
-        store.setValue("mark/quality", self.quality_spin.value())
-        store.setValue("mark/strength", self.strength_slider.value())
-        store.setValue("mark/platform", self.platform_combo.currentText())
+        self.options.save_settings(store)
+
+    def output_folder(self) -> Path | None:
+        return self.options.output_folder()
 
     # -- adding files ----------------------------------------------------------
 
@@ -286,33 +160,13 @@ class MarkView(DropMixin, QWidget):
         if name:
             self.add_paths([Path(name)])
 
-    def choose_output(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "Where to put the marked copies", self.output_edit.text())
-        if name:
-            self.output_edit.setText(name)
-            self.output_chosen = True
-
     def add_paths(self, paths: list[Path]) -> None:
         """Add files and folders; thumbnails and folder contents load off the UI thread."""
         if not paths:
             return
-        if not self.output_chosen and not self.output_edit.text():
-            self.output_edit.setText(str(default_output_folder(paths[0])))
-        paths = list(paths)
-
-        def job(report, cancelled):
-            from artistshield.mark import expand_inputs
-
-            for path in expand_inputs(paths):
-                if cancelled():
-                    return
-                if clip_frames.is_clip(path):
-                    report((path, *_clip_thumbnail(path)))
-                else:
-                    report((path, images.thumbnail(str(path), 64), None))
-
+        self.options.suggest_output(paths[0])
         self.status.setText("Adding files…")
-        self.loader = Worker(job, name="adding files")
+        self.loader = Worker(listing_job(list(paths)), name="adding files")
         self.loader.signals.progress.connect(self._file_found)
         self.loader.signals.failed.connect(lambda m, d: show_error(m, d, self))
         self.loader.signals.finished.connect(self._files_added)
@@ -323,22 +177,9 @@ class MarkView(DropMixin, QWidget):
         path = path.absolute()
         if path in self.rows:
             return
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        name = QTableWidgetItem(path.name)
-        name.setToolTip(str(path))
         if frames is not None:
             self.clips[path] = frames
-            count = f"{frames} frames" if frames else "frames unknown"
-            name.setText(f"{path.name}\n{clip_kind(path)}, {count}")
-        name.setData(Qt.ItemDataRole.UserRole, str(path))
-        if not thumb.isNull():
-            name.setIcon(QIcon(QPixmap.fromImage(thumb)))
-        self.table.setItem(row, COL_FILE, name)
-        self.table.setItem(row, COL_STATUS, QTableWidgetItem("Waiting"))
-        self.table.setItem(row, COL_SURVIVES, QTableWidgetItem(""))
-        self.table.setItem(row, COL_QUALITY, QTableWidgetItem(""))
-        self.rows[path] = row
+        self.rows[path] = self.table.add_file(path, thumb, frames)
 
     def _files_added(self) -> None:
         self.loader = None
@@ -360,15 +201,10 @@ class MarkView(DropMixin, QWidget):
         self.clips.clear()
         self.frames_done.clear()
         self.preview_pane.clear()
-        if not self.output_chosen:
-            self.output_edit.clear()
+        self.options.forget_output()
         self.status.setText("Add files to begin.")
 
     # -- marking -------------------------------------------------------------
-
-    def output_folder(self) -> Path | None:
-        text = self.output_edit.text().strip()
-        return Path(text).expanduser().absolute() if text else None
 
     def start(self) -> None:
         if self.worker is not None or not self.rows:
@@ -388,43 +224,9 @@ class MarkView(DropMixin, QWidget):
             show_error("Your identity is locked or missing, so nothing was marked.", parent=self)
             return
         paths = list(self.rows)
-        fmt = FORMATS[self.format_combo.currentText()]
-        quality = self.quality_spin.value() if fmt in ("JPEG", "WEBP") else None
-        strength = self.strength_slider.value() / 10
-        platform = self.platform_combo.currentText()
-        platform = None if platform == "None" else platform
-
-        def job(report, cancelled):
-            from artistshield import mark, platforms
-            from artistshield.registry import Registry
-
-            last = 0.0
-
-            def frame_progress(source: Path, done: int, total: int) -> None:
-                nonlocal last
-                now = time.monotonic()
-                if done in (1, total) or now - last >= _FRAME_REPORT_EVERY:
-                    last = now
-                    report(FrameProgress(source, done, total))
-
-            with Registry.open() as registry:
-                outcomes = mark.mark_files(
-                    paths, out_dir=out, key=ident.watermark_key, strength=strength, format=fmt,
-                    quality=quality, registry=registry, identity=ident, cancelled=cancelled,
-                    frame_progress=frame_progress,
-                )
-                for outcome in outcomes:
-                    survived = None
-                    if platform and outcome.ok and outcome.output is not None:
-                        survived = platforms.survives(
-                            _first_frame(outcome.output) if outcome.frames else outcome.output,
-                            ident.watermark_key, platform,
-                        )
-                    report((outcome, survived))
-
-        for row in range(self.table.rowCount()):
-            self._set_status(row, "Waiting", None)
-            self.table.item(row, COL_SURVIVES).setText("")
+        chosen = self.options.chosen()
+        self._platform = chosen.platform or ""
+        self.table.reset()
         self.outcomes.clear()
         self.frames_done.clear()
         self.progress.setRange(0, len(paths) * _STEPS)
@@ -432,7 +234,9 @@ class MarkView(DropMixin, QWidget):
         self.progress.setFormat(f"0 of {_files(len(paths))}")
         self.status.setText(f"Marking {_files(len(paths))} into {out}…")
         self._set_busy(True)
-        self.worker = Worker(job, name="marking")
+        self.worker = Worker(
+            marking_job(paths, out=out, identity=ident, chosen=chosen), name="marking"
+        )
         self.worker.signals.progress.connect(self._marking_progress)
         self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
         self.worker.signals.finished.connect(self._batch_done)
@@ -457,12 +261,6 @@ class MarkView(DropMixin, QWidget):
         for w in (self.add_button, self.add_folder_button, self.clear_button):
             w.setEnabled(not busy)
 
-    def _set_status(self, row: int, text: str, good: bool | None, tip: str = "") -> None:
-        item = self.table.item(row, COL_STATUS)
-        item.setText(text)
-        item.setToolTip(tip or text)
-        item.setForeground(QBrush() if good is None else QBrush(_GOOD if good else _BAD))
-
     def _marking_progress(self, item: FrameProgress | tuple[MarkOutcome, bool | None]) -> None:
         if isinstance(item, FrameProgress):
             self._frame_marked(item)
@@ -478,7 +276,7 @@ class MarkView(DropMixin, QWidget):
         self.frames_done[path] = (item.done, total)
         self.frame_progress.emit(item)
         of = f" of {total}" if total else ""
-        self._set_status(row, f"Marking… frame {item.done}{of}", None)
+        self.table.set_status(row, f"Marking… frame {item.done}{of}", None)
         files = len(self.rows)
         self.progress.setValue(
             len(self.outcomes) * _STEPS + (min(item.done, total) * _STEPS // total if total else 0)
@@ -494,27 +292,7 @@ class MarkView(DropMixin, QWidget):
         if row is None:
             return
         self.outcomes[Path(outcome.source).absolute()] = outcome
-        if outcome.error:
-            self._set_status(row, f"Error: {outcome.error}", False)
-        else:
-            where = outcome.output.name if outcome.output else ""
-            frames = f" ({outcome.frames} frames)" if outcome.frames else ""
-            text = f"Marked → {where}{frames}, registered as {outcome.work_id}"
-            if outcome.readable is False:
-                self._set_status(row, text + " — but the mark did not read back", False)
-            else:
-                self._set_status(row, text, True, f"Written to {outcome.output}")
-            self.table.item(row, COL_QUALITY).setText(f"{outcome.psnr:.1f} dB")
-        cell = self.table.item(row, COL_SURVIVES)
-        if survived is not None:
-            cell.setText(f"{'Pass' if survived else 'Fail'} ({self.platform_combo.currentText()})")
-            cell.setForeground(QBrush(_GOOD if survived else _BAD))
-            cell.setToolTip(
-                ("The mark still reads after this platform's resize and recompression"
-                 if survived else
-                 "The mark did not survive this platform's processing: try a higher strength")
-                + (" (tested on the clip's first frame)" if outcome.frames else "")
-            )
+        self.table.show_outcome(row, outcome, survived, self._platform)
         self.progress.setValue(len(self.outcomes) * _STEPS)
         self.progress.setFormat(f"{len(self.outcomes)} of {_files(len(self.rows))}")
         if self.table.currentRow() == row:
@@ -527,17 +305,8 @@ class MarkView(DropMixin, QWidget):
         done = len(self.outcomes)
         errors = sum(1 for o in self.outcomes.values() if o.error)
         for path, row in self.rows.items():
-            if path in self.outcomes:
-                continue
-            if cancelled and path in self.frames_done:
-                frame, total = self.frames_done[path]
-                of = f" of {total}" if total else ""
-                self._set_status(
-                    row, f"Cancelled at frame {frame}{of} — nothing written", None,
-                    "Marking this clip was cancelled between frames; no partial copy was left behind.",
-                )
-            else:
-                self._set_status(row, "Cancelled — not marked" if cancelled else "Not marked", None)
+            if path not in self.outcomes:
+                self.table.show_unmarked(row, cancelled=cancelled, at=self.frames_done.get(path))
         text = f"Marked {done - errors} of {_files(len(self.rows))}"
         if errors:
             text += f"; {errors} could not be marked (see the list)"
@@ -549,13 +318,6 @@ class MarkView(DropMixin, QWidget):
         self.works_changed.emit()
         self.batch_finished.emit()
 
-    def open_output(self) -> None:
-        out = self.output_folder()
-        if out is None or not out.is_dir():
-            show_error("The output folder does not exist yet: mark some files first.", parent=self)
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
-
     # -- preview ---------------------------------------------------------------
 
     @property
@@ -563,14 +325,8 @@ class MarkView(DropMixin, QWidget):
         """The selected still as previewed, by mode (empty for a clip)."""
         return self.preview_pane.images
 
-    def _current_path(self) -> Path | None:
-        row = self.table.currentRow()
-        if row < 0 or self.table.item(row, COL_FILE) is None:
-            return None
-        return Path(self.table.item(row, COL_FILE).data(Qt.ItemDataRole.UserRole))
-
     def update_preview(self) -> None:
-        path = self._current_path()
+        path = self.table.path_at(self.table.currentRow())
         if path is None:
             return
         ident = self.session.identity
@@ -578,7 +334,7 @@ class MarkView(DropMixin, QWidget):
             path, clip=path in self.clips, outcome=self.outcomes.get(path),
             # without the unlocked key, a fixed demo key shows the same placement of the mark
             key=ident.watermark_key if ident is not None else bytes(32),
-            strength=self.strength_slider.value() / 10,
+            strength=self.options.strength,
         ))
 
     def shutdown(self) -> None:
@@ -586,24 +342,3 @@ class MarkView(DropMixin, QWidget):
         for worker in (self.worker, self.loader):
             if worker is not None:
                 worker.cancel()
-
-
-def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
-    """A clip's first frame as a 64-pixel thumbnail and its frame count (0 if unreadable)."""
-    reader = clip_frames.open_clip(path)
-    try:
-        count = reader.timing().frame_count
-        return images.to_qimage(images.fit(reader.frame(0), 64)), count
-    except Exception:  # the row still appears; marking it will say what is wrong
-        return QImage(), 0
-    finally:
-        reader.close()
-
-
-def _first_frame(path: Path) -> np.ndarray:
-    """The first frame of a marked clip, for the platform test."""
-    reader = clip_frames.open_clip(path)
-    try:
-        return reader.frame(0)
-    finally:
-        reader.close()

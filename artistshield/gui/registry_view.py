@@ -187,21 +187,7 @@ class RegistryView(QWidget):
             signature = "valid (signed by you; registry verified in this session)"
         else:
             signature = "the registry FAILED verification: " + html.escape(self.report.summary())
-        rows = [
-            ("Work ID", work.work_id),
-            ("Title", work.title),
-            ("File", work.file_name),
-            ("Registered", work.registered),
-            ("Size", f"{work.width}\N{MULTIPLICATION SIGN}{work.height}, {work.channels} channels, {work.file_size:,} bytes"),
-            *frame_rows(work),
-            ("Kind", "marked (carries your invisible mark)" if work.marked else "registered without marking"),
-            ("Mark payload", "—" if work.payload is None else str(work.payload)),
-            ("File SHA-256", work.file_sha256),
-            ("Pixels SHA-256", work.pixels_sha256),
-            ("Fingerprint SHA-256", work.fingerprint_sha256),
-            ("Log entry", str(work.register_seq)),
-            ("Signature", signature),
-        ]
+        rows = detail_rows(work, signature)
         body = "".join(
             f"<tr><td><b>{html.escape(k)}</b></td><td style='padding-left:8px'>"
             f"<code>{html.escape(v)}</code></td></tr>" if "SHA" in k else
@@ -310,6 +296,26 @@ class RegistryView(QWidget):
     def shutdown(self) -> None:
         for worker in list(self.workers):
             worker.cancel()
+
+
+def detail_rows(work: Work, signature: str) -> list[tuple[str, str]]:
+    """The detail table of *work*, as (label, text) rows; *signature* is HTML, the rest plain."""
+    return [
+        ("Work ID", work.work_id),
+        ("Title", work.title),
+        ("File", work.file_name),
+        ("Registered", work.registered),
+        ("Size", f"{work.width}\N{MULTIPLICATION SIGN}{work.height}, {work.channels} channels, {work.file_size:,} bytes"),
+        *frame_rows(work),
+        ("Kind", "marked (carries your invisible mark)" if work.marked else "registered without marking"),
+        ("Mark payload", "—" if work.payload is None else str(work.payload)),
+        ("File SHA-256", work.file_sha256),
+        ("Pixels SHA-256", work.pixels_sha256),
+        # a work registered without a fingerprint has no hash of one
+        ("Fingerprint SHA-256", work.fingerprint_sha256 or "none stored"),
+        ("Log entry", str(work.register_seq)),
+        ("Signature", signature),
+    ]
 
 
 def frame_rows(work: Work) -> list[tuple[str, str]]:

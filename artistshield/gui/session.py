@@ -139,21 +139,20 @@ def _load_off_thread(passphrase: str | None) -> Identity:
     from artistshield import identity
     from artistshield.gui.workers import Worker
 
-    outcome: dict[str, object] = {}
+    opened: list[Identity] = []
+    failed: list[Exception] = []
 
-    def job(report: object, cancelled: object) -> object:
+    def job(report: object, cancelled: object) -> None:
         try:
-            return identity.load(passphrase)
+            opened.append(identity.load(passphrase))
         except Exception as exc:  # handed back to the caller's thread below
-            outcome["error"] = exc
-            return None
+            failed.append(exc)
 
     loop = QEventLoop()
     worker = Worker(job, name="unlocking your identity")
-    worker.signals.succeeded.connect(lambda ident: outcome.setdefault("identity", ident))
     worker.signals.finished.connect(loop.quit)
     worker.start()
     loop.exec()
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["identity"]  # type: ignore[return-value]
+    if failed:
+        raise failed[0]
+    return opened[0]

@@ -1,4 +1,4 @@
-"""Small widgets shared by the views: a scaled picture and a drop target."""
+"""Small widgets shared by the views: a scaled picture and a view that takes dropped files."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QImage,
     QPainter,
@@ -102,7 +103,7 @@ class DropArea(QLabel):
         self.setStyleSheet("QLabel { border: 2px dashed palette(mid); border-radius: 8px; padding: 12px; }")
 
 
-def local_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+def local_paths(event: QDropEvent) -> list[Path]:
     """The local files and folders a drag carries."""
     mime = event.mimeData()
     if not mime.hasUrls():
@@ -110,16 +111,20 @@ def local_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
-class DropMixin:
-    """Accept drops of local files on a QWidget and emit ``dropped(list[Path])``."""
+class DropView(QWidget):
+    """A widget that accepts drops of local files and folders and emits ``dropped(list[Path])``."""
 
-    dropped: Signal
+    dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event):
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event: QDragEnterEvent) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if local_paths(event):
             event.acceptProposedAction()
 

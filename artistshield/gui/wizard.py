@@ -51,14 +51,15 @@ class StartPage(QWizardPage):
             "First, your identity: a secret key that marks your work and signs your registry. "
             "It stays on this computer."
         ))
-        self.create = QRadioButton("Create my identity (first time)")
-        self.create.setChecked(True)
+        # not "create": that would hide QWidget.create()
+        self.create_new = QRadioButton("Create my identity (first time)")
+        self.create_new.setChecked(True)
         self.restore = QRadioButton("Restore my identity from a backup")
-        layout.addWidget(self.create)
+        layout.addWidget(self.create_new)
         layout.addWidget(self.restore)
 
     def nextId(self) -> int:
-        return PAGE_CREATE if self.create.isChecked() else PAGE_RESTORE
+        return PAGE_CREATE if self.create_new.isChecked() else PAGE_RESTORE
 
 
 class CreatePage(QWizardPage):

@@ -4,13 +4,16 @@ A job is a plain function ``job(report, cancelled) -> result``: it calls
 ``report(item)`` for each finished item and checks ``cancelled()`` between
 items.  Its results come back to the UI thread by signal only; the job never
 touches a widget.  Registry jobs run on a pool of one thread so that SQLite
-writes are serialised (see STYLE.md).
+writes are serialised (see STYLE.md).  A job that reports a clip frame by
+frame passes its progress through a :class:`Throttle`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +23,9 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 logger = logging.getLogger("artistshield.gui")
 
 Job = Callable[[Callable[[Any], None], Callable[[], bool]], Any]
+
+#: Progress within one file (a clip's frames) reaches the UI at most this often (seconds).
+PROGRESS_EVERY = 0.1
 
 _registry_pool: QThreadPool | None = None
 #: Workers queued or running: kept alive here until their ``finished`` reaches the UI thread.
@@ -93,3 +99,26 @@ class Worker(QRunnable):
         self.signals.finished.connect(lambda: _running.discard(self))
         (registry_pool() if registry else QThreadPool.globalInstance()).start(self)
         return self
+
+
+class Throttle:
+    """Say which progress steps to report: the first, the last, and one every *every* seconds.
+
+    A job calls it on its own thread with (done, total) for each frame of a
+    clip and reports only when it answers true, so a fast clip does not flood
+    the UI thread with signals.
+    """
+
+    def __init__(
+        self, every: float = PROGRESS_EVERY, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.every = every
+        self._clock = clock
+        self._last = -math.inf
+
+    def __call__(self, done: int, total: int) -> bool:
+        now = self._clock()
+        if done in (1, total) or now - self._last >= self.every:
+            self._last = now
+            return True
+        return False

@@ -5,7 +5,8 @@ matched registered work with its region outlined, the registry record and its
 verification, the artist's public identity, a proof bundle written beside the
 report); :func:`write_report` renders it as one self-contained HTML file
 (:mod:`.html`) or a PDF (:mod:`.pdf`, drawn by Qt's own PDF writer in a child
-process, so the command line never loads Qt).  :mod:`.notice` pre-fills a DMCA-style notice.
+process, so the command line never loads Qt).  :mod:`.notice` pre-fills a DMCA-style notice;
+:mod:`.json_report` writes the check itself as JSON data.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ For a clip the suspect is shown by the frame the match was found in (else
 the first that carried the mark, else its first).  A match's region lies in
 the key frame of the work that matched, while the work's thumbnail is its
 first frame: the region is outlined only when the two are the same
-(:func:`region_shown`); otherwise the report names the key frame.
+(:func:`artistshield.verdict.region_shown`); otherwise the report names the key frame.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw
 from artistshield import __version__, imageio
 from artistshield.errors import ArtistShieldError
 from artistshield.registry.records import utc_now
+from artistshield.verdict import named_match, named_work, region_shown
 
 if TYPE_CHECKING:
     from artistshield.check import CheckResult
@@ -91,7 +92,7 @@ def gather(
     """Collect the evidence for *result*; with *identity*, write a proof bundle to *bundle_path*."""
     facts: dict[str, Any] = {}
     notes: list[str] = []
-    work_id = _work_id(result)
+    work_id = named_work(result)
     try:
         frame, pixels = _suspect_picture(result, work_id)
         facts["suspect_frame"] = frame
@@ -114,7 +115,7 @@ def gather(
         facts["registry_ok"] = verified.ok
         if work_id is not None:
             work = registry.work(work_id)
-            match = next((m for m in result.matches if m.work_id == work_id), None)
+            match = named_match(result)
             facts["work"] = work
             facts["match"] = match
             region = match.region if match is not None and region_shown(match) else None
@@ -148,22 +149,6 @@ def _trusted_time(registry: Registry, work: Work) -> dict[str, Any]:
     if stamp is None:
         return {}
     return {"stamp": stamp, "stamp_token": entries[stamp.seq].details["response"]}
-
-
-def _work_id(result: CheckResult) -> str | None:
-    mark = result.mark
-    if mark is not None and mark.work_id:
-        return mark.work_id
-    return next((m.work_id for m in result.matches if m.is_match), None)
-
-
-def region_shown(match: WorkMatch) -> bool:
-    """Whether *match*'s region can be outlined on the work's thumbnail (its first frame).
-
-    The region lies in the key frame that matched; for a clip matched through
-    a later key frame it would outline the wrong picture.
-    """
-    return match.is_match and match.region is not None and not match.key_frame
 
 
 def _suspect_picture(result: CheckResult, work_id: str | None) -> tuple[int | None, Any]:

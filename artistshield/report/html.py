@@ -10,9 +10,14 @@ import base64
 from collections.abc import Callable
 from html import escape
 
-from artistshield.check import method_in_words, p_value_in_words, transform_in_words
-from artistshield.report.evidence import Evidence, region_shown
+from artistshield.report.evidence import Evidence
 from artistshield.report.notice import takedown_notice
+from artistshield.verdict import (
+    method_in_words,
+    p_value_in_words,
+    region_shown,
+    transform_in_words,
+)
 
 STYLE = """
 body { font-family: sans-serif; font-size: 10pt; color: #202124; max-width: 60em; margin: auto; }

@@ -1,0 +1,111 @@
+"""The Mark view's jobs: list the files dropped, and mark a batch, off the UI thread.
+
+:func:`listing_job` expands folders and reads each file's thumbnail (a clip's
+first frame and frame count); :func:`marking_job` marks, registers and
+platform-tests a batch through :func:`artistshield.mark.mark_files`,
+reporting each clip's frames as a :class:`FrameProgress` and each file done.
+Neither touches a widget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QImage
+
+from artistshield.gui import clip_frames, images
+from artistshield.gui.workers import Job, Throttle
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
+    from artistshield.gui.mark_options import Chosen
+    from artistshield.identity import Identity
+
+
+@dataclass(frozen=True)
+class FrameProgress:
+    """A clip being marked has reached frame *done* of *total* (0: unknown)."""
+
+    source: Path
+    done: int
+    total: int
+
+
+def listing_job(paths: list[Path]) -> Job:
+    """The job reporting ``(path, thumbnail, frames)`` for each file in *paths* and their folders.
+
+    *frames* is a clip's frame count (0 when unreadable), None for a still.
+    """
+
+    def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
+        from artistshield.mark import expand_inputs
+
+        for path in expand_inputs(paths):
+            if cancelled():
+                return
+            if clip_frames.is_clip(path):
+                report((path, *_clip_thumbnail(path)))
+            else:
+                report((path, images.thumbnail(str(path), 64), None))
+
+    return job
+
+
+def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Chosen) -> Job:
+    """The job marking *paths* into *out*; it reports ``(MarkOutcome, survived)`` per file.
+
+    *survived* says whether the mark outlived the platform chosen (None: none chosen).
+    """
+
+    def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
+        from artistshield import mark, platforms
+        from artistshield.registry import Registry
+
+        due = Throttle()
+
+        def frame_progress(source: Path, done: int, total: int) -> None:
+            if due(done, total):
+                report(FrameProgress(source, done, total))
+
+        with Registry.open() as registry:
+            outcomes = mark.mark_files(
+                paths, out_dir=out, key=identity.watermark_key, strength=chosen.strength,
+                format=chosen.format, quality=chosen.quality, registry=registry, identity=identity,
+                cancelled=cancelled, frame_progress=frame_progress,
+            )
+            for outcome in outcomes:
+                survived = None
+                if chosen.platform and outcome.ok and outcome.output is not None:
+                    survived = platforms.survives(
+                        _first_frame(outcome.output) if outcome.frames else outcome.output,
+                        identity.watermark_key, chosen.platform,
+                    )
+                report((outcome, survived))
+
+    return job
+
+
+def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
+    """A clip's first frame as a 64-pixel thumbnail and its frame count (0 if unreadable)."""
+    reader = clip_frames.open_clip(path)
+    try:
+        count = reader.timing().frame_count
+        return images.to_qimage(images.fit(reader.frame(0), 64)), count
+    except Exception:  # the row still appears; marking it will say what is wrong
+        return QImage(), 0
+    finally:
+        reader.close()
+
+
+def _first_frame(path: Path) -> np.ndarray:
+    """The first frame of a marked clip, for the platform test."""
+    reader = clip_frames.open_clip(path)
+    try:
+        return reader.frame(0)
+    finally:
+        reader.close()

@@ -1,0 +1,178 @@
+"""The Mark view's options: where the marked copies go, their format, the mark's strength, a platform.
+
+:class:`MarkOptions` holds the choices and remembers them between sessions
+(:meth:`~MarkOptions.load_settings`); :meth:`~MarkOptions.chosen` hands them
+to a marking job as plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from artistshield.gui.errors import show_error
+from artistshield.gui.resources import icon
+
+FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "TIFF": "TIFF"}
+PLATFORMS = ("None", "X", "Instagram", "ArtStation", "Pixiv")
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The options of one marking batch, as the core takes them."""
+
+    format: str | None  # None: as the original
+    quality: int | None  # JPEG/WebP only
+    strength: float
+    platform: str | None  # the platform to test the marked copies against, if any
+
+
+def default_output_folder(entry: Path) -> Path:
+    """A sibling of the originals' folder: ``<folder>-marked``, never the folder itself.
+
+    A folder of numbered frames is one clip, so its copy goes beside it, as a file's would.
+    """
+    from artistshield.animation import sequence
+
+    folder = entry if entry.is_dir() and not sequence.is_sequence(entry) else entry.parent
+    return folder.parent / f"{folder.name}-marked"
+
+
+class MarkOptions(QGroupBox):
+    """The options group of the Mark view."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Options", parent)
+        self.output_chosen = False  # the artist chose the output folder: never guess it again
+        form = QFormLayout(self)
+        out_row = QHBoxLayout()
+        self.output_edit = QLineEdit()
+        self.output_edit.setPlaceholderText("Chosen when you add files: a sibling folder ending in -marked")
+        self.output_edit.setToolTip("Marked copies go here; your originals are never touched")
+        self.output_edit.textEdited.connect(lambda *_: setattr(self, "output_chosen", True))
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self.choose_output)
+        self.open_output_button = QPushButton(icon("folder-open"), "Open output folder")
+        self.open_output_button.clicked.connect(self.open_output)
+        out_row.addWidget(self.output_edit, 1)
+        out_row.addWidget(choose)
+        out_row.addWidget(self.open_output_button)
+        form.addRow("Output folder:", out_row)
+
+        row = QHBoxLayout()
+        self.format_combo = QComboBox()
+        self.format_combo.addItems(list(FORMATS))
+        self.format_combo.setToolTip(
+            "The file type of the marked copies of images (videos, animations and frame "
+            "folders keep their own)"
+        )
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setRange(50, 100)
+        self.quality_spin.setValue(92)
+        self.quality_spin.setPrefix("quality ")
+        self.quality_spin.setToolTip("JPEG/WebP quality of the marked copies (higher keeps more detail)")
+        self.format_combo.currentTextChanged.connect(self._format_changed)
+        row.addWidget(self.format_combo)
+        row.addWidget(self.quality_spin)
+        row.addSpacing(24)
+        row.addWidget(QLabel("Strength:"))
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        self.strength_slider.setRange(5, 20)
+        self.strength_slider.setValue(10)
+        self.strength_slider.setToolTip(
+            "How strong the mark is. Stronger survives more editing but may show on flat colours."
+        )
+        self.strength_label = QLabel("1.0\N{MULTIPLICATION SIGN}")
+        self.strength_slider.valueChanged.connect(
+            lambda v: self.strength_label.setText(f"{v / 10:.1f}\N{MULTIPLICATION SIGN}")
+        )
+        row.addWidget(self.strength_slider, 1)
+        row.addWidget(self.strength_label)
+        row.addSpacing(24)
+        row.addWidget(QLabel("Platform:"))
+        self.platform_combo = QComboBox()
+        self.platform_combo.addItems(list(PLATFORMS))
+        self.platform_combo.setToolTip(
+            "Test each marked file against this platform's resize and recompression "
+            "(approximate settings)"
+        )
+        row.addWidget(self.platform_combo)
+        form.addRow("Format:", row)
+        self._format_changed(self.format_combo.currentText())
+
+    def _format_changed(self, text: str) -> None:
+        self.quality_spin.setEnabled(FORMATS.get(text) in ("JPEG", "WEBP"))
+
+    @property
+    def strength(self) -> float:
+        return self.strength_slider.value() / 10
+
+    def chosen(self) -> Chosen:
+        fmt = FORMATS[self.format_combo.currentText()]
+        platform = self.platform_combo.currentText()
+        return Chosen(
+            format=fmt,
+            quality=self.quality_spin.value() if fmt in ("JPEG", "WEBP") else None,
+            strength=self.strength,
+            platform=None if platform == "None" else platform,
+        )
+
+    # -- the output folder -------------------------------------------------------
+
+    def output_folder(self) -> Path | None:
+        text = self.output_edit.text().strip()
+        return Path(text).expanduser().absolute() if text else None
+
+    def suggest_output(self, entry: Path) -> None:
+        """Fill in :func:`default_output_folder` of *entry*, unless a folder is set already."""
+        if not self.output_chosen and not self.output_edit.text():
+            self.output_edit.setText(str(default_output_folder(entry)))
+
+    def forget_output(self) -> None:
+        """Clear a suggested output folder (one the artist chose stays)."""
+        if not self.output_chosen:
+            self.output_edit.clear()
+
+    def choose_output(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Where to put the marked copies", self.output_edit.text())
+        if name:
+            self.output_edit.setText(name)
+            self.output_chosen = True
+
+    def open_output(self) -> None:
+        out = self.output_folder()
+        if out is None or not out.is_dir():
+            show_error("The output folder does not exist yet: mark some files first.", parent=self)
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+
+    # -- settings ------------------------------------------------------------------
+
+    def load_settings(self, store: Any) -> None:
+        self.format_combo.setCurrentText(str(store.value("mark/format", "Same as original")))
+        self.quality_spin.setValue(int(store.value("mark/quality", 92)))
+        self.strength_slider.setValue(int(store.value("mark/strength", 10)))
+        self.platform_combo.setCurrentText(str(store.value("mark/platform", "None")))
+
+    def save_settings(self, store: Any) -> None:
+        store.setValue("mark/format", self.format_combo.currentText())
+        store.setValue("mark/quality", self.quality_spin.value())
+        store.setValue("mark/strength", self.strength_slider.value())
+        store.setValue("mark/platform", self.platform_combo.currentText())
