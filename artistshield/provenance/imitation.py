@@ -42,8 +42,11 @@ class NameHit:
 
 def find_names(texts: Iterable[tuple[str, str]], names: Iterable[str]) -> tuple[NameHit, ...]:
     """Each ``(source, text)`` in which one of *names* appears, with the words round it."""
-    patterns = [(name, _pattern(name)) for name in dict.fromkeys(n.strip() for n in names)]
-    patterns = [(name, p) for name, p in patterns if p is not None]
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    for name in dict.fromkeys(n.strip() for n in names):
+        pattern = _pattern(name)
+        if pattern is not None:
+            patterns.append((name, pattern))
     hits: list[NameHit] = []
     for source, text in texts:
         folded = _fold(text)
