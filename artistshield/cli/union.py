@@ -17,6 +17,7 @@ from artistshield import identity
 from artistshield.errors import ArtistShieldError
 from artistshield.union import authority as authorities
 from artistshield.union import membership as memberships
+from artistshield.union import scan as scanning
 from artistshield.union import shared
 
 
@@ -82,6 +83,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     merge.add_argument("files", type=Path, nargs="+", metavar="FILE")
     merge.add_argument("--out", type=Path, required=True, help="a new folder")
     merge.set_defaults(handler=_merge)
+
+    check = staff("check", "check suspects for every member at once")
+    check.add_argument("files", type=Path, nargs="+", metavar="SUSPECT")
+    check.add_argument("--registry", type=Path, required=True, help="the shared registry folder")
+    check.add_argument("--json", action="store_true", help="print JSON lines")
+    check.set_defaults(handler=_check)
+
+    scan = staff("scan", "check a list of files or URLs, here or on a Dask cluster")
+    scan.add_argument("list", type=Path, metavar="LIST", help="one file or URL a line")
+    scan.add_argument("--registry", type=Path, required=True, help="the shared registry folder")
+    scan.add_argument("--cluster", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    scan.add_argument("--json", action="store_true", help="print JSON lines")
+    scan.set_defaults(handler=_scan)
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -208,6 +222,36 @@ def _merge(args: argparse.Namespace) -> int:
     for work_id in report.flagged:
         print(f"Flagged: {work_id} was registered after its member's certificate ended.")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    return _scan_items([str(f) for f in args.files], args, cluster=None)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    return _scan_items(scanning.read_list(args.list), args, cluster=args.cluster)
+
+
+def _scan_items(items: list[str], args: argparse.Namespace, *, cluster: str | None) -> int:
+    union = _open(args)
+    keys = {f"{union.name} (epoch {n + 1})": key for n, key in enumerate(union.epochs)}
+
+    def show(result: scanning.ScanResult) -> None:
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        elif result.error is not None:
+            print(f"{result.input}: not checked: {result.error}", flush=True)
+        elif result.found:
+            print(f"{result.input}: {result.member}", flush=True)
+        else:
+            print(f"{result.input}: {result.verdict}", flush=True)
+
+    results = scanning.scan(
+        items, keys=keys, registry=args.registry, cluster=cluster, progress=show
+    )
+    if any(r.error is not None for r in results):
+        return 2
+    return 0 if any(r.found for r in results) else 1
 
 
 def _write_new(path: Path, content: Any) -> None:

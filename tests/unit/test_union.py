@@ -256,3 +256,31 @@ def test_the_command_line_runs_a_union(tmp_path: Path, monkeypatch: pytest.Monke
                  "--home", str(guild)]) == 0
     crl = x509.load_pem_x509_crl((tmp_path / "guild.crl").read_bytes())
     assert len(list(crl)) == 1
+
+
+def test_a_scan_on_a_local_cluster_equals_a_serial_scan(
+    union: UnionAuthority, members, tmp_path: Path
+) -> None:
+    distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
+    from artistshield.union import scan
+
+    ada, bo = members
+    marked = ada.mark("painted-hills.png", tmp_path / "out" / "hills.png")
+    files = [ada.contribute(tmp_path / "ada.json"), bo.contribute(tmp_path / "bo.json")]
+    shared.merge(union, files, tmp_path / "shared")
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a picture")
+    suspects = [str(marked), str(DATA / "painted-bridge.png"), str(broken)]
+    keys = {"epoch 1": union.epochs[0]}
+    serial = scan.scan(suspects, keys=keys, registry=tmp_path / "shared")
+    assert [r.found for r in serial] == [True, False, False]
+    assert serial[0].member == "W-000001 by Ada Artist (member 7)"
+    assert serial[2].error is not None
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+        processes=True,
+    ) as cluster:
+        spread = scan.scan(
+            suspects, keys=keys, registry=tmp_path / "shared", cluster=cluster.scheduler_address
+        )
+    assert spread == serial
