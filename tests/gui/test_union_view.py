@@ -1,0 +1,55 @@
+"""The Union view: open a union, issue a membership, check a suspect for every member."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from artistshield import identity as identities
+from artistshield import watermark
+from artistshield.registry import Registry
+from artistshield.union import UnionAuthority, membership, shared
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def test_staff_issue_a_membership_and_check_for_every_member(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    from artistshield.gui.union_view import UnionView
+
+    union_home = tmp_path / "guild"
+    UnionAuthority.create("Animators' Guild", None, home=union_home)
+    view = UnionView()
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.opened, timeout=10_000):
+        view.open_union(union_home)
+    assert "Animators&#x27; Guild" in view.title.text() and view.table.rowCount() == 0
+
+    # a member asks, staff issue, the member joins and marks a work
+    artist = identities.create("Ada Artist", None)
+    request = tmp_path / "ada.asrequest"
+    request.write_text(json.dumps(membership.request_membership(artist)))
+    view.issue(request, member_no=7, until="2099-01-01", out=tmp_path / "ada.asmember")
+    assert view.table.rowCount() == 1 and view.table.item(0, 1).text() == "Ada Artist"
+    joined = membership.join(tmp_path / "ada.asmember", artist, None)
+    pixels = np.asarray(Image.open(DATA / "painted-hills.png").convert("RGB"))
+    payload = membership.payload_for(joined.member_no)
+    marked = tmp_path / "hills.png"
+    Image.fromarray(watermark.embed(pixels, joined.key, payload)).save(marked)
+    with Registry.open() as registry:
+        registry.add_work(
+            np.asarray(Image.open(marked)), file_path=marked, payload=payload, identity=artist
+        )
+        shared.contribute(registry, artist, joined, tmp_path / "ada.json")
+    assert view.union is not None
+    shared.merge(view.union, [tmp_path / "ada.json"], tmp_path / "shared")
+
+    with qtbot.waitSignal(view.checked, timeout=120_000) as found:
+        view.check(marked, tmp_path / "shared")
+    assert found.args[0].found
+    assert "is W-000001 by Ada Artist (member 7)" in view.result.text()
+    with qtbot.waitSignal(view.checked, timeout=120_000) as found:
+        view.check(DATA / "painted-bridge.png", tmp_path / "shared")
+    assert not found.args[0].found and "by Ada Artist" not in view.result.text()
