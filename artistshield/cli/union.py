@@ -71,8 +71,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rotate = staff("rotate", "start a new watermark key epoch (after a leak)")
     rotate.set_defaults(handler=_rotate)
 
-    join = actions.add_parser("join", help="join a union with the membership file it sent you")
-    join.add_argument("file", type=Path, metavar="MEMBERSHIP")
+    join = actions.add_parser(
+        "join", help="join a union: its profile, or the membership file it sent you"
+    )
+    join.add_argument("file", type=Path, metavar="PROFILE_OR_MEMBERSHIP")
     join.set_defaults(handler=_join)
 
     contribute = actions.add_parser("contribute", help="write your public records for the union")
@@ -177,6 +179,15 @@ def _rotate(args: argparse.Namespace) -> int:
 
 
 def _join(args: argparse.Namespace) -> int:
+    document = memberships.read_union_file(args.file)
+    if isinstance(document, dict) and document.get("format") == authorities.PROFILE_FORMAT:
+        body = memberships.join_profile(args.file)
+        print(
+            f"This ArtistShield now shows {body['union']['name']} and uses its defaults. "
+            "To mark as a member, send 'artistshield union request' to the union and join "
+            "with the membership file it sends back."
+        )
+        return 0
     passphrase = None
     if identity.public_info().encrypted:
         passphrase = identity.passphrase_from_env_or_prompt()

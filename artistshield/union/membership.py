@@ -44,6 +44,7 @@ from artistshield.union.authority import (
 
 REQUEST_FORMAT = "artistshield-membership-request"
 FILE_NAME = "union-membership.json"
+PROFILE_FILE_NAME = "union-profile.json"
 #: Bits of a union mark's payload below the member number.
 MEMBER_SHIFT = 32
 #: The most a union file may weigh before it is refused unread.
@@ -250,6 +251,37 @@ def join(path: str | os.PathLike[str], identity: Identity, passphrase: str | Non
     membership = Membership(union, member_no, body["certificate_pem"], epochs)
     _save(membership, passphrase)
     return membership
+
+
+def join_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check the union profile at *path* and keep it (branding and defaults); return its body.
+
+    A profile carries no keys: it says which union this copy of ArtistShield
+    belongs to, how to show it and what to default to.  If the artist is a
+    member already, the profile must be their union's.
+    """
+    document = read_union_file(path)
+    body = verify_union_signed(document, expected_format=PROFILE_FORMAT)
+    kept = data_dir() / FILE_NAME
+    if kept.exists():
+        public = read_union_file(kept).get("public", {})
+        if public.get("union", {}).get("root_pem") != body["union"]["root_pem"]:
+            raise UnionError(
+                f"This profile is another union's than {public.get('union', {}).get('name')}, "
+                "whose member you are; it was not applied."
+            )
+    with atomic_write(data_dir() / PROFILE_FILE_NAME, mode="w") as handle:
+        os.chmod(handle.name, 0o600)
+        json.dump(document, handle, indent=1, ensure_ascii=False)
+    return body
+
+
+def load_profile() -> dict[str, Any] | None:
+    """The union profile this copy of ArtistShield joined, checked again, or None."""
+    path = data_dir() / PROFILE_FILE_NAME
+    if not path.exists():
+        return None
+    return verify_union_signed(read_union_file(path), expected_format=PROFILE_FORMAT)
 
 
 def load_membership(passphrase: str | None) -> Membership | None:

@@ -249,6 +249,9 @@ def test_the_command_line_runs_a_union(tmp_path: Path, monkeypatch: pytest.Monke
         expected_format=membership.PROFILE_FORMAT,
     )
     assert profile["union"]["name"] == "Guild" and profile["defaults"]["consent"] is True
+    assert main(["union", "join", str(tmp_path / "guild.asprofile")]) == 0
+    kept = membership.load_profile()
+    assert kept is not None and kept["union"]["name"] == "Guild"
     # never over an existing file
     assert main(["union", "request", "--out", str(tmp_path / "cy.req")]) == 2
     assert main(["union", "revoke", "5", "--home", str(guild)]) == 0
