@@ -188,11 +188,8 @@ def _join(args: argparse.Namespace) -> int:
             "with the membership file it sends back."
         )
         return 0
-    passphrase = None
-    if identity.public_info().encrypted:
-        passphrase = identity.passphrase_from_env_or_prompt()
-    mine = identity.load(passphrase)
-    joined = memberships.join(args.file, mine, passphrase)
+    mine = identity.load()
+    joined = memberships.join(args.file, mine)
     print(
         f"Joined {joined.union_name} as member {joined.member_no}. New marks use the "
         "union's key, so the union can find them for you; your signed records still "
@@ -204,11 +201,8 @@ def _join(args: argparse.Namespace) -> int:
 def _contribute(args: argparse.Namespace) -> int:
     from artistshield.registry import Registry
 
-    passphrase = None
-    if identity.public_info().encrypted:
-        passphrase = identity.passphrase_from_env_or_prompt()
-    mine = identity.load(passphrase)
-    joined = memberships.load_membership(passphrase)
+    mine = identity.load()
+    joined = memberships.load_membership(mine)
     if joined is None:
         raise ArtistShieldError("You have not joined a union; run 'artistshield union join' first.")
     if args.out.exists():

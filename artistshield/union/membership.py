@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
 from artistshield import identity as identities
@@ -38,8 +41,6 @@ from artistshield.union.authority import (
     PROFILE_FORMAT,
     VERSION,
     UnionError,
-    _seal,
-    _unseal,
 )
 
 REQUEST_FORMAT = "artistshield-membership-request"
@@ -232,7 +233,7 @@ def revoked_since(
     return None if entry is None else entry.revocation_date_utc
 
 
-def join(path: str | os.PathLike[str], identity: Identity, passphrase: str | None) -> Membership:
+def join(path: str | os.PathLike[str], identity: Identity) -> Membership:
     """Check the membership file at *path* against *identity* and keep it."""
     body = verify_union_signed(read_union_file(path), expected_format=MEMBERSHIP_FORMAT)
     union = body["union"]
@@ -249,7 +250,7 @@ def join(path: str | os.PathLike[str], identity: Identity, passphrase: str | Non
     if not epochs or any(len(k) != 32 for k in epochs.values()) or member_no != status.member_no:
         raise UnionError("The membership file's keys or member number are not valid.")
     membership = Membership(union, member_no, body["certificate_pem"], epochs)
-    _save(membership, passphrase)
+    _save(membership, identity)
     return membership
 
 
@@ -284,7 +285,7 @@ def load_profile() -> dict[str, Any] | None:
     return verify_union_signed(read_union_file(path), expected_format=PROFILE_FORMAT)
 
 
-def load_membership(passphrase: str | None) -> Membership | None:
+def load_membership(identity: Identity) -> Membership | None:
     """The union membership kept in the data folder, or None if the artist joined none."""
     path = data_dir() / FILE_NAME
     if not path.exists():
@@ -292,19 +293,31 @@ def load_membership(passphrase: str | None) -> Membership | None:
     document = read_union_file(path)
     try:
         public = document["public"]
-        values = _unseal(document["secrets"], passphrase, _canonical(public), source=path)
+        sealed = document["secrets"]
+        plain = AESGCM(_sealing_key(identity)).decrypt(
+            bytes.fromhex(sealed["nonce"]), bytes.fromhex(sealed["ciphertext"]), _canonical(public)
+        )
+        values = json.loads(plain)
         epochs = {int(n): bytes.fromhex(k) for n, k in values["epochs"].items()}
         return Membership(public["union"], int(public["member_no"]), public["certificate_pem"], epochs)
+    except InvalidTag:
+        raise UnionError(
+            f"{path} was kept by another identity or altered; join the union again."
+        ) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UnionError(f"{path} is damaged; join the union again.") from exc
 
 
-def membership_passphrase_needed() -> bool:
+def membership_info() -> dict[str, Any] | None:
+    """The public part of the kept membership (union, member number), without keys."""
     path = data_dir() / FILE_NAME
+    if not path.exists():
+        return None
     try:
-        return read_union_file(path)["secrets"]["cipher"] != "none"
-    except (UnionError, KeyError, TypeError):
-        return False
+        public = read_union_file(path)["public"]
+        return {"union": public["union"], "member_no": int(public["member_no"])}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UnionError(f"{path} is damaged; join the union again.") from exc
 
 
 def payload_for(member_no: int, *, taken: set[int] | None = None) -> int:
@@ -320,22 +333,36 @@ def member_of_payload(payload: int) -> int:
     return payload >> MEMBER_SHIFT
 
 
-def _save(membership: Membership, passphrase: str | None) -> None:
+def _save(membership: Membership, identity: Identity) -> None:
+    """Keep the membership, its keys sealed with a key only *identity* can derive."""
     public = {
         "union": membership.union,
         "member_no": membership.member_no,
         "certificate_pem": membership.certificate_pem,
     }
     plain = json.dumps({"epochs": {str(n): k.hex() for n, k in membership.epochs.items()}})
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_sealing_key(identity)).encrypt(nonce, plain.encode(), _canonical(public))
     document = {
         "format": "artistshield-union-membership-kept",
         "version": VERSION,
         "public": public,
-        "secrets": _seal(plain.encode("utf-8"), passphrase, _canonical(public)),
+        "secrets": {"cipher": "aes-256-gcm", "nonce": nonce.hex(), "ciphertext": sealed.hex()},
     }
     with atomic_write(data_dir() / FILE_NAME, mode="w") as handle:
         os.chmod(handle.name, 0o600)
         json.dump(document, handle, indent=1, ensure_ascii=False)
+
+
+def _sealing_key(identity: Identity) -> bytes:
+    """A key for the kept membership, derived from the identity's secret watermark key.
+
+    The identity file is sealed with the artist's passphrase, so the union's
+    keys are as safe at rest as the artist's own, without a second passphrase.
+    """
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"artistshield union membership"
+    ).derive(identity.watermark_key)
 
 
 def _member_of(certificate: x509.Certificate) -> tuple[int | None, str | None]:

@@ -33,7 +33,7 @@ def test_staff_issue_a_membership_and_check_for_every_member(
     request.write_text(json.dumps(membership.request_membership(artist)))
     view.issue(request, member_no=7, until="2099-01-01", out=tmp_path / "ada.asmember")
     assert view.table.rowCount() == 1 and view.table.item(0, 1).text() == "Ada Artist"
-    joined = membership.join(tmp_path / "ada.asmember", artist, None)
+    joined = membership.join(tmp_path / "ada.asmember", artist)
     pixels = np.asarray(Image.open(DATA / "painted-hills.png").convert("RGB"))
     payload = membership.payload_for(joined.member_no)
     marked = tmp_path / "hills.png"

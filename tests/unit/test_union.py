@@ -51,7 +51,7 @@ class Member:
         path = tmp_path / f"member-{number}.asmember"
         path.write_text(json.dumps(document))
         self.enter()
-        self.membership = membership.join(path, self.identity, "pw")
+        self.membership = membership.join(path, self.identity)
 
     def mark(self, name: str, out: Path) -> Path:
         """Mark corpus art with the union's key and register it, as ``mark`` does."""
@@ -145,7 +145,7 @@ def test_an_altered_request_or_membership_is_refused(
     path = tmp_path / "eve.asmember"
     path.write_text(json.dumps(document))
     with pytest.raises(UnionError, match="altered"):
-        membership.join(path, eve.identity, "pw")
+        membership.join(path, eve.identity)
 
 
 def test_union_checker_attributes_each_members_mark(
