@@ -53,3 +53,36 @@ def test_staff_issue_a_membership_and_check_for_every_member(
     with qtbot.waitSignal(view.checked, timeout=120_000) as found:
         view.check(DATA / "painted-bridge.png", tmp_path / "shared")
     assert not found.args[0].found and "by Ada Artist" not in view.result.text()
+
+
+def test_a_member_joins_from_the_identity_view(qtbot, tmp_path: Path) -> None:
+    from artistshield.gui.identity_view import IdentityView
+    from artistshield.gui.session import Session
+
+    union = UnionAuthority.create("Animators' Guild", None, home=tmp_path / "guild")
+    profile = tmp_path / "guild.asprofile"
+    profile.write_text(json.dumps(union.profile()))
+    identities.create("Ada Artist", None)
+    view = IdentityView(Session())
+    qtbot.addWidget(view)
+    assert "Not a member" in view.union_status.text()
+
+    assert view.join_union(profile)
+    assert "uses <b>Animators&#x27; Guild</b>'s settings" in view.union_status.text()
+
+    assert view.save_request(tmp_path / "ada.asrequest")
+    assert not view.save_request(tmp_path / "ada.asrequest")  # never over a file
+    request = json.loads((tmp_path / "ada.asrequest").read_text())
+    document = union.issue(request, member_no=9, until="2099-01-01")
+    (tmp_path / "ada.asmember").write_text(json.dumps(document))
+    assert view.join_union(tmp_path / "ada.asmember")
+    assert "Member 9 of" in view.union_status.text()
+
+    document["member_no"] = 10  # altered after the union signed it
+    (tmp_path / "bad.asmember").write_text(json.dumps(document))
+    from artistshield.gui import errors
+
+    assert not view.join_union(tmp_path / "bad.asmember")
+    assert errors.open_dialogs and "altered" in errors.open_dialogs[-1].message
+    for dialog in list(errors.open_dialogs):
+        dialog.close()
