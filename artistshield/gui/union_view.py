@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -37,8 +38,9 @@ from artistshield.errors import ArtistShieldError
 from artistshield.gui.errors import show_error
 from artistshield.gui.session import PassphraseDialog
 from artistshield.gui.workers import Worker
-from artistshield.union import UnionAuthority, membership, scan, shared
-from artistshield.union.authority import FILE_NAME
+
+if TYPE_CHECKING:
+    from artistshield.union import UnionAuthority, scan, shared
 
 COLUMNS = ("No.", "Member", "Artist ID", "Until", "Standing")
 
@@ -143,6 +145,8 @@ class UnionView(QWidget):
         try:
             if passphrase is None and _sealed(folder):
                 passphrase = self._ask_passphrase("The union's passphrase:")
+            from artistshield.union import UnionAuthority
+
             self.union = UnionAuthority.load(passphrase, home=folder)
         except _Declined:
             return
@@ -166,6 +170,8 @@ class UnionView(QWidget):
             passphrase = self._ask_passphrase(
                 "Choose a passphrase for the union's keys:", confirm=True
             )
+            from artistshield.union import UnionAuthority
+
             self.union = UnionAuthority.create(name, passphrase, home=folder)
         except _Declined:
             return
@@ -199,6 +205,8 @@ class UnionView(QWidget):
 
     def issue(self, request_path: Path, *, member_no: int, until: str, out: Path) -> None:
         """Certify the member whose request is at *request_path*; write their file to *out*."""
+        from artistshield.union import membership
+
         assert self.union is not None
         document = self.union.issue(
             membership.read_union_file(request_path), member_no=member_no, until=until
@@ -208,6 +216,8 @@ class UnionView(QWidget):
         self._show()
 
     def _issue(self) -> None:
+        from artistshield.union import membership
+
         assert self.union is not None
         path, _ = QFileDialog.getOpenFileName(
             self, "A member's request", "", "Membership requests (*.asrequest *.json);;All files (*)"
@@ -284,6 +294,8 @@ class UnionView(QWidget):
         target = Path(out) / "shared-registry"
 
         def job(report: object, cancelled: object) -> shared.MergeReport:
+            from artistshield.union import shared
+
             return shared.merge(union, [Path(f) for f in files], target)
 
         self._run(job, lambda r: self.result.setText(
@@ -298,6 +310,8 @@ class UnionView(QWidget):
         folder = str(registry)
 
         def job(report: object, cancelled: object) -> scan.ScanResult:
+            from artistshield.union import scan
+
             return scan.check_one(str(suspect), keys, folder)
 
         self.result.setText(f"Checking {_escape(suspect.name)} for every member…")
@@ -333,6 +347,8 @@ class _Declined(Exception):
 
 
 def _sealed(folder: Path) -> bool:
+    from artistshield.union.authority import FILE_NAME
+
     try:
         document = json.loads((folder / FILE_NAME).read_text(encoding="utf-8"))
         return document["secrets"]["cipher"] != "none"

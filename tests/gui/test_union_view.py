@@ -86,3 +86,19 @@ def test_a_member_joins_from_the_identity_view(qtbot, tmp_path: Path) -> None:
     assert errors.open_dialogs and "altered" in errors.open_dialogs[-1].message
     for dialog in list(errors.open_dialogs):
         dialog.close()
+
+
+def test_the_window_shows_the_union_joined(qtbot, tmp_path: Path) -> None:
+    from artistshield.gui.main_window import MainWindow
+
+    union = UnionAuthority.create("Animators' Guild", None, home=tmp_path / "guild")
+    profile = tmp_path / "guild.asprofile"
+    profile.write_text(json.dumps(union.profile()))
+    identities.create("Ada Artist", None)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.windowTitle() == "ArtistShield"
+    assert window.identity_view.join_union(profile)
+    assert window.windowTitle() == "ArtistShield — Animators' Guild"
+    window.show_view(4)
+    assert window.stack.currentWidget() is window.union_view
