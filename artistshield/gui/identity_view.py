@@ -7,6 +7,7 @@ finding one's marks again, so restoring over a different one asks twice.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -86,6 +87,23 @@ class IdentityView(QWidget):
             buttons.addWidget(b)
         buttons.addStretch()
         layout.addLayout(buttons)
+        union = QGroupBox("Your union")
+        union_layout = QVBoxLayout(union)
+        self.union_status = QLabel()
+        self.union_status.setWordWrap(True)
+        union_layout.addWidget(self.union_status)
+        union_buttons = QHBoxLayout()
+        self.request_button = QPushButton("Ask to join a union…")
+        self.request_button.setToolTip("Save a request to send your union (nothing secret in it)")
+        self.request_button.clicked.connect(self.choose_request)
+        self.join_button = QPushButton("Join with a file from your union…")
+        self.join_button.setToolTip("Its profile, or the membership file it sent you")
+        self.join_button.clicked.connect(self.choose_join)
+        union_buttons.addWidget(self.request_button)
+        union_buttons.addWidget(self.join_button)
+        union_buttons.addStretch()
+        union_layout.addLayout(union_buttons)
+        layout.addWidget(union)
         layout.addStretch()
         session.identity_changed.connect(self.refresh)
         self.refresh()
@@ -93,6 +111,7 @@ class IdentityView(QWidget):
     def refresh(self) -> None:
         from artistshield import identity
 
+        self.refresh_union()
         if not identity.exists():
             self.name.setText("No identity yet")
             for field in (self.artist_id, self.public_key):
@@ -108,6 +127,88 @@ class IdentityView(QWidget):
             "<span style='color:#d93025'>Not protected by a passphrase: anyone using this "
             "computer account can sign as you.</span>"
         )
+
+    def refresh_union(self) -> None:
+        from artistshield.errors import ArtistShieldError
+        from artistshield.union import membership
+
+        try:
+            member = membership.membership_info()
+            profile = membership.load_profile()
+        except ArtistShieldError as exc:
+            self.union_status.setText(html.escape(str(exc)))
+            return
+        if member is not None:
+            union = member["union"]
+            self.union_status.setText(
+                f"Member {member['member_no']} of <b style='color:{html.escape(union['colour'])}'>"
+                f"{html.escape(union['name'])}</b>. New marks use the union's key, so it can "
+                "find them for you; your signed records still prove which work is yours."
+            )
+        elif profile is not None:
+            self.union_status.setText(
+                f"This app uses <b>{html.escape(profile['union']['name'])}</b>'s settings. "
+                "To mark as a member, ask to join and open the membership file it sends back."
+            )
+        else:
+            self.union_status.setText(
+                "Not a member of a union. If your union or guild uses ArtistShield, it can "
+                "find your marks for you once you join."
+            )
+
+    def choose_request(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save your request to join", "membership-request.asrequest",
+            "Membership request (*.asrequest)",
+        )
+        if name:
+            self.save_request(Path(name))
+
+    def save_request(self, path: Path) -> bool:
+        import json
+
+        from artistshield.union import membership
+
+        ident = self.session.unlock(self)
+        if ident is None:
+            return False
+        try:
+            with open(path, "x", encoding="utf-8") as handle:
+                json.dump(membership.request_membership(ident), handle, indent=1)
+        except OSError as exc:
+            show_error(f"The request was not saved: {exc.strerror or exc}.", parent=self)
+            return False
+        return True
+
+    def choose_join(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "A file from your union", "",
+            "Union files (*.asprofile *.asmember *.json);;All files (*)",
+        )
+        if name:
+            self.join_union(Path(name))
+
+    def join_union(self, path: Path) -> bool:
+        """Join with a union's profile or a membership file; True if it took."""
+        from artistshield.errors import ArtistShieldError
+        from artistshield.union import membership
+        from artistshield.union.authority import PROFILE_FORMAT
+
+        try:
+            document = membership.read_union_file(path)
+            if isinstance(document, dict) and document.get("format") == PROFILE_FORMAT:
+                membership.join_profile(path)
+            else:
+                ident = self.session.unlock(self)
+                if ident is None:
+                    return False
+                membership.join(path, ident)
+        except ArtistShieldError as exc:
+            show_error(str(exc), parent=self)
+            return False
+        self.refresh_union()
+        self.changed.emit()
+        return True
 
     def choose_backup(self) -> None:
         name, _ = QFileDialog.getSaveFileName(

@@ -1,4 +1,4 @@
-"""The main window: a sidebar of four views (Mark, Check, Registry, Identity)."""
+"""The main window: a sidebar of five views (Mark, Check, Registry, Identity, Union)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from artistshield.gui.mark_view import MarkView
 from artistshield.gui.registry_view import RegistryView
 from artistshield.gui.resources import icon
 from artistshield.gui.session import Session, settings
+from artistshield.gui.union_view import UnionView
 from artistshield.gui.workers import wait_for_all
 
 LICENCES = """
@@ -32,7 +33,7 @@ The icons are original to ArtistShield (GPL-3.0-or-later).</p>
 
 
 class MainWindow(QMainWindow):
-    VIEWS = ("Mark", "Check", "Registry", "Identity")
+    VIEWS = ("Mark", "Check", "Registry", "Identity", "Union")
 
     def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         self.check_view = CheckView(self.session)
         self.registry_view = RegistryView(self.session)
         self.identity_view = IdentityView(self.session)
+        self.union_view = UnionView()
         self.stack = QStackedWidget()
         self.sidebar = QListWidget()
         self.sidebar.setIconSize(QSize(28, 28))
@@ -51,7 +53,8 @@ class MainWindow(QMainWindow):
             "Mark": "Add an invisible mark to your artwork and register it (Ctrl+1)",
             "Check": "Check whether an image you found is yours (Ctrl+2)",
             "Registry": "Everything you marked or registered (Ctrl+3)",
-            "Identity": "Your artist ID, public key and backups (Ctrl+4)",
+            "Identity": "Your artist ID, public key, backups and union (Ctrl+4)",
+            "Union": "For union staff: members, shared registry, checks for all (Ctrl+5)",
         }
         for name, view in zip(self.VIEWS, self.views(), strict=True):
             item = QListWidgetItem(icon(name.lower()), name)
@@ -67,6 +70,8 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.mark_view.works_changed.connect(self.registry_view.refresh)
+        self.identity_view.changed.connect(self.show_union)
+        self.show_union()
         self._menus()
         self._shortcuts()
         self._restore()
@@ -74,7 +79,23 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready.", 3000)
 
     def views(self) -> list[QWidget]:
-        return [self.mark_view, self.check_view, self.registry_view, self.identity_view]
+        return [
+            self.mark_view, self.check_view, self.registry_view, self.identity_view,
+            self.union_view,
+        ]
+
+    def show_union(self) -> None:
+        """Put the union the artist joined in the title bar, in its colour's words."""
+        from artistshield.errors import ArtistShieldError
+        from artistshield.union import membership
+
+        try:
+            member = membership.membership_info()
+            profile = membership.load_profile()
+        except ArtistShieldError:
+            member = profile = None
+        union = member["union"] if member else profile["union"] if profile else None
+        self.setWindowTitle("ArtistShield" if union is None else f"ArtistShield — {union['name']}")
 
     def show_view(self, index: int) -> None:
         self.stack.setCurrentIndex(index)

@@ -1,0 +1,324 @@
+"""The union's shared registry: every member's public records, merged and signed.
+
+A member contributes a proof bundle of their registry (records, thumbnails,
+fingerprints and the signed log; never originals or keys) with their member
+certificate (:func:`contribute`).  The union checks each contribution (the
+bundle's own signatures, the certificate against its root and revocation
+list) and writes a shared registry folder (:func:`merge`): the contributions
+as they came, the revocation list, and an index of them signed by the union.
+The union cannot alter a member's claim: each contribution is kept byte for
+byte and still verifies with the member's key alone.
+
+:class:`UnionRegistry` opens such a folder, refusing it if the union's
+signature, any contribution's hash or any member's signatures fail, and
+answers a check the way an artist's own registry does, naming the member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from artistshield.fileio import atomic_write
+from artistshield.identity import Identity
+from artistshield.registry import Registry
+from artistshield.registry.bundle import export_bundle, verify_bundle
+from artistshield.registry.match import WorkMatch, WorkMatcher
+from artistshield.registry.records import Work, canonical_json
+from artistshield.union.authority import VERSION, UnionAuthority, UnionError
+from artistshield.union.membership import (
+    Membership,
+    check_certificate,
+    member_of_payload,
+    revoked_since,
+)
+
+REGISTRY_FORMAT = "artistshield-union-registry"
+INDEX_NAME = "union-registry.json"
+REVOCATIONS_NAME = "revocations.pem"
+MEMBERS_FOLDER = "members"
+
+
+@dataclass(frozen=True)
+class UnionMember:
+    member_no: int
+    name: str
+    artist_id: str
+    revoked: str | None = None
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    members: tuple[UnionMember, ...]
+    works: int
+    flagged: tuple[str, ...]
+    """Works registered by a member after their certificate was revoked."""
+
+
+def contribute(
+    registry: Registry, identity: Identity, membership: Membership, out: Path
+) -> Path:
+    """Write this member's contribution: a proof bundle of every work, with the certificate."""
+    with tempfile.TemporaryDirectory() as scratch:
+        bundle = export_bundle(registry, Path(scratch) / "bundle.json", None, identity=identity)
+        document = json.loads(bundle.read_text(encoding="utf-8"))
+    document["membership"] = {
+        "union": membership.union_name,
+        "member_no": membership.member_no,
+        "certificate_pem": membership.certificate_pem,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out, mode="w") as handle:
+        json.dump(document, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
+    return out
+
+
+def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeReport:
+    """Check every contribution and write the signed shared registry folder *out*."""
+    if out.exists() and any(out.iterdir()):
+        raise UnionError(f"{out} already exists and is not empty; choose a new folder.")
+    revocations = authority.revocation_list()
+    root = authority.root
+    members: list[tuple[UnionMember, Path, str]] = []
+    flagged: list[str] = []
+    works = 0
+    for path in files:
+        member, work_ids, late = _check_contribution(path, root, revocations, authority)
+        if any(m.artist_id == member.artist_id for m, _, _ in members):
+            raise UnionError(f"{path}: {member.name} contributed twice; merge one file each.")
+        members.append((member, path, _sha256(path)))
+        works += len(work_ids)
+        flagged += [f"M{member.member_no}:{w}" for w in late]
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        (scratch / MEMBERS_FOLDER).mkdir()
+        listed = []
+        for member, path, digest in members:
+            name = f"{member.artist_id}.asbundle"
+            shutil.copyfile(path, scratch / MEMBERS_FOLDER / name)
+            listed.append({**member.__dict__, "file": name, "sha256": digest})
+        (scratch / REVOCATIONS_NAME).write_bytes(revocations)
+        body = {
+            "format": REGISTRY_FORMAT,
+            "version": VERSION,
+            "union": authority.public_json(),
+            "merged": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "revocations_sha256": hashlib.sha256(revocations).hexdigest(),
+            "members": listed,
+        }
+        signed = {**body, "signature": authority.sign(_canonical(body)).hex()}
+        (scratch / INDEX_NAME).write_text(json.dumps(signed, indent=1, ensure_ascii=False))
+        if out.exists():
+            out.rmdir()
+        os.rename(scratch, out)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return MergeReport(tuple(m for m, _, _ in members), works, tuple(flagged))
+
+
+def _check_contribution(
+    path: Path, root: x509.Certificate, revocations: bytes, authority: UnionAuthority | None
+) -> tuple[UnionMember, list[str], list[str]]:
+    """Verify one contribution; return its member, its works and those made after revocation."""
+    report = verify_bundle(path)
+    if not report.ok:
+        raise UnionError(
+            f"{path}: the member's records do not verify ({report.summary()}); "
+            "nothing was merged. Ask the member for a fresh contribution."
+        )
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        certificate_pem = str(document["membership"]["certificate_pem"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UnionError(f"{path} carries no member certificate; it is not a contribution.") from exc
+    status = check_certificate(
+        certificate_pem, _pem(root), public_key=report.public_key, at=_issued_time(certificate_pem)
+    )
+    if not status.ok or status.member_no is None:
+        raise UnionError(f"{path}: {report.name}'s certificate does not hold: {status.reason}.")
+    if authority is not None:
+        known = authority.members.get(status.member_no)
+        if known is None or known.artist_id != report.artist_id:
+            raise UnionError(f"{path}: member {status.member_no} is not on the union's records.")
+    certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    revoked = revoked_since(certificate, root, revocations)
+    # what a member registers once their certificate is revoked or has run out
+    # is not vouched for by the union
+    ended = certificate.not_valid_after_utc if revoked is None else revoked
+    late = [w.work_id for w in report.works if _time(w.registered) > ended]
+    member = UnionMember(
+        status.member_no,
+        report.name,
+        report.artist_id,
+        None if revoked is None else revoked.isoformat().replace("+00:00", "Z"),
+    )
+    return member, [w.work_id for w in report.works], late
+
+
+class UnionRegistry:
+    """A merged union registry, verified on opening, searched like an artist's own."""
+
+    def __init__(self, folder: str | os.PathLike[str], *, root_pem: str | None = None) -> None:
+        self.folder = Path(folder)
+        index = self.folder / INDEX_NAME
+        try:
+            document = json.loads(index.read_text(encoding="utf-8"))
+            if document.get("format") != REGISTRY_FORMAT:
+                raise ValueError("not a union registry")
+            body = {k: v for k, v in document.items() if k != "signature"}
+            self.union = body["union"]
+            root = x509.load_pem_x509_certificate(str(self.union["root_pem"]).encode("ascii"))
+            signature = bytes.fromhex(document["signature"])
+        except FileNotFoundError:
+            raise UnionError(f"{self.folder} is not a union registry (no {INDEX_NAME}).") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UnionError(f"{index} is not a readable union registry.") from exc
+        if root_pem is not None and _pem(root).strip() != root_pem.encode("ascii").strip():
+            raise UnionError(f"{self.folder} is another union's registry, not your union's.")
+        public = root.public_key()
+        try:
+            if not isinstance(public, Ed25519PublicKey):
+                raise InvalidSignature
+            public.verify(signature, _canonical(body))
+        except InvalidSignature:
+            raise UnionError(
+                f"{self.folder} was tampered with: the union's signature on its index fails. "
+                "Get the shared registry from the union again."
+            ) from None
+        revocations = (self.folder / REVOCATIONS_NAME).read_bytes()
+        if hashlib.sha256(revocations).hexdigest() != body["revocations_sha256"]:
+            raise UnionError(f"{self.folder} was tampered with: its revocation list changed.")
+        self.members: dict[int, UnionMember] = {}
+        self.flagged: set[str] = set()
+        self._works: dict[str, Work] = {}
+        self._payloads: dict[int, str] = {}
+        stored: list[tuple[str, bytes]] = []
+        for listed in body["members"]:
+            path = self.folder / MEMBERS_FOLDER / Path(str(listed["file"])).name
+            if not path.is_file() or _sha256(path) != listed["sha256"]:
+                raise UnionError(
+                    f"{self.folder} was tampered with: {listed['name']}'s records changed "
+                    "after the union merged them."
+                )
+            member, _, late = _check_contribution(path, root, revocations, None)
+            self.members[member.member_no] = member
+            self.flagged |= {_qualified(member.member_no, w) for w in late}
+            for work, fingerprint in _works_of(path):
+                work_id = _qualified(member.member_no, work.work_id)
+                self._works[work_id] = replace(work, work_id=work_id)
+                if work.payload is not None:
+                    self._payloads[work.payload] = work_id
+                if fingerprint is not None:
+                    stored.append((work_id, fingerprint))
+        self._matcher = WorkMatcher(stored)
+
+    def __enter__(self) -> UnionRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    @property
+    def name(self) -> str:
+        return str(self.union["name"])
+
+    def works(self) -> list[Work]:
+        return list(self._works.values())
+
+    def work(self, work_id: str) -> Work:
+        return self._works[work_id]
+
+    def member_of(self, work_id: str) -> UnionMember:
+        """The member who registered *work_id* (a ``M<number>:W-...`` id)."""
+        return self.members[int(work_id.split(":", 1)[0][1:])]
+
+    def find_by_payload(self, payload: int) -> Work | None:
+        work_id = self._payloads.get(payload)
+        if work_id is None:
+            return None
+        if member_of_payload(payload) not in self.members:
+            return None
+        return self._works[work_id]
+
+    def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
+        return [
+            m.with_work(self._works[m.work_id])
+            for m in self._matcher.search(pixels, limit=limit)
+        ]
+
+    def describe(self, work_id: str) -> str:
+        """``W-000003 by Ada Artist (member 42)``, with a warning if flagged."""
+        member = self.member_of(work_id)
+        text = f"{work_id.split(':', 1)[1]} by {member.name} (member {member.member_no})"
+        if work_id in self.flagged:
+            text += f", registered after the member was revoked on {member.revoked[:10]}"  # type: ignore[index]
+        return text
+
+
+def _works_of(path: Path) -> list[tuple[Work, bytes | None]]:
+    import base64
+
+    document = json.loads(path.read_text(encoding="utf-8"))
+    found = []
+    for raw in document["works"]:
+        fingerprint = raw.get("fingerprint")
+        found.append(
+            (
+                Work.from_json(raw["record"]),
+                None if fingerprint is None else base64.b64decode(fingerprint),
+            )
+        )
+    return found
+
+
+def _qualified(member_no: int, work_id: str) -> str:
+    return f"M{member_no}:{work_id}"
+
+
+def _issued_time(certificate_pem: str) -> datetime:
+    """The moment the certificate was issued, to judge its chain apart from its end."""
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    except ValueError:
+        return datetime.now(UTC)
+    return certificate.not_valid_before_utc
+
+
+def _time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> bytes:
+    return canonical_json(value).encode("utf-8")

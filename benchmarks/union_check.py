@@ -1,0 +1,165 @@
+"""What checking a suspect for every member of a union costs, against one artist's check.
+
+A union reads its members' marks with one key per key epoch, not one per
+member, so a check for all members should cost what an artist's own check
+costs, whatever the number of members (the issue's bound: at most twice).
+This builds a union of ``--members`` members in a throw-away folder, each
+with one marked and registered work (the 1920x1080 and smaller works of
+``tests/data``, round robin), merges their contributions, and times on one
+core, per suspect (a member's marked work after JPEG 80, and an unmarked
+picture, for which the mark search runs to the end):
+
+- an artist's own check: their key, their own registry;
+- the union's check: its epoch keys (one, then two after a rotation), the
+  shared registry of every member.
+
+    python benchmarks/union_check.py [--members 12] [--runs 5] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
+
+from _results import Table, add_json_option, save  # noqa: E402
+
+from artistshield import identity, watermark  # noqa: E402
+from artistshield.check import check_file  # noqa: E402
+from artistshield.registry import Registry  # noqa: E402
+from artistshield.union import UnionAuthority, membership, shared  # noqa: E402
+
+WORKS = [
+    ROOT / "tests" / "data" / name
+    for name in (
+        "painted-hills.png",
+        "cartoon-snowmountains.png",
+        "flat-futureprototype.png",
+        "painted-bridge.png",
+    )
+]
+UNMARKED = ROOT / "tests" / "data" / "painted-mountains.png"
+
+
+def _median_s(action, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=5)
+    add_json_option(parser)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    with tempfile.TemporaryDirectory() as scratch, mock.patch.object(
+        identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1}
+    ):
+        scratch = Path(scratch)
+        union = UnionAuthority.create("Benchmark Guild", None, home=scratch / "guild")
+        contributions, first_member = [], None
+        for number in range(1, args.members + 1):
+            home = scratch / f"member-{number}"
+            home.mkdir()
+            os.environ["ARTISTSHIELD_HOME"] = str(home)
+            artist = identity.create(f"Member {number}", None)
+            document = union.issue(
+                membership.request_membership(artist), member_no=number, until="2099-01-01"
+            )
+            (home / "m.asmember").write_text(json.dumps(document))
+            joined = membership.join(home / "m.asmember", artist)
+            source = WORKS[(number - 1) % len(WORKS)]
+            pixels = np.asarray(Image.open(source).convert("RGB"))
+            payload = membership.payload_for(number)
+            out = home / f"marked-{source.name}"
+            Image.fromarray(watermark.embed(pixels, joined.key, payload)).save(out)
+            with Registry.open() as registry:
+                registry.add_work(
+                    np.asarray(Image.open(out)), file_path=out, payload=payload, identity=artist
+                )
+                contributions.append(
+                    shared.contribute(registry, artist, joined, scratch / f"c{number}.json")
+                )
+            if first_member is None:
+                first_member = (home, artist, out)
+        merged = scratch / "shared"
+        shared.merge(union, contributions, merged)
+        union_registry = shared.UnionRegistry(merged)
+
+        assert first_member is not None
+        home, artist, marked = first_member
+        suspect = scratch / "suspect.jpg"
+        Image.open(marked).convert("RGB").save(suspect, quality=80)
+        os.environ["ARTISTSHIELD_HOME"] = str(home)
+        own_registry = Registry.open()
+        one_epoch = {"epoch 1": union.epochs[0]}
+        union.rotate()
+        two_epochs = {f"epoch {n + 1}": k for n, k in enumerate(union.epochs)}
+
+        table = Table(
+            f"Checking one suspect, one core, median of {args.runs} runs "
+            f"({args.members} members, one work each)",
+            ["suspect", "check", "keys", "median s", "x the artist's own"],
+        )
+        figures: dict[str, float] = {}
+        for label, path in (("member's work, JPEG 80", suspect), ("unmarked picture", UNMARKED)):
+            # warm caches (the matcher's index, imports) before timing
+            check_file(path, keys={"own": artist.watermark_key}, registry=own_registry,
+                       provenance=False)
+            check_file(path, keys=one_epoch, registry=union_registry, provenance=False)
+            own = _median_s(
+                lambda p=path: check_file(
+                    p, keys={"own": artist.watermark_key}, registry=own_registry,
+                    provenance=False,
+                ),
+                args.runs,
+            )
+            table.add(label, "artist's own", 1, f"{own:.2f}", "1.00")
+            for name, keys in (("union, one epoch", one_epoch), ("union, two epochs", two_epochs)):
+                union_s = _median_s(
+                    lambda p=path, k=keys: check_file(
+                        p, keys=k, registry=union_registry, provenance=False
+                    ),
+                    args.runs,
+                )
+                ratio = union_s / own
+                table.add(label, name, len(keys), f"{union_s:.2f}", f"{ratio:.2f}")
+                key = f"{'marked' if path == suspect else 'unmarked'}_{len(keys)}_epoch_ratio"
+                figures[key] = round(ratio, 3)
+        own_registry.close()
+    table.print()
+    save(
+        "union_check",
+        tables=[table],
+        figures=figures,
+        notes=[
+            "The union's check tries one key per epoch, never one per member; the shared "
+            "registry's search is the same matcher an artist's registry uses.",
+        ],
+        path=args.json,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""A prompt that names the artist is found, in generation settings only."""
+
+from pathlib import Path
+
+from PIL import Image, PngImagePlugin
+
+from artistshield.provenance import metadata
+from artistshield.provenance.imitation import find_names, generation_texts
+
+
+def test_a_prompt_naming_the_artist_is_quoted() -> None:
+    prompt = "a castle at dusk, highly detailed, in the style of Zoë Marchetti, trending"
+    hits = find_names([("PNG text", prompt)], ["Zoë Marchetti"])
+    assert len(hits) == 1
+    assert hits[0].name == "Zoë Marchetti" and hits[0].source == "PNG text"
+    assert "in the style of Zoë Marchetti" in hits[0].quote
+
+
+def test_spellings_of_a_name_and_handles_match() -> None:
+    names = ["Zoë Marchetti", "@zoe_draws"]
+    for text in (
+        "style of zoe marchetti",
+        "by ZOË MARCHETTI, 4k",
+        "zoe_marchetti lora",
+        "ZoeMarchetti",
+        "art by zoe-marchetti",
+        "inspired by @zoe_draws",
+        "inspired by zoe_draws",
+        "zoë　marchetti",  # an ideographic space
+    ):
+        assert find_names([("t", text)], names), text
+
+
+def test_other_words_do_not_match() -> None:
+    names = ["Ann", "Zoë Marchetti", "@zoe_draws", "Al"]
+    for text in (
+        "a planner, annotated",  # Ann inside a word
+        "zoe marchettini",
+        "zoe_drawsome",
+        "a landscape in the style of an old master",
+        "Al",  # too short to be told from a word
+    ):
+        assert not find_names([("t", text)], names), text
+    assert find_names([("t", "Ann Lee's portrait")], ["Ann"])  # three letters is enough
+
+
+def test_only_generation_settings_are_searched(tmp_path: Path) -> None:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "portrait in the style of Ada Artist\nSteps: 20, Sampler: Euler")
+    info.add_text("Author", "Ada Artist")  # a credit, not a prompt
+    path = tmp_path / "ai.png"
+    Image.new("RGB", (32, 32)).save(path, pnginfo=info)
+    texts = generation_texts(metadata.read(path))
+    assert [source for source, _ in texts] == ["PNG text generation settings"]
+    hits = find_names(texts, ["Ada Artist"])
+    assert len(hits) == 1 and "portrait in the style of Ada Artist" in hits[0].quote
