@@ -29,7 +29,8 @@ from artistshield.provenance import credentials, metadata, sd
 from artistshield.verdict import p_value_in_words, verdict_line
 
 if TYPE_CHECKING:
-    from artistshield.registry import Registry, WorkMatch
+    from artistshield.registry import WorkMatch
+    from artistshield.registry.match import Searchable
 
 #: The most frames of a suspect clip matched against the registry.
 MATCH_FRAMES = 8
@@ -146,7 +147,7 @@ def check_file(
     path: str | os.PathLike[str],
     *,
     keys: Mapping[str, bytes],
-    registry: Registry | None = None,
+    registry: Searchable | None = None,
     provenance: bool = True,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
@@ -227,7 +228,7 @@ def _first_frame(path: Path) -> Any:
 
 
 def match_frames(
-    registry: Registry, samples: list[tuple[int, np.ndarray]], *, limit: int = 5
+    registry: Searchable, samples: list[tuple[int, np.ndarray]], *, limit: int = 5
 ) -> tuple[list[WorkMatch], dict[str, int]]:
     """Match each ``(frame index, pixels)`` of a clip; keep each work's best match.
 

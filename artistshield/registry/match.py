@@ -16,7 +16,7 @@ import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -55,6 +55,14 @@ class WorkMatch:
             "key_frame": self.key_frame,
             "work": None if self.work is None else self.work.to_json(),
         }
+
+
+class Searchable(Protocol):
+    """What a check asks of a registry: an artist's own, or a union's shared one."""
+
+    def find_by_payload(self, payload: int) -> Work | None: ...
+
+    def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]: ...
 
 
 class WorkMatcher:
