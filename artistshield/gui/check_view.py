@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.gui import clip_frames, images
+from artistshield.animation.clip import frames_in_words, is_clip, open_clip
+from artistshield.gui import images
 from artistshield.gui.clip_view import ClipView, close_later
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
@@ -43,8 +44,8 @@ from artistshield.gui.widgets import DropMixin, PictureView
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
+    from artistshield.animation.clip import Clip
     from artistshield.check import CheckResult, MarkFinding
-    from artistshield.gui.clip_frames import ClipFrames
     from artistshield.gui.session import Session
 
 #: Verdict kinds: title and card colour.
@@ -86,7 +87,7 @@ class CheckView(DropMixin, QWidget):
         self.setAcceptDrops(True)
         self.result: CheckResult | None = None
         self.worker: Worker | None = None
-        self._clip: ClipFrames | None = None  # the suspect clip being previewed
+        self._clip: Clip | None = None  # the suspect clip being previewed
         self._stopped = False  # the running check was cancelled
         self._checking = Path()  # the file being checked
         self.dropped.connect(lambda paths: self.check_path(paths[0]))
@@ -239,7 +240,7 @@ class CheckView(DropMixin, QWidget):
                     last = now
                     report((done, total))
 
-            clip = image is None and clip_frames.is_clip(path)
+            clip = image is None and is_clip(path)
             if clip:
                 report("clip")  # shown while it is checked
             with Registry.open() as registry:
@@ -393,7 +394,7 @@ class CheckView(DropMixin, QWidget):
         """Preview the clip *path* in the suspect column, from its first frame."""
         self.suspect_caption.setText(f"<b>Suspect clip</b> — {html.escape(path.name)}")
         self._close_clip()
-        self._clip = clip_frames.open_clip(path)
+        self._clip = open_clip(path)
         self.suspect_view.set_clip(self._clip)
 
     def _close_clip(self) -> None:
@@ -459,7 +460,7 @@ def _checked_frames(path: Path) -> set[int]:
     """The frames of a clip that the check reads (it samples long clips evenly)."""
     from artistshield.animation.detect import MAX_FRAMES
 
-    reader = clip_frames.open_clip(path)
+    reader = open_clip(path)
     try:
         count = reader.timing().frame_count
     finally:
@@ -481,7 +482,7 @@ def _frames_sentence(finding: MarkFinding) -> str:
         return f" It was read in every one of the {len(marked)} frames checked."
     return (
         f" It was read in {len(marked)} of the {finding.frames_checked} frames checked "
-        f"(frame{'s' * (len(marked) != 1)} {clip_frames.frames_in_words(marked)})."
+        f"(frame{'s' * (len(marked) != 1)} {frames_in_words(marked)})."
     )
 
 
@@ -523,7 +524,7 @@ def findings_html(result: CheckResult) -> str:
             elif d.found:
                 text += (
                     f"; the mark was read in {len(marked)} of them: "
-                    f"frame{'s' * (len(marked) != 1)} {clip_frames.frames_in_words(marked)}"
+                    f"frame{'s' * (len(marked) != 1)} {frames_in_words(marked)}"
                     if marked else "; no single frame carries it alone, together they do"
                 )
             text += "."

@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.gui import clip_frames, images
+from artistshield.animation.clip import is_clip, open_clip
+from artistshield.gui import images
 from artistshield.gui.errors import show_error
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.resources import icon
@@ -306,7 +307,7 @@ class MarkView(DropMixin, QWidget):
             for path in expand_inputs(paths):
                 if cancelled():
                     return
-                if clip_frames.is_clip(path):
+                if is_clip(path):
                     report((path, *_clip_thumbnail(path)))
                 else:
                     report((path, images.thumbnail(str(path), 64), None))
@@ -590,7 +591,7 @@ class MarkView(DropMixin, QWidget):
 
 def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
     """A clip's first frame as a 64-pixel thumbnail and its frame count (0 if unreadable)."""
-    reader = clip_frames.open_clip(path)
+    reader = open_clip(path)
     try:
         count = reader.timing().frame_count
         return images.to_qimage(images.fit(reader.frame(0), 64)), count
@@ -602,7 +603,7 @@ def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
 
 def _first_frame(path: Path) -> np.ndarray:
     """The first frame of a marked clip, for the platform test."""
-    reader = clip_frames.open_clip(path)
+    reader = open_clip(path)
     try:
         return reader.frame(0)
     finally:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.gui.clip_frames import frames_in_words
+from artistshield.animation.clip import frames_in_words
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import PictureView, artwork_filter

@@ -10,6 +10,7 @@ from clip_files import pan, write_gif, write_video
 from PIL import Image
 
 from artistshield import check
+from artistshield.animation import clip
 from artistshield.identity import Identity
 from artistshield.registry import Registry
 
@@ -18,14 +19,14 @@ SCENE = 5  # frames per scene
 
 
 def test_frames_are_spread_evenly_and_a_short_clip_gives_every_frame() -> None:
-    sampler = check._Sampler(8, 100)
+    sampler = clip._Sampler(8, 100)
     assert sorted(i for i in range(100) if sampler.wants(i)) == [0, 14, 28, 42, 57, 71, 85, 99]
-    short = check._Sampler(8, 3)
+    short = clip._Sampler(8, 3)
     assert [i for i in range(3) if short.wants(i)] == [0, 1, 2]
 
 
 def test_without_a_frame_count_the_frames_kept_stay_spread_and_few() -> None:
-    sampler = check._Sampler(8, 0)
+    sampler = clip._Sampler(8, 0)
     for index in range(100):
         if sampler.wants(index):
             sampler.keep(index, np.zeros((1, 1, 3), np.uint8))
