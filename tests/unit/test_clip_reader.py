@@ -14,6 +14,9 @@ from artistshield import check, mark
 from artistshield.animation import clip as clips
 from artistshield.animation import frames as anim
 from artistshield.animation import sequence
+from artistshield.identity import Identity
+from artistshield.register import read_work, register_file
+from artistshield.registry import Registry
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 KEY = bytes(range(32))
@@ -73,6 +76,14 @@ def test_marking_and_checking_a_one_frame_gif_treat_it_as_a_still(tmp_path: Path
     assert result.mark is not None and result.mark.detection.payload == outcome.payload
     assert result.mark.frames_with_mark is None  # a still's verdict names no frames
     assert "frame" not in result.verdict
+
+
+def test_a_one_frame_gif_is_registered_as_a_still(tmp_path: Path, artist: Identity) -> None:
+    source = one_frame(tmp_path / "badge.gif", painting())
+    assert read_work(source).key_frames is None
+    with Registry.open(tmp_path / "r.sqlite3") as registry:
+        work = register_file(registry, source, identity=artist)
+    assert work.frame_count == 1 and not work.key_frames
 
 
 def test_a_clips_verdict_names_the_frames_that_carry_the_mark(tmp_path: Path) -> None:
