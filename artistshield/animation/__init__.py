@@ -18,7 +18,7 @@ and pooled detection in :mod:`.detect` and :mod:`artistshield.watermark.pooled`.
 """
 
 from artistshield.animation.clip import Clip, frames_in_words, is_clip, open_clip, read_still
-from artistshield.animation.detect import ClipDetection, detect_clip, is_animation
+from artistshield.animation.detect import ClipDetection, detect_clip
 from artistshield.animation.keyframes import ClipKeyFrames, KeyFrame, pictures_of, read_key_frames
 from artistshield.animation.mark import ClipMarked, mark_clip
 from artistshield.animation.video import Cancelled
@@ -32,7 +32,6 @@ __all__ = [
     "KeyFrame",
     "detect_clip",
     "frames_in_words",
-    "is_animation",
     "is_clip",
     "mark_clip",
     "open_clip",

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artistshield.animation.clip import Clip, is_clip, open_clip
+from artistshield.animation.clip import Clip, open_clip
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ImageError
 from artistshield.watermark import Detection
@@ -42,11 +42,6 @@ class ClipDetection:
         data = asdict(self)
         data["detection"] = self.detection.to_dict()
         return data
-
-
-def is_animation(path: str | os.PathLike[str]) -> bool:
-    """Return whether *path* is a clip (:func:`.clip.is_clip`, the one rule)."""
-    return is_clip(path)
 
 
 def detect_clip(
