@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from artistshield import watermark
-from artistshield.animation.clip import frames_in_words, is_clip, open_clip, read_still
+from artistshield import imageio, watermark
+from artistshield.animation.clip import frames_in_words, is_clip, open_clip
 from artistshield.animation.detect import detect_clip
 from artistshield.animation.keyframes import shrink
 from artistshield.animation.video import Cancelled
@@ -236,7 +236,7 @@ def check_file(
     try:
         try:
             if not clip:
-                samples = [(0, read_still(path))]
+                samples = [(0, imageio.load(path).rgb8())]
             elif registry is not None:
                 samples = sample_frames(path, progress=progress, cancelled=cancelled)
             else:  # nothing to match: read one frame, to report an unreadable clip here

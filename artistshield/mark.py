@@ -24,12 +24,16 @@ import numpy as np
 from artistshield import imageio, watermark
 from artistshield.animation import frames as anim
 from artistshield.animation import sequence
-from artistshield.animation.clip import CLIP_SUFFIXES, is_clip, reads_as_animation
+from artistshield.animation.clip import CLIP_SUFFIXES, is_clip
 from artistshield.animation.inputs import gather
 from artistshield.animation.mark import free_path
 from artistshield.errors import ArtistShieldError
 
 __all__ = ["CLIP_SUFFIXES", "MarkOutcome", "expand_inputs", "mark_files", "read_key_file"]
+
+#: Stills whose format imageio reads but does not write: a one-frame GIF or
+#: APNG is written back by :mod:`artistshield.animation.frames`, palette and all.
+_WRITTEN_AS_ANIMATION = frozenset({".gif", ".apng"})
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -184,12 +188,12 @@ def _mark_one(
     title: str | None,
     verify: bool,
 ) -> MarkOutcome:
-    if reads_as_animation(source) and format is None:
+    if source.suffix.lower() in _WRITTEN_AS_ANIMATION and format is None:
         return _mark_animated_still(
             source, out_dir, key=key, strength=strength, registry=registry, identity=identity,
             title=title, verify=verify,
         )
-    artwork = _load_still(source)
+    artwork = imageio.load(source)
     pixels = artwork.rgb8()
     payload = _new_payload(registry)
     try:
@@ -222,14 +226,6 @@ def _mark_one(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=round(psnr(pixels, marked), 2), readable=readable,
     )
-
-
-def _load_still(source: Path) -> imageio.Artwork:
-    """The still at *source*; a one-frame GIF or APNG becomes an Artwork to write as another format."""
-    if not reads_as_animation(source):
-        return imageio.load(source)
-    frame = anim.read_animation(source).frames[0]
-    return imageio.Artwork(frame, "PNG", "RGBA" if frame.shape[2] == 4 else "RGB", source=source)
 
 
 def _mark_animated_still(

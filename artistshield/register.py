@@ -19,8 +19,7 @@ import numpy as np
 
 from artistshield import imageio
 from artistshield.animation import sequence
-from artistshield.animation.clip import is_clip, reads_as_animation
-from artistshield.animation.frames import read_animation
+from artistshield.animation.clip import is_clip
 from artistshield.animation.keyframes import pictures_of, read_key_frames
 from artistshield.identity import Identity
 from artistshield.registry import Registry, Work
@@ -41,8 +40,6 @@ def read_work(path: str | os.PathLike[str]) -> WorkFile:
     """Read a still, or a clip once for its key frames."""
     path = Path(path)
     if not is_clip(path):
-        if reads_as_animation(path):  # a one-frame GIF or APNG is a still
-            return WorkFile(read_animation(path).frames[0], path, 1, None)
         artwork = imageio.load(path)
         return WorkFile(artwork.rgb8(), path, artwork.frame_count, None)
     clip = read_key_frames(path)

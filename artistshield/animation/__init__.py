@@ -17,7 +17,7 @@ in :mod:`.mark`, the key frames the registry fingerprints in :mod:`.keyframes`,
 and pooled detection in :mod:`.detect` and :mod:`artistshield.watermark.pooled`.
 """
 
-from artistshield.animation.clip import Clip, frames_in_words, is_clip, open_clip, read_still
+from artistshield.animation.clip import Clip, frames_in_words, is_clip, open_clip
 from artistshield.animation.detect import ClipDetection, detect_clip
 from artistshield.animation.keyframes import ClipKeyFrames, KeyFrame, pictures_of, read_key_frames
 from artistshield.animation.mark import ClipMarked, mark_clip
@@ -37,5 +37,4 @@ __all__ = [
     "open_clip",
     "pictures_of",
     "read_key_frames",
-    "read_still",
 ]

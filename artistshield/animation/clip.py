@@ -3,7 +3,7 @@
 A *clip* is a video, an animated GIF/APNG/WebP of two frames or more, or a
 folder of numbered frames (:mod:`.sequence` says which folders are); that is
 :func:`is_clip`, the one rule marking, checking, registering and the app
-follow.  A one-frame GIF or APNG is a still (:func:`read_still`).
+follow.  A one-frame GIF or APNG is a still, read by :mod:`artistshield.imageio`.
 
 :func:`open_clip` returns a :class:`Clip`, which reads nothing until asked:
 :meth:`Clip.timing` reads the frame count and the rate or durations (the
@@ -48,8 +48,6 @@ _DECODE_AHEAD = 48
 _SHORTEST_MS = 10
 #: Suffixes of files that may hold a clip (animated PNG and WebP share .png and .webp with stills).
 CLIP_SUFFIXES = frozenset({".gif", ".apng", *video.MUXERS})
-#: Suffixes of still formats read through :mod:`.frames` rather than :mod:`artistshield.imageio`.
-_ANIMATED_STILL_SUFFIXES = frozenset({".gif", ".apng"})
 
 #: A frame as a clip streams it: its pixels, or a function returning them
 #: (for the kinds whose frames cost something to convert).
@@ -72,18 +70,6 @@ def is_picture(path: str | os.PathLike[str]) -> bool:
     """Whether *path* is named like a still or a clip ArtistShield reads (not a folder)."""
     suffix = Path(path).suffix.lower()
     return imageio.is_supported(path) or suffix in CLIP_SUFFIXES
-
-
-def reads_as_animation(path: str | os.PathLike[str]) -> bool:
-    """Whether the still at *path* is a one-frame GIF or APNG, read through :mod:`.frames`."""
-    return Path(path).suffix.lower() in _ANIMATED_STILL_SUFFIXES
-
-
-def read_still(path: str | os.PathLike[str]) -> np.ndarray:
-    """The still at *path* as RGB(A) uint8; a one-frame GIF or APNG is a still too."""
-    if reads_as_animation(path):
-        return anim.read_animation(path).frames[0]
-    return imageio.load(path).rgb8()
 
 
 @dataclass(frozen=True)

@@ -90,4 +90,11 @@ def test_a_one_frame_gif_is_marked_and_checked_as_a_still(tmp_path: Path) -> Non
     verdict = marked_line.removeprefix(f"{outcome['output']}: ")
     assert verdict.startswith("your mark is in this image;") and "frame" not in verdict
     assert original_line == f"{gif}: no mark of yours and no registered work found"
+    report = tmp_path / "evidence.html"
+    reported = run(
+        "check", outcome["output"], "--key-file", key, "--no-provenance", "--report", str(report),
+        home=tmp_path,
+    )
+    assert reported.returncode == 0, reported.stderr
+    assert "Your mark is in this image" in report.read_text()  # the picture loaded for it
     assert "cannot read" not in checked.stdout

@@ -10,7 +10,7 @@ import pytest
 from clip_files import pan, write_gif
 from PIL import Image
 
-from artistshield import check, mark
+from artistshield import check, imageio, mark
 from artistshield.animation import clip as clips
 from artistshield.animation import frames as anim
 from artistshield.animation import sequence
@@ -38,7 +38,7 @@ def one_frame(path: Path, pixels: np.ndarray) -> Path:
 def test_a_one_frame_animation_is_a_still(tmp_path: Path, name: str) -> None:
     path = one_frame(tmp_path / name, painting())
     assert not clips.is_clip(path)
-    assert clips.read_still(path).shape == (240, 320, 3)
+    assert imageio.load(path).rgb8().shape == (240, 320, 3)  # read as any still
 
 
 def test_two_frames_make_a_clip_and_the_clip_says_what_it_holds(tmp_path: Path) -> None:
@@ -121,3 +121,12 @@ def test_a_folder_is_a_sequence_only_with_one_size_format_and_pattern(tmp_path: 
     shutil.copytree(frames, renamed)
     (renamed / names[1]).rename(renamed / "other_0002.png")
     assert not sequence.is_sequence(renamed)  # one numbered name pattern
+
+
+def test_the_platform_test_reads_a_one_frame_gif(tmp_path: Path) -> None:
+    from artistshield import platforms
+
+    source = one_frame(tmp_path / "badge.gif", painting())
+    [outcome] = mark.mark_files([source], out_dir=tmp_path / "out", key=KEY, verify=False)
+    assert outcome.output is not None
+    assert platforms.survives(outcome.output, KEY, "ArtStation")
