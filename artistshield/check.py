@@ -14,9 +14,8 @@ in a later scene is found; each match names the suspect frame it was found in.
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from artistshield import imageio, watermark
-from artistshield.errors import ArtistShieldError, ImageError
+from artistshield.animation.clip import is_clip, open_clip
+from artistshield.animation.detect import detect_clip
+from artistshield.animation.keyframes import shrink
+from artistshield.animation.video import Cancelled
+from artistshield.errors import ArtistShieldError
 from artistshield.provenance import credentials, metadata, sd
 from artistshield.verdict import p_value_in_words, verdict_line
 
@@ -161,10 +164,8 @@ def check_file(
     key, and *cancelled* is asked between frames (raising
     :class:`artistshield.animation.Cancelled`).
     """
-    from artistshield import animation
-
     path = Path(path)
-    clip = animation.is_animation(path)
+    clip = is_clip(path)
     pending = sd.PendingCheck(path) if provenance and not clip else None
     try:
         try:
@@ -173,8 +174,9 @@ def check_file(
             elif registry is not None:
                 samples = sample_frames(path, progress=progress, cancelled=cancelled)
             else:  # nothing to match: read one frame, to report an unreadable clip here
-                samples = [(0, _first_frame(path))]
-        except animation.Cancelled:
+                with open_clip(path) as reader:
+                    samples = [(0, reader.read_frame(0))]
+        except Cancelled:
             raise
         except ArtistShieldError as exc:
             return CheckResult(input=str(path), error=str(exc))
@@ -184,7 +186,7 @@ def check_file(
             frames: dict[str, Any] = {}
             if clip:
                 # a clip pools the evidence of its frames
-                found = animation.detect_clip(path, key, progress=progress, cancelled=cancelled)
+                found = detect_clip(path, key, progress=progress, cancelled=cancelled)
                 detection = found.detection
                 frames = {
                     "frames_checked": found.frames_checked,
@@ -214,17 +216,6 @@ def check_file(
     finally:
         if pending is not None:
             pending.cancel()
-
-
-def _first_frame(path: Path) -> Any:
-    """Return a clip's first frame as RGB(A) uint8 pixels, for the registry match."""
-    from artistshield.animation import frames, sequence, video
-
-    if video.is_video(path):
-        return video.first_frame(path)
-    if sequence.is_sequence(path):
-        return imageio.load(sequence.frame_files(path)[0]).rgb8()
-    return frames.read_animation(path).frames[0]
 
 
 def match_frames(
@@ -257,129 +248,15 @@ def sample_frames(
 ) -> list[tuple[int, np.ndarray]]:
     """Up to *count* frames of the clip at *path*, spread evenly, as ``(frame index, pixels)``.
 
-    The clip is read once, frame by frame; the frames kept are shrunk to the
-    size the fingerprint looks at
-    (:data:`artistshield.animation.keyframes.KEY_FRAME_SIDE`), so a long or
-    large clip never sits in memory.  *progress* is told (frame reached,
-    frames in the clip or 0); ``Cancelled`` is raised when *cancelled* says
-    so between frames.
+    The frames are shrunk to the size the fingerprint looks at
+    (:data:`artistshield.animation.keyframes.KEY_FRAME_SIDE`); see
+    :meth:`artistshield.animation.Clip.sample`.
     """
-    from artistshield.animation import keyframes
-    from artistshield.animation.video import Cancelled
-
-    if count < 1:
-        raise ValueError("count must be at least 1")
-    total, stream = _frame_stream(Path(path))
-    sampler = _Sampler(count, total)
-    try:
-        for index, pixels in stream:
-            if cancelled is not None and cancelled():
-                raise Cancelled("The check was cancelled.")
-            if sampler.wants(index):
-                picture = pixels() if callable(pixels) else pixels
-                sampler.keep(index, keyframes.shrink(np.ascontiguousarray(picture)))
-            elif sampler.done(index):
-                break
-            if progress is not None:
-                progress(index + 1, total)
-    finally:
-        stream.close()  # a video or an animated image stays open until its reader is closed
-    if not sampler.kept:
-        raise ImageError(f"{path} has no frames to check.")
-    return sorted(sampler.kept.items())
+    with open_clip(path) as clip:
+        return clip.sample(count, shrink=shrink, progress=progress, cancelled=cancelled)
 
 
 def read_frame(path: str | os.PathLike[str], index: int) -> np.ndarray:
     """Return frame *index* (from 0) of the clip at *path*, full size, reading up to it only."""
-    _, stream = _frame_stream(Path(path))
-    try:
-        for at, pixels in stream:
-            if at == index:
-                return np.ascontiguousarray(pixels() if callable(pixels) else pixels)
-    finally:
-        stream.close()
-    raise ImageError(f"{path} has no frame {index + 1}.")
-
-
-FrameStream = Generator[tuple[int, "np.ndarray | Callable[[], np.ndarray]"], None, None]
-
-
-def _frame_stream(path: Path) -> tuple[int, FrameStream]:
-    """Return a clip's frame count (0: not known) and its frames as they are read.
-
-    A frame comes as its pixels or as a function returning them, for the
-    kinds whose frames cost something to convert.
-    """
-    from artistshield.animation import frames, sequence, video
-
-    if sequence.is_sequence(path):
-        files = sequence.frame_files(path)
-        return len(files), _folder_frames(files)
-    if video.is_video(path):
-        return video.probe(path).frame_count, _video_frames(path)
-    return frames.frame_count(path), _animation_frames(path)
-
-
-def _folder_frames(files: list[Path]) -> FrameStream:
-    for index, file in enumerate(files):
-        yield index, functools.partial(_rgb8_of, file)  # loaded only if wanted
-
-
-def _rgb8_of(file: Path) -> np.ndarray:
-    return imageio.load(file).rgb8()
-
-
-class _Sampler:
-    """Chooses up to *count* frames spread over a clip of *total* frames (0: not known).
-
-    Without a total, every frame is taken at first, then every second one,
-    every fourth..., so those kept stay spread over what was read.
-    """
-
-    def __init__(self, count: int, total: int) -> None:
-        self.count = count
-        self.kept: dict[int, np.ndarray] = {}
-        self._stride = 1
-        self._chosen: set[int] | None = None
-        if total > 0:
-            taken = min(count, total)
-            self._chosen = {round(i * (total - 1) / max(1, taken - 1)) for i in range(taken)}
-
-    def wants(self, index: int) -> bool:
-        if self._chosen is not None:
-            return index in self._chosen
-        return index % self._stride == 0
-
-    def done(self, index: int) -> bool:
-        return self._chosen is not None and index > max(self._chosen)
-
-    def keep(self, index: int, pixels: np.ndarray) -> None:
-        self.kept[index] = pixels
-        if len(self.kept) > self.count:
-            self._stride *= 2
-            self.kept = {i: p for i, p in self.kept.items() if i % self._stride == 0}
-
-
-def _video_frames(path: Path) -> FrameStream:
-    """Yield ``(frame index, a function returning its pixels)``: most frames are never converted."""
-    from artistshield.animation import video
-
-    pictures = video.pictures(path)
-    try:
-        for index, (_, rgb) in enumerate(pictures):
-            yield index, rgb
-    finally:
-        getattr(pictures, "close", lambda: None)()  # let go of the decoder now, not at GC
-
-
-def _animation_frames(path: Path) -> FrameStream:
-    """Yield ``(frame index, pixels)`` of an animated image one composited frame at a time."""
-    from PIL import Image, ImageSequence
-
-    try:
-        with Image.open(path) as image:
-            for index, frame in enumerate(ImageSequence.Iterator(image)):
-                rgba = np.asarray(frame.convert("RGBA"))
-                yield index, rgba if int(rgba[..., 3].min()) < 255 else rgba[..., :3]
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ImageError(f"Could not read the frames of {path} ({exc}).") from exc
+    with open_clip(path) as clip:
+        return clip.read_frame(index)

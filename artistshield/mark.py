@@ -22,11 +22,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from artistshield import imageio, watermark
+from artistshield.animation import frames as anim
+from artistshield.animation import sequence
+from artistshield.animation.clip import CLIP_SUFFIXES, is_clip
+from artistshield.animation.inputs import gather
+from artistshield.animation.mark import free_path
 from artistshield.errors import ArtistShieldError
 
-#: Clip suffixes marked through :mod:`artistshield.animation` (besides animated PNG/WebP).
-#: Suffixes of clips (animated PNG and WebP share .png and .webp with stills).
-CLIP_SUFFIXES = frozenset({".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv"})
+__all__ = ["CLIP_SUFFIXES", "MarkOutcome", "expand_inputs", "mark_files", "read_key_file"]
+
+#: Stills whose format imageio reads but does not write: a one-frame GIF or
+#: APNG is written back by :mod:`artistshield.animation.frames`, palette and all.
+_WRITTEN_AS_ANIMATION = frozenset({".gif", ".apng"})
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -47,6 +54,7 @@ class MarkOutcome:
     readable: bool | None = None  # the mark was detected in the written file
     error: str | None = None
     frames: int | None = None  # frames written, for a clip
+    skipped: str | None = None  # why a file found in a folder was not marked
 
     @property
     def ok(self) -> bool:
@@ -79,49 +87,13 @@ def read_key_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Return the files named, with folders replaced by the images and clips inside them.
+    """Return the files named, with folders replaced by the pictures and clips inside them.
 
-    A folder of numbered frames is one clip, kept whole, whether it is named
-    directly or found inside a folder named; other images beside its frames
-    (a cover, a preview GIF) are still taken one by one.
+    A folder is a batch of pictures unless it is a frame sequence, which is
+    one clip (see :mod:`artistshield.animation.inputs`); files that are not
+    pictures are left out here (:func:`mark_files` says why, one line each).
     """
-    from artistshield.animation import sequence
-
-    found: list[Path] = []
-    for entry in map(Path, paths):
-        if entry.is_dir() and not sequence.is_sequence(entry):
-            found.extend(_folder_inputs(entry))
-        else:
-            found.append(entry)
-    return found
-
-
-def _folder_inputs(folder: Path) -> list[Path]:
-    """The images, clips and frame folders inside *folder* (not itself a frame folder), sorted."""
-    from artistshield.animation import sequence
-
-    inside: list[Path] = []
-    for top, _, names in os.walk(folder):
-        here = Path(top)
-        frames = set(sequence.frame_files(here)) if here != folder else set()
-        if frames:
-            inside.append(here)
-        files = (here / name for name in names)
-        inside.extend(p for p in files if p not in frames and p.is_file() and _markable(p))
-    return sorted(inside)
-
-
-def _markable(path: Path) -> bool:
-    return imageio.is_supported(path) or path.suffix.lower() in CLIP_SUFFIXES
-
-
-def _is_clip(path: Path) -> bool:
-    """Return whether *path* goes to :mod:`artistshield.animation` (GIF always does)."""
-    if path.suffix.lower() == ".gif":
-        return True
-    from artistshield.animation import is_animation
-
-    return is_animation(path)
+    return [item.path for item in gather(paths) if item.taken]
 
 
 def psnr(original: np.ndarray, marked: np.ndarray) -> float:
@@ -168,16 +140,22 @@ def mark_files(
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
     out = Path(out_dir)
-    sources = expand_inputs(paths)
-    for source in sources:
+    for item in gather(paths):
+        source = item.path
         if cancelled():
             return
+        if item.empty:
+            yield MarkOutcome(source=source, error=f"{item.skipped}.")
+            continue
+        if item.skipped is not None:
+            yield MarkOutcome(source=source, skipped=item.skipped)
+            continue
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ArtistShieldError(f"Cannot create the output folder {out}: {exc.strerror}.") from exc
         try:
-            if _is_clip(source):
+            if is_clip(source):
                 from artistshield.animation import Cancelled
 
                 try:
@@ -210,6 +188,11 @@ def _mark_one(
     title: str | None,
     verify: bool,
 ) -> MarkOutcome:
+    if source.suffix.lower() in _WRITTEN_AS_ANIMATION and format is None:
+        return _mark_animated_still(
+            source, out_dir, key=key, strength=strength, registry=registry, identity=identity,
+            title=title, verify=verify,
+        )
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
     payload = _new_payload(registry)
@@ -228,6 +211,53 @@ def _mark_one(
     )
     readable = None
     written_pixels = imageio.load(written).rgb8() if verify or registry is not None else marked
+    if verify:
+        readable = watermark.detect(written_pixels, key).payload == payload
+        if not readable:
+            logger.warning("%s: the mark did not read back from %s", source.name, written.name)
+    work_id = None
+    if registry is not None and identity is not None:
+        work = registry.add_work(
+            written_pixels, file_path=written, title=title or source.stem, payload=payload,
+            identity=identity,
+        )
+        work_id = work.work_id
+    return MarkOutcome(
+        source=source, output=written, payload=payload, work_id=work_id,
+        psnr=round(psnr(pixels, marked), 2), readable=readable,
+    )
+
+
+def _mark_animated_still(
+    source: Path,
+    out_dir: Path,
+    *,
+    key: bytes,
+    strength: float,
+    registry: Registry | None,
+    identity: Identity | None,
+    title: str | None,
+    verify: bool,
+) -> MarkOutcome:
+    """Mark a one-frame GIF or APNG as a still, written back in its own format."""
+    still = anim.read_animation(source)
+    pixels = still.frames[0]
+    payload = _new_payload(registry)
+    try:
+        marked = watermark.embed(pixels, key, payload, strength=strength)
+    except ValueError as exc:
+        raise ArtistShieldError(f"{source.name}: {exc}.") from exc
+    if np.array_equal(marked, pixels):
+        raise ArtistShieldError(
+            f"{source.name} has no texture or edges to hide a mark in (it is blank or a "
+            "single flat colour), so it was not marked."
+        )
+    written = anim.write_animation(
+        anim.Animation(still.format, [marked], still.durations, still.loop, still.disposal),
+        free_path(out_dir, source.name),
+    )
+    written_pixels = anim.read_animation(written).frames[0]  # as a viewer sees it
+    readable = None
     if verify:
         readable = watermark.detect(written_pixels, key).payload == payload
         if not readable:
@@ -300,7 +330,5 @@ def _new_payload(registry: Registry | None) -> int:
 def _registered_file(output: Path) -> Path:
     """Return the file the registry hashes: a frame folder's first frame."""
     if output.is_dir():
-        from artistshield.animation import sequence
-
         return sequence.frame_files(output)[0]
     return output

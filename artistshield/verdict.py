@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from artistshield.animation.clip import frames_in_words
+
 if TYPE_CHECKING:
     from artistshield.check import CheckResult, MarkFinding
     from artistshield.registry import Work, WorkMatch
@@ -84,7 +86,9 @@ def verdict_line(result: CheckResult) -> str:
     matched = [m for m in result.matches if m.is_match]
     if mark is not None:
         where = f" (work {mark.work_id})" if mark.work_id else ""
-        line = f"your mark is in this image{where}; {p_value_in_words(mark.detection.p_value, True)}"
+        thing = "image" if mark.frames_checked is None else "clip"
+        line = f"your mark is in this {thing}{where}{_frames_of(mark)}; "
+        line += p_value_in_words(mark.detection.p_value, True)
     elif matched:
         line = f"no mark found, but it matches your registered work {matched[0].work_id}"
     else:
@@ -193,23 +197,12 @@ def transform_in_words(detection: Detection, *, offset: bool = False) -> list[st
     return words
 
 
-def frames_in_words(indexes: list[int] | tuple[int, ...], *, most: int = 12) -> str:
-    """Frame indexes as a person reads them, numbered from 1: runs of three or more are joined
-    with a dash, so [0, 1, 2, 3, 6, 8] reads "1\N{EN DASH}4, 7 and 9"."""
-    runs: list[list[int]] = []
-    for n in sorted(i + 1 for i in indexes):
-        if runs and n - runs[-1][-1] == 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    parts: list[str] = []
-    for run in runs:
-        if len(run) >= 3:
-            parts.append(f"{run[0]}\N{EN DASH}{run[-1]}")
-        else:
-            parts.extend(str(n) for n in run)
-    if not parts:
-        return "none"
-    if len(parts) > most:
-        parts = [*parts[:most], f"{len(parts) - most} more"]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+def _frames_of(mark: MarkFinding) -> str:
+    """For a clip: ", in frames 1\N{EN DASH}4 and 9 of the 12 checked"; nothing for a still."""
+    if mark.frames_with_mark is None:
+        return ""
+    marked = mark.frames_with_mark
+    return (
+        f", in frame{'s' * (len(marked) != 1)} {frames_in_words(marked)}"
+        f" of the {mark.frames_checked} checked"
+    )

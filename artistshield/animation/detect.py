@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from artistshield import imageio
-from artistshield.animation import frames as anim
-from artistshield.animation import sequence, video
+from artistshield.animation.clip import Clip, open_clip
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ImageError
 from artistshield.watermark import Detection
@@ -58,18 +54,6 @@ class ClipDetection:
         return data
 
 
-def is_animation(path: str | os.PathLike[str]) -> bool:
-    """Return whether *path* is a clip: a video, a multi-frame GIF/APNG/WebP or a frame folder."""
-    path = Path(path)
-    if path.is_dir():
-        return sequence.is_sequence(path)
-    if not path.is_file():
-        return False
-    if video.is_video(path):
-        return True
-    return path.suffix.lower() in anim.FORMATS and anim.frame_count(path) > 1
-
-
 def detect_clip(
     path: str | os.PathLike[str],
     key: bytes,
@@ -80,12 +64,20 @@ def detect_clip(
 ) -> ClipDetection:
     """Look for *key*'s mark in every (sampled) frame of the clip at *path*, pooled."""
     path = Path(path)
-    total, frames = _frames(path, max_frames)
-    step = sampling_step(total, max_frames=max_frames)
+    with open_clip(path) as clip:
+        total = clip.frame_count
+        step = sampling_step(total, max_frames=max_frames)
+        return _pool(path, clip, key, total, step, progress, cancelled)
+
+
+def _pool(
+    path: Path, clip: Clip, key: bytes, total: int, step: int,
+    progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None,
+) -> ClipDetection:
     pool = Pool(key)
     indexes: list[int] = []
     shape: tuple[int, ...] | None = None
-    for index, frame in frames(step):
+    for index, frame in clip.readable_frames(step):
         if cancelled is not None and cancelled():
             raise Cancelled("The check was cancelled.")
         if shape is None:
@@ -106,27 +98,3 @@ def detect_clip(
     )
 
 
-FrameSource = Callable[[int], Iterator[tuple[int, np.ndarray]]]
-
-
-def _frames(path: Path, max_frames: int) -> tuple[int, FrameSource]:
-    """Return the clip's frame count and a reader of every step-th frame."""
-    if path.is_dir():
-        files = sequence.frame_files(path)
-        if not files:
-            raise ImageError(f"{path} is not a folder of numbered PNG or TIFF frames.")
-
-        def from_folder(step: int) -> Iterator[tuple[int, np.ndarray]]:
-            for i in range(0, len(files), step):
-                yield i, imageio.load(files[i]).rgb8()
-
-        return len(files), from_folder
-    if video.is_video(path):
-        info = video.probe(path)
-        return info.frame_count, lambda step: video.luma_frames(path, step=step)
-    animation = anim.read_animation(path)
-
-    def from_animation(step: int) -> Iterator[tuple[int, np.ndarray]]:
-        yield from ((i, animation.frames[i]) for i in range(0, animation.frame_count, step))
-
-    return animation.frame_count, from_animation

@@ -86,12 +86,21 @@ def read_animation(path: str | os.PathLike[str]) -> Animation:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageError(f"Could not read the frames of {path} ({exc}).") from exc
-    if all(int(f[..., 3].min()) == 255 for f in rgba):
-        rgba = [np.ascontiguousarray(f[..., :3]) for f in rgba]
     return Animation(
-        format=fmt, frames=rgba, durations=durations,
+        format=fmt, frames=opaque_as_rgb(rgba), durations=durations,
         loop=None if loop is None else int(loop), disposal=disposal or None,
     )
+
+
+def opaque_as_rgb(rgba: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The alpha rule of every clip: RGBA *rgba* frames lose their alpha when all are opaque.
+
+    Frames read together (an animation held whole) keep one channel count;
+    a frame streamed on its own is its own judge.
+    """
+    if all(int(f[..., 3].min()) == 255 for f in rgba):
+        return [np.ascontiguousarray(f[..., :3]) for f in rgba]
+    return list(rgba)
 
 
 def write_animation(
@@ -110,13 +119,13 @@ def write_animation(
         options["loop"] = animation.loop
     if animation.format == "GIF":
         images = gif_frames(frames)
-        options.update(optimize=False, disposal=animation.disposal or 0)
+        options.update(optimize=False, disposal=_disposal(animation))
         if animation.has_alpha:
             options["transparency"] = _TRANSPARENT
     elif animation.format == "PNG":
         images = [Image.fromarray(f) for f in frames]
         # full frames replace the canvas whatever the disposal: no double blending
-        options.update(disposal=animation.disposal or 0, blend=0)
+        options.update(disposal=_disposal(animation), blend=0)
     elif animation.format == "WEBP":
         images = [Image.fromarray(f) for f in frames]
         options.update(lossless=quality is None, quality=quality or 100)
@@ -131,6 +140,12 @@ def write_animation(
     except OSError as exc:
         raise ImageError(f"Could not write {target} ({exc}).") from exc
     return target
+
+
+def _disposal(animation: Animation) -> list[int] | int:
+    """The disposal option: per frame, or one number (Pillow takes no list for one frame)."""
+    disposal = animation.disposal or [0]
+    return disposal if len(animation.frames) > 1 else disposal[0]
 
 
 def gif_frames(frames: Sequence[np.ndarray]) -> list[Image.Image]:

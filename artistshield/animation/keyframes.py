@@ -50,9 +50,9 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from artistshield import fingerprint, imageio
-from artistshield.animation import frames as anim
-from artistshield.animation import sequence, video
+from artistshield import fingerprint
+from artistshield.animation import video
+from artistshield.animation.clip import Clip, Pixels, VideoClip, open_clip
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ImageError
 
@@ -77,8 +77,6 @@ _PLAIN = 2.0
 #: Thumbnails of earlier scenes remembered for the comparison.
 _REMEMBERED = 512
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
-Pixels = np.ndarray | Callable[[], np.ndarray]
 
 
 class KeyFrame(NamedTuple):
@@ -324,8 +322,8 @@ def _camera_moved(before: np.ndarray, after: np.ndarray) -> bool:
 
 
 @dataclass(frozen=True)
-class ClipFrames:
-    """What the registry needs of a clip it did not mark."""
+class ClipKeyFrames:
+    """What the registry needs of a clip it did not mark: its frame count, first and key frames."""
 
     frame_count: int
     first_frame: np.ndarray = field(repr=False)  # RGB or RGBA uint8, full size
@@ -337,36 +335,32 @@ def read_key_frames(
     *,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-) -> ClipFrames:
+) -> ClipKeyFrames:
     """Read a clip (video, animated image or frame folder) once and choose its key frames."""
     path = Path(path)
     selector = KeyFrameSelector()
     first: np.ndarray | None = None
     count, total = 0, 0
-    for count, (grey, pixels) in enumerate(_pictures(path), start=1):
-        if cancelled is not None and cancelled():
-            raise Cancelled("Reading the clip was cancelled.")
-        if first is None:
-            first = pixels() if callable(pixels) else pixels
-            pixels = first
-        selector.offer(count - 1, grey, pixels)
-        if progress is not None:
-            progress(count, total)
+    with open_clip(path) as clip:
+        for count, (grey, pixels) in enumerate(_pictures(clip), start=1):
+            if cancelled is not None and cancelled():
+                raise Cancelled("Reading the clip was cancelled.")
+            if first is None:
+                first = pixels() if callable(pixels) else pixels
+                pixels = first
+            selector.offer(count - 1, grey, pixels)
+            if progress is not None:
+                progress(count, total)
     if first is None:
         raise ImageError(f"{path} has no frames.")
-    return ClipFrames(count, first, selector.key_frames)
+    return ClipKeyFrames(count, first, selector.key_frames)
 
 
-def _pictures(path: Path) -> Iterator[tuple[np.ndarray, Pixels]]:
-    if path.is_dir():
-        files = sequence.frame_files(path)
-        if not files:
-            raise ImageError(f"{path} is not a folder of numbered PNG or TIFF frames.")
-        for file in files:
-            rgb = imageio.load(file).rgb8()
-            yield grey_of(rgb), rgb
-    elif video.is_video(path):
-        yield from video.pictures(path)
-    else:
-        for rgb in anim.read_animation(path).frames:
-            yield grey_of(rgb), rgb
+def _pictures(clip: Clip) -> Iterator[tuple[np.ndarray, Pixels]]:
+    """Each frame's brightness and its pixels (a video's luma plane comes free with it)."""
+    if isinstance(clip, VideoClip):
+        yield from clip.luma_pictures()
+        return
+    for _, pixels in clip.pictures():
+        rgb = pixels() if callable(pixels) else pixels
+        yield grey_of(rgb), rgb

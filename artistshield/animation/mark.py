@@ -29,7 +29,8 @@ import numpy as np
 
 from artistshield import imageio, watermark
 from artistshield.animation import frames as anim
-from artistshield.animation import sequence, video
+from artistshield.animation import video
+from artistshield.animation.clip import FolderClip, VideoClip, open_clip
 from artistshield.animation.keyframes import KeyFrame, KeyFrameSelector
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
@@ -139,9 +140,10 @@ def mark_clip(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ArtistShieldError(f"Cannot create the output folder {out}: {exc.strerror}.") from exc
-    if source.is_dir():
-        return _mark_sequence(source, out, key, payload, strength, progress, stop)
-    if video.is_video(source):
+    clip = open_clip(source)
+    if isinstance(clip, FolderClip):
+        return _mark_sequence(clip, out, key, payload, strength, progress, stop)
+    if isinstance(clip, VideoClip):
         target = free_path(out, source.name)
         marker = LumaMarker(key, payload, strength=strength)
         selector, seen, done = KeyFrameSelector(), itertools.count(), itertools.count()
@@ -228,12 +230,10 @@ def _mark_animation(
 
 
 def _mark_sequence(
-    folder: Path, out: Path, key: bytes, payload: int, strength: float,
+    clip: FolderClip, out: Path, key: bytes, payload: int, strength: float,
     progress: Progress | None, stop: Callable[[], bool],
 ) -> ClipMarked:
-    files = sequence.frame_files(folder)
-    if not files:
-        raise ArtistShieldError(f"{folder} is not a folder of numbered PNG or TIFF frames.")
+    folder, files = clip.path, clip.files
     target = free_path(out, folder.name)
     part = target.with_name(f".{target.name}.part")
     marker = _FrameMarker(key, payload, strength)

@@ -65,7 +65,7 @@ def is_video(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in MUXERS
 
 
-def _open(path: Path) -> av.container.InputContainer:
+def open_input(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
@@ -78,7 +78,7 @@ def _open(path: Path) -> av.container.InputContainer:
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Return what the container says about *path*'s first video stream."""
-    with _open(Path(path)) as container:
+    with open_input(Path(path)) as container:
         v = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
         rate = v.average_rate or v.guessed_rate
@@ -94,7 +94,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
 def luma_frames(path: str | os.PathLike[str], *, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (frame index, float32 luma 0..255) for every *step*-th frame."""
-    with _open(Path(path)) as container:
+    with open_input(Path(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         try:
@@ -113,7 +113,7 @@ def pictures(
 
     The RGB conversion is left to the caller: most frames never need it.
     """
-    with _open(Path(path)) as container:
+    with open_input(Path(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         try:
@@ -144,7 +144,7 @@ class Picture:
 
 def first_frame(path: str | os.PathLike[str]) -> np.ndarray:
     """Return the first frame of *path* as HxWx3 RGB uint8."""
-    with _open(Path(path)) as container:
+    with open_input(Path(path)) as container:
         for frame in container.decode(video=0):
             return np.asarray(frame.to_ndarray(format="rgb24"))
     raise ImageError(f"{path} has no frames.")
@@ -197,7 +197,7 @@ def transcode(
     part = target.with_name(f".{target.name}.part")
     try:
         with (
-            _open(source) as src,
+            open_input(source) as src,
             ThreadPoolExecutor(2) as pool,
             av.open(str(part), "w", format=muxer) as out,
         ):

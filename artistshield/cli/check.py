@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from artistshield.animation.inputs import gather
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
 from artistshield.errors import ArtistShieldError
-from artistshield.mark import expand_inputs
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -49,8 +49,16 @@ def run(args: argparse.Namespace) -> int:
     label = ident.artist_id if ident is not None else "key-file"
     found_any = errors = False
     try:
-        paths = expand_inputs(args.files)
-        for path in paths:
+        items = gather(args.files)
+        several = sum(item.taken for item in items) > 1
+        for item in items:
+            path = item.path
+            if not item.taken:  # a file in a folder that is not a picture, or an empty folder
+                if args.json:
+                    print(json.dumps({"input": str(path), "skipped": item.skipped}), flush=True)
+                else:
+                    print(f"{path}: {'' if item.empty else 'skipped: '}{item.skipped}", flush=True)
+                continue
             result = check_file(
                 path, keys={label: key}, registry=registry, provenance=not args.no_provenance
             )
@@ -61,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"{result.input}: {result.verdict}", flush=True)
             if args.report and result.error is None:
-                outs = report_paths(args.report, path, several=len(paths) > 1)
+                outs = report_paths(args.report, path, several=several)
                 for written in _write_reports(result, outs, registry, ident, args.found_at):
                     if not args.json:
                         print(f"  evidence report written to {written}")

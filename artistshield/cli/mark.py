@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
                 failures += 1
             if args.json:
                 print(json.dumps(outcome.to_json()), flush=True)
+            elif outcome.skipped is not None:
+                print(f"{outcome.source}: skipped: {outcome.skipped}")
             elif outcome.ok:
                 note = "" if outcome.readable in (True, None) else "  WARNING: the mark did not read back"
                 work = f" as {outcome.work_id}" if outcome.work_id else ""

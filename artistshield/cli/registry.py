@@ -12,6 +12,7 @@ import numpy as np
 
 from artistshield import identity
 from artistshield.errors import ArtistShieldError, ImageError
+from artistshield.register import register_file
 from artistshield.registry import (
     AlreadyRegisteredError,
     BundleReport,
@@ -134,7 +135,7 @@ def _add(args: argparse.Namespace) -> int:
     with Registry.open() as registry:
         for path in args.files:
             try:
-                work = registry.add_file(path, title=args.title, identity=artist)
+                work = register_file(registry, path, title=args.title, identity=artist)
                 status = "registered"
             except AlreadyRegisteredError as exc:
                 work, status = exc.work, "already registered"

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from artistshield import identity
+from artistshield import scan as scanning
 from artistshield.errors import ArtistShieldError
 from artistshield.union import authority as authorities
 from artistshield.union import membership as memberships
-from artistshield.union import scan as scanning
 from artistshield.union import shared
 
 

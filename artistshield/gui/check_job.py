@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
 
-from artistshield.gui import clip_frames, images
+from artistshield.animation.clip import is_clip, open_clip
+from artistshield.gui import images
 from artistshield.gui.workers import Job, Throttle
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def check_job(path: Path, *, key: bytes, image: QImage | None = None) -> Job:
             if due(done, total):
                 report((done, total))
 
-        clip = image is None and clip_frames.is_clip(path)
+        clip = image is None and is_clip(path)
         if clip:
             report(CLIP)
         with Registry.open() as registry:
@@ -103,7 +104,7 @@ def _checked_frames(path: Path) -> set[int]:
     """The frames of a clip that the check reads (it samples long clips evenly)."""
     from artistshield.animation.detect import checked_frames
 
-    reader = clip_frames.open_clip(path)
+    reader = open_clip(path)
     try:
         count = reader.timing().frame_count
     finally:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.gui import clip_frames
+from artistshield.animation.clip import open_clip
 from artistshield.gui.check_job import CLIP, Checked, check_job
 from artistshield.gui.check_panels import VerdictCard, captioned, findings_html
 from artistshield.gui.clip_view import ClipView, close_later
@@ -45,8 +45,8 @@ from artistshield.gui.workers import Worker
 from artistshield.verdict import TITLES, verdict_body, verdict_kind, verdict_title
 
 if TYPE_CHECKING:
+    from artistshield.animation.clip import Clip
     from artistshield.check import CheckResult
-    from artistshield.gui.clip_frames import ClipFrames
     from artistshield.gui.session import Session
 
 #: What the file dialog offers: stills, animated images and videos.
@@ -67,7 +67,7 @@ class CheckView(DropView):
         self.session = session
         self.result: CheckResult | None = None
         self.worker: Worker | None = None
-        self._clip: ClipFrames | None = None  # the suspect clip being previewed
+        self._clip: Clip | None = None  # the suspect clip being previewed
         self._stopped = False  # the running check was cancelled
         self._checking = Path()  # the file being checked
         self.dropped.connect(lambda paths: self.check_path(paths[0]))
@@ -256,7 +256,7 @@ class CheckView(DropView):
         """Preview the clip *path* in the suspect column, from its first frame."""
         self.suspect_caption.setText(f"<b>Suspect clip</b> — {html.escape(path.name)}")
         self._close_clip()
-        self._clip = clip_frames.open_clip(path)
+        self._clip = open_clip(path)
         self.suspect_view.set_clip(self._clip)
 
     def _close_clip(self) -> None:

@@ -36,7 +36,7 @@ from artistshield.gui.workers import Worker
 if TYPE_CHECKING:
     import numpy as np
 
-    from artistshield.gui.clip_frames import ClipFrames, Timing
+    from artistshield.animation.clip import Clip, Timing
 
 #: What the preview shows of a frame: (index, pixels) -> pixels, run on the worker.
 Look = Callable[[int, "np.ndarray"], "np.ndarray"]
@@ -48,7 +48,7 @@ _CACHE_BYTES = 160 * 2**20
 _MARK_FOUND = "#1e8e3e"
 
 
-def close_later(clip: ClipFrames) -> None:
+def close_later(clip: Clip) -> None:
     """Close *clip* on the thread pool, once a frame being decoded from it is done."""
     Worker(lambda report, cancelled: clip.close(), name="closing a clip").start()
 
@@ -89,7 +89,7 @@ class ClipView(QWidget):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._tick)
-        self._clip: ClipFrames | None = None
+        self._clip: Clip | None = None
         self._look: Look | None = None
         self._timing: Timing | None = None
         self._generation = 0
@@ -129,7 +129,7 @@ class ClipView(QWidget):
         return self.picture.has_image()
 
     def set_clip(
-        self, clip: ClipFrames, look: Look | None = None, *, keep_frame: bool = False,
+        self, clip: Clip, look: Look | None = None, *, keep_frame: bool = False,
         marked: frozenset[int] | set[int] | None = None, checked: frozenset[int] | set[int] | None = None,
     ) -> None:
         """Show *clip*'s frames through *look*; *keep_frame* stays on the frame shown.
@@ -168,7 +168,7 @@ class ClipView(QWidget):
         self.controls.hide()
 
     @property
-    def clip(self) -> ClipFrames | None:
+    def clip(self) -> Clip | None:
         return self._clip
 
     @property

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
 
-from artistshield.gui import clip_frames, images
+from artistshield.animation.clip import is_clip, open_clip
+from artistshield.gui import images
 from artistshield.gui.workers import Job, Throttle
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def listing_job(paths: list[Path]) -> Job:
         for path in expand_inputs(paths):
             if cancelled():
                 return
-            if clip_frames.is_clip(path):
+            if is_clip(path):
                 report((path, *_clip_thumbnail(path)))
             else:
                 report((path, images.thumbnail(str(path), 64), None))
@@ -92,7 +93,7 @@ def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Cho
 
 def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
     """A clip's first frame as a 64-pixel thumbnail and its frame count (0 if unreadable)."""
-    reader = clip_frames.open_clip(path)
+    reader = open_clip(path)
     try:
         count = reader.timing().frame_count
         return images.to_qimage(images.fit(reader.frame(0), 64)), count
@@ -104,7 +105,7 @@ def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
 
 def _first_frame(path: Path) -> np.ndarray:
     """The first frame of a marked clip, for the platform test."""
-    reader = clip_frames.open_clip(path)
+    reader = open_clip(path)
     try:
         return reader.frame(0)
     finally:

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from artistshield.gui import clip_frames, images
+from artistshield.animation.clip import open_clip
+from artistshield.gui import images
 from artistshield.gui.clip_view import ClipView, Look, close_later
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from artistshield.gui.clip_frames import ClipFrames
+    from artistshield.animation.clip import Clip
     from artistshield.mark import MarkOutcome
 
 MODES = (
@@ -83,7 +84,7 @@ class MarkPreview(QWidget):
         self.images: dict[str, QImage] = {}  # a still, by mode
         self._item: PreviewItem | None = None
         self._worker: Worker | None = None
-        self._readers: dict[Path, ClipFrames] = {}  # newest last
+        self._readers: dict[Path, Clip] = {}  # newest last
 
     def mode_name(self) -> str:
         button = self.mode.checkedButton()
@@ -171,9 +172,9 @@ class MarkPreview(QWidget):
             look = partial(_difference_look, key=item.key, payload=item.payload, strength=item.strength)
         self.player.set_clip(self._reader(source), look, keep_frame=keep_frame)
 
-    def _reader(self, path: Path) -> ClipFrames:
+    def _reader(self, path: Path) -> Clip:
         """An open frame reader for *path*; the least recently used ones are closed."""
-        reader = self._readers.pop(path, None) or clip_frames.open_clip(path)
+        reader = self._readers.pop(path, None) or open_clip(path)
         self._readers[path] = reader
         while len(self._readers) > _OPEN_READERS:
             close_later(self._readers.pop(next(iter(self._readers))))

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.gui.clip_frames import frames_in_words
+from artistshield.animation.clip import frames_in_words
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import PictureView, artwork_filter
@@ -258,7 +258,7 @@ class RegistryView(QWidget):
     def register_files(self, paths: list[Path]) -> None:
         """Register images, clips and frame folders as they are, one work each, in the background.
 
-        A clip is read once for its key frames (:meth:`Registry.add_file`), so
+        A clip is read once for its key frames (:func:`artistshield.register.register_file`), so
         a single frame of it found online finds the work.
         """
         ident = self.session.unlock(self)
@@ -268,6 +268,7 @@ class RegistryView(QWidget):
 
         def job(report, cancelled):
             from artistshield.errors import ArtistShieldError
+            from artistshield.register import register_file
             from artistshield.registry import Registry
 
             outcomes = []
@@ -276,7 +277,7 @@ class RegistryView(QWidget):
                     if cancelled():
                         break
                     try:
-                        work = registry.add_file(path, identity=ident)
+                        work = register_file(registry, path, identity=ident)
                         outcomes.append((path, work.work_id, None))
                     except ArtistShieldError as exc:
                         outcomes.append((path, None, str(exc)))

@@ -40,7 +40,8 @@ from artistshield.gui.session import PassphraseDialog
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
-    from artistshield.union import UnionAuthority, scan, shared
+    from artistshield import scan
+    from artistshield.union import UnionAuthority, shared
 
 COLUMNS = ("No.", "Member", "Artist ID", "Until", "Standing")
 
@@ -310,7 +311,7 @@ class UnionView(QWidget):
         folder = str(registry)
 
         def job(report: object, cancelled: object) -> scan.ScanResult:
-            from artistshield.union import scan
+            from artistshield import scan
 
             return scan.check_one(str(suspect), keys, folder)
 

@@ -33,6 +33,10 @@ from artistshield.imageio.artwork import (
 )
 
 log = logging.getLogger("artistshield.imageio")
+#: Read but never written: a one-frame GIF is a still like any other (an
+#: animated one is a clip, see :mod:`artistshield.animation`), yet writing one
+#: takes the palette care of :mod:`artistshield.animation.frames`.
+_READ_ONLY_FORMATS = ("GIF",)
 
 
 def load(path: str | os.PathLike[str], *, max_pixels: int = 100_000_000) -> Artwork:
@@ -100,7 +104,7 @@ def _quiet_pillow() -> Iterator[None]:
 def _opened(path: Path, max_pixels: int) -> Iterator[ImageFile.ImageFile]:
     try:
         with _quiet_pillow():
-            im = Image.open(path, formats=tuple(_SUFFIXES))
+            im = Image.open(path, formats=(*_SUFFIXES, *_READ_ONLY_FORMATS))
     except Image.DecompressionBombError as exc:
         found = re.search(r"\((\d+) pixels\)", str(exc))
         pixels = f"{int(found.group(1)):,} pixels" if found else "too many pixels"

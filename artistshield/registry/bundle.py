@@ -15,17 +15,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import atomic_write
 from artistshield.identity import Identity, artist_id
-from artistshield.registry import log as history
 from artistshield.registry.records import (
     EDIT_TITLE,
     EXPORT,
-    GENESIS,
-    TIMESTAMP,
     WORK_KINDS,
     LogEntry,
     Work,
@@ -33,9 +30,6 @@ from artistshield.registry.records import (
 )
 from artistshield.registry.timestamp import Stamp, check_stamps, earliest
 from artistshield.registry.verify import Problem, check_chain
-
-if TYPE_CHECKING:
-    from artistshield.registry.store import Registry
 
 FORMAT = "artistshield-proof-bundle"
 VERSION = 1
@@ -90,25 +84,19 @@ class BundleReport:
         }
 
 
-def export_bundle(
-    registry: Registry, out: Path, work_ids: Sequence[str] | None, *, identity: Identity
+def write_bundle(
+    out: Path,
+    *,
+    identity: Identity,
+    entries: Sequence[LogEntry],
+    works: Sequence[tuple[Work, bytes, bytes | None]],
 ) -> Path:
-    """Append an ``export`` entry naming the works, then write the bundle to *out*."""
-    selected = [w.work_id for w in registry.works()] if work_ids is None else list(work_ids)
-    selected = sorted(set(selected))
-    works = [registry.work(work_id) for work_id in selected]  # raises on unknown ids
-    with registry.db.transaction() as conn:
-        export = history.append(conn, identity, EXPORT, None, {"works": selected})
-        rows = conn.execute("SELECT entry, signature, fields FROM log ORDER BY seq").fetchall()
-    entries = []
-    for text, signature, fields in rows:
-        entry = LogEntry.parse(text, bytes(signature), fields)
-        shown = (
-            entry.kind in (GENESIS, TIMESTAMP)
-            or entry.work_id in selected
-            or entry.seq == export.seq
-        )
-        entries.append(entry if shown else LogEntry.parse(text, bytes(signature), None))
+    """Write a bundle of *works* to *out*: ``(work, thumbnail PNG, stored fingerprints)`` each.
+
+    *entries* are the whole log up to the export entry, those about other
+    works without their details (:meth:`.store.Registry.export_bundle`
+    chooses them).
+    """
     genesis = entries[0].details
     document = {
         "format": FORMAT,
@@ -119,7 +107,7 @@ def export_bundle(
             "public_key": identity.public_key.hex(),
         },
         "entries": [e.to_json() for e in entries],
-        "works": [_work_json(registry, w) for w in works],
+        "works": [_work_json(*work) for work in works],
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out, mode="w") as handle:
@@ -128,11 +116,10 @@ def export_bundle(
     return out
 
 
-def _work_json(registry: Registry, work: Work) -> dict[str, Any]:
-    fingerprint = dict(registry.fingerprints_of([work.work_id])).get(work.work_id)
+def _work_json(work: Work, thumbnail: bytes, fingerprint: bytes | None) -> dict[str, Any]:
     return {
         "record": work.to_json(),
-        "thumbnail_png": base64.b64encode(registry.thumbnail(work.work_id)).decode("ascii"),
+        "thumbnail_png": base64.b64encode(thumbnail).decode("ascii"),
         "fingerprint": None if fingerprint is None else base64.b64encode(fingerprint).decode(),
     }
 

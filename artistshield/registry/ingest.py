@@ -1,14 +1,17 @@
 """The facts the registry keeps about a work: hashes, size, thumbnail, fingerprints.
 
-Computed outside any transaction (the fingerprints are the slow part), then
-written in one go by :meth:`artistshield.registry.Registry.add_work`.  A clip
-gets one fingerprint per key frame (see :mod:`.fingerprints`).
+The registry is given a description of the work (its decoded pixels, the
+file they came from, and for a clip its frame count and key frames); reading
+files and clips is the jobs' part (:mod:`artistshield.mark`,
+:mod:`artistshield.register`).  The facts are computed outside any
+transaction (the fingerprints are the slow part), then written in one go by
+:meth:`artistshield.registry.Registry.add_work`.  A clip gets one fingerprint
+per key frame (see :mod:`.fingerprints`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,38 +108,12 @@ def describe(
     )
 
 
-@dataclass(frozen=True)
-class WorkFile:
-    """A file (or frame folder) read for registering, before anything is computed."""
-
-    pixels: np.ndarray  # the first frame, RGB or RGBA uint8
-    file_path: Path  # the file hashed: a frame folder's first frame
-    frame_count: int
-    key_frames: Sequence[KeyFramePicture] | None  # for a clip
-
-
-def read_work(path: Path) -> WorkFile:
-    """Read a still, or a clip once for its key frames (see :mod:`artistshield.animation`)."""
-    # Imported late: the registry opens, lists and verifies without them.
-    from artistshield import animation, imageio
-    from artistshield.animation import sequence
-
-    if not animation.is_animation(path):
-        artwork = imageio.load(path)
-        return WorkFile(artwork.rgb8(), path, artwork.frame_count, None)
-    clip = animation.read_key_frames(path)
-    # a frame folder is recorded by its first frame's file, as `mark` records it
-    first_file = sequence.frame_files(path)[0] if path.is_dir() else path
-    return WorkFile(
-        clip.first_frame, first_file, clip.frame_count, animation.pictures_of(clip.key_frames)
-    )
-
-
 def fingerprint_bytes(pixels: np.ndarray, *, background: int = 255) -> bytes:
     """Fingerprint *pixels*, alpha composited over *background* grey."""
-    # Imported late: the registry opens, lists and verifies without the engine.
-    fingerprint = importlib.import_module("artistshield.fingerprint")
-    return bytes(fingerprint.compute(pixels, background=background).to_bytes())
+    # Imported late: the registry opens, lists and verifies without loading the engine.
+    from artistshield.fingerprint import compute
+
+    return bytes(compute(pixels, background=background).to_bytes())
 
 
 #: Share of a picture's pixels that must be see-through for it to be

@@ -12,7 +12,6 @@ work, its best, naming the key frame that matched.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -70,8 +69,10 @@ class WorkMatcher:
 
     def __init__(self, stored: Iterable[tuple[str, bytes]]) -> None:
         """Index ``(work_id, stored fingerprints)`` pairs, as ``Registry.fingerprints`` yields."""
-        engine = importlib.import_module("artistshield.fingerprint")
-        self._index = engine.FingerprintIndex()
+        # Imported late: the registry opens, lists and verifies without loading the engine.
+        from artistshield.fingerprint import FingerprintIndex
+
+        self._index = FingerprintIndex()
         self._owner: dict[str, tuple[str, int]] = {}  # index name -> (work id, frame index)
         self._names: dict[str, int] = {}  # work id -> fingerprints indexed
         self.unreadable: list[str] = []

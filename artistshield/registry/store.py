@@ -19,12 +19,16 @@ from artistshield.errors import ArtistShieldError
 from artistshield.identity import Identity
 from artistshield.paths import data_dir
 from artistshield.registry import log as history
+from artistshield.registry.bundle import write_bundle
 from artistshield.registry.db import Database
-from artistshield.registry.ingest import KeyFramePicture, describe, read_work
+from artistshield.registry.ingest import KeyFramePicture, describe
 from artistshield.registry.records import (
     EDIT_TITLE,
+    EXPORT,
+    GENESIS,
     MARK,
     REGISTER,
+    TIMESTAMP,
     WORK_KINDS,
     LogEntry,
     Work,
@@ -166,25 +170,6 @@ class Registry:
             self._matcher.add_stored(work_id, facts.fingerprint)
         return Work.from_log(entry)
 
-    def add_file(
-        self, path: str | Path, *, title: str | None = None, identity: Identity
-    ) -> Work:
-        """Register the image, clip or frame folder at *path* without marking it.
-
-        A clip (video, animated GIF/APNG/WebP, frame folder) is read once for
-        its key frames and registered as one work, titled by its name.
-        """
-        path = Path(path)
-        found = read_work(path)
-        return self.add_work(
-            found.pixels,
-            file_path=found.file_path,
-            title=title if title is not None else path.stem,
-            frame_count=found.frame_count,
-            key_frames=found.key_frames,
-            identity=identity,
-        )
-
     def set_title(self, work_id: str, title: str, identity: Identity) -> Work:
         """Give *work_id* a new title (a new log entry; the old one stays on record)."""
         title = title.strip()
@@ -270,10 +255,27 @@ class Registry:
     def export_bundle(
         self, out: str | Path, work_ids: Sequence[str] | None = None, *, identity: Identity
     ) -> Path:
-        """Write a proof bundle of *work_ids* (all works by default) to *out*."""
-        from artistshield.registry.bundle import export_bundle
-
-        return export_bundle(self, Path(out), work_ids, identity=identity)
+        """Append an ``export`` entry naming *work_ids* (all works by default), then write
+        the proof bundle to *out* (see :mod:`.bundle`)."""
+        selected = sorted(set([w.work_id for w in self.works()] if work_ids is None else work_ids))
+        works = [self.work(work_id) for work_id in selected]  # raises on unknown ids
+        with self.db.transaction() as conn:
+            export = history.append(conn, identity, EXPORT, None, {"works": selected})
+            rows = conn.execute("SELECT entry, signature, fields FROM log ORDER BY seq").fetchall()
+        entries = []
+        for text, signature, fields in rows:
+            entry = LogEntry.parse(text, bytes(signature), fields)
+            shown = (
+                entry.kind in (GENESIS, TIMESTAMP)  # a stamp's details prove every earlier work
+                or entry.work_id in selected
+                or entry.seq == export.seq
+            )
+            entries.append(entry if shown else LogEntry.parse(text, bytes(signature), None))
+        stored = dict(self.fingerprints_of(selected))
+        return write_bundle(
+            Path(out), identity=identity, entries=entries,
+            works=[(w, self.thumbnail(w.work_id), stored.get(w.work_id)) for w in works],
+        )
 
     def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
         """The registered works *pixels* derive from, best first."""

@@ -157,7 +157,7 @@ def _suspect_picture(result: CheckResult, work_id: str | None) -> tuple[int | No
     from artistshield.check import read_frame
 
     path = Path(result.input)
-    if not animation.is_animation(path):
+    if not animation.is_clip(path):
         return None, imageio.load(path).rgb8()
     frame = result.match_frame(work_id) if work_id is not None else None
     mark = result.mark

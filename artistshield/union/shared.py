@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from artistshield.fileio import atomic_write
 from artistshield.identity import Identity
 from artistshield.registry import Registry
-from artistshield.registry.bundle import export_bundle, verify_bundle
+from artistshield.registry.bundle import verify_bundle
 from artistshield.registry.match import WorkMatch, WorkMatcher
 from artistshield.registry.records import Work, canonical_json
 from artistshield.union.authority import VERSION, UnionAuthority, UnionError
@@ -72,7 +72,7 @@ def contribute(
 ) -> Path:
     """Write this member's contribution: a proof bundle of every work, with the certificate."""
     with tempfile.TemporaryDirectory() as scratch:
-        bundle = export_bundle(registry, Path(scratch) / "bundle.json", None, identity=identity)
+        bundle = registry.export_bundle(Path(scratch) / "bundle.json", identity=identity)
         document = json.loads(bundle.read_text(encoding="utf-8"))
     document["membership"] = {
         "union": membership.union_name,

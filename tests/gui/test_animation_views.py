@@ -11,8 +11,9 @@ from PIL import Image
 from PySide6.QtGui import QImage
 
 from artistshield import animation, watermark
+from artistshield.animation import clip as clips
 from artistshield.animation import frames as anim
-from artistshield.gui import clip_frames, images
+from artistshield.gui import images
 from artistshield.gui.check_view import verdict_kind
 from artistshield.gui.clip_view import ClipView
 from artistshield.gui.mark_view import COL_FILE, COL_STATUS, COL_SURVIVES, FrameProgress
@@ -168,17 +169,17 @@ def test_frame_preview_steps_through_frames(qtbot, tmp_path: Path, monkeypatch) 
     gif = make_gif(tmp_path / "pan.gif", 40, duration=50)
     expected = anim.read_animation(gif).frames
     requested: list[int] = []
-    real = clip_frames.AnimatedFrames._read_frame
+    real = clips.AnimatedClip._read_frame
 
     def counted(self, index):
         requested.append(index)
         return real(self, index)
 
-    monkeypatch.setattr(clip_frames.AnimatedFrames, "_read_frame", counted)
+    monkeypatch.setattr(clips.AnimatedClip, "_read_frame", counted)
     player = ClipView("nothing yet")
     qtbot.addWidget(player)
     player.show()
-    clip = clip_frames.open_clip(gif)
+    clip = clips.open_clip(gif)
     _shown(qtbot, player, lambda: player.set_clip(clip), 0)
     assert player.controls.isVisible() and player.frame_count == 40
     assert player.frame_label.text() == "Frame 1 of 40 · 0.00 s · 50 ms"
@@ -225,7 +226,7 @@ def test_frame_preview_of_a_video_decodes_only_what_is_shown(qtbot, tmp_path: Pa
     player = ClipView()
     qtbot.addWidget(player)
     player.show()
-    clip = clip_frames.open_clip(path)
+    clip = clips.open_clip(path)
     _shown(qtbot, player, lambda: player.set_clip(clip), 0)
     assert player.frame_count == 60
     for index in (45, 46, 12, 59):
@@ -324,10 +325,10 @@ def test_cancel_a_clip_check(qtbot, window, tmp_path: Path, monkeypatch, kind: s
 
 
 def test_frames_in_words() -> None:
-    assert clip_frames.frames_in_words([0, 1, 2, 3, 6, 8]) == "1\N{EN DASH}4, 7 and 9"
-    assert clip_frames.frames_in_words([4]) == "5"
-    assert clip_frames.frames_in_words([0, 1]) == "1 and 2"
-    assert clip_frames.frames_in_words(list(range(0, 40, 2)), most=3) == "1, 3, 5 and 17 more"
+    assert clips.frames_in_words([0, 1, 2, 3, 6, 8]) == "1\N{EN DASH}4, 7 and 9"
+    assert clips.frames_in_words([4]) == "5"
+    assert clips.frames_in_words([0, 1]) == "1 and 2"
+    assert clips.frames_in_words(list(range(0, 40, 2)), most=3) == "1, 3, 5 and 17 more"
 
 
 def test_findings_name_the_frames_that_carried_the_mark() -> None:

@@ -60,7 +60,7 @@ def test_gif_keeps_timing_loop_disposal_and_transparency(tmp_path: Path) -> None
     frames = with_alpha(art())
     write(src, anim.gif_frames(frames), duration=[80, 120, 80, 200, 60], loop=3,
           disposal=[2, 2, 1, 2, 2], transparency=255, optimize=False)
-    assert animation.is_animation(src)
+    assert animation.is_clip(src)
     out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD)
     before, after = anim.read_animation(src), anim.read_animation(out.output)
     assert after.frame_count == before.frame_count == out.frames == 5
@@ -166,7 +166,7 @@ def test_frame_folder_keeps_names_and_sixteen_bits(tmp_path: Path) -> None:
     import artistshield.imageio as imageio
 
     imageio.save(imageio.Artwork(wide, "PNG", "RGB"), src / "walk_0005.png")
-    assert animation.is_animation(src)
+    assert animation.is_clip(src)
     out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD)
     assert out.output == tmp_path / "out" / "walk" and out.frames == 5
     assert sorted(p.name for p in out.output.iterdir()) == sorted(p.name for p in src.iterdir())
@@ -220,9 +220,9 @@ def test_an_unmarked_clip_is_not_found() -> None:
 
 
 def test_a_still_is_not_a_clip(tmp_path: Path) -> None:
-    assert not animation.is_animation(DATA / "painted-hills.png")
-    assert not animation.is_animation(DATA)  # names that are not one numbered sequence
-    assert animation.is_animation(DATA / "frames")
+    assert not animation.is_clip(DATA / "painted-hills.png")
+    assert not animation.is_clip(DATA)  # names that are not one numbered sequence
+    assert animation.is_clip(DATA / "frames")
 
 
 def test_large_video_frames_get_a_zoomed_tile_that_survives_a_quarter_size_copy() -> None:

@@ -22,6 +22,7 @@ from artistshield.animation.keyframes import KeyFrameSelector
 from artistshield.cli import main
 from artistshield.identity import Identity
 from artistshield.mark import mark_files
+from artistshield.register import register_file
 from artistshield.registry import Registry, Work, fingerprints, verify_bundle
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -235,7 +236,7 @@ def test_a_clip_registered_by_its_first_frame_alone_still_matches(
             tmp_path / "new.gif",
             pan("painted-bridge.png", SCENE) + pan("painted-mountains.png", SCENE),
         )
-        new = registry.add_file(new_clip, identity=real_artist)  # as `registry add` does
+        new = register_file(registry, new_clip, identity=real_artist)  # as `registry add` does
         assert new.frame_count == 2 * SCENE and len(new.key_frames) >= 2
         best = registry.match(copy_found_online(frames[1]))[0]
         assert (best.work_id, best.is_match, best.key_frame) == (old.work_id, True, 0)

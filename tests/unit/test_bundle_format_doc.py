@@ -13,6 +13,7 @@ from PIL import Image
 
 from artistshield import identity as identities
 from artistshield.identity import Identity
+from artistshield.register import register_file
 from artistshield.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +46,8 @@ def test_a_bundles_key_frames_read_with_the_documented_layout(
     frames[0].save(tmp_path / "walk.gif", save_all=True, append_images=frames[1:], duration=80)
     Image.open(DATA / "painted-bridge.png").save(tmp_path / "bridge.png")
     with Registry.open() as registry:
-        clip = registry.add_file(tmp_path / "walk.gif", identity=artist)
-        still = registry.add_file(tmp_path / "bridge.png", identity=artist)
+        clip = register_file(registry, tmp_path / "walk.gif", identity=artist)
+        still = register_file(registry, tmp_path / "bridge.png", identity=artist)
         bundle = json.loads(registry.export_bundle(tmp_path / "proof.json", identity=artist).read_text())
     works = {w["record"]["work_id"]: w for w in bundle["works"]}
     read = documented_reader()

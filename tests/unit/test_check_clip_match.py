@@ -10,7 +10,9 @@ from clip_files import pan, write_gif, write_video
 from PIL import Image
 
 from artistshield import check
+from artistshield.animation import clip
 from artistshield.identity import Identity
+from artistshield.register import register_file
 from artistshield.registry import Registry
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -18,14 +20,14 @@ SCENE = 5  # frames per scene
 
 
 def test_frames_are_spread_evenly_and_a_short_clip_gives_every_frame() -> None:
-    sampler = check._Sampler(8, 100)
+    sampler = clip._Sampler(8, 100)
     assert sorted(i for i in range(100) if sampler.wants(i)) == [0, 14, 28, 42, 57, 71, 85, 99]
-    short = check._Sampler(8, 3)
+    short = clip._Sampler(8, 3)
     assert [i for i in range(3) if short.wants(i)] == [0, 1, 2]
 
 
 def test_without_a_frame_count_the_frames_kept_stay_spread_and_few() -> None:
-    sampler = check._Sampler(8, 0)
+    sampler = clip._Sampler(8, 0)
     for index in range(100):
         if sampler.wants(index):
             sampler.keep(index, np.zeros((1, 1, 3), np.uint8))
@@ -52,7 +54,7 @@ def test_a_gif_whose_later_scene_is_a_registered_still_matches_it(
         pan("painted-hills.png", SCENE) + pan("painted-mountains.png", SCENE),
     )
     with Registry.open() as registry:
-        work = registry.add_file(tmp_path / "mountains.png", identity=real_artist)
+        work = register_file(registry, tmp_path / "mountains.png", identity=real_artist)
         result = check.check_file(suspect, keys={}, registry=registry, provenance=False)
     matched = [m for m in result.matches if m.is_match]
     assert [m.work_id for m in matched] == [work.work_id]
@@ -77,7 +79,7 @@ def test_a_video_whose_later_scene_is_a_registered_clip_names_both_frames(
         + pan("painted-mountains.png", SCENE),
     )
     with Registry.open() as registry:
-        work = registry.add_file(registered, identity=real_artist)
+        work = register_file(registry, registered, identity=real_artist)
         assert len(work.key_frames) >= 2
         result = check.check_file(suspect, keys={}, registry=registry, provenance=False)
     best = result.matches[0]
@@ -90,7 +92,7 @@ def test_a_video_whose_later_scene_is_a_registered_clip_names_both_frames(
 def test_a_still_names_no_suspect_frame(tmp_path: Path, real_artist: Identity) -> None:
     Image.open(DATA / "painted-hills.png").save(tmp_path / "hills.png")
     with Registry.open() as registry:
-        work = registry.add_file(tmp_path / "hills.png", identity=real_artist)
+        work = register_file(registry, tmp_path / "hills.png", identity=real_artist)
         result = check.check_file(
             tmp_path / "hills.png", keys={}, registry=registry, provenance=False
         )

@@ -1,4 +1,5 @@
-"""A folder added for marking keeps the frame folders inside it whole: each is one clip."""
+"""A folder added for marking keeps the frame folders inside it whole: each is one clip;
+everything else in it is taken file by file."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def test_frame_folders_inside_a_folder_are_one_input_each(tmp_path: Path) -> Non
         cover,
     ]
     assert lone in expand_inputs([portfolio])
-    # named directly, a frame folder was already one clip
-    assert expand_inputs([portfolio / "walk"]) == [portfolio / "walk"]
+    # named directly, a frame folder is one clip, and the cover beside it is taken too
+    assert expand_inputs([portfolio / "walk"]) == [portfolio / "walk", cover]
 
 
 def test_marking_a_folder_marks_its_frame_folder_as_one_clip(tmp_path: Path) -> None:

@@ -717,14 +717,23 @@ def test_bad_files_raise_one_clear_sentence(tmp_path: Path, name: str) -> None:
     assert expected in assert_one_sentence(error, path)
 
 
-def test_a_folder_and_a_gif_are_refused(tmp_path: Path) -> None:
+def test_a_folder_and_a_format_not_read_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ImageError, match="is a folder"):
         imageio.load(tmp_path)
-    gif = tmp_path / "anim.png"
-    Image.new("P", (4, 4)).save(gif, "GIF")
+    pcx = tmp_path / "scan.png"
+    Image.new("P", (4, 4)).save(pcx, "PCX")
     with pytest.raises(ImageError) as error:
-        imageio.load(gif)
-    assert "is in GIF format" in assert_one_sentence(error, gif)
+        imageio.load(pcx)
+    assert "is in PCX format" in assert_one_sentence(error, pcx)
+
+
+def test_a_one_frame_gif_is_read_as_a_still_but_not_written(tmp_path: Path) -> None:
+    gif = tmp_path / "anim.png"  # misnamed, as downloads often are
+    Image.new("P", (4, 4)).save(gif, "GIF")
+    art = imageio.load(gif)
+    assert (art.format, art.pixels.shape, art.frame_count) == ("GIF", (4, 4, 3), 1)
+    with pytest.raises(ImageError, match="cannot write 'gif' files"):
+        imageio.save(art, tmp_path / "copy.gif", format="gif")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from PIL import Image
 
 from artistshield.fingerprint.compute import flatten
 from artistshield.identity import Identity
+from artistshield.register import register_file
 from artistshield.registry import Registry, fingerprints
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -21,8 +22,8 @@ def test_a_cel_flattened_over_white_or_black_matches_and_an_opaque_work_keeps_on
     Image.fromarray(cel).save(tmp_path / "cel.png")
     Image.open(DATA / "painted-hills.png").save(tmp_path / "hills.png")
     with Registry.open() as registry:
-        work = registry.add_file(tmp_path / "cel.png", identity=real_artist)
-        other = registry.add_file(tmp_path / "hills.png", identity=real_artist)
+        work = register_file(registry, tmp_path / "cel.png", identity=real_artist)
+        other = register_file(registry, tmp_path / "hills.png", identity=real_artist)
         stored = dict(registry.fingerprints_of([work.work_id, other.work_id]))
         for grey in (255, 0):
             copy = Image.fromarray(flatten(cel, grey)).resize((300, 300), Image.LANCZOS)

@@ -13,6 +13,7 @@ from PIL import Image
 from artistshield import check
 from artistshield.check import CheckResult
 from artistshield.identity import Identity
+from artistshield.register import register_file
 from artistshield.registry import Registry, Work, WorkMatch
 from artistshield.report import gather, render_html
 from artistshield.report.evidence import OUTLINE, region_shown
@@ -35,7 +36,7 @@ def clip_work(tmp_path: Path, real_artist: Identity) -> tuple[Registry, Work]:
         pan("painted-hills.png", SCENE) + pan("painted-mountains.png", SCENE),
     )
     registry = Registry.open()
-    work = registry.add_file(clip, identity=real_artist)
+    work = register_file(registry, clip, identity=real_artist)
     assert len(work.key_frames) >= 2
     return registry, work
 

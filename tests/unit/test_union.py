@@ -265,7 +265,7 @@ def test_a_scan_on_a_local_cluster_equals_a_serial_scan(
     union: UnionAuthority, members, tmp_path: Path
 ) -> None:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
-    from artistshield.union import scan
+    from artistshield import scan
 
     ada, bo = members
     marked = ada.mark("painted-hills.png", tmp_path / "out" / "hills.png")

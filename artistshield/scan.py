@@ -1,4 +1,4 @@
-"""Checking many suspects for every member: on this computer, or on a Dask cluster.
+"""Checking many suspects for every member of a union: here, or on a Dask cluster.
 
 A union that scans crawls of images runs the same check an artist runs
 (:func:`artistshield.check.check_file`, the union's epoch keys, the shared
