@@ -73,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
         from artistshield.registry import Registry
 
         registry = Registry.open()
+        try:
+            registry.check_writable()  # refuse once, before any file is written
+        except BaseException:
+            registry.close()
+            raise
     failures = 0
     try:
         for outcome in mark_files(
