@@ -26,6 +26,7 @@ import numpy as np
 from artistshield import imageio, watermark
 from artistshield.errors import ArtistShieldError, ImageError
 from artistshield.provenance import credentials, metadata, sd
+from artistshield.watermark.embed import check_pixels
 
 if TYPE_CHECKING:
     from artistshield.registry import Registry, WorkMatch
@@ -218,7 +219,8 @@ def check_file(
     from artistshield import animation
 
     path = Path(path)
-    clip = animation.is_animation(path)
+    # A GIF is read as a clip even with one frame, as `mark` writes it.
+    clip = path.suffix.lower() == ".gif" or animation.is_animation(path)
     pending = sd.PendingCheck(path) if provenance and not clip else None
     try:
         try:
@@ -233,6 +235,16 @@ def check_file(
         except ArtistShieldError as exc:
             return CheckResult(input=str(path), error=str(exc))
         pixels = samples[0][1]
+        try:
+            if not clip:
+                check_pixels(pixels)
+        except ValueError:
+            height, width = pixels.shape[:2]
+            return CheckResult(
+                input=str(path),
+                error=f"{path} is {width}x{height} pixels, too small to carry a mark or to be "
+                "checked; check the full-size picture.",
+            )
         marks = []
         for label, key in keys.items():
             frames: dict[str, Any] = {}

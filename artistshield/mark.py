@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from artistshield import imageio, watermark
-from artistshield.errors import ArtistShieldError
+from artistshield.errors import ArtistShieldError, in_words
 
 #: Clip suffixes marked through :mod:`artistshield.animation` (besides animated PNG/WebP).
 #: Suffixes of clips (animated PNG and WebP share .png and .webp with stills).
@@ -61,10 +61,9 @@ class MarkOutcome:
 
 def read_key_file(path: str | os.PathLike[str]) -> bytes:
     """Read a 32-byte watermark key stored raw or as 64 hexadecimal digits."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ArtistShieldError(f"Cannot read the key file {path}: {exc.strerror}.") from exc
+    from artistshield import untrusted
+
+    data = untrusted.read_bytes(path, what="watermark key file", limit=4096)
     if len(data) == 32:
         return data
     try:
@@ -193,8 +192,10 @@ def mark_files(
                     source, out, key=key, strength=strength, format=format, quality=quality,
                     registry=registry, identity=identity, title=title, verify=verify,
                 )
-        except ArtistShieldError as exc:
-            yield MarkOutcome(source=source, error=str(exc))
+        except Exception as exc:  # one file's failure is its outcome; the batch goes on
+            if not isinstance(exc, ArtistShieldError):
+                logger.info("marking %s failed", source, exc_info=True)
+            yield MarkOutcome(source=source, error=in_words(exc))
 
 
 def _mark_one(

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from artistshield import __version__
-from artistshield.errors import ArtistShieldError
+from artistshield.errors import in_words
 
 #: Modules under ``artistshield.cli`` that add sub-commands, in help order.
 COMMAND_MODULES = ("mark", "check", "identity", "registry")
@@ -51,12 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.handler(args))
-    except ArtistShieldError as exc:
-        print(f"artistshield: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("artistshield: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last boundary: a sentence, never a traceback
+        print(f"artistshield: {in_words(exc)}", file=sys.stderr)
+        logging.getLogger("artistshield").info("details", exc_info=True)
+        return 2
 
 
 def _start_gui(parser: argparse.ArgumentParser) -> int:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
-from artistshield.errors import ArtistShieldError
+from artistshield.errors import ArtistShieldError, in_words
 from artistshield.mark import expand_inputs
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
     from artistshield.registry import Registry
+
+logger = logging.getLogger("artistshield")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,9 +54,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         paths = expand_inputs(args.files)
         for path in paths:
-            result = check_file(
-                path, keys={label: key}, registry=registry, provenance=not args.no_provenance
-            )
+            try:
+                result = check_file(
+                    path, keys={label: key}, registry=registry, provenance=not args.no_provenance
+                )
+            except Exception as exc:  # one file's failure is its line; the batch goes on
+                logger.info("checking %s failed", path, exc_info=True)
+                result = CheckResult(input=str(path), error=in_words(exc))
             found_any |= result.is_artists_work
             errors |= result.error is not None
             if args.json:
