@@ -45,9 +45,12 @@ class MarkFinding:
     #: For a clip: how many frames were checked and which carried the mark.
     frames_checked: int | None = None
     frames_with_mark: tuple[int, ...] | None = None
+    #: When the work the payload names was registered (UTC ISO-8601, its signed log entry).
+    registered: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "registered": self.registered,
             "frames_checked": self.frames_checked,
             "frames_with_mark": None if self.frames_with_mark is None else list(self.frames_with_mark),
             "key": self.key_label,
@@ -121,10 +124,12 @@ class CheckResult:
         mark = self.mark
         matched = [m for m in self.matches if m.is_match]
         if mark is not None:
-            where = f" (work {mark.work_id})" if mark.work_id else ""
+            where = f" (work {mark.work_id}, registered {mark.registered})" if mark.work_id else ""
             line = f"your mark is in this image{where}; {p_value_in_words(mark.detection.p_value, True)}"
         elif matched:
             line = f"no mark found, but it matches your registered work {matched[0].work_id}"
+            if matched[0].work is not None:
+                line += f" (registered {matched[0].work.registered})"
         else:
             line = "no mark of yours and no registered work found"
         if self.made_with_ai:
@@ -258,11 +263,12 @@ def check_file(
                 }
             else:
                 detection = watermark.detect(pixels, key)
-            work_id = None
+            work_id = registered = None
             if detection.payload is not None and registry is not None:
                 work = registry.find_by_payload(detection.payload)
-                work_id = work.work_id if work is not None else None
-            marks.append(MarkFinding(label, detection, work_id, **frames))
+                if work is not None:
+                    work_id, registered = work.work_id, work.registered
+            marks.append(MarkFinding(label, detection, work_id, registered=registered, **frames))
         matches: list[WorkMatch] = []
         extra: dict[str, Any] = {}
         if registry is not None and clip:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from artistshield.check import CheckResult
     from artistshield.identity import Identity
     from artistshield.registry import Registry, Work, WorkMatch
+    from artistshield.registry.head import Head
 
 THUMBNAIL_SIDE = 360
 OUTLINE = (230, 0, 40)
@@ -60,6 +61,8 @@ class Evidence:
     notes: tuple[str, ...] = field(default=())
     suspect_frame: int | None = None
     """For a suspect clip, the frame (from 0) the thumbnail and pixel hash are of."""
+    registry_head: Head | None = None
+    """The registry's signed head when the report was made (see :mod:`artistshield.registry.head`)."""
 
     @property
     def images(self) -> dict[str, bytes]:
@@ -113,6 +116,7 @@ def gather(
                 bundle = registry.export_bundle(bundle_path, [work_id], identity=identity)
                 checked = verify_bundle(bundle, public_key=identity.public_key)
                 facts.update(bundle=bundle, bundle_summary=checked.summary(), bundle_ok=checked.ok)
+        facts["registry_head"] = registry.head()
     elif work_id is None:
         notes.append("No registry was used for this check (a key file was given).")
     return Evidence(
