@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from artistshield import imageio, watermark
+from artistshield import imageio, memory, watermark
 from artistshield.errors import ArtistShieldError, ImageError
 from artistshield.provenance import credentials, metadata, sd
 from artistshield.watermark.embed import check_pixels
@@ -230,6 +230,9 @@ def check_file(
     try:
         try:
             if not clip:
+                memory.check_still(
+                    path, bytes_per_pixel=memory.CHECK_BYTES_PER_PIXEL, action="check"
+                )
                 samples = [(0, imageio.load(path).rgb8())]
             elif registry is not None:
                 samples = sample_frames(path, progress=progress, cancelled=cancelled)

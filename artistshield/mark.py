@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from artistshield import imageio, watermark
+from artistshield import imageio, memory, watermark
 from artistshield.errors import ArtistShieldError, in_words
 
 #: Clip suffixes marked through :mod:`artistshield.animation` (besides animated PNG/WebP).
@@ -211,6 +211,7 @@ def _mark_one(
     title: str | None,
     verify: bool,
 ) -> MarkOutcome:
+    memory.check_still(source, bytes_per_pixel=memory.MARK_BYTES_PER_PIXEL, action="mark")
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
     payload = _new_payload(registry)

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
 from artistshield import __version__
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or args_list[0] == "gui":
         return _start_gui(parser)
     args = parser.parse_args(args_list)
+    # Pillow's warning about very large images is for programmers; the user gets a sentence.
+    warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(name)s: %(message)s",
