@@ -95,6 +95,18 @@ def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
+def empty_folders(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The folders among *paths* that hold no picture or clip to work on."""
+    return [Path(p) for p in paths if Path(p).is_dir() and not expand_inputs([p])]
+
+
+def no_pictures(folder: Path) -> str:
+    return (
+        f"no pictures found in {folder} (ArtistShield takes PNG, JPEG, WebP, TIFF and BMP "
+        "pictures, animated GIF/APNG/WebP, videos and folders of numbered frames)"
+    )
+
+
 def _folder_inputs(folder: Path) -> list[Path]:
     """The images, clips and frame folders inside *folder* (not itself a frame folder), sorted."""
     from artistshield.animation import sequence

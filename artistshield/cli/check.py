@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
 from artistshield.errors import ArtistShieldError, in_words
-from artistshield.mark import expand_inputs
+from artistshield.mark import empty_folders, expand_inputs, no_pictures
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -43,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    empty = empty_folders(args.files)
+    for folder in empty:
+        print(f"artistshield: {no_pictures(folder)}", file=sys.stderr)
+    if len(empty) == len(args.files):
+        return 1
     key, ident = watermark_key(args.key_file)
     registry = None
     if ident is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from artistshield import identity
 from artistshield.errors import ArtistShieldError
-from artistshield.mark import mark_files, read_key_file
+from artistshield.mark import empty_folders, mark_files, no_pictures, read_key_file
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
         raise ArtistShieldError("--strength must be above 0 and at most 4.")
     if args.crf is not None and not 0 <= args.crf <= 63:
         raise ArtistShieldError("--crf must be a whole number from 0 to 63.")
+    empty = empty_folders(args.files)
+    for folder in empty:
+        print(f"artistshield: {no_pictures(folder)}", file=sys.stderr)
+    if len(empty) == len(args.files):
+        return 1
     key, ident = watermark_key(args.key_file)
     registry = None
     if ident is not None:

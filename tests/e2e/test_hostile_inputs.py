@@ -302,3 +302,17 @@ def test_ctrl_d_at_the_passphrase_prompt_is_a_clean_exit(
     code, _, err = run(capsys, "identity", "create", "--name", "Ada")
     assert code == 2 and "No passphrase was given" in err
     assert not (data_dir() / "identity.json").exists()
+
+
+@pytest.mark.parametrize("names", [(), ("drawing.svg", "print.pdf", "layers.psd")])
+def test_a_folder_without_pictures_says_so(
+    tmp_path: Path, names: tuple[str, ...], artist: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_bytes(b"not a picture ArtistShield takes")
+    for argv in (("check", str(folder), "--no-provenance"), ("mark", str(folder), "--out", str(tmp_path / "o"))):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and f"no pictures found in {folder}" in err
+    assert not (tmp_path / "o").exists()
