@@ -413,7 +413,9 @@ def _read(path: Path, *, missing: Callable[[], ArtistShieldError] | None) -> dic
     try:
         document = untrusted.read_json(path, what="identity or backup", limit=_MAX_FILE)
     except untrusted.UntrustedFileError as exc:
-        raise ArtistShieldError(f"{exc} It is not an ArtistShield identity or backup.") from None
+        raise ArtistShieldError(
+            f"{exc} It is not an ArtistShield identity or backup, or it is damaged."
+        ) from None
     try:
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not an identity")
