@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,14 +135,23 @@ def remember(db: Database, path: Path) -> None:
     log; a kill before it is written leaves it one write behind, which is
     allowed (the log must only still reach it).
     """
-    from artistshield.fileio import atomic_write
-
     head = current(db)
     if head is None:
         return
+    data = (json.dumps(head.to_json(), indent=1) + "\n").encode("utf-8")
     try:
-        with atomic_write(path) as handle:
-            handle.write((json.dumps(head.to_json(), indent=1) + "\n").encode("utf-8"))
+        # Its own file, replaced whole: a temporary beside it, fsynced, renamed over it.
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
     except OSError as exc:  # the log is committed; a stale head file is only weaker
         log.warning("could not write %s: %s", path, exc)
 
