@@ -133,7 +133,27 @@ def _export(args: argparse.Namespace) -> int:
         f"Backup of {mine.artist_id} written to {args.file}. It is encrypted with your "
         "passphrase: keep both, the backup cannot be opened without it."
     )
+    _write_registry_head(args.file)
     return 0
+
+
+def _write_registry_head(beside: Path) -> None:
+    """Keep the registry's signed head with the backup, away from the data folder."""
+    from artistshield.registry import Registry
+    from artistshield.registry.head import write_file
+    from artistshield.registry.store import FILE_NAME
+
+    if not (data_dir() / FILE_NAME).is_file():
+        return
+    with Registry.open() as registry:
+        head = registry.head()
+    if head is not None:
+        written = write_file(head, beside)
+        print(
+            f"Your registry's signed head (entry {head.seq}) is in {written}: keep it with the "
+            f"backup; 'artistshield registry verify --against {written.name}' shows later "
+            "whether the registry was cut short."
+        )
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -235,3 +235,17 @@ def test_two_processes_create_one_registry_at_once(tmp_path: Path) -> None:
             assert conn.execute("PRAGMA user_version").fetchone() == (1,)
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"meta", "log", "works"} <= tables
+
+
+def test_an_identity_backup_keeps_the_registry_head_beside_it(
+    tmp_path: Path, marked: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = tmp_path / "keys" / "backup.json"
+    backup.parent.mkdir()
+    assert run(capsys, "identity", "export", str(backup))[0] == 0
+    head_file = backup.with_name("backup.head.json")
+    assert json.loads(head_file.read_text())["seq"] == 4
+    cut_tail(3, rewrite_head=True)
+    Registry.open().head_file.unlink()
+    code, out, _ = run(capsys, "registry", "verify", "--against", str(head_file))
+    assert code == 1 and "cut short" in out
