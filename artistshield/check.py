@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from artistshield import imageio, watermark
+from artistshield import imageio, memory, watermark
 from artistshield.animation.clip import is_clip, open_clip
 from artistshield.animation.detect import detect_clip
 from artistshield.animation.keyframes import shrink
@@ -30,6 +30,7 @@ from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
 from artistshield.provenance import credentials, metadata, sd
 from artistshield.verdict import p_value_in_words, verdict_line
+from artistshield.watermark.embed import check_pixels
 
 if TYPE_CHECKING:
     from artistshield.registry import WorkMatch
@@ -49,9 +50,12 @@ class MarkFinding:
     #: For a clip: how many frames were checked and which carried the mark.
     frames_checked: int | None = None
     frames_with_mark: tuple[int, ...] | None = None
+    #: When the work the payload names was registered (UTC ISO-8601, its signed log entry).
+    registered: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "registered": self.registered,
             "frames_checked": self.frames_checked,
             "frames_with_mark": None if self.frames_with_mark is None else list(self.frames_with_mark),
             "key": self.key_label,
@@ -170,6 +174,9 @@ def check_file(
     try:
         try:
             if not clip:
+                memory.check_still(
+                    path, bytes_per_pixel=memory.CHECK_BYTES_PER_PIXEL, action="check"
+                )
                 samples = [(0, imageio.load(path).rgb8())]
             elif registry is not None:
                 samples = sample_frames(path, progress=progress, cancelled=cancelled)
@@ -181,6 +188,16 @@ def check_file(
         except ArtistShieldError as exc:
             return CheckResult(input=str(path), error=str(exc))
         pixels = samples[0][1]
+        try:
+            if not clip:
+                check_pixels(pixels)
+        except ValueError:
+            height, width = pixels.shape[:2]
+            return CheckResult(
+                input=str(path),
+                error=f"{path} is {width}x{height} pixels, too small to carry a mark or to be "
+                "checked; check the full-size picture.",
+            )
         marks = []
         for label, key in keys.items():
             frames: dict[str, Any] = {}
@@ -194,11 +211,12 @@ def check_file(
                 }
             else:
                 detection = watermark.detect(pixels, key)
-            work_id = None
+            work_id = registered = None
             if detection.payload is not None and registry is not None:
                 work = registry.find_by_payload(detection.payload)
-                work_id = work.work_id if work is not None else None
-            marks.append(MarkFinding(label, detection, work_id, **frames))
+                if work is not None:
+                    work_id, registered = work.work_id, work.registered
+            marks.append(MarkFinding(label, detection, work_id, registered=registered, **frames))
         matches: list[WorkMatch] = []
         extra: dict[str, Any] = {}
         if registry is not None and clip:

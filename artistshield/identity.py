@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,9 +32,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from artistshield import untrusted
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import atomic_write
 from artistshield.paths import data_dir
@@ -53,8 +56,20 @@ _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 _SCRYPT_MAX_MEMORY = 256 * 2**20
 
 
+#: The longest passphrase taken, typed or from the environment.
+MAX_PASSPHRASE = 1024
+#: Below this many characters a new passphrase gets a warning (not a refusal).
+SHORT_PASSPHRASE = 8
+#: Identity files and backups are a few KB; anything far larger is not one.
+_MAX_FILE = 2**20
+
+
 class PassphraseError(ArtistShieldError):
     """The passphrase does not open the identity or backup."""
+
+
+class KeyMismatchError(ArtistShieldError):
+    """The public key shown in an identity file is not the sealed private key's."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +182,7 @@ def create(name: str, passphrase: str | None) -> Identity:
 def load(passphrase: str | None = None) -> Identity:
     """Open the identity, asking for the passphrase (env, then prompt) if needed."""
     document = _read(identity_path(), missing=_missing_identity)
-    if passphrase is None and document["secrets"]["cipher"] != "none":
+    if passphrase is None and document["secrets"].get("cipher") != "none":
         passphrase = passphrase_from_env_or_prompt()
     return _unseal(document, passphrase, source=identity_path())
 
@@ -181,8 +196,27 @@ def public_info() -> PublicIdentity:
         artist_id(public["key"]),
         public["key"],
         public["created"],
-        document["secrets"]["cipher"] != "none",
+        document["secrets"].get("cipher") != "none",
     )
+
+
+def key_mismatch(passphrase: str | None = None) -> str | None:
+    """Why the public key shown does not match the sealed private key, or ``None``.
+
+    Unencrypted keys are compared directly; encrypted ones only with a
+    *passphrase* (an edited public key then fails to open at all, which
+    cannot be told from a wrong passphrase).
+    """
+    document = _read(identity_path(), missing=_missing_identity)
+    if document["secrets"].get("cipher") != "none" and passphrase is None:
+        return None
+    try:
+        _unseal(document, passphrase, source=identity_path())
+    except KeyMismatchError as exc:
+        return str(exc)
+    except PassphraseError:
+        return None
+    return None
 
 
 def export(
@@ -243,18 +277,57 @@ def passphrase_from_env_or_prompt(
     """Return ``$ARTISTSHIELD_PASSPHRASE`` (or *env*) or ask for it at the terminal."""
     value = os.environ.get(env)
     if value:
-        return value
+        return checked_passphrase(value, new=confirm)
     if not sys.stdin.isatty():
         raise ArtistShieldError(
             "A passphrase is needed: run this in a terminal to be asked for it, "
             f"or set {env} for scripts."
         )
-    value = getpass.getpass(prompt)
-    if not value:
-        raise ArtistShieldError("The passphrase is empty.")
-    if confirm and getpass.getpass("Repeat the passphrase: ") != value:
+    value = checked_passphrase(_ask(prompt), new=confirm)
+    if confirm and unicodedata.normalize("NFC", _ask("Repeat the passphrase: ")) != value:
         raise ArtistShieldError("The two passphrases differ; nothing was changed.")
     return value
+
+
+def checked_passphrase(value: str, *, new: bool = False) -> str:
+    """Refuse an empty or overlong passphrase; warn about a short new one.
+
+    The same rules hold typed and from the environment.  A new passphrase
+    is kept in Unicode NFC form, so it opens whichever way it is typed.
+    """
+    if not value:
+        raise ArtistShieldError("The passphrase is empty.")
+    if len(value) > MAX_PASSPHRASE:
+        raise ArtistShieldError(
+            f"The passphrase is longer than {MAX_PASSPHRASE} characters; choose a shorter one."
+        )
+    if new:
+        value = unicodedata.normalize("NFC", value)
+        if len(value) < SHORT_PASSPHRASE:
+            print(
+                f"Warning: a passphrase of fewer than {SHORT_PASSPHRASE} characters is easy to "
+                "guess for anyone who copies your identity file; a few words are safer.",
+                file=sys.stderr,
+            )
+    return value
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:  # Ctrl+D at the prompt
+        print(file=sys.stderr)
+        raise ArtistShieldError("No passphrase was given; nothing was changed.") from None
+
+
+def _forms(passphrase: str) -> list[str]:
+    """The passphrase as typed, then in NFC and NFD form (files written before NFC was kept)."""
+    forms = [passphrase]
+    for form in ("NFC", "NFD"):
+        other = unicodedata.normalize(form, passphrase)  # type: ignore[arg-type]
+        if other not in forms:
+            forms.append(other)
+    return forms
 
 
 # -- the file format -------------------------------------------------------
@@ -302,6 +375,7 @@ def _write(path: Path, identity: Identity, passphrase: str | None) -> None:
     else:
         if not passphrase:
             raise ValueError("The passphrase is empty; choose one, or store without a passphrase.")
+        passphrase = unicodedata.normalize("NFC", passphrase)
         salt = secrets.token_bytes(16)
         nonce = secrets.token_bytes(12)
         kdf = dict(_SCRYPT)
@@ -334,15 +408,16 @@ def _stretch(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
 
 
 def _read(path: Path, *, missing: Callable[[], ArtistShieldError] | None) -> dict[str, Any]:
+    if not os.path.lexists(path):
+        raise missing() if missing is not None else ArtistShieldError(f"There is no file {path}.")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if missing is not None:
-            raise missing() from None
-        raise ArtistShieldError(f"There is no file {path}.") from None
+        document = untrusted.read_json(path, what="identity or backup", limit=_MAX_FILE)
+    except untrusted.UntrustedFileError as exc:
+        raise ArtistShieldError(
+            f"{exc} It is not an ArtistShield identity or backup, or it is damaged."
+        ) from None
     try:
-        document = json.loads(text)
-        if document.get("format") != FORMAT:
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not an identity")
         if document.get("version") != FORMAT_VERSION:
             raise ArtistShieldError(
@@ -368,7 +443,7 @@ def _public_part(document: dict[str, Any], *, source: Path) -> dict[str, Any]:
         key = bytes.fromhex(public["public_key"])
         if len(key) != 32:
             raise ValueError("bad key length")
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, TypeError) as exc:
         raise ArtistShieldError(f"{source} is damaged: its public key is unreadable.") from exc
     return {**public, "key": key}
 
@@ -383,28 +458,77 @@ def _unseal(document: dict[str, Any], passphrase: str | None, *, source: Path) -
         elif sealed.get("cipher") == "aes-256-gcm":
             if passphrase is None:
                 raise PassphraseError(f"{source} is protected by a passphrase; none was given.")
-            kdf = sealed["kdf"]
-            if kdf.get("name") != "scrypt":
-                raise ValueError("unknown key derivation")
-            key = _stretch(passphrase, _unb64(kdf["salt"]), kdf)
-            plain = AESGCM(key).decrypt(
-                _unb64(sealed["nonce"]), _unb64(sealed["ciphertext"]), _associated_data(key_info)
-            )
+            plain = _open_sealed(sealed, passphrase, _associated_data(key_info))
         else:
             raise ValueError("unknown cipher")
     except InvalidTag:
+        if passphrase is not None and _sealed_for_another_key(sealed, passphrase, key_info):
+            raise KeyMismatchError(
+                f"{source} was edited: the public key it shows is not the one of the private "
+                "key sealed in it. Restore it from your backup."
+            ) from None
         raise PassphraseError(
             f"Wrong passphrase for {source} (or the file was altered); nothing was opened."
         ) from None
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as exc:
         raise ArtistShieldError(f"{source} is damaged: its sealed keys are unreadable.") from exc
     try:
         values = json.loads(plain)
         signing_key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(values["signing_key"]))
         watermark_key = bytes.fromhex(values["watermark_key"])
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, RecursionError) as exc:
         raise ArtistShieldError(f"{source} is damaged: its keys are unreadable.") from exc
     identity = Identity(public["name"], public["created"], watermark_key, signing_key)
-    if identity.public_key != public["key"] or len(watermark_key) != 32:
-        raise ArtistShieldError(f"{source} is damaged: its keys do not belong together.")
+    if len(watermark_key) != 32:
+        raise ArtistShieldError(f"{source} is damaged: its watermark key is not 32 bytes.")
+    if identity.public_key != public["key"]:
+        raise KeyMismatchError(
+            f"{source} is damaged or was edited: the public key it shows is not the one of "
+            "the private key sealed in it. Restore it from your backup."
+        )
     return identity
+
+
+def _sealed_for_another_key(
+    sealed: dict[str, Any], passphrase: str, key_info: dict[str, Any]
+) -> bool:
+    """Whether the keys open with *passphrase* once the public key shown is put right.
+
+    GCM is counter mode plus a tag: the keys can be read without the tag, and
+    the public key they make then checked, with the tag, as the true one.
+    """
+    try:
+        kdf = sealed["kdf"]
+        salt, nonce = _unb64(kdf["salt"]), _unb64(sealed["nonce"])
+        ciphertext = _unb64(sealed["ciphertext"])
+        for candidate in _forms(passphrase):
+            key = _stretch(candidate, salt, kdf)
+            counter = Cipher(algorithms.AES(key), modes.CTR(nonce + b"\0\0\0\2")).decryptor()
+            try:
+                values = json.loads(counter.update(ciphertext[:-16]) + counter.finalize())
+                signing = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(values["signing_key"]))
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                continue
+            true_info = {**key_info, "public_key": signing.public_key().public_bytes_raw().hex()}
+            try:
+                AESGCM(key).decrypt(nonce, ciphertext, _associated_data(true_info))
+            except InvalidTag:
+                continue
+            return True
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
+        return False
+    return False
+
+
+def _open_sealed(sealed: dict[str, Any], passphrase: str, associated: bytes) -> bytes:
+    """Decrypt the sealed keys, trying the passphrase as typed, then normalised."""
+    kdf = sealed["kdf"]
+    if kdf.get("name") != "scrypt":
+        raise ValueError("unknown key derivation")
+    salt, nonce, ciphertext = _unb64(kdf["salt"]), _unb64(sealed["nonce"]), _unb64(sealed["ciphertext"])
+    for candidate in _forms(passphrase):
+        try:
+            return AESGCM(_stretch(candidate, salt, kdf)).decrypt(nonce, ciphertext, associated)
+        except InvalidTag:
+            continue
+    raise InvalidTag()

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from artistshield import imageio, watermark
+from artistshield import imageio, memory, watermark
 from artistshield.animation import frames as anim
 from artistshield.animation import sequence
 from artistshield.animation.clip import CLIP_SUFFIXES, is_clip
 from artistshield.animation.inputs import gather
 from artistshield.animation.mark import free_path
-from artistshield.errors import ArtistShieldError
+from artistshield.errors import ArtistShieldError, in_words
 
 __all__ = ["CLIP_SUFFIXES", "MarkOutcome", "expand_inputs", "mark_files", "read_key_file"]
 
@@ -69,10 +69,9 @@ class MarkOutcome:
 
 def read_key_file(path: str | os.PathLike[str]) -> bytes:
     """Read a 32-byte watermark key stored raw or as 64 hexadecimal digits."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ArtistShieldError(f"Cannot read the key file {path}: {exc.strerror}.") from exc
+    from artistshield import untrusted
+
+    data = untrusted.read_bytes(path, what="watermark key file", limit=4096)
     if len(data) == 32:
         return data
     try:
@@ -171,8 +170,10 @@ def mark_files(
                     source, out, key=key, strength=strength, format=format, quality=quality,
                     registry=registry, identity=identity, title=title, verify=verify,
                 )
-        except ArtistShieldError as exc:
-            yield MarkOutcome(source=source, error=str(exc))
+        except Exception as exc:  # one file's failure is its outcome; the batch goes on
+            if not isinstance(exc, ArtistShieldError):
+                logger.info("marking %s failed", source, exc_info=True)
+            yield MarkOutcome(source=source, error=in_words(exc))
 
 
 def _mark_one(
@@ -193,6 +194,7 @@ def _mark_one(
             source, out_dir, key=key, strength=strength, registry=registry, identity=identity,
             title=title, verify=verify,
         )
+    memory.check_still(source, bytes_per_pixel=memory.MARK_BYTES_PER_PIXEL, action="mark")
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
     payload = _new_payload(registry)

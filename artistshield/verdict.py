@@ -85,12 +85,14 @@ def verdict_line(result: CheckResult) -> str:
     mark = result.mark
     matched = [m for m in result.matches if m.is_match]
     if mark is not None:
-        where = f" (work {mark.work_id})" if mark.work_id else ""
+        where = f" (work {mark.work_id}, registered {mark.registered})" if mark.work_id else ""
         thing = "image" if mark.frames_checked is None else "clip"
         line = f"your mark is in this {thing}{where}{_frames_of(mark)}; "
         line += p_value_in_words(mark.detection.p_value, True)
     elif matched:
         line = f"no mark found, but it matches your registered work {matched[0].work_id}"
+        if matched[0].work is not None:
+            line += f" (registered {matched[0].work.registered})"
     else:
         line = "no mark of yours and no registered work found"
     if result.made_with_ai:

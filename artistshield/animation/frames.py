@@ -131,6 +131,8 @@ def write_animation(
         options.update(lossless=quality is None, quality=quality or 100)
     else:
         raise ImageError(f"Cannot write a {animation.format} animation.")
+    if len(images) == 1:  # Pillow takes per-frame lists only for two frames or more
+        options = {k: v[0] if isinstance(v, list | tuple) else v for k, v in options.items()}
     try:
         with atomic_write(target) as handle:
             images[0].save(

@@ -11,10 +11,11 @@ import argparse
 import importlib
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
 from artistshield import __version__
-from artistshield.errors import ArtistShieldError
+from artistshield.errors import in_words
 
 #: Modules under ``artistshield.cli`` that add sub-commands, in help order.
 COMMAND_MODULES = ("mark", "check", "identity", "registry", "union")
@@ -45,18 +46,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or args_list[0] == "gui":
         return _start_gui(parser)
     args = parser.parse_args(args_list)
+    # Pillow's warning about very large images is for programmers; the user gets a sentence.
+    warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(name)s: %(message)s",
     )
     try:
         return int(args.handler(args))
-    except ArtistShieldError as exc:
-        print(f"artistshield: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("artistshield: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last boundary: a sentence, never a traceback
+        print(f"artistshield: {in_words(exc)}", file=sys.stderr)
+        logging.getLogger("artistshield").info("details", exc_info=True)
+        return 2
 
 
 def _start_gui(parser: argparse.ArgumentParser) -> int:

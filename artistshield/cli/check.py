@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from artistshield.animation.inputs import gather
+from artistshield.animation.inputs import Input, gather
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
-from artistshield.errors import ArtistShieldError
+from artistshield.errors import ArtistShieldError, in_words
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
     from artistshield.registry import Registry
+
+logger = logging.getLogger("artistshield")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +43,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    items = gather(args.files)
+    if not any(item.taken for item in items):  # nothing to check: no key is needed to say so
+        for item in items:
+            _skipped(item, as_json=args.json)
+        return 1
     key, ident = watermark_key(args.key_file)
     registry = None
     if ident is not None:
@@ -49,19 +57,19 @@ def run(args: argparse.Namespace) -> int:
     label = ident.artist_id if ident is not None else "key-file"
     found_any = errors = False
     try:
-        items = gather(args.files)
         several = sum(item.taken for item in items) > 1
         for item in items:
             path = item.path
             if not item.taken:  # a file in a folder that is not a picture, or an empty folder
-                if args.json:
-                    print(json.dumps({"input": str(path), "skipped": item.skipped}), flush=True)
-                else:
-                    print(f"{path}: {'' if item.empty else 'skipped: '}{item.skipped}", flush=True)
+                _skipped(item, as_json=args.json)
                 continue
-            result = check_file(
-                path, keys={label: key}, registry=registry, provenance=not args.no_provenance
-            )
+            try:
+                result = check_file(
+                    path, keys={label: key}, registry=registry, provenance=not args.no_provenance
+                )
+            except Exception as exc:  # one file's failure is its line; the batch goes on
+                logger.info("checking %s failed", path, exc_info=True)
+                result = CheckResult(input=str(path), error=in_words(exc))
             found_any |= result.is_artists_work
             errors |= result.error is not None
             if args.json:
@@ -79,6 +87,14 @@ def run(args: argparse.Namespace) -> int:
     if found_any:
         return 0
     return 2 if errors else 1
+
+
+def _skipped(item: Input, *, as_json: bool) -> None:
+    """Say why *item* (a file that is not a picture, or an empty folder) was not checked."""
+    if as_json:
+        print(json.dumps({"input": str(item.path), "skipped": item.skipped}), flush=True)
+    else:
+        print(f"{item.path}: {'' if item.empty else 'skipped: '}{item.skipped}", flush=True)
 
 
 def report_paths(reports: list[Path], source: Path, *, several: bool) -> list[Path]:

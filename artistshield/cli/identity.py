@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from artistshield import identity
 from artistshield.errors import ArtistShieldError
+from artistshield.paths import data_dir
 
 BACKUP_ADVICE = (
     "IMPORTANT: back up your identity now with 'artistshield identity export FILE' and keep "
@@ -78,15 +80,41 @@ def _create(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     info = identity.public_info()
+    warnings = _key_warnings(info)
     if args.json:
-        print(json.dumps(info.to_json(), indent=2))
-        return 0
-    print(f"Name:       {info.name}")
-    print(f"Artist ID:  {info.artist_id}")
-    print(f"Public key: {info.public_key.hex()}")
-    print(f"Created:    {info.created}")
-    print(f"Passphrase: {'yes' if info.encrypted else 'NO (keys stored unencrypted)'}")
+        print(json.dumps({**info.to_json(), "warnings": warnings}, indent=2))
+    else:
+        print(f"Name:       {info.name}")
+        print(f"Artist ID:  {info.artist_id}")
+        print(f"Public key: {info.public_key.hex()}")
+        print(f"Created:    {info.created}")
+        print(f"Passphrase: {'yes' if info.encrypted else 'NO (keys stored unencrypted)'}")
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _key_warnings(info: identity.PublicIdentity) -> list[str]:
+    """Say if the public key shown is not the sealed key's, or not the registry's."""
+    warnings = []
+    passphrase = os.environ.get(identity.ENV_PASSPHRASE) if info.encrypted else None
+    mismatch = identity.key_mismatch(passphrase) if passphrase or not info.encrypted else None
+    if mismatch is not None:
+        warnings.append(mismatch)
+    from artistshield.registry import Registry
+    from artistshield.registry.store import FILE_NAME
+
+    if (data_dir() / FILE_NAME).is_file():
+        with Registry.open() as registry:
+            signed_by = registry.public_key
+        if signed_by is not None and signed_by != info.public_key:
+            warnings.append(
+                f"the public key in {identity.identity_path()} is not the key your registry is "
+                f"signed with ({identity.artist_id(signed_by)}): the identity file was edited "
+                "or replaced, not the registry. Restore your identity from its backup with "
+                "'artistshield identity import FILE'."
+            )
+    return warnings
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -105,7 +133,27 @@ def _export(args: argparse.Namespace) -> int:
         f"Backup of {mine.artist_id} written to {args.file}. It is encrypted with your "
         "passphrase: keep both, the backup cannot be opened without it."
     )
+    _write_registry_head(args.file)
     return 0
+
+
+def _write_registry_head(beside: Path) -> None:
+    """Keep the registry's signed head with the backup, away from the data folder."""
+    from artistshield.registry import Registry
+    from artistshield.registry.head import write_file
+    from artistshield.registry.store import FILE_NAME
+
+    if not (data_dir() / FILE_NAME).is_file():
+        return
+    with Registry.open() as registry:
+        head = registry.head()
+    if head is not None:
+        written = write_file(head, beside)
+        print(
+            f"Your registry's signed head (entry {head.seq}) is in {written}: keep it with the "
+            f"backup; 'artistshield registry verify --against {written.name}' shows later "
+            "whether the registry was cut short."
+        )
 
 
 def _import(args: argparse.Namespace) -> int:

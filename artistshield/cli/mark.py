@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from artistshield import identity
+from artistshield.animation.inputs import gather
 from artistshield.errors import ArtistShieldError
 from artistshield.mark import mark_files, read_key_file
 
@@ -67,12 +68,22 @@ def run(args: argparse.Namespace) -> int:
         raise ArtistShieldError("--strength must be above 0 and at most 4.")
     if args.crf is not None and not 0 <= args.crf <= 63:
         raise ArtistShieldError("--crf must be a whole number from 0 to 63.")
+    if not any(item.taken for item in gather(args.files)):
+        # nothing to mark, so no key is needed to say so
+        for item in gather(args.files):
+            print(f"{item.path}: {'' if item.empty else 'skipped: '}{item.skipped}")
+        return 1
     key, ident = watermark_key(args.key_file)
     registry = None
     if ident is not None:
         from artistshield.registry import Registry
 
         registry = Registry.open()
+        try:
+            registry.check_writable()  # refuse once, before any file is written
+        except BaseException:
+            registry.close()
+            raise
     failures = 0
     try:
         for outcome in mark_files(

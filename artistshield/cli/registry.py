@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from artistshield import identity
-from artistshield.errors import ArtistShieldError, ImageError
+from artistshield.errors import ArtistShieldError, ImageError, in_words
 from artistshield.register import register_file
 from artistshield.registry import (
     AlreadyRegisteredError,
@@ -20,6 +20,7 @@ from artistshield.registry import (
     Work,
     verify_bundle,
 )
+from artistshield.registry.db import RegistryError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +48,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "verify", help="check every signature and link (exit 0 intact, 1 tampered)"
     )
     check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument(
+        "--against", nargs="+", type=Path, default=[], metavar="FILE",
+        help="also compare with the registry head shown in these proof bundles, evidence "
+        "reports or .head.json files (catches a log cut short and rewritten)",
+    )
     check.set_defaults(handler=_verify)
 
     export = actions.add_parser("export", help="write a proof bundle anyone can verify")
@@ -133,16 +139,17 @@ def _add(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     failed = False
     with Registry.open() as registry:
+        registry.check_writable()
         for path in args.files:
             try:
                 work = register_file(registry, path, title=args.title, identity=artist)
                 status = "registered"
             except AlreadyRegisteredError as exc:
                 work, status = exc.work, "already registered"
-            except (ArtistShieldError, OSError) as exc:
+            except Exception as exc:  # one file's failure is its line; the batch goes on
                 failed = True
-                results.append({"file": str(path), "status": "error", "error": str(exc)})
-                print(f"artistshield: {exc}", file=sys.stderr)
+                results.append({"file": str(path), "status": "error", "error": in_words(exc)})
+                print(f"artistshield: {in_words(exc)}", file=sys.stderr)
                 continue
             results.append({"file": str(path), "status": status, "work": work.to_json()})
             if not args.json:
@@ -199,9 +206,19 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from artistshield.registry.head import read as read_heads
+
     key = identity.public_info().public_key if identity.exists() else None
-    with Registry.open() as registry:
-        report = registry.verify(key)
+    shown = [(str(path), head) for path in args.against for head in read_heads(path)]
+    try:
+        with Registry.open() as registry:
+            report = registry.verify(key, against=shown)
+    except RegistryError as exc:  # a table gone, a file that is no registry: tampered too
+        if args.json:
+            _print_json({"ok": False, "error": str(exc)})
+        else:
+            print(f"Registry TAMPERED or damaged: {exc}")
+        return 1
     if args.json:
         _print_json(report.to_json())
     else:
@@ -228,16 +245,27 @@ def _awaiting_stamp() -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from artistshield.registry.head import write_file
+
     artist = identity.load()
     with Registry.open() as registry:
+        registry.check_writable()
         if not registry.works():
             raise ArtistShieldError("There are no registered works to export yet.")
         out = registry.export_bundle(args.out, args.works, identity=artist)
+        head = registry.head()
     count = "all works" if args.works is None else f"{len(set(args.works))} work(s)"
     print(
         f"Proof bundle of {count} written to {out}. Anyone can check it, offline, with "
         f"'artistshield registry verify-bundle {out.name}'."
     )
+    if head is not None:
+        written = write_file(head, out)
+        print(
+            f"The registry's signed head (entry {head.seq}) is in {written}: keep a copy away "
+            f"from this computer; 'artistshield registry verify --against {written.name}' "
+            "shows later whether the registry was cut short."
+        )
     return 0
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from artistshield import untrusted
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import atomic_write
 from artistshield.identity import Identity, artist_id
@@ -30,6 +31,7 @@ from artistshield.registry.records import (
 )
 from artistshield.registry.timestamp import Stamp, check_stamps, earliest
 from artistshield.registry.verify import Problem, check_chain
+from artistshield.untrusted import expect
 
 FORMAT = "artistshield-proof-bundle"
 VERSION = 1
@@ -107,6 +109,8 @@ def write_bundle(
             "public_key": identity.public_key.hex(),
         },
         "entries": [e.to_json() for e in entries],
+        # The signed head: the export entry, last above; kept for `registry verify --against`.
+        "head": {"seq": entries[-1].seq, "hash": entries[-1].hash},
         "works": [_work_json(*work) for work in works],
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -126,23 +130,32 @@ def _work_json(work: Work, thumbnail: bytes, fingerprint: bytes | None) -> dict[
 
 def verify_bundle(path: str | Path, *, public_key: bytes | None = None) -> BundleReport:
     """Check a proof bundle offline; with *public_key*, also that it is that artist's."""
+    document = untrusted.read_json(path, what="proof bundle")
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-        if document.get("format") != FORMAT:
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not a proof bundle")
         if document.get("version") != VERSION:
             raise ArtistShieldError(
                 f"{path} is a proof bundle of version {document.get('version')}; "
                 f"this ArtistShield reads version {VERSION}."
             )
-        artist = document["artist"]
-        key = bytes.fromhex(artist["public_key"])
-        raw_entries = [
-            (i + 1, str(e["entry"]), bytes.fromhex(e["signature"]), e.get("fields"))
-            for i, e in enumerate(document["entries"])
-        ]
-        raw_works = list(document["works"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        artist = expect(document["artist"], dict, "artist")
+        key = bytes.fromhex(expect(artist["public_key"], str, "public key"))
+        if len(key) != 32:
+            raise ValueError("the public key is not 32 bytes")
+        raw_entries = []
+        for i, e in enumerate(expect(document["entries"], list, "entries")):
+            e = expect(e, dict, "an entry")
+            fields = e.get("fields")
+            raw_entries.append((
+                i + 1,
+                expect(e["entry"], str, "an entry's text"),
+                bytes.fromhex(expect(e["signature"], str, "a signature")),
+                None if fields is None else expect(fields, str, "an entry's fields"),
+            ))
+        raw_works = list(expect(document["works"], list, "works"))
+        stated_head = document.get("head")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ArtistShieldError(f"{path} is not a readable ArtistShield proof bundle.") from exc
 
     problems: list[Problem] = []
@@ -154,11 +167,13 @@ def verify_bundle(path: str | Path, *, public_key: bytes | None = None) -> Bundl
         )
     chain = check_chain(raw_entries, key)
     problems += chain.problems
+    if stated_head is not None and stated_head != {"seq": chain.head[0], "hash": chain.head[1]}:
+        problems.append(Problem(chain.head[0], "the bundle's stated head is not its last entry"))
     entries = chain.entries
     genesis = entries.get(1)
     if genesis is None or genesis.fields is None:
         problems.append(Problem(1, "the bundle lacks the first entry's details"))
-    elif genesis.details.get("name") != artist.get("name"):
+    elif _genesis_name(genesis) != artist.get("name"):
         problems.append(Problem(1, "the artist's name differs from the first entry's"))
     last = entries.get(chain.head[0])
     exported = last.time if last is not None and last.kind == EXPORT else None
@@ -180,6 +195,13 @@ def verify_bundle(path: str | Path, *, public_key: bytes | None = None) -> Bundl
     )
 
 
+def _genesis_name(genesis: LogEntry) -> Any:
+    try:
+        return genesis.details.get("name")
+    except (ValueError, LookupError):
+        return None
+
+
 def _check_works(
     raw_works: list[Any],
     entries: dict[int, LogEntry],
@@ -192,12 +214,16 @@ def _check_works(
         problems.append(Problem(last_seq, "the bundle does not end with its own export entry"))
         listed: list[Any] = []
     else:
-        listed = list(last.details.get("works", []))
+        try:
+            listed = list(expect(last.details.get("works", []), list, "the exported works"))
+        except (ValueError, LookupError):
+            problems.append(Problem(last_seq, "the export entry's list of works is unreadable"))
+            listed = []
     registering = {e.work_id: e for e in entries.values() if e.kind in WORK_KINDS}
     works: list[Work] = []
     for raw in raw_works:
         try:
-            record = Work.from_json(raw["record"])
+            record = Work.from_json(expect(raw["record"], dict, "a work record"))
             entry = registering.get(record.work_id)
             if entry is None or entry.fields is None:
                 problems.append(Problem(last_seq, f"no signed entry registers {record.work_id}"))
@@ -224,7 +250,7 @@ def _check_works(
         if fingerprint_sha != signed.fingerprint_sha256:
             problems.append(Problem(entry.seq, f"the fingerprint of {signed.work_id} was changed"))
         works.append(signed)
-    if sorted(w.work_id for w in works) != sorted(listed):
+    if sorted(w.work_id for w in works) != sorted(map(str, listed)):
         problems.append(
             Problem(last_seq, "the works in the bundle are not the ones its export entry names")
         )

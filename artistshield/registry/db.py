@@ -14,6 +14,7 @@ can, which is what :mod:`artistshield.registry.verify` is for).
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import sqlite3
 import threading
@@ -68,30 +69,89 @@ MIGRATIONS: Sequence[str] = (SCHEMA_1,)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+#: The tables every registry of schema 1 or later has.
+TABLES = ("meta", "log", "works")
+
+
+class RegistryError(ArtistShieldError):
+    """The registry file cannot be used: damaged, tampered with, or its disk is full."""
+
+
 class Database:
     """One SQLite connection to the registry file, used by one process."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE below).
-        self._conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=30.0
-        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE below).
+            self._conn = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise self.error(exc) from exc
         self._lock = threading.RLock()
         self._depth = 0
         try:
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            # FULL: a committed entry survives a power cut, not just a kill.
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self._conn.close()
-            raise ArtistShieldError(f"{path} is not a readable registry: {exc}.") from exc
+            with self.errors():
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                # FULL: a committed entry survives a power cut, not just a kill.
+                self._conn.execute("PRAGMA synchronous = FULL")
+                self._migrate()
+                self._check_tables()
         except BaseException:
             self._conn.close()
             raise
+
+    def error(self, exc: BaseException) -> RegistryError:
+        """Say in one sentence what *exc* (from SQLite or the OS) means for the registry."""
+        text = str(exc)
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL or "disk is full" in text or (
+            isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+        ):
+            return RegistryError(
+                f"The disk holding the registry {self.path} is full; nothing was written. "
+                "Free some space and run the command again."
+            )
+        if isinstance(exc, OSError):
+            return RegistryError(f"Cannot open the registry {self.path}: {exc.strerror or exc}.")
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text:
+            return RegistryError(
+                f"The registry {self.path} is busy in another ArtistShield; try again when it "
+                "has finished."
+            )
+        if "no such table" in text or "no such column" in text:
+            return RegistryError(
+                f"The registry {self.path} is damaged ({text}: a table was removed?). Run "
+                "'artistshield registry verify', and restore the registry from a backup copy."
+            )
+        if isinstance(exc, sqlite3.OperationalError) and (
+            "readonly" in text or "unable to open" in text or "disk I/O" in text
+        ):
+            return RegistryError(f"Cannot use the registry {self.path}: {text}.")
+        return RegistryError(f"{self.path} is not a readable registry: {text}.")
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn SQLite's and the OS's errors inside the block into :class:`RegistryError`."""
+        try:
+            yield
+        except sqlite3.IntegrityError:  # a broken rule of the schema is a bug, not the file's
+            raise
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise self.error(exc) from exc
+
+    def _check_tables(self) -> None:
+        names = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+        missing = [name for name in TABLES if name not in names]
+        if missing:
+            raise RegistryError(
+                f"The registry {self.path} is damaged: its {' and '.join(missing)} "
+                f"table{'s are' if len(missing) > 1 else ' is'} missing (removed?). Restore "
+                "the registry from a backup copy; nothing was written."
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -115,24 +175,28 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            with self.errors():
+                self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
-                yield self._conn
+                with self.errors():
+                    yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite may have rolled back already
+                    self._conn.execute("ROLLBACK")
                 raise
             else:
-                self._conn.execute("COMMIT")
+                with self.errors():
+                    self._conn.execute("COMMIT")
             finally:
                 self._depth = 0
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
+        with self._lock, self.errors():
             return self._conn.execute(sql, params).fetchall()
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        with self._lock:
+        with self._lock, self.errors():
             row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
             return row
 
@@ -144,16 +208,29 @@ class Database:
         The lock is held only while fetching, never across a ``yield``: a
         caller that stops early or runs slowly blocks nobody.
         """
-        with self._lock:
+        with self._lock, self.errors():
             cursor = self._conn.execute(sql, params)
         while True:
-            with self._lock:
+            with self._lock, self.errors():
                 rows = cursor.fetchmany(batch)
             if not rows:
                 return
             yield from rows
 
     def _migrate(self) -> None:
+        if self._newer_check() == SCHEMA_VERSION:
+            return
+        # Read the version again under the write lock: another process opening
+        # the same fresh folder may have created the tables meanwhile.
+        with self.transaction() as conn:
+            version = self._newer_check()
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                log.info("migrating %s to schema %d", self.path, target)
+                for statement in _statements(MIGRATIONS[target - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target:d}")
+
+    def _newer_check(self) -> int:
         version = self.user_version
         if version > SCHEMA_VERSION:
             raise ArtistShieldError(
@@ -161,12 +238,7 @@ class Database:
                 f"(schema {version}; this version reads up to {SCHEMA_VERSION}). "
                 "Update ArtistShield to open it; it was left untouched."
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            log.info("migrating %s to schema %d", self.path, target)
-            with self.transaction() as conn:
-                for statement in _statements(MIGRATIONS[target - 1]):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {target:d}")
+        return version
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -46,7 +46,10 @@ def parse_json(text: str) -> Any:
             raise ValueError("duplicate key in JSON object")
         return result
 
-    return json.loads(text, object_pairs_hook=pairs)
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except RecursionError:  # a hostile bundle's entry nested thousands deep
+        raise ValueError("JSON nested too deep") from None
 
 
 def sha256_hex(data: bytes | str) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -36,12 +37,15 @@ from artistshield.registry.records import (
 )
 
 if TYPE_CHECKING:
+    from artistshield.registry.head import Head
     from artistshield.registry.match import WorkMatch, WorkMatcher
     from artistshield.registry.verify import VerifyReport
 
 logger = logging.getLogger("artistshield.registry")
 
 FILE_NAME = "registry.sqlite3"
+#: The registry's head file is named after it: ``registry.head.json``.
+HEAD_SUFFIX = ".head.json"
 PAYLOAD_LIMIT = 2**48
 
 
@@ -137,6 +141,7 @@ class Registry:
         if facts.key_frames:
             fields["key_frames"] = list(facts.key_frames)
         with self.db.transaction() as conn:
+            self._check_head(conn)
             twin = conn.execute(
                 "SELECT id FROM works WHERE pixels_sha256 = ? LIMIT 1", (facts.pixels_sha256,)
             ).fetchone()
@@ -147,7 +152,7 @@ class Registry:
                 and conn.execute("SELECT 1 FROM works WHERE payload = ?", (payload,)).fetchone()
             ):
                 raise ArtistShieldError(f"Payload {payload} is already used by another work.")
-            (num,) = conn.execute("SELECT COALESCE(MAX(num), 0) + 1 FROM works").fetchone()
+            num = history.next_work_number(conn)
             work_id = f"W-{num:06d}"
             entry = history.append(
                 conn, identity, MARK if payload is not None else REGISTER, work_id, fields
@@ -165,6 +170,7 @@ class Registry:
                     facts.thumbnail_png,
                 ),
             )
+        self.remember_head()
         logger.info("registered %s (%s) as entry %d", work_id, facts.file_name, entry.seq)
         if self._matcher is not None:
             self._matcher.add_stored(work_id, facts.fingerprint)
@@ -176,8 +182,10 @@ class Registry:
         if not title:
             raise ValueError("The title is empty.")
         with self.db.transaction() as conn:
+            self._check_head(conn)
             self.work(work_id)
             history.append(conn, identity, EDIT_TITLE, work_id, {"title": title})
+        self.remember_head()
         return self.work(work_id)
 
     def new_payload(self, *, rng: np.random.Generator | None = None) -> int:
@@ -200,8 +208,18 @@ class Registry:
         )
         if row is None:
             raise WorkNotFoundError(f"There is no work {work_id} in the registry.")
-        entry = LogEntry.parse(row[0], bytes(row[1]), row[2])
-        return Work.from_log(entry, history.entries(self.db, work_id=work_id))
+        entry = history.parse_row(self.db, row[0], row[1], row[2])
+        return self._work_of(entry, history.entries(self.db, work_id=work_id))
+
+    def _work_of(self, entry: LogEntry, edits: Iterable[LogEntry] = ()) -> Work:
+        try:
+            return Work.from_log(entry, edits)
+        except (LookupError, ValueError, TypeError) as exc:
+            raise history.TamperedError(
+                f"The registry {self.path} holds an unreadable record of {entry.work_id} "
+                f"({exc}): it was damaged or edited. Run 'artistshield registry verify', and "
+                "restore the registry from a backup copy."
+            ) from None
 
     def works(self) -> list[Work]:
         """Every registered work, oldest first, with its current title."""
@@ -212,7 +230,7 @@ class Registry:
                 registered.append(entry)
             elif entry.kind == EDIT_TITLE and entry.work_id is not None:
                 titles.setdefault(entry.work_id, []).append(entry)
-        return [Work.from_log(e, titles.get(e.work_id or "", ())) for e in registered]
+        return [self._work_of(e, titles.get(e.work_id or "", ())) for e in registered]
 
     def find_by_payload(self, payload: int) -> Work | None:
         row = self.db.query_one("SELECT id FROM works WHERE payload = ?", (payload,))
@@ -246,11 +264,80 @@ class Registry:
 
     # -- checking and sharing ---------------------------------------------
 
-    def verify(self, public_key: bytes | None = None) -> VerifyReport:
-        """Check every signature, link and row; see :mod:`.verify`."""
+    @property
+    def head_file(self) -> Path:
+        """Where the registry keeps a copy of its signed head, beside its file."""
+        return self.path.with_name(self.path.stem + HEAD_SUFFIX)
+
+    def check_writable(self) -> None:
+        """Raise :class:`~.log.TamperedError` if the registry's head does not check out.
+
+        Every write checks this itself; batch commands call it first so they
+        refuse once, before any work, rather than once per file.
+        """
+        with self.db.transaction() as conn:
+            self._check_head(conn)
+
+    def _check_head(self, conn: Any) -> None:
+        from artistshield.registry.head import compare, remembered
+
+        owner = history.stored_public_key(self.db)
+        if owner is None:
+            history.check_empty(conn)
+        else:
+            history.check_head(conn, owner)
+        known = remembered(self.head_file)
+        if known is not None:
+            if owner is None:
+                raise history.TamperedError(
+                    f"The registry does not verify (it is empty, but {self.head_file} shows it "
+                    f"held {known.seq} entries; if you removed the registry on purpose, remove "
+                    f"that file too); {history.REFUSAL}"
+                )
+            problems = compare(self.db, [(str(self.head_file), known)], owner)
+            if problems:
+                raise history.TamperedError(
+                    f"The registry does not verify ({problems[0].reason}); {history.REFUSAL}"
+                )
+
+    def remember_head(self) -> None:
+        """Copy the registry's signed head to :attr:`head_file` (after every write)."""
+        from artistshield.registry.head import remember
+
+        remember(self.db, self.head_file)
+
+    def head(self) -> Head | None:
+        """The registry's signed head now: its last entry (``None`` while empty)."""
+        from artistshield.registry.head import current
+
+        return current(self.db)
+
+    def verify(
+        self, public_key: bytes | None = None, *, against: Sequence[tuple[str, Head]] = ()
+    ) -> VerifyReport:
+        """Check every signature, link and row; see :mod:`.verify`.
+
+        *against* holds ``(source, head)`` pairs given out earlier (see
+        :mod:`.head`): the log must still reach each of them unchanged.
+        """
+        from artistshield.registry.head import compare, remembered
         from artistshield.registry.verify import verify_registry
 
-        return verify_registry(self.db, public_key=public_key)
+        report = verify_registry(self.db, public_key=public_key)
+        known = remembered(self.head_file)
+        if known is not None:
+            against = [(str(self.head_file), known), *against]
+        if not against:
+            return report
+        key = report.public_key or public_key or against[0][1].public_key
+        problems = sorted((*report.problems, *compare(self.db, against, key)), key=lambda p: p.seq)
+        return replace(
+            report,
+            ok=not problems,
+            first_bad=problems[0] if problems else None,
+            problems=tuple(problems[:50]),
+            heads_checked=len(against) - (known is not None),
+        )
 
     def export_bundle(
         self, out: str | Path, work_ids: Sequence[str] | None = None, *, identity: Identity
@@ -260,8 +347,10 @@ class Registry:
         selected = sorted(set([w.work_id for w in self.works()] if work_ids is None else work_ids))
         works = [self.work(work_id) for work_id in selected]  # raises on unknown ids
         with self.db.transaction() as conn:
+            self.check_writable()  # joins this transaction
             export = history.append(conn, identity, EXPORT, None, {"works": selected})
             rows = conn.execute("SELECT entry, signature, fields FROM log ORDER BY seq").fetchall()
+        self.remember_head()
         entries = []
         for text, signature, fields in rows:
             entry = LogEntry.parse(text, bytes(signature), fields)

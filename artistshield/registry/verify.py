@@ -7,8 +7,9 @@ report names the first bad entry, the earliest point where history can no
 longer be trusted.
 
 One thing no local check can catch: someone who deletes the newest entries
-*and* rewrites the remembered head to match.  A proof bundle given out
-earlier (or its last entry's hash, written down) still shows what was there.
+*and* rewrites the remembered head to match.  The heads given out earlier
+(in proof bundles, evidence reports and head files, see :mod:`.head`) still
+show what was there: ``registry verify --against FILE`` compares them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class VerifyReport:
     first_bad: Problem | None
     problems: tuple[Problem, ...] = ()
     public_key: bytes | None = None
+    #: How many heads given out earlier (bundles, reports, head files) it was compared with.
+    heads_checked: int = 0
 
     @property
     def artist_id(self) -> str | None:
@@ -57,9 +60,13 @@ class VerifyReport:
 
     def summary(self) -> str:
         if self.first_bad is None:
+            heads = (
+                f" It still holds the head shown in each of the {self.heads_checked} file(s) "
+                "given." if self.heads_checked else ""
+            )
             return (
                 f"Registry intact: {self.entries_checked} signed entries and "
-                f"{self.works_checked} works check out."
+                f"{self.works_checked} works check out.{heads}"
             )
         return (
             f"Registry TAMPERED: first bad entry is {self.first_bad.seq}: {self.first_bad.reason}"
@@ -74,6 +81,7 @@ class VerifyReport:
             "problems": [p.to_json() for p in self.problems],
             "public_key": None if self.public_key is None else self.public_key.hex(),
             "artist_id": self.artist_id,
+            "heads_checked": self.heads_checked,
         }
 
 

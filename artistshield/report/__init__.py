@@ -44,6 +44,8 @@ def _write_pdf(evidence: Evidence, out: Path) -> None:
         "images": {k: base64.b64encode(v).decode("ascii") for k, v in evidence.images.items()},
         "title": f"Evidence report: {Path(evidence.result.input).name}",
         "creator": evidence.tool,
+        # the signed head, for `registry verify --against` (in the PDF's XMP metadata)
+        "head": None if evidence.registry_head is None else evidence.registry_head.embedded(),
     }
     done = subprocess.run(
         [sys.executable, "-m", "artistshield.report.pdf", str(out)],

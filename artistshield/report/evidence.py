@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from artistshield.check import CheckResult
     from artistshield.identity import Identity
     from artistshield.registry import Registry, Work, WorkMatch
+    from artistshield.registry.head import Head
     from artistshield.registry.timestamp import Stamp
 
 THUMBNAIL_SIDE = 360
@@ -66,6 +67,8 @@ class Evidence:
     """The earliest trusted time-stamp covering the work, checked at report time."""
     stamp_token: str | None = None
     """That stamp's TSA answer (DER ``TimeStampResp``, base64), as the log keeps it."""
+    registry_head: Head | None = None
+    """The registry's signed head when the report was made (see :mod:`artistshield.registry.head`)."""
 
     @property
     def priority(self) -> str | None:
@@ -128,6 +131,7 @@ def gather(
                 bundle = registry.export_bundle(bundle_path, [work_id], identity=identity)
                 checked = verify_bundle(bundle, public_key=identity.public_key)
                 facts.update(bundle=bundle, bundle_summary=checked.summary(), bundle_ok=checked.ok)
+        facts["registry_head"] = registry.head()
     elif work_id is None:
         notes.append("No registry was used for this check (a key file was given).")
     return Evidence(

@@ -156,6 +156,13 @@ def _detected(evidence: Evidence) -> str:
         geometry = transform_in_words(d, offset=True)
         if geometry:
             out.append(f"<p>Compared with the original, the copy was {', '.join(geometry)}.</p>")
+        if mark.registered:
+            out.append(
+                f"<p>The artist registered work {escape(mark.work_id or '')} on "
+                f"{escape(mark.registered)} (UTC), in the signed entry of their registry that "
+                "gave it this mark number.</p>"
+            )
+        out.append(PRIORITY)
     else:
         out.append("<p>The artist's invisible mark was not found. That does not mean the image "
                    "is not theirs: the mark can be damaged by heavy editing.</p>")
@@ -183,6 +190,16 @@ def _detected(evidence: Evidence) -> str:
     if not any(m.is_match for m in result.matches):
         out.append("<p>No registered work of the artist matches the picture's content.</p>")
     return "".join(out)
+
+
+PRIORITY = (
+    "<p><b>A mark shows whose key marked a copy, not who made the work first.</b> Anyone can "
+    "put a second mark, with their own key, on a copy of someone else's picture and register "
+    "it; the copy then carries both marks, and a second mark proves nothing about who made "
+    "the work first. What speaks to priority is when each mark's work was registered (shown "
+    "above) and the artist's earlier copies: the earlier registration, and the original files, "
+    "show who had the work first.</p>"
+)
 
 
 def _record(evidence: Evidence) -> str:
@@ -216,6 +233,15 @@ def _record(evidence: Evidence) -> str:
         rows.append(("Registry verified now",
                      f"<span class='{css}'>{escape(evidence.registry_summary)}</span> "
                      "(every log entry's Ed25519 signature and hash link checked at report time)"))
+    head = evidence.registry_head
+    if head is not None:
+        rows.append((
+            "Registry head at report time",
+            f"signed entry {head.seq}, hash <span class='mono'>{head.hash}</span> (anyone "
+            "holding this report can later run <span class='mono'>artistshield registry verify "
+            "--against</span> it: a registry cut short or rewritten since no longer reaches "
+            f"this entry)<!-- {head.embedded()} -->",
+        ))
     if evidence.suspect_file_sha256:
         rows.append(
             ("Suspect file SHA-256", f"<span class='mono'>{evidence.suspect_file_sha256}</span>")

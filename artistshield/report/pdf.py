@@ -40,9 +40,28 @@ def render(page: dict[str, Any], out: Path) -> None:
     writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
     writer.setTitle(page.get("title", ""))
     writer.setCreator(page.get("creator", ""))
+    if page.get("head"):
+        writer.setDocumentXmpMetadata(QByteArray(_xmp(page).encode("utf-8")))
     document.print_(writer)
     del writer  # the file is complete once the writer is gone
     del app
+
+
+def _xmp(page: dict[str, Any]) -> str:
+    """XMP metadata with the title and the registry's signed head (base64 text: no escaping)."""
+    from xml.sax.saxutils import escape
+
+    return (
+        '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:as="https://artistshield.invalid/ns/1.0/">'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(page.get("title", ""))}'
+        "</rdf:li></rdf:Alt></dc:title>"
+        f"<as:registryHead>{escape(page['head'])}</as:registryHead>"
+        '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    )
 
 
 def main(argv: list[str]) -> int:
