@@ -48,6 +48,10 @@ def run(argv: list[str] | None = None) -> int:
             return 0
     window = MainWindow(session)
     window.show()
+    if os.environ.get("ARTISTSHIELD_QUIT_WHEN_SHOWN"):  # the standalone build's smoke test
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, app.quit)
     return app.exec()
 
 
