@@ -63,8 +63,10 @@ def qt_libraries_missing(argv: list[str]) -> bool:
         return False
     from PySide6.QtCore import QLibraryInfo
 
-    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
-    missing = qt_libs.missing_libraries(qt_libs.xcb_plugin(plugins))
+    folders = [Path(p) for p in os.environ.get("QT_PLUGIN_PATH", "").split(os.pathsep) if p]
+    folders.append(Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)))
+    plugin = qt_libs.xcb_plugin(folders)
+    missing = qt_libs.missing_libraries(plugin) if plugin is not None else []
     if missing:
         qt_libs.show(qt_libs.install_hint(missing))
     return bool(missing)

@@ -115,8 +115,17 @@ def uses_xcb(argv: Sequence[str], environ: Mapping[str, str], platform: str = sy
     return not wayland
 
 
-def xcb_plugin(plugins_dir: Path) -> Path:
-    return plugins_dir / "platforms" / "libqxcb.so"
+def xcb_plugin(plugin_dirs: Sequence[Path]) -> Path | None:
+    """The ``xcb`` plugin Qt would load: the first of *plugin_dirs* that has one.
+
+    Pass ``$QT_PLUGIN_PATH``'s folders before Qt's own plugin folder, as Qt
+    searches them (a standalone build sets that variable).
+    """
+    for folder in plugin_dirs:
+        candidate = folder / "platforms" / "libqxcb.so"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def missing_libraries(plugin: Path) -> list[str]:

@@ -105,3 +105,11 @@ def test_missing_libraries_without_ldd_names_the_first_from_the_loader(
 
 def test_no_plugin_means_nothing_to_report(tmp_path: Path) -> None:
     assert qt_libs.missing_libraries(tmp_path / "absent.so") == []
+
+
+def test_the_plugin_is_looked_for_where_qt_looks(tmp_path: Path) -> None:
+    first, second = tmp_path / "env", tmp_path / "qt"
+    (second / "platforms").mkdir(parents=True)
+    (second / "platforms" / "libqxcb.so").touch()
+    assert qt_libs.xcb_plugin([first, second]) == second / "platforms" / "libqxcb.so"
+    assert qt_libs.xcb_plugin([first]) is None
