@@ -33,7 +33,7 @@ class Component:
 def components() -> list[Component]:
     """Every component ArtistShield needs at run time (optional extras left out), by name."""
     found: dict[str, Component] = {}
-    for dist in _runtime_closure():
+    for dist in runtime_distributions():
         name = dist.metadata["Name"]
         found[_key(name)] = Component(name, dist.version, licence_of(dist))
     pyside = found.get("pyside6-essentials")
@@ -69,8 +69,11 @@ def licence_of(dist: metadata.Distribution) -> str:
     return "see the package's licence file"
 
 
-def _runtime_closure() -> list[metadata.Distribution]:
-    """ArtistShield's installed requirements and theirs, without extras, each once."""
+def runtime_distributions() -> list[metadata.Distribution]:
+    """ArtistShield's installed requirements and theirs, without extras, each once.
+
+    The standalone build bundles exactly these, with their metadata.
+    """
     seen: set[str] = {_key(PROJECT)}
     todo = _requirements(PROJECT)
     found: list[metadata.Distribution] = []
