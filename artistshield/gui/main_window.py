@@ -24,13 +24,6 @@ from artistshield.gui.session import Session, settings
 from artistshield.gui.union_view import UnionView
 from artistshield.gui.workers import wait_for_all
 
-LICENCES = """
-<p>ArtistShield is free software under the <b>GNU GPL, version 3 or later</b>.</p>
-<p>It is built on: Qt 6 and PySide6 (LGPL-3.0), NumPy and SciPy (BSD-3-Clause),
-Pillow (MIT-CMU), cryptography (Apache-2.0 or BSD-3-Clause), platformdirs (MIT).
-The icons are original to ArtistShield (GPL-3.0-or-later).</p>
-"""
-
 
 class MainWindow(QMainWindow):
     VIEWS = ("Mark", "Check", "Registry", "Identity", "Union")
@@ -145,10 +138,12 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self).activated.connect(action)
 
     def about(self) -> None:
+        from artistshield.gui.about import licences_html
+
         QMessageBox.about(
             self, "About ArtistShield",
             f"<h3>ArtistShield {__version__}</h3><p>Invisible marks and a signed registry for "
-            f"your published artwork. Works offline; nothing leaves this computer.</p>{LICENCES}",
+            f"your published artwork. Works offline; nothing leaves this computer.</p>{licences_html()}",
         )
 
     def open_logs(self) -> None:
