@@ -23,12 +23,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageSequence
 
 from artistshield.errors import ImageError
-from artistshield.fileio import atomic_write
+from artistshield.fileio import Exists, write_file
 
 #: Suffixes of the animated still-image formats, by Pillow format name.
 FORMATS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
@@ -95,11 +96,16 @@ def read_animation(path: str | os.PathLike[str]) -> Animation:
 
 
 def write_animation(
-    animation: Animation, target: str | os.PathLike[str], *, quality: int | None = None
+    animation: Animation,
+    target: str | os.PathLike[str],
+    *,
+    quality: int | None = None,
+    exists: Exists = "refuse",
 ) -> Path:
-    """Write *animation* to *target* atomically in its own format.
+    """Write *animation* to *target* atomically in its own format; return the name written.
 
-    WebP is lossless unless *quality* is given.
+    WebP is lossless unless *quality* is given; an existing *target* is
+    handled as *exists* says (:func:`artistshield.fileio.write_file`).
     """
     target = Path(target)
     frames = animation.frames
@@ -122,15 +128,13 @@ def write_animation(
         options.update(lossless=quality is None, quality=quality or 100)
     else:
         raise ImageError(f"Cannot write a {animation.format} animation.")
-    try:
-        with atomic_write(target) as handle:
-            images[0].save(
-                handle, format=animation.format, save_all=True, append_images=images[1:],
-                **options,
-            )
-    except OSError as exc:
-        raise ImageError(f"Could not write {target} ({exc}).") from exc
-    return target
+
+    def encode(handle: BinaryIO) -> None:
+        images[0].save(
+            handle, format=animation.format, save_all=True, append_images=images[1:], **options
+        )
+
+    return write_file(target, encode, exists=exists)
 
 
 def gif_frames(frames: Sequence[np.ndarray]) -> list[Image.Image]:

@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export = actions.add_parser("export", help="write a proof bundle anyone can verify")
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
     export.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
+    )
+    export.add_argument(
         "--work", action="append", dest="works", metavar="ID", help="only this work (repeatable)"
     )
     export.set_defaults(handler=_export)
@@ -179,7 +182,9 @@ def _export(args: argparse.Namespace) -> int:
     with Registry.open() as registry:
         if not registry.works():
             raise ArtistShieldError("There are no registered works to export yet.")
-        out = registry.export_bundle(args.out, args.works, identity=artist)
+        out = registry.export_bundle(
+            args.out, args.works, identity=artist, exists="replace" if args.force else "refuse"
+        )
     count = "all works" if args.works is None else f"{len(set(args.works))} work(s)"
     print(
         f"Proof bundle of {count} written to {out}. Anyone can check it, offline, with "

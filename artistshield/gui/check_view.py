@@ -416,20 +416,22 @@ class CheckView(DropMixin, QWidget):
             f"{Path(self.result.input).stem}-evidence.html",
             "Evidence report (*.html);;PDF (*.pdf);;JSON data (*.json)",
         )
-        if name:
-            self.write_report(Path(name))
+        if name:  # the dialog asked before choosing an existing file
+            self.write_report(Path(name), replace=Path(name).exists())
 
-    def write_report(self, path: Path) -> None:
+    def write_report(self, path: Path, *, replace: bool = False) -> None:
         """Write the evidence for the last check to *path* (.html, .pdf or .json), off the UI thread.
 
-        HTML and PDF reports come with a proof bundle written beside them.
+        HTML and PDF reports come with a proof bundle written beside them (under
+        a free name); an existing *path* is replaced only when *replace*.
         """
         assert self.result is not None
         result, ident = self.result, self.session.identity
+        exists = "replace" if replace else "refuse"
 
         def job(report, cancelled):
             from artistshield import __version__
-            from artistshield.fileio import atomic_write
+            from artistshield.fileio import write_file
             from artistshield.registry import Registry
 
             if path.suffix.lower() == ".json":
@@ -437,15 +439,14 @@ class CheckView(DropMixin, QWidget):
                 if ident is not None:
                     data["artist"] = {"name": ident.name, "artist_id": ident.artist_id,
                                       "public_key": ident.public_key.hex()}
-                with atomic_write(path) as handle:
-                    handle.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
-                return path
+                text = json.dumps(data, indent=2) + "\n"
+                return write_file(path, text.encode("utf-8"), exists=exists)
             from artistshield.report import gather, write_report
 
             bundle = path.with_name(f"{path.stem}-bundle.json")
             with Registry.open() as registry:
                 evidence = gather(result, registry=registry, identity=ident, bundle_path=bundle)
-            return write_report(evidence, path)
+            return write_report(evidence, path, exists=exists)
 
         self.save_button.setEnabled(False)
         worker = Worker(job, name="report")

@@ -120,17 +120,17 @@ class IdentityView(QWidget):
             "Choose a passphrase for the backup. You will need it to restore; write it down.",
             self, confirm=True, title="Backup passphrase",
         )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.save_backup(Path(name), dialog.passphrase())
+        if dialog.exec() == QDialog.DialogCode.Accepted:  # the file dialog asked to replace
+            self.save_backup(Path(name), dialog.passphrase(), replace=Path(name).exists())
 
-    def save_backup(self, path: Path, passphrase: str) -> bool:
+    def save_backup(self, path: Path, passphrase: str, *, replace: bool = False) -> bool:
         from artistshield import identity
 
         ident = self.session.unlock(self)
         if ident is None:
             return False
         try:
-            identity.export(path, passphrase, identity=ident)
+            identity.export(path, passphrase, identity=ident, force=replace)
         except Exception as exc:
             show_error(f"The backup was not saved: {exc}", parent=self)
             return False

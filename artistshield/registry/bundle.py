@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artistshield.errors import ArtistShieldError
-from artistshield.fileio import atomic_write
+from artistshield.fileio import Exists, OutputExistsError, make_folder, write_file
 from artistshield.identity import Identity, artist_id
 from artistshield.registry import log as history
 from artistshield.registry.records import (
@@ -74,9 +75,20 @@ class BundleReport:
 
 
 def export_bundle(
-    registry: Registry, out: Path, work_ids: Sequence[str] | None, *, identity: Identity
+    registry: Registry,
+    out: Path,
+    work_ids: Sequence[str] | None,
+    *,
+    identity: Identity,
+    exists: Exists = "refuse",
 ) -> Path:
-    """Append an ``export`` entry naming the works, then write the bundle to *out*."""
+    """Append an ``export`` entry naming the works, then write the bundle to *out*.
+
+    An existing *out* is handled as *exists* says (:func:`artistshield.fileio.write_file`);
+    returns the name written.
+    """
+    if exists == "refuse" and os.path.lexists(out):
+        raise OutputExistsError(out)  # before the log says a bundle was made
     selected = [w.work_id for w in registry.works()] if work_ids is None else list(work_ids)
     selected = sorted(set(selected))
     works = [registry.work(work_id) for work_id in selected]  # raises on unknown ids
@@ -100,11 +112,9 @@ def export_bundle(
         "entries": [e.to_json() for e in entries],
         "works": [_work_json(registry, w) for w in works],
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out, mode="w") as handle:
-        json.dump(document, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    return out
+    make_folder(out.parent)
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    return write_file(out, text.encode("utf-8"), exists=exists)
 
 
 def _work_json(registry: Registry, work: Work) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from artistshield.errors import ArtistShieldError
+from artistshield.fileio import Exists
 from artistshield.identity import Identity
 from artistshield.paths import data_dir
 from artistshield.registry import log as history
@@ -268,12 +269,21 @@ class Registry:
         return verify_registry(self.db, public_key=public_key)
 
     def export_bundle(
-        self, out: str | Path, work_ids: Sequence[str] | None = None, *, identity: Identity
+        self,
+        out: str | Path,
+        work_ids: Sequence[str] | None = None,
+        *,
+        identity: Identity,
+        exists: Exists = "refuse",
     ) -> Path:
-        """Write a proof bundle of *work_ids* (all works by default) to *out*."""
+        """Write a proof bundle of *work_ids* (all works by default) to *out*.
+
+        An existing *out* is refused unless *exists* says otherwise
+        (:mod:`artistshield.fileio`); returns the name written.
+        """
         from artistshield.registry.bundle import export_bundle
 
-        return export_bundle(self, Path(out), work_ids, identity=identity)
+        return export_bundle(self, Path(out), work_ids, identity=identity, exists=exists)
 
     def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
         """The registered works *pixels* derive from, best first."""
