@@ -63,8 +63,16 @@ class Registry:
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Registry:
-        """Open (creating if needed) the registry at *path*, by default in the data folder."""
-        return cls(Database(Path(path) if path is not None else data_dir() / FILE_NAME))
+        """Open (creating if needed) the registry at *path*, by default in the data folder.
+
+        Marked copies a killed process left on their way are finished or
+        removed first (:mod:`.pending`).
+        """
+        registry = cls(Database(Path(path) if path is not None else data_dir() / FILE_NAME))
+        from artistshield.registry import pending
+
+        pending.recover(registry)
+        return registry
 
     def close(self) -> None:
         self.db.close()
