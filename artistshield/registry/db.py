@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from artistshield.errors import ArtistShieldError
+from artistshield.fileio import make_private_file
 
 log = logging.getLogger("artistshield.registry")
 
@@ -74,6 +75,9 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        for private in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if private == path or private.exists():  # titles and thumbnails of unpublished work
+                make_private_file(private)
         # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE below).
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=30.0
