@@ -79,8 +79,8 @@ def describe(path: str | os.PathLike[str], exc: OSError, *, action: str = "write
     elif code == errno.ENAMETOOLONG:
         why = "the name is too long for this disk"
     else:
-        why = exc.strerror or str(exc)
-    return f"Could not {action} {path}: {why}."
+        return f"Could not {action} {path}: {exc.strerror or exc}."
+    return f"Could not {action} {path} ({exc.strerror or exc}): {why}."
 
 
 def make_folder(path: str | os.PathLike[str], *, private: bool = False) -> Path:

@@ -227,9 +227,13 @@ class CheckView(DropMixin, QWidget):
             from artistshield.registry import Registry
 
             if image is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                if not image.save(str(path), "PNG"):
-                    raise OSError(f"Cannot save the pasted image to {path}")
+                from artistshield.fileio import make_folder, publish, staged
+
+                make_folder(path.parent, private=True)
+                with staged(path, private=True) as part:  # complete before it has its name
+                    if not image.save(str(part), "PNG"):
+                        raise OSError(f"Cannot save the pasted image to {path}")
+                    publish(part, path)
             last = 0.0
 
             def progress(done: int, total: int) -> None:

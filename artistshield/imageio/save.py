@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from artistshield.errors import ImageError
-from artistshield.fileio import Exists, same_file, write_file
+from artistshield.fileio import Exists, WriteError, same_file, write_file
 from artistshield.imageio.artwork import (
     _EXIF_HEADER,
     _FORMAT_OF_SUFFIX,
@@ -60,7 +60,10 @@ def save(
     data = encode(
         artwork, target, format=format, quality=quality, subsampling=subsampling, protect=protect
     )
-    return write_file(target, data, exists=exists)
+    try:
+        return write_file(target, data, exists=exists)
+    except WriteError as exc:
+        raise ImageError(str(exc)) from exc
 
 
 def encode(
