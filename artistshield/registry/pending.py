@@ -84,14 +84,20 @@ class PendingCopy:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if exc is not None:
-            try:
-                if self.registry is not None:
-                    _settle(self.registry, self.id, self.out, self.payload)
-                else:
-                    shutil.rmtree(self.folder, ignore_errors=True)
-            finally:
-                self._drop_note()
+        if exc is None:
+            return
+        if self.registry is None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        try:
+            _settle(self.registry, self.id, self.out, self.payload)
+        except (ArtistShieldError, OSError) as again:
+            logger.warning("the copy %s is left for the next start: %s", self.id, again)
+            if self._note is not None:
+                self._note.release()  # kept: the next process to open the registry finishes it
+                self._note = None
+        finally:
+            self._drop_note()
 
     def claim(self, staged: Path) -> Path:
         """Claim the first free final name for *staged* (in :attr:`folder`).
@@ -113,21 +119,23 @@ class PendingCopy:
         return named
 
     def finish(self, staged: Path) -> Path:
-        """Give the copy its final name and clean up; return that name."""
-        try:
-            if self.registry is None:
-                if staged.is_dir():
-                    final = fileio.publish_folder(staged, self.out / staged.name)
-                else:
-                    final = fileio.publish(staged, self.out / staged.name, exists="free")
-                self.folder.rmdir()
-                return final
-            settled = _settle(self.registry, self.id, self.out, self.payload)
-            if settled is None:
-                raise ArtistShieldError(f"{staged.name} was not registered, so it was not kept.")
-            return settled
-        finally:
-            self._drop_note()
+        """Give the copy its final name and clean up; return that name.
+
+        A failure here goes to ``__exit__``, which settles the copy or leaves
+        its note for the next start.
+        """
+        if self.registry is None:
+            if staged.is_dir():
+                final = fileio.publish_folder(staged, self.out / staged.name)
+            else:
+                final = fileio.publish(staged, self.out / staged.name, exists="free")
+            self.folder.rmdir()
+            return final
+        settled = _settle(self.registry, self.id, self.out, self.payload)
+        self._drop_note()
+        if settled is None:
+            raise ArtistShieldError(f"{staged.name} was not registered, so it was not kept.")
+        return settled
 
     def _drop_note(self) -> None:
         if self._note is not None:
@@ -142,6 +150,8 @@ def recover(registry: Registry) -> int:
         return 0
     done = 0
     for path in sorted(folder.glob("*.json")):
+        if path.name.startswith("."):  # a note still being written
+            continue
         note = _Note.take(path)
         if note is None:  # its process is still at work
             continue
@@ -151,10 +161,13 @@ def recover(registry: Registry) -> int:
             final = _settle(registry, path.stem, out, int(info["payload"]))
             logger.info("pending copy %s %s", path.stem, f"kept as {final}" if final else "removed")
             done += 1
-        except (ArtistShieldError, OSError, KeyError, TypeError, ValueError) as exc:
+        except (ArtistShieldError, OSError) as exc:  # a disk still full: try again next time
             logger.warning("could not finish the pending copy %s: %s", path.stem, exc)
-        finally:
-            note.remove()
+            note.release()
+            continue
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.warning("the pending note %s is not readable (%s); removed", path.name, exc)
+        note.remove()
     return done
 
 
@@ -265,6 +278,10 @@ class _Note:
     def remove(self) -> None:
         with contextlib.suppress(OSError):
             self.path.unlink()
+        self.release()
+
+    def release(self) -> None:
+        """Unlock the note and leave it for the next process to open the registry."""
         with contextlib.suppress(OSError):
             os.close(self._fd)
 
