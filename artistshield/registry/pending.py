@@ -150,7 +150,8 @@ def recover(registry: Registry) -> int:
         return 0
     done = 0
     for path in sorted(folder.glob("*.json")):
-        if path.name.startswith("."):  # a note still being written
+        if path.name.startswith("."):  # a note being written, or left half written
+            _remove_if_orphaned(path)
             continue
         note = _Note.take(path)
         if note is None:  # its process is still at work
@@ -169,6 +170,20 @@ def recover(registry: Registry) -> int:
             logger.warning("the pending note %s is not readable (%s); removed", path.name, exc)
         note.remove()
     return done
+
+
+def _remove_if_orphaned(temporary: Path) -> None:
+    """Remove ``.NAME.PID.part.json`` once process PID is gone (POSIX; elsewhere it stays)."""
+    parts = temporary.name.split(".")
+    if os.name != "posix" or len(parts) != 5 or not parts[2].isdigit():
+        return
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+    except OSError:
+        pass  # alive, under another user
 
 
 def _settle(registry: Registry, copy_id: str, out: Path, payload: int) -> Path | None:
@@ -246,17 +261,27 @@ class _Note:
 
     @classmethod
     def create(cls, folder: Path, name: str, info: dict[str, Any]) -> _Note:
+        """Write and lock the note, then give it its name: nobody sees it unlocked.
+
+        Until then it is ``.NAME.PID.part.json``, which :func:`recover`
+        removes once that process is gone.
+        """
         target = folder / f"{name}.json"
-        data = json.dumps(info).encode("utf-8")
-        with fileio.staged(target, private=True) as temporary:
-            fd = os.open(temporary, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
-            try:
-                os.write(fd, data)
-                _lock(fd, wait=True)  # locked before anyone can see it under its name
-                fileio.publish(temporary, target)
-            except BaseException:
-                os.close(fd)
-                raise
+        temporary = folder / f".{name}.{os.getpid()}.part.json"
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(temporary, flags, fileio.PRIVATE_MODE)
+        except OSError as exc:
+            raise fileio.WriteError(fileio.describe(target, exc)) from exc
+        try:
+            _lock(fd, wait=True)
+            os.write(fd, json.dumps(info).encode("utf-8"))
+            fileio.publish(temporary, target)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
         return cls(target, fd, info)
 
     @classmethod

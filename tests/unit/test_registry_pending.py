@@ -1,5 +1,8 @@
 """A marked copy takes its name only with its record; a killed writer's copy is finished later."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +125,18 @@ def test_an_unreadable_note_is_removed(artist: Identity, tmp_path: Path) -> None
         write_file(folder / "0123.json", b"not json")
         assert pending.recover(registry) == 0
         assert _notes(registry) == []
+
+
+def test_a_note_half_written_by_a_dead_process_is_removed(artist: Identity, tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    with Registry.open() as registry:
+        folder = registry.path.parent / pending.NOTES
+        folder.mkdir(exist_ok=True)
+        stale = folder / f".00aa.{int(dead.stdout)}.part.json"
+        live = folder / f".00bb.{os.getpid()}.part.json"
+        stale.write_bytes(b"")
+        live.write_bytes(b"")
+        pending.recover(registry)
+        assert not stale.exists()
+        assert live.exists()  # still being written by a living process
