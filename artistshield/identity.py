@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from artistshield import untrusted
 from artistshield.errors import ArtistShieldError
-from artistshield.fileio import atomic_write
+from artistshield.fileio import Exists, make_folder, publish, write_file
 from artistshield.paths import data_dir
 
 ENV_PASSPHRASE = "ARTISTSHIELD_PASSPHRASE"
@@ -220,12 +220,17 @@ def key_mismatch(passphrase: str | None = None) -> str | None:
 
 
 def export(
-    path: str | os.PathLike[str], passphrase: str, *, identity: Identity | None = None
+    path: str | os.PathLike[str],
+    passphrase: str,
+    *,
+    identity: Identity | None = None,
+    force: bool = False,
 ) -> Path:
     """Write an encrypted backup of the identity to *path*.
 
     The backup is sealed with *passphrase*, which also opens the stored
-    identity unless it is given as *identity*.
+    identity unless it is given as *identity*.  An existing file at *path*
+    is replaced only with *force* (:class:`~artistshield.fileio.OutputExistsError`).
     """
     if not passphrase:
         raise ValueError("A backup must be encrypted: give it a passphrase.")
@@ -233,7 +238,7 @@ def export(
         stored = _read(identity_path(), missing=_missing_identity)
         identity = _unseal(stored, passphrase, source=identity_path())
     target = Path(path)
-    _write(target, identity, passphrase)
+    _write(target, identity, passphrase, exists="replace" if force else "refuse")
     return target
 
 
@@ -258,7 +263,7 @@ def import_(path: str | os.PathLike[str], passphrase: str, *, force: bool = Fals
                 "Export a backup of it first, then import with --force."
             )
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        os.replace(target, target.with_name(f"{FILE_NAME}.replaced-{stamp}"))
+        publish(target, target.with_name(f"{FILE_NAME}.replaced-{stamp}"), exists="free")
     _write(target, identity, passphrase)
     return identity
 
@@ -267,7 +272,7 @@ def change_passphrase(old: str | None, new: str | None) -> Identity:
     """Re-seal the identity under *new* (``None`` removes the passphrase)."""
     stored = _read(identity_path(), missing=_missing_identity)
     identity = _unseal(stored, old, source=identity_path())
-    _write(identity_path(), identity, new)
+    _write(identity_path(), identity, new, exists="replace")
     return identity
 
 
@@ -358,7 +363,9 @@ def _associated_data(public: dict[str, Any]) -> bytes:
     return json.dumps(public, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def _write(path: Path, identity: Identity, passphrase: str | None) -> None:
+def _write(
+    path: Path, identity: Identity, passphrase: str | None, *, exists: Exists = "refuse"
+) -> None:
     public = {
         "name": identity.name,
         "created": identity.created,
@@ -393,11 +400,9 @@ def _write(path: Path, identity: Identity, passphrase: str | None) -> None:
         **public,
         "secrets": sealed,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, mode="w") as handle:
-        os.chmod(handle.fileno(), 0o600)  # mkstemp already does; keep it explicit
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
+    make_folder(path.parent)
+    text = json.dumps(document, indent=2) + "\n"
+    write_file(path, text.encode("utf-8"), exists=exists, private=True)
 
 
 def _stretch(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:

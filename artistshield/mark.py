@@ -2,8 +2,10 @@
 
 :func:`mark_files` is the batch job behind ``artistshield mark`` and the app's
 Mark view.  It yields one :class:`MarkOutcome` per input, goes on after a bad
-file, never writes over an original, writes each output atomically and checks
-that the mark reads back from the file actually written.  Clips (videos,
+file, never writes over any file, and checks that the mark reads back from
+the file actually written.  A copy takes its final name only once its signed
+record is committed (:mod:`artistshield.registry.pending`), so no marked file
+is ever left unregistered, and no two writers can take one name.  Clips (videos,
 animated GIF/APNG/WebP, folders of numbered frames) go to
 :mod:`artistshield.animation` and are registered as one work, fingerprinted
 at each of its key frames.
@@ -21,12 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from artistshield import imageio, memory, watermark
+from artistshield import fileio, imageio, memory, watermark
 from artistshield.animation import frames as anim
 from artistshield.animation import sequence
 from artistshield.animation.clip import CLIP_SUFFIXES, is_clip
 from artistshield.animation.inputs import gather
-from artistshield.animation.mark import free_path
 from artistshield.errors import ArtistShieldError, in_words
 
 __all__ = ["CLIP_SUFFIXES", "MarkOutcome", "expand_inputs", "mark_files", "read_key_file"]
@@ -139,6 +140,10 @@ def mark_files(
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
     out = Path(out_dir)
+    if registry is not None:
+        from artistshield.registry import pending
+
+        pending.recover(registry)  # copies a killed batch left half done
     for item in gather(paths):
         source = item.path
         if cancelled():
@@ -149,10 +154,7 @@ def mark_files(
         if item.skipped is not None:
             yield MarkOutcome(source=source, skipped=item.skipped)
             continue
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ArtistShieldError(f"Cannot create the output folder {out}: {exc.strerror}.") from exc
+        fileio.make_folder(out)
         try:
             if is_clip(source):
                 from artistshield.animation import Cancelled
@@ -207,23 +209,29 @@ def _mark_one(
             f"{source.name} has no texture or edges to hide a mark in (it is blank or a "
             "single flat colour), so it was not marked."
         )
-    target = imageio.output_path(source, out_dir, format=format)
-    written = imageio.save(
-        artwork.with_rgb8(marked), target, format=format, quality=quality, protect=[source]
+    from artistshield.registry.pending import PendingCopy
+
+    preferred = imageio.output_path(source, out_dir, format=format)
+    data = imageio.encode(
+        artwork.with_rgb8(marked), preferred, format=format, quality=quality, protect=[source]
     )
-    readable = None
-    written_pixels = imageio.load(written).rgb8() if verify or registry is not None else marked
-    if verify:
-        readable = watermark.detect(written_pixels, key).payload == payload
-        if not readable:
-            logger.warning("%s: the mark did not read back from %s", source.name, written.name)
-    work_id = None
-    if registry is not None and identity is not None:
-        work = registry.add_work(
-            written_pixels, file_path=written, title=title or source.stem, payload=payload,
-            identity=identity,
-        )
-        work_id = work.work_id
+    with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
+        staged = fileio.write_file(copy.folder / preferred.name, data)
+        readable = None
+        written_pixels = imageio.load(staged).rgb8() if verify or registry is not None else marked
+        if verify:
+            readable = watermark.detect(written_pixels, key).payload == payload
+            if not readable:
+                logger.warning("%s: the mark did not read back from %s", source.name, preferred.name)
+        work_id = None
+        if registry is not None and identity is not None:
+            staged = copy.claim(staged)
+            work = registry.add_work(
+                written_pixels, file_path=staged, title=title or source.stem, payload=payload,
+                identity=identity,
+            )
+            work_id = work.work_id
+        written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=round(psnr(pixels, marked), 2), readable=readable,
@@ -254,23 +262,28 @@ def _mark_animated_still(
             f"{source.name} has no texture or edges to hide a mark in (it is blank or a "
             "single flat colour), so it was not marked."
         )
-    written = anim.write_animation(
-        anim.Animation(still.format, [marked], still.durations, still.loop, still.disposal),
-        free_path(out_dir, source.name),
-    )
-    written_pixels = anim.read_animation(written).frames[0]  # as a viewer sees it
-    readable = None
-    if verify:
-        readable = watermark.detect(written_pixels, key).payload == payload
-        if not readable:
-            logger.warning("%s: the mark did not read back from %s", source.name, written.name)
-    work_id = None
-    if registry is not None and identity is not None:
-        work = registry.add_work(
-            written_pixels, file_path=written, title=title or source.stem, payload=payload,
-            identity=identity,
+    from artistshield.registry.pending import PendingCopy
+
+    with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
+        staged = anim.write_animation(
+            anim.Animation(still.format, [marked], still.durations, still.loop, still.disposal),
+            copy.folder / source.name,
         )
-        work_id = work.work_id
+        written_pixels = anim.read_animation(staged).frames[0]  # as a viewer sees it
+        readable = None
+        if verify:
+            readable = watermark.detect(written_pixels, key).payload == payload
+            if not readable:
+                logger.warning("%s: the mark did not read back from %s", source.name, staged.name)
+        work_id = None
+        if registry is not None and identity is not None:
+            staged = copy.claim(staged)
+            work = registry.add_work(
+                written_pixels, file_path=staged, title=title or source.stem, payload=payload,
+                identity=identity,
+            )
+            work_id = work.work_id
+        written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=round(psnr(pixels, marked), 2), readable=readable,
@@ -294,6 +307,7 @@ def _mark_clip(
     frame_progress: Callable[[Path, int, int], None] | None,
 ) -> MarkOutcome:
     from artistshield import animation
+    from artistshield.registry.pending import PendingCopy
 
     payload = _new_payload(registry)
     progress = None
@@ -301,25 +315,30 @@ def _mark_clip(
         def progress(done: int, total: int) -> None:
             frame_progress(source, done, total)
 
-    marked = animation.mark_clip(
-        source, out_dir, key=key, payload=payload, strength=strength, crf=crf, codec=codec,
-        quality=quality, progress=progress, cancelled=cancelled,
-    )
-    readable = None
-    if verify:
-        readable = animation.detect_clip(marked.output, key, max_frames=12).detection.payload == payload
-        if not readable:
-            logger.warning("%s: the mark did not read back from %s", source.name, marked.output.name)
-    work_id = None
-    if registry is not None and identity is not None:
-        work = registry.add_work(
-            marked.first_frame, file_path=_registered_file(marked.output),
-            title=title or source.stem, payload=payload, frame_count=marked.frames,
-            key_frames=animation.pictures_of(marked.key_frames) or None, identity=identity,
+    with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
+        marked = animation.mark_clip(
+            source, copy.folder, key=key, payload=payload, strength=strength, crf=crf,
+            codec=codec, quality=quality, progress=progress, cancelled=cancelled,
         )
-        work_id = work.work_id
+        readable = None
+        if verify:
+            found = animation.detect_clip(marked.output, key, max_frames=12).detection.payload
+            readable = found == payload
+            if not readable:
+                logger.warning("%s: the mark did not read back from %s", source.name, source.name)
+        work_id = None
+        staged = marked.output
+        if registry is not None and identity is not None:
+            staged = copy.claim(staged)
+            work = registry.add_work(
+                marked.first_frame, file_path=_registered_file(staged),
+                title=title or source.stem, payload=payload, frame_count=marked.frames,
+                key_frames=animation.pictures_of(marked.key_frames) or None, identity=identity,
+            )
+            work_id = work.work_id
+        written = copy.finish(staged)
     return MarkOutcome(
-        source=source, output=marked.output, payload=payload, work_id=work_id,
+        source=source, output=written, payload=payload, work_id=work_id,
         psnr=marked.psnr, readable=readable, frames=marked.frames,
     )
 

@@ -12,7 +12,11 @@ ENV_HOME = "ARTISTSHIELD_HOME"
 
 
 def data_dir(*, create: bool = True) -> Path:
-    """Return the data folder, creating it unless *create* is false."""
+    """Return the data folder, creating it unless *create* is false.
+
+    It holds keys and unpublished work, so it is private: 0700, like the
+    0600 files in it (see :func:`artistshield.fileio.make_folder`).
+    """
     override = os.environ.get(ENV_HOME)
     if override:
         path = Path(override).expanduser()
@@ -21,5 +25,7 @@ def data_dir(*, create: bool = True) -> Path:
 
         path = Path(platformdirs.user_data_dir("ArtistShield", appauthor=False))
     if create:
-        path.mkdir(parents=True, exist_ok=True)
+        from artistshield.fileio import make_folder
+
+        make_folder(path, private=True)
     return path

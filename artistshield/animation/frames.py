@@ -23,12 +23,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageSequence
 
 from artistshield.errors import ImageError
-from artistshield.fileio import atomic_write
+from artistshield.fileio import Exists, write_file
 
 #: Suffixes of the animated still-image formats, by Pillow format name.
 FORMATS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
@@ -104,11 +105,16 @@ def opaque_as_rgb(rgba: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 
 def write_animation(
-    animation: Animation, target: str | os.PathLike[str], *, quality: int | None = None
+    animation: Animation,
+    target: str | os.PathLike[str],
+    *,
+    quality: int | None = None,
+    exists: Exists = "refuse",
 ) -> Path:
-    """Write *animation* to *target* atomically in its own format.
+    """Write *animation* to *target* atomically in its own format; return the name written.
 
-    WebP is lossless unless *quality* is given.
+    WebP is lossless unless *quality* is given; an existing *target* is
+    handled as *exists* says (:func:`artistshield.fileio.write_file`).
     """
     target = Path(target)
     frames = animation.frames
@@ -133,15 +139,13 @@ def write_animation(
         raise ImageError(f"Cannot write a {animation.format} animation.")
     if len(images) == 1:  # Pillow takes per-frame lists only for two frames or more
         options = {k: v[0] if isinstance(v, list | tuple) else v for k, v in options.items()}
-    try:
-        with atomic_write(target) as handle:
-            images[0].save(
-                handle, format=animation.format, save_all=True, append_images=images[1:],
-                **options,
-            )
-    except OSError as exc:
-        raise ImageError(f"Could not write {target} ({exc}).") from exc
-    return target
+
+    def encode(handle: BinaryIO) -> None:
+        images[0].save(
+            handle, format=animation.format, save_all=True, append_images=images[1:], **options
+        )
+
+    return write_file(target, encode, exists=exists)
 
 
 def _disposal(animation: Animation) -> list[int] | int:

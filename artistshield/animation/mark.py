@@ -16,7 +16,6 @@ their final name and renamed), so a cancel or a failure leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import shutil
@@ -34,6 +33,7 @@ from artistshield.animation.clip import FolderClip, VideoClip, open_clip
 from artistshield.animation.keyframes import KeyFrame, KeyFrameSelector
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
+from artistshield.fileio import WriteError, describe, make_folder, publish_folder, staged_folder
 from artistshield.watermark import mask, pattern
 
 Progress = Callable[[int, int], None]
@@ -107,17 +107,6 @@ def same_picture(a: np.ndarray, b: np.ndarray, tolerance: float = SAME_PICTURE) 
     return float(np.abs(a - b).max()) <= tolerance
 
 
-def free_path(out_dir: Path, name: str) -> Path:
-    """Return ``out_dir/name``, or ``name (2)``... while that exists."""
-    stem, suffix = (name, "") if "." not in name else name.rsplit(".", 1)
-    suffix = f".{suffix}" if suffix else ""
-    candidate, number = out_dir / name, 2
-    while candidate.exists():
-        candidate = out_dir / f"{stem} ({number}){suffix}"
-        number += 1
-    return candidate
-
-
 def mark_clip(
     source: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -131,28 +120,30 @@ def mark_clip(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ClipMarked:
-    """Mark every frame of a video, animated image or frame folder into *out_dir*."""
+    """Mark every frame of a video, animated image or frame folder into *out_dir*.
+
+    The copy takes the source's name, or the first free ``name (N)``: no
+    existing file or folder is ever replaced (:mod:`artistshield.fileio`).
+    """
     source, out = Path(source), Path(out_dir)
     if not 0.0 < strength <= 4.0:
         raise ValueError("strength must be above 0 and at most 4")
     stop = cancelled or (lambda: False)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ArtistShieldError(f"Cannot create the output folder {out}: {exc.strerror}.") from exc
+    make_folder(out)
     clip = open_clip(source)
     if isinstance(clip, FolderClip):
         return _mark_sequence(clip, out, key, payload, strength, progress, stop)
     if isinstance(clip, VideoClip):
-        target = free_path(out, source.name)
         marker = LumaMarker(key, payload, strength=strength)
         selector, seen, done = KeyFrameSelector(), itertools.count(), itertools.count()
         encoded = video.transcode(
-            source, target, marker, crf=video.DEFAULT_CRF if crf is None else crf, codec=codec,
+            source, out / source.name, marker, exists="free",
+            crf=video.DEFAULT_CRF if crf is None else crf, codec=codec,
             progress=progress, cancelled=stop,
             decoded=lambda luma, rgb: selector.offer(next(seen), luma, rgb),
             edited=lambda rgb: selector.attach(next(done), rgb),
         )
+        target = encoded.path or out / source.name
         return ClipMarked(
             target, encoded.frames, _psnr(encoded.mean_square_change), video.first_frame(target),
             selector.key_frames,
@@ -215,11 +206,10 @@ def _mark_animation(
         marked, square = _mark_frames(animation.frames, key, payload, strength, progress, stop)
     except ValueError as exc:
         raise ArtistShieldError(f"{source.name}: {exc}.") from exc
-    target = free_path(out, source.name)
-    anim.write_animation(
+    target = anim.write_animation(
         anim.Animation(animation.format, marked, animation.durations, animation.loop,
                        animation.disposal),
-        target, quality=quality,
+        out / source.name, quality=quality, exists="free",
     )
     written = anim.read_animation(target)  # as a viewer sees it: GIF's palettes applied
     for chosen in selector.key_frames:
@@ -234,13 +224,11 @@ def _mark_sequence(
     progress: Progress | None, stop: Callable[[], bool],
 ) -> ClipMarked:
     folder, files = clip.path, clip.files
-    target = free_path(out, folder.name)
-    part = target.with_name(f".{target.name}.part")
     marker = _FrameMarker(key, payload, strength)
     first_frame: np.ndarray | None = None
     selector = KeyFrameSelector()
+    part = staged_folder(out / folder.name)
     try:
-        part.mkdir(parents=True)
         for i, path in enumerate(files):
             if stop():
                 raise Cancelled("Marking was cancelled; nothing was written.")
@@ -254,12 +242,13 @@ def _mark_sequence(
                 selector.attach(i, marked)  # frames are lossless: as written
             if progress is not None:
                 progress(i + 1, len(files))
-        os.replace(part, target)
+        target = publish_folder(part, out / folder.name)
     except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(part)
+        shutil.rmtree(part, ignore_errors=True)
         if isinstance(exc, ValueError):
             raise ArtistShieldError(f"{folder.name}: {exc}.") from exc
+        if isinstance(exc, OSError):
+            raise WriteError(describe(out / folder.name, exc)) from exc
         raise
     assert first_frame is not None
     return ClipMarked(

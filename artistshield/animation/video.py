@@ -14,7 +14,7 @@ not copied.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -28,6 +28,7 @@ import av
 import numpy as np
 
 from artistshield.errors import ArtistShieldError, ImageError
+from artistshield.fileio import Exists, WriteError, describe, publish, staged
 
 #: Video suffixes and the FFmpeg muxer that writes each.
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".webm": "webm", ".mkv": "matroska"}
@@ -59,6 +60,7 @@ class VideoInfo:
 class Encoded:
     frames: int
     mean_square_change: float  # mean squared change of luma per pixel (0..255 units)
+    path: Path | None = None  # the name written (see ``exists`` in :func:`transcode`)
 
 
 def is_video(path: str | os.PathLike[str]) -> bool:
@@ -178,6 +180,7 @@ def transcode(
     cancelled: Callable[[], bool] | None = None,
     decoded: Decoded | None = None,
     edited: Callable[[Callable[[], np.ndarray]], object] | None = None,
+    exists: Exists = "refuse",
 ) -> Encoded:
     """Re-encode *source* to *target*, changing each frame's luma by *edit*.
 
@@ -187,32 +190,32 @@ def transcode(
     :func:`pictures` yields it (its luma plane and a function returning it
     as RGB); *edited* of each edited frame, in order, by a function
     returning it as RGB.  The output appears only when complete: a failure
-    or a cancel leaves nothing at *target*.
+    or a cancel leaves nothing at *target*; an existing *target* is handled
+    as *exists* says (:func:`artistshield.fileio.publish`), and the name
+    written is the result's ``path``.
     """
     source, target = Path(source), Path(target)
     muxer = MUXERS.get(target.suffix.lower())
     if muxer is None:
         raise ImageError(f"Cannot write {target}: use one of {', '.join(MUXERS)}.")
     codec = codec or DEFAULT_CODEC.get(muxer, H264)
-    part = target.with_name(f".{target.name}.part")
     try:
-        with (
-            open_input(source) as src,
-            ThreadPoolExecutor(2) as pool,
-            av.open(str(part), "w", format=muxer) as out,
-        ):
-            result = _run(
-                src, out, edit, pool, crf, codec, progress, cancelled or _never,
-                decoded, edited,
-            )
-        os.replace(part, target)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            part.unlink()
-        if isinstance(exc, av.error.FFmpegError):
-            raise ImageError(f"Could not re-encode {source.name} ({exc}).") from exc
-        raise
-    return result
+        with staged(target) as part:
+            with (
+                open_input(source) as src,
+                ThreadPoolExecutor(2) as pool,
+                av.open(str(part), "w", format=muxer) as out,
+            ):
+                result = _run(
+                    src, out, edit, pool, crf, codec, progress, cancelled or _never,
+                    decoded, edited,
+                )
+            written = publish(part, target, exists=exists)
+    except av.error.FFmpegError as exc:
+        raise ImageError(f"Could not re-encode {source.name} ({exc}).") from exc
+    except OSError as exc:
+        raise WriteError(describe(target, exc)) from exc
+    return dataclasses.replace(result, path=written)
 
 
 def _never() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from artistshield.animation.inputs import Input, gather
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
 from artistshield.errors import ArtistShieldError, in_words
+from artistshield.fileio import Exists
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -34,7 +36,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--report", type=Path, action="append", metavar="OUT",
         help="write an evidence report, OUT.html or OUT.pdf (repeat for both); with several "
-        "inputs, one report per input named OUT-<input name>; the proof bundle is written beside it",
+        "inputs, one report per input named OUT-<input name>; the proof bundle is written beside "
+        "it; a name already taken becomes 'OUT (2).html' and so on",
+    )
+    parser.add_argument(
+        "--force", action="store_true",
+        help="replace an existing report of the name given instead of choosing a free name",
     )
     parser.add_argument("--found-at", metavar="URL", help="where the suspect was found, for the report")
     parser.add_argument("--no-provenance", action="store_true",
@@ -55,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
         registry = Registry.open()
     label = ident.artist_id if ident is not None else "key-file"
-    found_any = errors = False
+    found_any = errors = unwritten = False
+    written: set[Path] = set()  # never replaced, even with --force: two suspects named alike
     try:
         several = sum(item.taken for item in items) > 1
         for item in items:
@@ -78,12 +86,23 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{result.input}: {result.verdict}", flush=True)
             if args.report and result.error is None:
                 outs = report_paths(args.report, path, several=several)
-                for written in _write_reports(result, outs, registry, ident, args.found_at):
+                try:
+                    reports = _write_reports(
+                        result, outs, registry, ident, args.found_at,
+                        force=args.force, written=written,
+                    )
+                except ArtistShieldError as exc:  # a full disk, a folder not writable: go on
+                    unwritten = True
+                    print(f"artistshield: {path}: no evidence report: {exc}", file=sys.stderr)
+                    continue
+                for report in reports:
                     if not args.json:
-                        print(f"  evidence report written to {written}")
+                        print(f"  evidence report written to {report}")
     finally:
         if registry is not None:
             registry.close()
+    if unwritten:
+        return 2
     if found_any:
         return 0
     return 2 if errors else 1
@@ -113,10 +132,18 @@ def _write_reports(
     registry: Registry | None,
     ident: Identity | None,
     found_at: str | None,
+    *,
+    force: bool = False,
+    written: set[Path] | None = None,
 ) -> list[Path]:
-    """Gather the evidence once (one proof bundle, beside the first report) and write each."""
+    """Gather the evidence once (one proof bundle, beside the first report) and write each.
+
+    Each report takes the first free name for its *outs* entry, or replaces
+    it with *force*, unless this run already wrote it (in *written*).
+    """
     from artistshield.report import gather, write_report
 
+    written = set() if written is None else written
     evidence = gather(
         result,
         registry=registry,
@@ -124,4 +151,10 @@ def _write_reports(
         found_at=found_at,
         bundle_path=outs[0].with_name(f"{outs[0].stem}-bundle.json"),
     )
-    return [write_report(evidence, out) for out in outs]
+    done = []
+    for out in outs:
+        exists: Exists = "replace" if force and out.absolute() not in written else "free"
+        report = write_report(evidence, out, exists=exists)
+        written.add(report.absolute())
+        done.append(report)
+    return done

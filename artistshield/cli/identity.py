@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from artistshield import identity
-from artistshield.errors import ArtistShieldError
+from artistshield.fileio import OutputExistsError
 from artistshield.paths import data_dir
 
 BACKUP_ADVICE = (
@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     export = actions.add_parser("export", help="write an encrypted backup of your keys")
     export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
+    )
     export.set_defaults(handler=_export)
 
     restore = actions.add_parser("import", help="restore your keys from a backup")
@@ -118,8 +121,8 @@ def _key_warnings(info: identity.PublicIdentity) -> list[str]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    if args.file.exists():
-        raise ArtistShieldError(f"{args.file} already exists; choose another file name.")
+    if not args.force and os.path.lexists(args.file):  # before asking for a passphrase
+        raise OutputExistsError(args.file)
     if identity.public_info().encrypted:
         passphrase = identity.passphrase_from_env_or_prompt()
         mine = identity.load(passphrase)
@@ -128,7 +131,7 @@ def _export(args: argparse.Namespace) -> int:
         passphrase = identity.passphrase_from_env_or_prompt(
             "Choose a passphrase for the backup: ", confirm=True
         )
-    identity.export(args.file, passphrase, identity=mine)
+    identity.export(args.file, passphrase, identity=mine, force=args.force)
     print(
         f"Backup of {mine.artist_id} written to {args.file}. It is encrypted with your "
         "passphrase: keep both, the backup cannot be opened without it."

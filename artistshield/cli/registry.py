@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import numpy as np
 
 from artistshield import identity
 from artistshield.errors import ArtistShieldError, ImageError, in_words
+from artistshield.fileio import OutputExistsError
 from artistshield.register import register_file
 from artistshield.registry import (
     AlreadyRegisteredError,
@@ -57,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     export = actions.add_parser("export", help="write a proof bundle anyone can verify")
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
+    )
     export.add_argument(
         "--work", action="append", dest="works", metavar="ID", help="only this work (repeatable)"
     )
@@ -247,12 +252,16 @@ def _awaiting_stamp() -> None:
 def _export(args: argparse.Namespace) -> int:
     from artistshield.registry.head import write_file
 
+    if not args.force and os.path.lexists(args.out):  # before the export entry is signed
+        raise OutputExistsError(args.out)
     artist = identity.load()
     with Registry.open() as registry:
         registry.check_writable()
         if not registry.works():
             raise ArtistShieldError("There are no registered works to export yet.")
-        out = registry.export_bundle(args.out, args.works, identity=artist)
+        out = registry.export_bundle(
+            args.out, args.works, identity=artist, exists="replace" if args.force else "refuse"
+        )
         head = registry.head()
     count = "all works" if args.works is None else f"{len(set(args.works))} work(s)"
     print(

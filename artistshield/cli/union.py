@@ -16,6 +16,7 @@ from typing import Any
 from artistshield import identity
 from artistshield import scan as scanning
 from artistshield.errors import ArtistShieldError
+from artistshield.fileio import write_file
 from artistshield.union import authority as authorities
 from artistshield.union import membership as memberships
 from artistshield.union import shared
@@ -260,14 +261,8 @@ def _scan_items(items: list[str], args: argparse.Namespace, *, cluster: str | No
 
 
 def _write_new(path: Path, content: Any) -> None:
-    """Write a new file (never over an existing one)."""
+    """Write a new file, whole or not at all, never over an existing one."""
     data = content if isinstance(content, bytes) else (
         json.dumps(content, indent=1, ensure_ascii=False) + "\n"
     ).encode("utf-8")
-    try:
-        with open(path, "xb") as handle:
-            handle.write(data)
-    except FileExistsError:
-        raise ArtistShieldError(f"{path} already exists; choose another file name.") from None
-    except OSError as exc:
-        raise ArtistShieldError(f"{path} could not be written ({exc.strerror}).") from exc
+    write_file(path, data)

@@ -57,9 +57,13 @@ def check_job(path: Path, *, key: bytes, image: QImage | None = None) -> Job:
         from artistshield.verdict import named_match, named_work, region_shown
 
         if image is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not image.save(str(path)):  # a PNG, as its name says
-                raise OSError(f"Cannot save the pasted image to {path}")
+            from artistshield.fileio import make_folder, publish, staged
+
+            make_folder(path.parent, private=True)
+            with staged(path, private=True) as part:  # complete before it has its name
+                if not image.save(str(part), b"PNG"):
+                    raise OSError(f"Cannot save the pasted image to {path}")
+                publish(part, path)
         due = Throttle()
 
         def progress(done: int, total: int) -> None:

@@ -279,16 +279,18 @@ class CheckView(DropView):
             f"{Path(self.result.input).stem}-evidence.html",
             "Evidence report (*.html);;PDF (*.pdf);;JSON data (*.json)",
         )
-        if name:
-            self.write_report(Path(name))
+        if name:  # the dialog asked before choosing an existing file
+            self.write_report(Path(name), replace=Path(name).exists())
 
-    def write_report(self, path: Path) -> None:
+    def write_report(self, path: Path, *, replace: bool = False) -> None:
         """Write the evidence for the last check to *path* (.html, .pdf or .json), off the UI thread.
 
-        HTML and PDF reports come with a proof bundle written beside them.
+        HTML and PDF reports come with a proof bundle written beside them (under
+        a free name); an existing *path* is replaced only when *replace*.
         """
         assert self.result is not None
         result, ident = self.result, self.session.identity
+        exists = "replace" if replace else "refuse"
 
         def job(report, cancelled):
             from artistshield.registry import Registry
@@ -296,11 +298,11 @@ class CheckView(DropView):
             from artistshield.report.json_report import write_json_report
 
             if path.suffix.lower() == ".json":
-                return write_json_report(result, path, identity=ident)
+                return write_json_report(result, path, identity=ident, exists=exists)
             bundle = path.with_name(f"{path.stem}-bundle.json")
             with Registry.open() as registry:
                 evidence = gather(result, registry=registry, identity=ident, bundle_path=bundle)
-            return write_report(evidence, path)
+            return write_report(evidence, path, exists=exists)
 
         self.save_button.setEnabled(False)
         worker = Worker(job, name="report")

@@ -111,13 +111,23 @@ def install_hooks() -> None:
     threading.excepthook = thread_hook
 
 
+class _PrivateLog(RotatingFileHandler):
+    """A rotating log whose files are 0600: they name the artist's files and works."""
+
+    def _open(self):
+        from artistshield.fileio import make_private_file
+
+        make_private_file(self.baseFilename)
+        return super()._open()
+
+
 def install_logging(folder: Path) -> Path:
     """Log ``artistshield.*`` to a rotating file in *folder*; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "artistshield.log"
     root = logging.getLogger("artistshield")
     if not any(isinstance(h, RotatingFileHandler) for h in root.handlers):
-        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        handler = _PrivateLog(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)

@@ -172,11 +172,14 @@ class IdentityView(QWidget):
         ident = self.session.unlock(self)
         if ident is None:
             return False
+        from artistshield.errors import ArtistShieldError
+        from artistshield.fileio import write_file
+
+        text = json.dumps(membership.request_membership(ident), indent=1)
         try:
-            with open(path, "x", encoding="utf-8") as handle:
-                json.dump(membership.request_membership(ident), handle, indent=1)
-        except OSError as exc:
-            show_error(f"The request was not saved: {exc.strerror or exc}.", parent=self)
+            write_file(path, text.encode("utf-8"))
+        except ArtistShieldError as exc:
+            show_error(f"The request was not saved: {exc}", parent=self)
             return False
         return True
 
@@ -221,17 +224,17 @@ class IdentityView(QWidget):
             "Choose a passphrase for the backup. You will need it to restore; write it down.",
             self, confirm=True, title="Backup passphrase",
         )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.save_backup(Path(name), dialog.passphrase())
+        if dialog.exec() == QDialog.DialogCode.Accepted:  # the file dialog asked to replace
+            self.save_backup(Path(name), dialog.passphrase(), replace=Path(name).exists())
 
-    def save_backup(self, path: Path, passphrase: str) -> bool:
+    def save_backup(self, path: Path, passphrase: str, *, replace: bool = False) -> bool:
         from artistshield import identity
 
         ident = self.session.unlock(self)
         if ident is None:
             return False
         try:
-            identity.export(path, passphrase, identity=ident)
+            identity.export(path, passphrase, identity=ident, force=replace)
         except Exception as exc:
             show_error(f"The backup was not saved: {exc}", parent=self)
             return False

@@ -219,10 +219,11 @@ class RegistryView(QWidget):
         name, _ = QFileDialog.getSaveFileName(
             self, "Export proof bundle", "artistshield-proof.json", "Proof bundle (*.json)"
         )
-        if name:
-            self.export(Path(name), self.selected_ids() or None)
+        if name:  # the dialog asked before choosing an existing file
+            self.export(Path(name), self.selected_ids() or None, replace=Path(name).exists())
 
-    def export(self, path: Path, work_ids: list[str] | None = None) -> None:
+    def export(self, path: Path, work_ids: list[str] | None = None, *, replace: bool = False) -> None:
+        """Write a bundle to *path*; an existing file is replaced only when *replace*."""
         ident = self.session.unlock(self)
         if ident is None:
             show_error("Your identity is locked or missing, so the bundle cannot be signed.", parent=self)
@@ -232,7 +233,9 @@ class RegistryView(QWidget):
             from artistshield.registry import Registry
 
             with Registry.open() as registry:
-                return registry.export_bundle(path, work_ids, identity=ident)
+                return registry.export_bundle(
+                    path, work_ids, identity=ident, exists="replace" if replace else "refuse"
+                )
 
         def done(out: Path) -> None:
             count = len(work_ids) if work_ids else len(self.works)

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 
 
 def settings() -> QSettings:
-    """The app's settings, an INI file in the data folder."""
+    """The app's settings, an INI file in the data folder, private (0600) like the rest."""
+    from artistshield.fileio import make_private_file
     from artistshield.paths import data_dir
 
-    return QSettings(str(data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+    path = make_private_file(data_dir() / "settings.ini")  # Qt keeps the mode it finds
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class PassphraseDialog(QDialog):

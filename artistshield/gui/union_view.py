@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from artistshield.errors import ArtistShieldError
+from artistshield.fileio import write_file
 from artistshield.gui.errors import show_error
 from artistshield.gui.session import PassphraseDialog
 from artistshield.gui.workers import Worker
@@ -212,8 +213,7 @@ class UnionView(QWidget):
         document = self.union.issue(
             membership.read_union_file(request_path), member_no=member_no, until=until
         )
-        with open(out, "x", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=1, ensure_ascii=False)
+        write_file(out, json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
         self._show()
 
     def _issue(self) -> None:
@@ -269,7 +269,7 @@ class UnionView(QWidget):
         assert self.union is not None
         out, _ = QFileDialog.getSaveFileName(self, "Save the revocation list", "revocations.pem")
         if out:
-            Path(out).write_bytes(self.union.revocation_list())
+            write_file(out, self.union.revocation_list(), exists="replace")  # the dialog asked
             self.result.setText(f"Revocation list saved to {_escape(out)}: publish it.")
 
     def _save_profile(self) -> None:
@@ -278,7 +278,8 @@ class UnionView(QWidget):
             self, "Save the union profile", "union.asprofile", "Union profile (*.asprofile)"
         )
         if out:
-            Path(out).write_text(json.dumps(self.union.profile(), indent=1), encoding="utf-8")
+            text = json.dumps(self.union.profile(), indent=1)
+            write_file(out, text.encode("utf-8"), exists="replace")  # the dialog asked
             self.result.setText(f"Profile saved to {_escape(out)}: hand it to members.")
 
     # -- the shared registry and checks -----------------------------------------------

@@ -192,17 +192,19 @@ class BackupPage(QWizardPage):
         name, _ = QFileDialog.getSaveFileName(
             self, "Save your identity backup", "artistshield-identity-backup.json", "Identity backup (*.json)"
         )
-        if name:
-            self.save_backup(Path(name))
+        if name:  # the dialog asked before choosing an existing file
+            self.save_backup(Path(name), replace=Path(name).exists())
 
-    def save_backup(self, path: Path) -> bool:
+    def save_backup(self, path: Path, *, replace: bool = False) -> bool:
         from artistshield import identity
 
         if not self.passphrase.text():
             self.result.setText("Choose a passphrase for the backup first.")
             return False
         try:
-            identity.export(path, self.passphrase.text(), identity=self.owner.identity)
+            identity.export(
+                path, self.passphrase.text(), identity=self.owner.identity, force=replace
+            )
         except Exception as exc:
             self.result.setText(f"Not saved: {exc}")
             return False

@@ -16,6 +16,8 @@ invisible watermark.  Every failure a file can cause is raised as an
 
 from artistshield.imageio.artwork import SUPPORTED_SUFFIXES, Artwork, is_supported
 from artistshield.imageio.load import load
-from artistshield.imageio.save import output_path, save
+from artistshield.imageio.save import encode, output_path, save
 
-__all__ = ["SUPPORTED_SUFFIXES", "Artwork", "is_supported", "load", "output_path", "save"]
+__all__ = [
+    "SUPPORTED_SUFFIXES", "Artwork", "encode", "is_supported", "load", "output_path", "save"
+]

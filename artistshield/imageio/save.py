@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from artistshield.errors import ImageError
-from artistshield.fileio import atomic_write, same_file
+from artistshield.fileio import Exists, WriteError, same_file, write_file
 from artistshield.imageio.artwork import (
     _EXIF_HEADER,
     _FORMAT_OF_SUFFIX,
@@ -41,6 +41,7 @@ def save(
     quality: int | None = None,
     subsampling: str = "4:4:4",
     protect: Iterable[str | os.PathLike[str]] = (),
+    exists: Exists = "refuse",
 ) -> Path:
     """Write *artwork* to *path* atomically, in the same kind of file it came from.
 
@@ -50,8 +51,31 @@ def save(
     and XMP are written wherever the format carries them.  JPEG defaults to
     the source's estimated quality (90 to 98) with 4:4:4 chroma; WebP is
     lossless when the source was lossless and no *quality* is given.  The
-    source file and every path in *protect* are never overwritten.
+    source file and every path in *protect* are never overwritten, nor is
+    any existing file unless *exists* is ``"replace"``; with ``"free"`` the
+    first free ``stem (N).ext`` is taken (see :mod:`artistshield.fileio`).
+    Returns the name written.
     """
+    target = Path(path)
+    data = encode(
+        artwork, target, format=format, quality=quality, subsampling=subsampling, protect=protect
+    )
+    try:
+        return write_file(target, data, exists=exists)
+    except WriteError as exc:
+        raise ImageError(str(exc)) from exc
+
+
+def encode(
+    artwork: Artwork,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    quality: int | None = None,
+    subsampling: str = "4:4:4",
+    protect: Iterable[str | os.PathLike[str]] = (),
+) -> bytes:
+    """The bytes :func:`save` would write to *path*, checked the same way, written nowhere."""
     target = Path(path)
     fmt = _target_format(target, format, artwork.format)
     if quality is not None and (isinstance(quality, bool) or quality not in range(1, 101)):
@@ -65,17 +89,11 @@ def save(
                 f"Refusing to overwrite {target}: it is {which}; choose another name."
             )
     try:
-        data = _encode(artwork, fmt, target, quality, subsampling)
+        return _encode(artwork, fmt, target, quality, subsampling)
     except ImageError:
         raise
     except Exception as exc:
         raise ImageError(f"Could not encode {target} as {fmt} ({exc}).") from exc
-    try:
-        with atomic_write(target) as handle:
-            handle.write(data)
-    except OSError as exc:
-        raise ImageError(f"Could not write {target} ({exc.strerror or exc}).") from exc
-    return target
 
 
 def output_path(
@@ -88,7 +106,9 @@ def output_path(
 
     The suffix is *format*'s (or the source's own when it already names that
     format), and ``"stem (2).ext"``, ``"stem (3).ext"``... are tried in turn
-    while a file of that name exists or the name is the source itself.
+    while a file of that name exists or the name is the source itself.  The
+    name is only a proposal: another writer may take it first, so write with
+    ``save(..., exists="free")``, which claims a free name atomically.
     """
     source, out_dir = Path(source), Path(out_dir)
     fmt = _format_name(format) if format else _FORMAT_OF_SUFFIX.get(source.suffix.lower())

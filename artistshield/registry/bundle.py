@@ -19,7 +19,7 @@ from typing import Any
 
 from artistshield import untrusted
 from artistshield.errors import ArtistShieldError
-from artistshield.fileio import atomic_write
+from artistshield.fileio import Exists, make_folder, write_file
 from artistshield.identity import Identity, artist_id
 from artistshield.registry.records import (
     EDIT_TITLE,
@@ -92,12 +92,14 @@ def write_bundle(
     identity: Identity,
     entries: Sequence[LogEntry],
     works: Sequence[tuple[Work, bytes, bytes | None]],
+    exists: Exists = "refuse",
 ) -> Path:
     """Write a bundle of *works* to *out*: ``(work, thumbnail PNG, stored fingerprints)`` each.
 
     *entries* are the whole log up to the export entry, those about other
     works without their details (:meth:`.store.Registry.export_bundle`
-    chooses them).
+    chooses them).  An existing *out* is handled as *exists* says
+    (:func:`artistshield.fileio.write_file`); returns the name written.
     """
     genesis = entries[0].details
     document = {
@@ -113,11 +115,9 @@ def write_bundle(
         "head": {"seq": entries[-1].seq, "hash": entries[-1].hash},
         "works": [_work_json(*work) for work in works],
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out, mode="w") as handle:
-        json.dump(document, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    return out
+    make_folder(out.parent)
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    return write_file(out, text.encode("utf-8"), exists=exists)
 
 
 def _work_json(work: Work, thumbnail: bytes, fingerprint: bytes | None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from artistshield.errors import ArtistShieldError
+from artistshield.fileio import make_private_file
 
 log = logging.getLogger("artistshield.registry")
 
@@ -84,6 +85,10 @@ class Database:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+            for private in (path, wal, shm):
+                if private == path or private.exists():  # titles, thumbnails of unpublished work
+                    make_private_file(private)
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE below).
             self._conn = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=30.0

@@ -7,6 +7,7 @@ describes, so a kill at any moment leaves either both or neither.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from artistshield.errors import ArtistShieldError
+from artistshield.fileio import Exists, OutputExistsError
 from artistshield.identity import Identity
 from artistshield.paths import data_dir
 from artistshield.registry import log as history
@@ -70,8 +72,16 @@ class Registry:
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Registry:
-        """Open (creating if needed) the registry at *path*, by default in the data folder."""
-        return cls(Database(Path(path) if path is not None else data_dir() / FILE_NAME))
+        """Open (creating if needed) the registry at *path*, by default in the data folder.
+
+        Marked copies a killed process left on their way are finished or
+        removed first (:mod:`.pending`).
+        """
+        registry = cls(Database(Path(path) if path is not None else data_dir() / FILE_NAME))
+        from artistshield.registry import pending
+
+        pending.recover(registry)
+        return registry
 
     def close(self) -> None:
         self.db.close()
@@ -340,10 +350,21 @@ class Registry:
         )
 
     def export_bundle(
-        self, out: str | Path, work_ids: Sequence[str] | None = None, *, identity: Identity
+        self,
+        out: str | Path,
+        work_ids: Sequence[str] | None = None,
+        *,
+        identity: Identity,
+        exists: Exists = "refuse",
     ) -> Path:
         """Append an ``export`` entry naming *work_ids* (all works by default), then write
-        the proof bundle to *out* (see :mod:`.bundle`)."""
+        the proof bundle to *out* (see :mod:`.bundle`).
+
+        An existing *out* is refused unless *exists* says otherwise
+        (:func:`artistshield.fileio.write_file`); returns the name written.
+        """
+        if exists == "refuse" and os.path.lexists(out):
+            raise OutputExistsError(Path(out))  # before the log says a bundle was made
         selected = sorted(set([w.work_id for w in self.works()] if work_ids is None else work_ids))
         works = [self.work(work_id) for work_id in selected]  # raises on unknown ids
         with self.db.transaction() as conn:
@@ -364,6 +385,7 @@ class Registry:
         return write_bundle(
             Path(out), identity=identity, entries=entries,
             works=[(w, self.thumbnail(w.work_id), stored.get(w.work_id)) for w in works],
+            exists=exists,
         )
 
     def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:

@@ -128,7 +128,9 @@ def gather(
             if identity is not None and bundle_path is not None:
                 from artistshield.registry import verify_bundle
 
-                bundle = registry.export_bundle(bundle_path, [work_id], identity=identity)
+                bundle = registry.export_bundle(  # its own name: never an earlier bundle's
+                    bundle_path, [work_id], identity=identity, exists="free"
+                )
                 checked = verify_bundle(bundle, public_key=identity.public_key)
                 facts.update(bundle=bundle, bundle_summary=checked.summary(), bundle_ok=checked.ok)
         facts["registry_head"] = registry.head()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artistshield import __version__
-from artistshield.fileio import atomic_write
+from artistshield.fileio import Exists, write_file
 
 if TYPE_CHECKING:
     from artistshield.check import CheckResult
@@ -32,11 +32,15 @@ def json_report(result: CheckResult, *, identity: Identity | None = None) -> dic
 
 
 def write_json_report(
-    result: CheckResult, out: str | Path, *, identity: Identity | None = None
+    result: CheckResult,
+    out: str | Path,
+    *,
+    identity: Identity | None = None,
+    exists: Exists = "refuse",
 ) -> Path:
-    """Write :func:`json_report` of *result* to *out*, whole or not at all; return *out*."""
-    out = Path(out)
+    """Write :func:`json_report` of *result* to *out*, whole or not at all; return its name.
+
+    An existing *out* is handled as *exists* says (:func:`artistshield.fileio.write_file`).
+    """
     text = json.dumps(json_report(result, identity=identity), indent=2) + "\n"
-    with atomic_write(out) as handle:
-        handle.write(text.encode("utf-8"))
-    return out
+    return write_file(out, text.encode("utf-8"), exists=exists)

@@ -32,7 +32,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from artistshield import identity as identities
 from artistshield.errors import ArtistShieldError
-from artistshield.fileio import atomic_write
+from artistshield.fileio import make_folder, write_file
 from artistshield.paths import data_dir
 from artistshield.registry.records import canonical_json
 
@@ -129,7 +129,7 @@ class UnionAuthority:
             epochs=[secrets.token_bytes(32)],
             passphrase=passphrase,
         )
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_folder(folder, private=True)
         authority.save()
         return authority
 
@@ -196,11 +196,8 @@ class UnionAuthority:
             "secrets": _seal(secrets_plain, self.passphrase, _canonical(public)),
             "members": [m.to_json() for m in sorted(self.members.values(), key=_by_number)],
         }
-        path = self.home / FILE_NAME
-        with atomic_write(path, mode="w") as handle:
-            os.chmod(handle.name, 0o600)
-            json.dump(document, handle, indent=1, ensure_ascii=False)
-            handle.write("\n")
+        text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+        write_file(self.home / FILE_NAME, text.encode("utf-8"), exists="replace", private=True)
 
     def public_json(self) -> dict[str, Any]:
         return {

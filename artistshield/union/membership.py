@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
 from artistshield import identity as identities
-from artistshield.fileio import atomic_write
+from artistshield.fileio import write_file
 from artistshield.identity import Identity, artist_id
 from artistshield.paths import data_dir
 from artistshield.registry.records import canonical_json
@@ -271,9 +271,8 @@ def join_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
                 f"This profile is another union's than {public.get('union', {}).get('name')}, "
                 "whose member you are; it was not applied."
             )
-    with atomic_write(data_dir() / PROFILE_FILE_NAME, mode="w") as handle:
-        os.chmod(handle.name, 0o600)
-        json.dump(document, handle, indent=1, ensure_ascii=False)
+    text = json.dumps(document, indent=1, ensure_ascii=False)
+    write_file(data_dir() / PROFILE_FILE_NAME, text.encode("utf-8"), exists="replace", private=True)
     return body
 
 
@@ -349,9 +348,8 @@ def _save(membership: Membership, identity: Identity) -> None:
         "public": public,
         "secrets": {"cipher": "aes-256-gcm", "nonce": nonce.hex(), "ciphertext": sealed.hex()},
     }
-    with atomic_write(data_dir() / FILE_NAME, mode="w") as handle:
-        os.chmod(handle.name, 0o600)
-        json.dump(document, handle, indent=1, ensure_ascii=False)
+    text = json.dumps(document, indent=1, ensure_ascii=False)
+    write_file(data_dir() / FILE_NAME, text.encode("utf-8"), exists="replace", private=True)
 
 
 def _sealing_key(identity: Identity) -> bytes:

@@ -31,7 +31,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from artistshield.fileio import atomic_write
+from artistshield.fileio import write_file
 from artistshield.identity import Identity
 from artistshield.registry import Registry
 from artistshield.registry.bundle import verify_bundle
@@ -79,11 +79,8 @@ def contribute(
         "member_no": membership.member_no,
         "certificate_pem": membership.certificate_pem,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out, mode="w") as handle:
-        json.dump(document, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    return out
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    return write_file(out, text.encode("utf-8"))
 
 
 def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeReport:

@@ -165,7 +165,7 @@ def test_frame_folder_keeps_names_and_sixteen_bits(tmp_path: Path) -> None:
     (src / "walk_0005.png").write_bytes(b"")  # replaced below with a 16-bit frame
     import artistshield.imageio as imageio
 
-    imageio.save(imageio.Artwork(wide, "PNG", "RGB"), src / "walk_0005.png")
+    imageio.save(imageio.Artwork(wide, "PNG", "RGB"), src / "walk_0005.png", exists="replace")
     assert animation.is_clip(src)
     out = animation.mark_clip(src, tmp_path / "out", key=KEY, payload=PAYLOAD)
     assert out.output == tmp_path / "out" / "walk" and out.frames == 5

@@ -28,10 +28,11 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from artistshield.child import python_module
 
 #: Said whenever no mark is found: a mark is trivially removed or never added.
 ABSENCE_NOTE = (
@@ -178,7 +179,7 @@ class PendingCheck:
     def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
         self._timeout = timeout
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "artistshield.provenance.sd", str(path)],
+            python_module("artistshield.provenance.sd", str(path)),  # isolated from the cwd
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
