@@ -85,7 +85,10 @@ def verdict_line(result: CheckResult) -> str:
     mark = result.mark
     matched = [m for m in result.matches if m.is_match]
     if mark is not None:
-        where = f" (work {mark.work_id}, registered {mark.registered})" if mark.work_id else ""
+        where = ""
+        if mark.work_id:
+            when = f", registered {mark.registered}" if mark.registered else ""
+            where = f" (work {mark.work_id}{when})"
         thing = "image" if mark.frames_checked is None else "clip"
         line = f"your mark is in this {thing}{where}{_frames_of(mark)}; "
         line += p_value_in_words(mark.detection.p_value, True)
