@@ -127,6 +127,7 @@ def mark_files(
     crf: int | None = None,
     codec: str | None = None,
     frame_progress: Callable[[Path, int, int], None] | None = None,
+    member: int | None = None,
 ) -> Iterator[MarkOutcome]:
     """Mark every image in *paths* into *out_dir*, yielding one outcome each.
 
@@ -135,7 +136,9 @@ def mark_files(
     batch stops between files once *cancelled* returns true, and within a
     clip between frames (leaving no partial output).  *crf* and *codec* set
     the video encoder; *frame_progress* is told (source, frames done, total)
-    while a clip is marked (total 0 when unknown).
+    while a clip is marked (total 0 when unknown).  *member* is the artist's
+    number in the union whose key *key* is: each payload then starts with it
+    (:func:`artistshield.union.membership.payload_for`).
     """
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
@@ -164,6 +167,7 @@ def mark_files(
                         source, out, key=key, strength=strength, quality=quality, crf=crf,
                         codec=codec, registry=registry, identity=identity, title=title,
                         verify=verify, cancelled=cancelled, frame_progress=frame_progress,
+                        member=member,
                     )
                 except Cancelled:
                     return
@@ -171,6 +175,7 @@ def mark_files(
                 yield _mark_one(
                     source, out, key=key, strength=strength, format=format, quality=quality,
                     registry=registry, identity=identity, title=title, verify=verify,
+                    member=member,
                 )
         except Exception as exc:  # one file's failure is its outcome; the batch goes on
             if not isinstance(exc, ArtistShieldError):
@@ -190,16 +195,17 @@ def _mark_one(
     identity: Identity | None,
     title: str | None,
     verify: bool,
+    member: int | None = None,
 ) -> MarkOutcome:
     if source.suffix.lower() in _WRITTEN_AS_ANIMATION and format is None:
         return _mark_animated_still(
             source, out_dir, key=key, strength=strength, registry=registry, identity=identity,
-            title=title, verify=verify,
+            title=title, verify=verify, member=member,
         )
     memory.check_still(source, bytes_per_pixel=memory.MARK_BYTES_PER_PIXEL, action="mark")
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
-    payload = _new_payload(registry)
+    payload = _new_payload(registry, member)
     try:
         marked = watermark.embed(pixels, key, payload, strength=strength)
     except ValueError as exc:
@@ -248,11 +254,12 @@ def _mark_animated_still(
     identity: Identity | None,
     title: str | None,
     verify: bool,
+    member: int | None = None,
 ) -> MarkOutcome:
     """Mark a one-frame GIF or APNG as a still, written back in its own format."""
     still = anim.read_animation(source)
     pixels = still.frames[0]
-    payload = _new_payload(registry)
+    payload = _new_payload(registry, member)
     try:
         marked = watermark.embed(pixels, key, payload, strength=strength)
     except ValueError as exc:
@@ -305,11 +312,12 @@ def _mark_clip(
     verify: bool,
     cancelled: Callable[[], bool],
     frame_progress: Callable[[Path, int, int], None] | None,
+    member: int | None = None,
 ) -> MarkOutcome:
     from artistshield import animation
     from artistshield.registry.pending import PendingCopy
 
-    payload = _new_payload(registry)
+    payload = _new_payload(registry, member)
     progress = None
     if frame_progress is not None:
         def progress(done: int, total: int) -> None:
@@ -343,8 +351,18 @@ def _mark_clip(
     )
 
 
-def _new_payload(registry: Registry | None) -> int:
-    """A payload no registered work carries yet (random when nothing is registered)."""
+def _new_payload(registry: Registry | None, member: int | None = None) -> int:
+    """A payload no registered work carries yet (random when nothing is registered).
+
+    A union member's payloads start with their member number.
+    """
+    if member is not None:
+        from artistshield.union.membership import payload_for
+
+        while True:
+            payload = payload_for(member)
+            if registry is None or registry.find_by_payload(payload) is None:
+                return payload
     return registry.new_payload() if registry is not None else secrets.randbits(watermark.PAYLOAD_BITS)
 
 

@@ -7,13 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from artistshield.animation.inputs import Input, gather
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
 from artistshield.errors import ArtistShieldError, in_words
 from artistshield.fileio import Exists
+from artistshield.verdict import named_work
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -43,6 +44,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--force", action="store_true",
         help="replace an existing report of the name given instead of choosing a free name",
     )
+    parser.add_argument(
+        "--registry", type=Path, metavar="FOLDER",
+        help="check against a union's shared registry instead of your own; names the member",
+    )
     parser.add_argument("--found-at", metavar="URL", help="where the suspect was found, for the report")
     parser.add_argument("--no-provenance", action="store_true",
                         help="skip the public-mark, Content Credentials and metadata checks")
@@ -55,13 +60,29 @@ def run(args: argparse.Namespace) -> int:
         for item in items:
             _skipped(item, as_json=args.json)
         return 1
+    if args.registry is not None and args.report:
+        raise ArtistShieldError(
+            "--report writes evidence from your own registry; check against the union's "
+            "registry without --report, then report from your own."
+        )
     key, ident = watermark_key(args.key_file)
-    registry = None
+    label = ident.artist_id if ident is not None else "key-file"
+    keys = {label: key}
+    registry: Any = None
+    union_registry = None
     if ident is not None:
         from artistshield.registry import Registry
+        from artistshield.union.membership import checking_keys, load_membership
 
-        registry = Registry.open()
-    label = ident.artist_id if ident is not None else "key-file"
+        keys = checking_keys(ident, label)  # a member's marks since joining carry the union's
+        if args.registry is not None:
+            from artistshield.union.shared import UnionRegistry
+
+            joined = load_membership(ident)
+            root = None if joined is None else str(joined.union["root_pem"])
+            registry = union_registry = UnionRegistry(args.registry, root_pem=root)
+        else:
+            registry = Registry.open()
     found_any = errors = unwritten = False
     written: set[Path] = set()  # never replaced, even with --force: two suspects named alike
     try:
@@ -73,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 continue
             try:
                 result = check_file(
-                    path, keys={label: key}, registry=registry, provenance=not args.no_provenance
+                    path, keys=keys, registry=registry, provenance=not args.no_provenance
                 )
             except Exception as exc:  # one file's failure is its line; the batch goes on
                 logger.info("checking %s failed", path, exc_info=True)
@@ -84,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps(result.to_json()), flush=True)
             else:
                 print(f"{result.input}: {result.verdict}", flush=True)
+                work_id = named_work(result) if union_registry is not None else None
+                if union_registry is not None and work_id is not None:
+                    print(f"  {union_registry.describe(work_id)}", flush=True)
             if args.report and result.error is None:
                 outs = report_paths(args.report, path, several=several)
                 try:

@@ -74,10 +74,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"{item.path}: {'' if item.empty else 'skipped: '}{item.skipped}")
         return 1
     key, ident = watermark_key(args.key_file)
-    registry = None
+    registry = member = None
     if ident is not None:
         from artistshield.registry import Registry
+        from artistshield.union.membership import marking_key
 
+        key, member = marking_key(ident)
         registry = Registry.open()
         try:
             registry.check_writable()  # refuse once, before any file is written
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         for outcome in mark_files(
             args.files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
             quality=args.quality, registry=registry, identity=ident, title=args.title,
-            crf=args.crf, codec=args.codec,
+            crf=args.crf, codec=args.codec, member=member,
         ):
             if not outcome.ok:
                 failures += 1

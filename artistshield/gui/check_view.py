@@ -172,7 +172,15 @@ class CheckView(DropView):
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
         self._checking = path
-        self.worker = Worker(check_job(path, key=ident.watermark_key, image=image), name="checking")
+        from artistshield.errors import ArtistShieldError
+        from artistshield.union.membership import checking_keys
+
+        try:
+            keys = checking_keys(ident, "your key")
+        except ArtistShieldError as exc:  # a damaged membership: check with your own key
+            show_error(str(exc), parent=self)
+            keys = {"your key": ident.watermark_key}
+        self.worker = Worker(check_job(path, keys=keys, image=image), name="checking")
         self.worker.signals.progress.connect(self._frame_checked)
         self.worker.signals.succeeded.connect(self._show)
         self.worker.signals.failed.connect(self._failed)

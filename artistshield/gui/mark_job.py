@@ -73,18 +73,21 @@ def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Cho
             if due(done, total):
                 report(FrameProgress(source, done, total))
 
+        from artistshield.union.membership import marking_key
+
+        key, member = marking_key(identity)
         with Registry.open() as registry:
             outcomes = mark.mark_files(
-                paths, out_dir=out, key=identity.watermark_key, strength=chosen.strength,
+                paths, out_dir=out, key=key, strength=chosen.strength,
                 format=chosen.format, quality=chosen.quality, registry=registry, identity=identity,
-                cancelled=cancelled, frame_progress=frame_progress,
+                cancelled=cancelled, frame_progress=frame_progress, member=member,
             )
             for outcome in outcomes:
                 survived = None
                 if chosen.platform and outcome.ok and outcome.output is not None:
                     survived = platforms.survives(
                         _first_frame(outcome.output) if outcome.frames else outcome.output,
-                        identity.watermark_key, chosen.platform,
+                        key, chosen.platform,
                     )
                 report((outcome, survived))
 

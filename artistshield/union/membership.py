@@ -319,6 +319,24 @@ def membership_info() -> dict[str, Any] | None:
         raise UnionError(f"{path} is damaged; join the union again.") from exc
 
 
+def marking_key(identity: Identity) -> tuple[bytes, int | None]:
+    """The key *identity* marks new work with, and their member number if it is a union's.
+
+    A member marks with the union's current key, so the union can find the
+    work for them; anyone else with their own key.
+    """
+    joined = load_membership(identity)
+    if joined is None:
+        return identity.watermark_key, None
+    return joined.key, joined.member_no
+
+
+def checking_keys(identity: Identity, label: str) -> dict[str, bytes]:
+    """Every key *identity*'s marks may carry: their own (as *label*), then the union's."""
+    joined = load_membership(identity)
+    return {label: identity.watermark_key, **({} if joined is None else joined.keys())}
+
+
 def payload_for(member_no: int, *, taken: set[int] | None = None) -> int:
     """A new union-mark payload: the member number, then 32 random bits."""
     while True:

@@ -287,3 +287,35 @@ def test_a_scan_on_a_local_cluster_equals_a_serial_scan(
             suspects, keys=keys, registry=tmp_path / "shared", cluster=cluster.scheduler_address
         )
     assert spread == serial
+
+
+def test_a_member_marks_with_the_union_key_and_the_union_names_them(
+    union: UnionAuthority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "pw")  # the Member's passphrase
+    ada = Member(tmp_path / "ada", "Ada Artist", monkeypatch)
+    ada.join(union, 7, tmp_path)
+    art = tmp_path / "art"
+    art.mkdir()
+    Image.open(DATA / "painted-hills.png").save(art / "hills.png")
+    ada.enter()
+    assert main(["mark", str(art), "--out", str(tmp_path / "marked")]) == 0
+    marked = tmp_path / "marked" / "hills.png"
+    with Registry.open() as registry:
+        (work,) = registry.works()
+    assert work.payload is not None and membership.member_of_payload(work.payload) == 7
+    # the union's key reads it, and the artist's own key does not: it is a union mark
+    pixels = np.asarray(Image.open(marked).convert("RGB"))
+    assert watermark.detect(pixels, union.epochs[0]).payload == work.payload
+    assert not watermark.detect(pixels, ada.identity.watermark_key).found
+
+    capsys.readouterr()
+    assert main(["check", str(marked), "--no-provenance"]) == 0  # the member alone finds it
+    assert "your mark is in this image (work W-000001" in capsys.readouterr().out
+
+    ada.contribute(tmp_path / "ada.json")
+    shared.merge(union, [tmp_path / "ada.json"], tmp_path / "shared")
+    assert main(["check", str(marked), "--no-provenance", "--registry",
+                 str(tmp_path / "shared")]) == 0
+    assert "W-000001 by Ada Artist (member 7)" in capsys.readouterr().out
