@@ -136,8 +136,10 @@ def _skipped(item: Input, *, as_json: bool) -> None:
     """Say why *item* (a file that is not a picture, or an empty folder) was not checked."""
     if as_json:
         print(json.dumps({"input": str(item.path), "skipped": item.skipped}), flush=True)
+    elif item.empty:  # nothing at all to check there: a problem to report, like an error
+        print(f"artistshield: {item.skipped}", file=sys.stderr, flush=True)
     else:
-        print(f"{item.path}: {'' if item.empty else 'skipped: '}{item.skipped}", flush=True)
+        print(f"{item.path}: skipped: {item.skipped}", flush=True)
 
 
 def report_paths(reports: list[Path], source: Path, *, several: bool) -> list[Path]:

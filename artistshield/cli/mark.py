@@ -71,7 +71,10 @@ def run(args: argparse.Namespace) -> int:
     if not any(item.taken for item in gather(args.files)):
         # nothing to mark, so no key is needed to say so
         for item in gather(args.files):
-            print(f"{item.path}: {'' if item.empty else 'skipped: '}{item.skipped}")
+            if item.empty:
+                print(f"artistshield: {item.skipped}", file=sys.stderr)
+            else:
+                print(f"{item.path}: skipped: {item.skipped}")
         return 1
     key, ident = watermark_key(args.key_file)
     registry = member = None

@@ -70,7 +70,7 @@ def test_a_folder_without_pictures_says_so_and_exits_1(tmp_path: Path) -> None:
         assert f"no pictures found in {folder}" in marked.stderr
         checked = run("check", str(folder), "--key-file", key, "--no-provenance", home=tmp_path)
         assert checked.returncode == 1
-        assert f"no pictures found in {folder}" in checked.stdout
+        assert f"no pictures found in {folder}" in checked.stderr
         assert "Traceback" not in marked.stderr + checked.stderr
 
 
