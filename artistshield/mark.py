@@ -30,6 +30,7 @@ CLIP_SUFFIXES = frozenset({".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".m
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
+    from artistshield.provenance.consent import Consent
     from artistshield.registry import Registry
 
 logger = logging.getLogger("artistshield.watermark")
@@ -155,6 +156,7 @@ def mark_files(
     crf: int | None = None,
     codec: str | None = None,
     frame_progress: Callable[[Path, int, int], None] | None = None,
+    consent: Consent | None = None,
 ) -> Iterator[MarkOutcome]:
     """Mark every image in *paths* into *out_dir*, yielding one outcome each.
 
@@ -163,7 +165,9 @@ def mark_files(
     batch stops between files once *cancelled* returns true, and within a
     clip between frames (leaving no partial output).  *crf* and *codec* set
     the video encoder; *frame_progress* is told (source, frames done, total)
-    while a clip is marked (total 0 when unknown).
+    while a clip is marked (total 0 when unknown).  *consent* is written
+    into each output's metadata (XMP and EXIF; XMP only for GIF, APNG and
+    MP4) before it is checked and registered.
     """
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
@@ -185,6 +189,7 @@ def mark_files(
                         source, out, key=key, strength=strength, quality=quality, crf=crf,
                         codec=codec, registry=registry, identity=identity, title=title,
                         verify=verify, cancelled=cancelled, frame_progress=frame_progress,
+                        consent=consent,
                     )
                 except Cancelled:
                     return
@@ -192,6 +197,7 @@ def mark_files(
                 yield _mark_one(
                     source, out, key=key, strength=strength, format=format, quality=quality,
                     registry=registry, identity=identity, title=title, verify=verify,
+                    consent=consent,
                 )
         except ArtistShieldError as exc:
             yield MarkOutcome(source=source, error=str(exc))
@@ -209,6 +215,7 @@ def _mark_one(
     identity: Identity | None,
     title: str | None,
     verify: bool,
+    consent: Consent | None = None,
 ) -> MarkOutcome:
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
@@ -223,9 +230,10 @@ def _mark_one(
             "single flat colour), so it was not marked."
         )
     target = imageio.output_path(source, out_dir, format=format)
-    written = imageio.save(
-        artwork.with_rgb8(marked), target, format=format, quality=quality, protect=[source]
-    )
+    output = artwork.with_rgb8(marked)
+    if consent is not None:
+        output = consent.apply(output)
+    written = imageio.save(output, target, format=format, quality=quality, protect=[source])
     readable = None
     written_pixels = imageio.load(written).rgb8() if verify or registry is not None else marked
     if verify:
@@ -260,6 +268,7 @@ def _mark_clip(
     verify: bool,
     cancelled: Callable[[], bool],
     frame_progress: Callable[[Path, int, int], None] | None,
+    consent: Consent | None = None,
 ) -> MarkOutcome:
     from artistshield import animation
 
@@ -273,6 +282,10 @@ def _mark_clip(
         source, out_dir, key=key, payload=payload, strength=strength, crf=crf, codec=codec,
         quality=quality, progress=progress, cancelled=cancelled,
     )
+    if consent is not None and marked.output.is_file():
+        from artistshield.provenance.consent import add_to_clip
+
+        add_to_clip(marked.output, consent)
     readable = None
     if verify:
         readable = animation.detect_clip(marked.output, key, max_frames=12).detection.payload == payload

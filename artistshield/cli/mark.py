@@ -15,6 +15,12 @@ from pathlib import Path
 from artistshield import identity
 from artistshield.errors import ArtistShieldError
 from artistshield.mark import mark_files, read_key_file
+from artistshield.provenance.consent import (
+    DATA_MINING_VALUES,
+    DEFAULT_DATA_MINING,
+    Consent,
+    from_settings,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,8 +51,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--key-file", type=Path, metavar="KEY",
         help="for scripts: mark with this 32-byte key instead of your identity (nothing is registered)",
     )
+    consent = parser.add_mutually_exclusive_group()
+    consent.add_argument(
+        "--no-consent", action="store_true",
+        help="write no consent metadata (by default each copy says, in XMP and EXIF, "
+        "who made it and that it is not for AI training)",
+    )
+    consent.add_argument(
+        "--data-mining", choices=DATA_MINING_VALUES, metavar="VALUE",
+        help="the IPTC data-mining value to write (default: the app's setting, else "
+        f"{DEFAULT_DATA_MINING}); one of " + ", ".join(DATA_MINING_VALUES),
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
     parser.set_defaults(handler=run)
+
+
+def consent_for(args: argparse.Namespace, creator: str | None) -> Consent | None:
+    """The consent to write: none with --no-consent, else the setting, --data-mining first."""
+    if args.no_consent:
+        return None
+    if args.data_mining:
+        return Consent(creator=creator, data_mining=args.data_mining)
+    return from_settings(creator)
 
 
 def watermark_key(key_file: Path | None) -> tuple[bytes, identity.Identity | None]:
@@ -79,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
             args.files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
             quality=args.quality, registry=registry, identity=ident, title=args.title,
             crf=args.crf, codec=args.codec,
+            consent=consent_for(args, ident.name if ident is not None else None),
         ):
             if not outcome.ok:
                 failures += 1

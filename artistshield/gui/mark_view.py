@@ -396,6 +396,7 @@ class MarkView(DropMixin, QWidget):
 
         def job(report, cancelled):
             from artistshield import mark, platforms
+            from artistshield.provenance.consent import from_settings
             from artistshield.registry import Registry
 
             last = 0.0
@@ -411,7 +412,7 @@ class MarkView(DropMixin, QWidget):
                 outcomes = mark.mark_files(
                     paths, out_dir=out, key=ident.watermark_key, strength=strength, format=fmt,
                     quality=quality, registry=registry, identity=ident, cancelled=cancelled,
-                    frame_progress=frame_progress,
+                    frame_progress=frame_progress, consent=from_settings(ident.name),
                 )
                 for outcome in outcomes:
                     survived = None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, PngImagePlugin
+from PIL import Image, PngImagePlugin, TiffTags
 
 from artistshield.errors import ImageError
 from artistshield.fileio import atomic_write, same_file
@@ -293,6 +293,7 @@ def _save_tiff(art: Artwork, pixels: np.ndarray, out: io.BytesIO, *_: Any) -> No
     exif = Image.Exif()
     if art.exif:
         exif.load(_EXIF_HEADER + art.exif)
+        _keep_text_bytes(exif)
     if art.xmp:
         exif[700] = art.xmp
     compression = art.info.get("tiff_compression", "tiff_adobe_deflate")
@@ -317,6 +318,17 @@ def _save_tiff(art: Artwork, pixels: np.ndarray, out: io.BytesIO, *_: Any) -> No
     buffer = io.BytesIO()
     carrier.save(buffer, "TIFF", **options)
     out.write(_patch_tiff_depth(buffer.getvalue(), width, channels))
+
+
+def _keep_text_bytes(exif: Image.Exif) -> None:
+    """Hand text tags back as the bytes they were read as, so UTF-8 (Artist "Zoë") survives.
+
+    Pillow reads EXIF text as Latin-1 and would write it back as ASCII,
+    turning every other byte into "?"; Latin-1 gives back the original bytes.
+    """
+    for tag, value in list(exif.items()):
+        if isinstance(value, str) and TiffTags.lookup(tag).type == TiffTags.ASCII:
+            exif[tag] = value.encode("latin-1", "replace")
 
 
 def _patch_tiff_depth(data: bytes, width: int, channels: int) -> bytes:
