@@ -25,7 +25,7 @@ import numpy as np
 
 from artistshield import imageio, watermark
 from artistshield.errors import ArtistShieldError, ImageError
-from artistshield.provenance import credentials, metadata, sd
+from artistshield.provenance import credentials, metadata, sd, signals
 
 if TYPE_CHECKING:
     from artistshield.registry import Registry, WorkMatch
@@ -142,6 +142,7 @@ class CheckResult:
             "stable_diffusion": _json_of(self.stable_diffusion),
             "c2pa": _json_of(self.c2pa),
             "metadata": _json_of(self.metadata),
+            "consent": _consent_json(self),
             "findings": self.findings,
             "is_artists_work": self.is_artists_work,
             "verdict": self.verdict,
@@ -151,6 +152,12 @@ class CheckResult:
 
 def _json_of(part: Any) -> dict[str, Any] | None:
     return None if part is None else part.to_json()
+
+
+def _consent_json(result: CheckResult) -> dict[str, Any] | None:
+    if result.c2pa is None and result.metadata is None:
+        return None
+    return signals.gather(result.c2pa, result.metadata).to_json()
 
 
 MATCH_METHODS = {
