@@ -31,6 +31,7 @@ CLIP_SUFFIXES = frozenset({".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".m
 if TYPE_CHECKING:
     from artistshield.identity import Identity
     from artistshield.provenance.consent import Consent
+    from artistshield.provenance.signing import ContentSigner
     from artistshield.registry import Registry
 
 logger = logging.getLogger("artistshield.watermark")
@@ -157,6 +158,7 @@ def mark_files(
     codec: str | None = None,
     frame_progress: Callable[[Path, int, int], None] | None = None,
     consent: Consent | None = None,
+    signer: ContentSigner | None = None,
 ) -> Iterator[MarkOutcome]:
     """Mark every image in *paths* into *out_dir*, yielding one outcome each.
 
@@ -167,7 +169,8 @@ def mark_files(
     the video encoder; *frame_progress* is told (source, frames done, total)
     while a clip is marked (total 0 when unknown).  *consent* is written
     into each output's metadata (XMP and EXIF; XMP only for GIF, APNG and
-    MP4) before it is checked and registered.
+    MP4) before it is checked and registered; *signer* adds signed Content
+    Credentials (C2PA) to each still in a format c2pa supports.
     """
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
@@ -197,7 +200,7 @@ def mark_files(
                 yield _mark_one(
                     source, out, key=key, strength=strength, format=format, quality=quality,
                     registry=registry, identity=identity, title=title, verify=verify,
-                    consent=consent,
+                    consent=consent, signer=signer,
                 )
         except ArtistShieldError as exc:
             yield MarkOutcome(source=source, error=str(exc))
@@ -216,6 +219,7 @@ def _mark_one(
     title: str | None,
     verify: bool,
     consent: Consent | None = None,
+    signer: ContentSigner | None = None,
 ) -> MarkOutcome:
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
@@ -233,7 +237,14 @@ def _mark_one(
     output = artwork.with_rgb8(marked)
     if consent is not None:
         output = consent.apply(output)
-    written = imageio.save(output, target, format=format, quality=quality, protect=[source])
+    finish = None
+    if signer is not None:
+        def finish(data: bytes, fmt: str) -> bytes:
+            return signer.sign(data, fmt, payload=payload, title=title or source.stem)
+
+    written = imageio.save(
+        output, target, format=format, quality=quality, protect=[source], finish=finish
+    )
     readable = None
     written_pixels = imageio.load(written).rgb8() if verify or registry is not None else marked
     if verify:

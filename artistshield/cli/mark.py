@@ -15,6 +15,7 @@ from pathlib import Path
 from artistshield import identity
 from artistshield.errors import ArtistShieldError
 from artistshield.mark import mark_files, read_key_file
+from artistshield.provenance import signing
 from artistshield.provenance.consent import (
     DATA_MINING_VALUES,
     DEFAULT_DATA_MINING,
@@ -62,8 +63,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the IPTC data-mining value to write (default: the app's setting, else "
         f"{DEFAULT_DATA_MINING}); one of " + ", ".join(DATA_MINING_VALUES),
     )
+    parser.add_argument(
+        "--no-c2pa", action="store_true",
+        help="sign no Content Credentials (by default each PNG, JPEG, WebP and TIFF copy carries "
+        "a C2PA manifest signed with your identity's own certificate, which validators show "
+        "as untrusted)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
     parser.set_defaults(handler=run)
+
+
+def signer_for(
+    args: argparse.Namespace, ident: identity.Identity | None, consent: Consent | None
+) -> signing.ContentSigner | None:
+    """The C2PA signer: none with --no-c2pa, --no-consent, a key file, or the setting off."""
+    if args.no_c2pa or ident is None:
+        return None
+    return signing.from_settings(ident, consent)
 
 
 def consent_for(args: argparse.Namespace, creator: str | None) -> Consent | None:
@@ -99,13 +115,21 @@ def run(args: argparse.Namespace) -> int:
         from artistshield.registry import Registry
 
         registry = Registry.open()
+    consent = consent_for(args, ident.name if ident is not None else None)
+    signer = signer_for(args, ident, consent)
+    if signer is not None and not args.json:
+        print(
+            "Content Credentials are signed with your identity's own certificate; validators "
+            "show them as valid but untrusted, since no public trust list knows it.",
+            file=sys.stderr,
+        )
     failures = 0
     try:
         for outcome in mark_files(
             args.files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
             quality=args.quality, registry=registry, identity=ident, title=args.title,
             crf=args.crf, codec=args.codec,
-            consent=consent_for(args, ident.name if ident is not None else None),
+            consent=consent, signer=signer,
         ):
             if not outcome.ok:
                 failures += 1

@@ -396,6 +396,7 @@ class MarkView(DropMixin, QWidget):
 
         def job(report, cancelled):
             from artistshield import mark, platforms
+            from artistshield.provenance import signing
             from artistshield.provenance.consent import from_settings
             from artistshield.registry import Registry
 
@@ -408,11 +409,13 @@ class MarkView(DropMixin, QWidget):
                     last = now
                     report(FrameProgress(source, done, total))
 
+            consent = from_settings(ident.name)
             with Registry.open() as registry:
                 outcomes = mark.mark_files(
                     paths, out_dir=out, key=ident.watermark_key, strength=strength, format=fmt,
                     quality=quality, registry=registry, identity=ident, cancelled=cancelled,
-                    frame_progress=frame_progress, consent=from_settings(ident.name),
+                    frame_progress=frame_progress, consent=consent,
+                    signer=signing.from_settings(ident, consent),
                 )
                 for outcome in outcomes:
                     survived = None

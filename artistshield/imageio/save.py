@@ -8,7 +8,7 @@ import logging
 import os
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ def save(
     quality: int | None = None,
     subsampling: str = "4:4:4",
     protect: Iterable[str | os.PathLike[str]] = (),
+    finish: Callable[[bytes, str], bytes] | None = None,
 ) -> Path:
     """Write *artwork* to *path* atomically, in the same kind of file it came from.
 
@@ -51,6 +52,8 @@ def save(
     the source's estimated quality (90 to 98) with 4:4:4 chroma; WebP is
     lossless when the source was lossless and no *quality* is given.  The
     source file and every path in *protect* are never overwritten.
+    *finish*, if given, takes the encoded bytes and the format name and
+    returns the bytes to write (signed Content Credentials are added so).
     """
     target = Path(path)
     fmt = _target_format(target, format, artwork.format)
@@ -70,6 +73,8 @@ def save(
         raise
     except Exception as exc:
         raise ImageError(f"Could not encode {target} as {fmt} ({exc}).") from exc
+    if finish is not None:
+        data = finish(data, fmt)
     try:
         with atomic_write(target) as handle:
             handle.write(data)

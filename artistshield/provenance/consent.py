@@ -29,6 +29,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -300,13 +301,7 @@ def _gif_xmp(xmp: bytes) -> bytes:
 # -- the setting -------------------------------------------------------------
 
 
-def from_settings(creator: str | None, *, settings_file: Path | None = None) -> Consent | None:
-    """Return the consent the app's settings ask for (on by default), or None when off.
-
-    The app keeps it in the ``[Consent]`` group of ``settings.ini`` in the
-    data folder (any case): ``enabled`` (true/false) and ``data_mining`` (an
-    IPTC value).
-    """
+def _settings_group(settings_file: Path | None) -> Any:
     if settings_file is None:
         from artistshield.paths import data_dir
 
@@ -317,8 +312,27 @@ def from_settings(creator: str | None, *, settings_file: Path | None = None) -> 
     except (configparser.Error, UnicodeDecodeError):
         log.warning("%s is unreadable; consent metadata stays on", settings_file)
     sections = [name for name in parser.sections() if name.lower() == SETTINGS_GROUP.lower()]
-    group = parser[sections[0]] if sections else {}
-    if str(group.get("enabled", "true")).strip().lower() in ("false", "0", "no", "off"):
+    return parser[sections[0]] if sections else {}
+
+
+def _off(value: Any) -> bool:
+    return str(value).strip().lower() in ("false", "0", "no", "off")
+
+
+def c2pa_enabled(*, settings_file: Path | None = None) -> bool:
+    """Whether the settings want signed Content Credentials (``c2pa``, on by default)."""
+    return not _off(_settings_group(settings_file).get("c2pa", "true"))
+
+
+def from_settings(creator: str | None, *, settings_file: Path | None = None) -> Consent | None:
+    """Return the consent the app's settings ask for (on by default), or None when off.
+
+    The app keeps it in the ``[Consent]`` group of ``settings.ini`` in the
+    data folder (any case): ``enabled`` (true/false), ``data_mining`` (an
+    IPTC value) and ``c2pa`` (signed Content Credentials, true/false).
+    """
+    group = _settings_group(settings_file)
+    if _off(group.get("enabled", "true")):
         return None
     value = str(group.get("data_mining", DEFAULT_DATA_MINING)).strip() or DEFAULT_DATA_MINING
     if value not in DATA_MINING_VALUES:
