@@ -17,7 +17,7 @@ from artistshield import __version__
 from artistshield.errors import ArtistShieldError
 
 #: Modules under ``artistshield.cli`` that add sub-commands, in help order.
-COMMAND_MODULES = ("mark", "check", "identity", "registry")
+COMMAND_MODULES = ("mark", "check", "identity", "registry", "consent")
 
 
 def build_parser() -> argparse.ArgumentParser:
