@@ -25,7 +25,7 @@ import numpy as np
 
 from artistshield import imageio, watermark
 from artistshield.errors import ArtistShieldError, ImageError
-from artistshield.provenance import credentials, metadata, sd, signals
+from artistshield.provenance import credentials, metadata, record, sd, signals
 
 if TYPE_CHECKING:
     from artistshield.registry import Registry, WorkMatch
@@ -77,6 +77,15 @@ class CheckResult:
     metadata: metadata.Metadata | None = None
     #: For a clip: the frame of it (from 0) in which each matched work was found, by work id.
     match_frames: Mapping[str, int] = field(default_factory=dict)
+    #: What the marked work's copy said about AI training when it was registered.
+    recorded_consent: record.RecordedConsent | None = None
+
+    @property
+    def credentials_stripped(self) -> bool:
+        """The mark names a work whose copy stated consent, but this copy states none."""
+        if self.recorded_consent is None or (self.c2pa is None and self.metadata is None):
+            return False
+        return not signals.gather(self.c2pa, self.metadata).signals
 
     def match_frame(self, work_id: str) -> int | None:
         """The suspect clip's frame in which *work_id* was found; ``None`` for a still."""
@@ -89,6 +98,12 @@ class CheckResult:
         for part in (self.stable_diffusion, self.c2pa, self.metadata):
             if part is not None:
                 found += part.findings()
+        if self.credentials_stripped and self.recorded_consent is not None:
+            found.append(
+                "This copy's credentials were removed; the original said: "
+                f"{self.recorded_consent.statement} (recorded for work "
+                f"{self.recorded_consent.work_id})."
+            )
         return found
 
     @property
@@ -157,7 +172,12 @@ def _json_of(part: Any) -> dict[str, Any] | None:
 def _consent_json(result: CheckResult) -> dict[str, Any] | None:
     if result.c2pa is None and result.metadata is None:
         return None
-    return signals.gather(result.c2pa, result.metadata).to_json()
+    recorded = result.recorded_consent
+    return {
+        **signals.gather(result.c2pa, result.metadata).to_json(),
+        "stripped": result.credentials_stripped,
+        "recorded": recorded.to_json() if recorded is not None else None,
+    }
 
 
 MATCH_METHODS = {
@@ -269,12 +289,23 @@ def check_file(
                 "c2pa": credentials.read_file(path),
                 "metadata": metadata.read(path),
                 "stable_diffusion": pending.result(),
+                "recorded_consent": _recorded_consent(registry, marks),
             }
             pending = None
         return CheckResult(input=str(Path(path)), marks=marks, matches=matches, **extra)
     finally:
         if pending is not None:
             pending.cancel()
+
+
+def _recorded_consent(
+    registry: Registry | None, marks: list[MarkFinding]
+) -> record.RecordedConsent | None:
+    found = [m for m in marks if m.detection.found and m.work_id]
+    if registry is None or not found:
+        return None
+    best = min(found, key=lambda m: m.detection.p_value)
+    return record.load(registry.path.parent, str(best.work_id))
 
 
 def _first_frame(path: Path) -> Any:

@@ -258,6 +258,8 @@ def _mark_one(
             identity=identity,
         )
         work_id = work.work_id
+        if consent is not None:
+            _record_consent(registry, work_id, consent, signer, payload)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=round(psnr(pixels, marked), 2), readable=readable,
@@ -310,9 +312,26 @@ def _mark_clip(
             key_frames=animation.pictures_of(marked.key_frames) or None, identity=identity,
         )
         work_id = work.work_id
+        if consent is not None:
+            _record_consent(registry, work_id, consent, None, payload)
     return MarkOutcome(
         source=source, output=marked.output, payload=payload, work_id=work_id,
         psnr=marked.psnr, readable=readable, frames=marked.frames,
+    )
+
+
+def _record_consent(
+    registry: Registry, work_id: str, consent: Consent, signer: ContentSigner | None, payload: int
+) -> None:
+    """Keep what the copy said (and its manifest) beside the registry, for stripped copies."""
+    from artistshield.provenance import record, signing
+
+    uses = signing.training_mining(consent.data_mining)
+    record.store(
+        registry.path.parent, work_id, data_mining=consent.data_mining,
+        training_mining={name: entry["use"] for name, entry in uses.items()},
+        creator=consent.creator,
+        manifest=signer.manifest_of(payload) if signer is not None else None,
     )
 
 

@@ -251,6 +251,11 @@ class ContentSigner:
         self.identity = identity
         self.chain = chain_for(identity)
         self.data_mining = data_mining
+        self._manifests: dict[int, bytes] = {}
+
+    def manifest_of(self, payload: int) -> bytes | None:
+        """The manifest store last signed for *payload* (handed over once, for the registry)."""
+        return self._manifests.pop(payload, None)
 
     def manifest(self, *, payload: int, title: str) -> dict[str, Any]:
         """The manifest definition written for a copy carrying *payload*."""
@@ -310,7 +315,8 @@ class ContentSigner:
                 c2pa.Signer.from_info(info) as signer,
                 c2pa.Builder(self.manifest(payload=payload, title=title), context=context) as builder,
             ):
-                builder.sign(signer, mime, io.BytesIO(data), out)
+                manifest = builder.sign(signer, mime, io.BytesIO(data), out)
         except c2pa.C2paError as exc:
             raise ArtistShieldError(f"Could not sign the Content Credentials ({exc}).") from exc
+        self._manifests[payload] = bytes(manifest)
         return out.getvalue()

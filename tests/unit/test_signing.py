@@ -156,3 +156,36 @@ def test_training_mining_follows_the_iptc_choice() -> None:
     refused = {name: {"use": "notAllowed"} for name in signing.TRAINING_MINING}
     assert signing.training_mining("DMI-PROHIBITED") == refused
     assert signing.training_mining("DMI-PROHIBITED-AIMLTRAINING") == refused
+
+
+def test_a_stripped_copy_is_told_what_the_original_said(
+    tmp_path: Path, artist: identity.Identity
+) -> None:
+    from artistshield.provenance import record
+    from artistshield.registry import Registry
+
+    source = imageio.save(Artwork(picture(), "PNG", "RGB"), tmp_path / "work.png")
+    with Registry.open() as registry:
+        (outcome,) = mark_files(
+            [source], out_dir=tmp_path / "out", key=artist.watermark_key, registry=registry,
+            identity=artist, consent=Consent(creator=NAME), signer=signing.ContentSigner(artist),
+        )
+        assert outcome.ok and outcome.work_id and outcome.output is not None
+        recorded = record.load(registry.path.parent, outcome.work_id)
+        assert recorded is not None and recorded.manifest  # the signed manifest is kept
+        assert recorded.statement == "not for AI training"
+        assert recorded.training_mining["cawg.ai_training"] == "notAllowed"
+        stripped = tmp_path / "stripped.png"
+        Image.open(outcome.output).convert("RGB").save(stripped)  # pixels only
+        keys = {"mine": artist.watermark_key}
+        result = check_file(stripped, keys=keys, registry=registry)
+        consent = result.to_json()["consent"]
+        assert consent["stripped"] is True
+        assert consent["recorded"]["work_id"] == outcome.work_id
+        assert consent["recorded"]["signed_manifest"] is True
+        assert (
+            "This copy's credentials were removed; the original said: not for AI training "
+            f"(recorded for work {outcome.work_id})."
+        ) in result.findings
+        intact = check_file(outcome.output, keys=keys, registry=registry).to_json()["consent"]
+        assert intact["stripped"] is False and intact["recorded"] is not None
