@@ -228,12 +228,13 @@ def _remove_property(rdf: ET.Element, prop: str) -> None:
 
 
 def add_to_clip(path: str | Path, consent: Consent) -> bool:
-    """Add *consent*'s XMP to the GIF, APNG or MP4/MOV at *path*; return whether it could.
+    """Add *consent*'s XMP to the GIF, APNG, WebP or MP4/MOV at *path*; return whether it could.
 
     The file was just written by ArtistShield and is changed in place only by
     inserting one metadata block: an ``XMP DataXMP`` application extension
     before a GIF's trailer, an ``iTXt`` chunk before a PNG's image data (some
-    readers ignore text after it), a
+    readers ignore text after it), an ``XMP `` chunk at an animated WebP's end
+    (its header's XMP flag and size patched), a
     top-level XMP ``uuid`` box at an MP4's end (no offsets move).  Other
     containers (WebM, MKV, frame folders) are left alone.
     """
@@ -244,6 +245,8 @@ def add_to_clip(path: str | Path, consent: Consent) -> bool:
         return _append_before(target, b"\x3b", _gif_xmp(xmp), tail=1)
     if suffix in (".png", ".apng"):
         return _insert_png_chunk(target, _png_chunk(b"iTXt", _ITXT_KEY + xmp))
+    if suffix == ".webp":
+        return _append_webp_xmp(target, xmp)
     if suffix in (".mp4", ".m4v", ".mov"):
         with target.open("ab") as handle:
             handle.write(struct.pack(">I4s", 8 + 16 + len(xmp), b"uuid") + _XMP_UUID + xmp)
@@ -266,6 +269,24 @@ def _append_before(target: Path, trailer: bytes, block: bytes, *, tail: int) -> 
             return False
         handle.seek(-tail, 2)
         handle.write(block + trailer)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
+def _append_webp_xmp(target: Path, xmp: bytes) -> bool:
+    with target.open("r+b") as handle:
+        header = handle.read(30)
+        if header[:4] != b"RIFF" or header[8:16] != b"WEBPVP8X" or header[20] & 0x04:
+            log.warning("%s is not an extended WebP without XMP; consent not added", target.name)
+            return False
+        chunk = b"XMP " + struct.pack("<I", len(xmp)) + xmp + b"\x00" * (len(xmp) % 2)
+        end = handle.seek(0, 2)
+        handle.write(chunk)
+        handle.seek(4)
+        handle.write(struct.pack("<I", end - 8 + len(chunk)))
+        handle.seek(20)
+        handle.write(bytes([header[20] | 0x04]))  # the VP8X "has XMP" flag
         handle.flush()
         os.fsync(handle.fileno())
     return True

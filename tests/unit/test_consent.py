@@ -107,7 +107,7 @@ def test_existing_exif_and_xmp_are_kept(tmp_path: Path) -> None:
 
 
 @needs_exiftool
-@pytest.mark.parametrize("suffix", [".gif", ".png", ".mp4"])
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp", ".mp4"])
 def test_clips_carry_consent_in_xmp(tmp_path: Path, suffix: str) -> None:
     frames = pan("painted-hills.png", 4, width=192, height=160)
     if suffix == ".gif":
@@ -115,12 +115,15 @@ def test_clips_carry_consent_in_xmp(tmp_path: Path, suffix: str) -> None:
     elif suffix == ".mp4":
         source = write_video(tmp_path / "clip.mp4", frames)
     else:
-        source = tmp_path / "clip.png"
+        source = tmp_path / f"clip{suffix}"
         images = [Image.fromarray(f) for f in frames]
         images[0].save(source, save_all=True, append_images=images[1:], duration=80)
     tags = exiftool(marked(tmp_path, source, Consent(creator=CREATOR)))
     assert_xmp_consent(tags)
     assert not any("Warning" in k for k in tags), tags
+    if suffix == ".webp":
+        with Image.open(tmp_path / "out" / "clip.webp") as im:
+            assert im.n_frames == 4 and b"DMI-PROHIBITED-AIMLTRAINING" in im.info["xmp"]
 
 
 @needs_exiftool
