@@ -168,8 +168,8 @@ def mark_files(
     clip between frames (leaving no partial output).  *crf* and *codec* set
     the video encoder; *frame_progress* is told (source, frames done, total)
     while a clip is marked (total 0 when unknown).  *consent* is written
-    into each output's metadata (XMP and EXIF; XMP only for GIF, APNG and
-    MP4) before it is checked and registered; *signer* adds signed Content
+    into each output's metadata (XMP and EXIF; XMP only for GIF, APNG,
+    animated WebP and MP4) before it is checked and registered; *signer* adds signed Content
     Credentials (C2PA) to each still in a format c2pa supports.
     """
     if (registry is None) != (identity is None):

@@ -233,14 +233,21 @@ def add_to_clip(path: str | Path, consent: Consent) -> bool:
     The file was just written by ArtistShield and is changed in place only by
     inserting one metadata block: an ``XMP DataXMP`` application extension
     before a GIF's trailer, an ``iTXt`` chunk before a PNG's image data (some
-    readers ignore text after it), an ``XMP `` chunk at an animated WebP's end
-    (its header's XMP flag and size patched), a
-    top-level XMP ``uuid`` box at an MP4's end (no offsets move).  Other
-    containers (WebM, MKV, frame folders) are left alone.
+    readers ignore text after it), an ``XMP `` chunk at an animated WebP's
+    end (its header's XMP flag and size patched), a top-level XMP ``uuid``
+    box at an MP4's end (no offsets move).  Other containers (WebM, MKV,
+    frame folders) are left alone, and a failure only loses the XMP.
     """
     target = Path(path)
+    try:
+        return _add_xmp(target, consent.merge_xmp(None))
+    except OSError as exc:  # the copy stays valid and marked, only without the XMP
+        log.warning("%s: consent metadata not added (%s)", target.name, exc.strerror or exc)
+        return False
+
+
+def _add_xmp(target: Path, xmp: bytes) -> bool:
     suffix = target.suffix.lower()
-    xmp = consent.merge_xmp(None)
     if suffix == ".gif":
         return _append_before(target, b"\x3b", _gif_xmp(xmp), tail=1)
     if suffix in (".png", ".apng"):
