@@ -90,7 +90,7 @@ class Metadata:
             if not values:
                 continue
             shown = [_readable(name, v) for v in values]
-            found.append(f"Metadata {label}: " + "; ".join(shown) + ".")
+            found.append(f"Metadata {label}: " + "; ".join(shown).rstrip(".") + ".")
         if self.error:
             found.append(f"Metadata could not all be read ({self.error}).")
         return found

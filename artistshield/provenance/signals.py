@@ -17,6 +17,8 @@ from typing import Any
 from artistshield.provenance.credentials import PRESENT, ContentCredentials
 from artistshield.provenance.metadata import DATA_MINING, Metadata
 
+#: C2PA/CAWG training-and-mining uses in words.
+_USES = {"notAllowed": "not allowed", "allowed": "allowed", "constrained": "allowed with constraints"}
 #: Data-mining values and C2PA uses that refuse AI training.
 _REFUSING = frozenset(
     {"DMI-PROHIBITED-AIMLTRAINING", "DMI-PROHIBITED-GENAIMLTRAINING", "DMI-PROHIBITED",
@@ -42,7 +44,7 @@ class ConsentSignal:
         return {
             "kind": self.kind,
             "value": self.value,
-            "meaning": DATA_MINING.get(short, short),
+            "meaning": DATA_MINING.get(short) or _USES.get(short, short),
             "source": self.source,
             "signed": self.signed,
         }

@@ -149,12 +149,19 @@ def test_training_mining_entries_are_signed_only_under_a_valid_signature() -> No
     entries = ("cawg.ai_generative_training: notAllowed", "cawg.data_mining: allowed")
     valid = ContentCredentials(PRESENT, training_mining=entries)
     found = signals.gather(valid, metadata.Metadata()).to_json()
-    assert [(e["kind"], e["value"], e["signed"]) for e in found["training_mining"]] == [
-        ("cawg.ai_generative_training", "notAllowed", True),
-        ("cawg.data_mining", "allowed", True),
+    assert [
+        (e["kind"], e["value"], e["meaning"], e["signed"]) for e in found["training_mining"]
+    ] == [
+        ("cawg.ai_generative_training", "notAllowed", "not allowed", True),
+        ("cawg.data_mining", "allowed", "allowed", True),
     ]
     assert found["refuses_ai_training"] is True
     broken = ContentCredentials(PRESENT, training_mining=entries[1:], problems=("hash mismatch",))
     found = signals.gather(broken, None).to_json()
     assert found["training_mining"][0]["signed"] is False
     assert found["refuses_ai_training"] is False
+
+
+def test_a_finding_ending_in_a_full_stop_gets_only_one() -> None:
+    found = metadata.Metadata((("copyright", "© 2026 Zoë. All rights reserved.", "XMP"),))
+    assert found.findings() == ["Metadata copyright: © 2026 Zoë. All rights reserved."]
