@@ -123,7 +123,11 @@ class Consent:
     def merge_xmp(self, existing: bytes | None) -> bytes:
         """Return an XMP packet holding *existing*'s properties plus this consent."""
         root = _parse_xmp(existing)
-        rdf = root.find(f"{_RDF}RDF") if root.tag == _q("x", "xmpmeta") else None
+        if root.tag == f"{_RDF}RDF":  # some writers leave out the x:xmpmeta wrapper
+            wrapper = ET.Element(_q("x", "xmpmeta"))
+            wrapper.append(root)
+            root = wrapper
+        rdf = next(root.iter(f"{_RDF}RDF"), None)
         if rdf is None:
             root = ET.Element(_q("x", "xmpmeta"))
             rdf = ET.SubElement(root, f"{_RDF}RDF")

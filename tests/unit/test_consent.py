@@ -22,6 +22,7 @@ from artistshield.cli.mark import consent_for
 from artistshield.imageio.artwork import Artwork
 from artistshield.mark import mark_files
 from artistshield.provenance import consent as consent_mod
+from artistshield.provenance import metadata
 from artistshield.provenance.consent import Consent
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -179,3 +180,18 @@ def test_cli_flags_override_the_setting() -> None:
     assert consent_for(args, "A") == Consent("A", "DMI-PROHIBITED-GENAIMLTRAINING")
     args = argparse.Namespace(no_consent=False, data_mining=None)
     assert consent_for(args, "A") == Consent("A")
+
+
+@pytest.mark.parametrize("wrapper", ["x:xmpmeta", "x:xapmeta", None])
+def test_xmp_without_the_usual_wrapper_is_kept(wrapper: str | None) -> None:
+    rdf = (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        'photoshop:City="Oslo"/></rdf:RDF>'
+    )
+    packet = f'<{wrapper} xmlns:x="adobe:ns:meta/">{rdf}</{wrapper}>' if wrapper else rdf
+    merged = Consent(creator=CREATOR).merge_xmp(packet.encode())
+    fields = metadata._xmp_fields(merged, [])
+    assert ("creator", CREATOR, "XMP") in fields
+    assert b'City="Oslo"' in merged
+    assert merged.count(b"rdf:RDF") == 2  # one element, opened and closed
