@@ -28,7 +28,7 @@ from artistshield.animation.detect import detect_clip
 from artistshield.animation.keyframes import shrink
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
-from artistshield.provenance import credentials, metadata, sd
+from artistshield.provenance import credentials, metadata, record, sd, signals
 from artistshield.verdict import p_value_in_words, verdict_line
 from artistshield.watermark.embed import check_pixels
 
@@ -86,6 +86,15 @@ class CheckResult:
     metadata: metadata.Metadata | None = None
     #: For a clip: the frame of it (from 0) in which each matched work was found, by work id.
     match_frames: Mapping[str, int] = field(default_factory=dict)
+    #: What the marked work's copy said about AI training when it was registered.
+    recorded_consent: record.RecordedConsent | None = None
+
+    @property
+    def credentials_stripped(self) -> bool:
+        """The mark names a work whose copy stated consent, but this copy states none."""
+        if self.recorded_consent is None or (self.c2pa is None and self.metadata is None):
+            return False
+        return not signals.gather(self.c2pa, self.metadata).signals
 
     def match_frame(self, work_id: str) -> int | None:
         """The suspect clip's frame in which *work_id* was found; ``None`` for a still."""
@@ -98,6 +107,12 @@ class CheckResult:
         for part in (self.stable_diffusion, self.c2pa, self.metadata):
             if part is not None:
                 found += part.findings()
+        if self.credentials_stripped and self.recorded_consent is not None:
+            found.append(
+                "This copy's credentials were removed; the original said: "
+                f"{self.recorded_consent.statement} (recorded for work "
+                f"{self.recorded_consent.work_id})."
+            )
         return found
 
     @property
@@ -139,6 +154,7 @@ class CheckResult:
             "stable_diffusion": _json_of(self.stable_diffusion),
             "c2pa": _json_of(self.c2pa),
             "metadata": _json_of(self.metadata),
+            "consent": _consent_json(self),
             "findings": self.findings,
             "is_artists_work": self.is_artists_work,
             "verdict": self.verdict,
@@ -148,6 +164,17 @@ class CheckResult:
 
 def _json_of(part: Any) -> dict[str, Any] | None:
     return None if part is None else part.to_json()
+
+
+def _consent_json(result: CheckResult) -> dict[str, Any] | None:
+    if result.c2pa is None and result.metadata is None:
+        return None
+    recorded = result.recorded_consent
+    return {
+        **signals.gather(result.c2pa, result.metadata).to_json(),
+        "stripped": result.credentials_stripped,
+        "recorded": recorded.to_json() if recorded is not None else None,
+    }
 
 
 def check_file(
@@ -228,12 +255,26 @@ def check_file(
                 "c2pa": credentials.read_file(path),
                 "metadata": metadata.read(path),
                 "stable_diffusion": pending.result(),
+                "recorded_consent": _recorded_consent(registry, marks),
             }
             pending = None
         return CheckResult(input=str(Path(path)), marks=marks, matches=matches, **extra)
     finally:
         if pending is not None:
             pending.cancel()
+
+
+def _recorded_consent(
+    registry: Searchable | None, marks: list[MarkFinding]
+) -> record.RecordedConsent | None:
+    """What the artist's own registry recorded of the consent of the work a mark names."""
+    from artistshield.registry import Registry
+
+    found = [m for m in marks if m.detection.found and m.work_id]
+    if not isinstance(registry, Registry) or not found:  # a union's registry keeps none
+        return None
+    best = min(found, key=lambda m: m.detection.p_value)
+    return record.load(registry.path.parent, str(best.work_id))
 
 
 def match_frames(

@@ -128,6 +128,19 @@ class Identity:
     def public(self, *, encrypted: bool = True) -> PublicIdentity:
         return PublicIdentity(self.name, self.artist_id, self.public_key, self.created, encrypted)
 
+    def derived_key(self, purpose: str) -> bytes:
+        """Return a 32-byte key for *purpose*, derived from the signing key (HKDF-SHA256).
+
+        Seals files that belong with this identity (its certificate chain)
+        so that only the unlocked identity opens them.
+        """
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        info = b"artistshield:" + purpose.encode("utf-8")
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
+        return hkdf.derive(self._signing_key.private_bytes_raw())
+
 
 def artist_id(public_key: bytes) -> str:
     """Return the short, readable artist ID of *public_key*.

@@ -38,6 +38,8 @@ _WRITTEN_AS_ANIMATION = frozenset({".gif", ".apng"})
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
+    from artistshield.provenance.consent import Consent
+    from artistshield.provenance.signing import ContentSigner
     from artistshield.registry import Registry
 
 logger = logging.getLogger("artistshield.watermark")
@@ -128,6 +130,8 @@ def mark_files(
     codec: str | None = None,
     frame_progress: Callable[[Path, int, int], None] | None = None,
     member: int | None = None,
+    consent: Consent | None = None,
+    signer: ContentSigner | None = None,
 ) -> Iterator[MarkOutcome]:
     """Mark every image in *paths* into *out_dir*, yielding one outcome each.
 
@@ -138,7 +142,10 @@ def mark_files(
     the video encoder; *frame_progress* is told (source, frames done, total)
     while a clip is marked (total 0 when unknown).  *member* is the artist's
     number in the union whose key *key* is: each payload then starts with it
-    (:func:`artistshield.union.membership.payload_for`).
+    (:func:`artistshield.union.membership.payload_for`).  *consent* is written
+    into each output's metadata (XMP and EXIF; XMP only for GIF, APNG,
+    animated WebP and MP4) before it is checked and registered; *signer* adds signed Content
+    Credentials (C2PA) to each still in a format c2pa supports.
     """
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
@@ -167,7 +174,7 @@ def mark_files(
                         source, out, key=key, strength=strength, quality=quality, crf=crf,
                         codec=codec, registry=registry, identity=identity, title=title,
                         verify=verify, cancelled=cancelled, frame_progress=frame_progress,
-                        member=member,
+                        member=member, consent=consent,
                     )
                 except Cancelled:
                     return
@@ -175,7 +182,7 @@ def mark_files(
                 yield _mark_one(
                     source, out, key=key, strength=strength, format=format, quality=quality,
                     registry=registry, identity=identity, title=title, verify=verify,
-                    member=member,
+                    member=member, consent=consent, signer=signer,
                 )
         except Exception as exc:  # one file's failure is its outcome; the batch goes on
             if not isinstance(exc, ArtistShieldError):
@@ -196,11 +203,13 @@ def _mark_one(
     title: str | None,
     verify: bool,
     member: int | None = None,
+    consent: Consent | None = None,
+    signer: ContentSigner | None = None,
 ) -> MarkOutcome:
     if source.suffix.lower() in _WRITTEN_AS_ANIMATION and format is None:
         return _mark_animated_still(
             source, out_dir, key=key, strength=strength, registry=registry, identity=identity,
-            title=title, verify=verify, member=member,
+            title=title, verify=verify, member=member, consent=consent,
         )
     memory.check_still(source, bytes_per_pixel=memory.MARK_BYTES_PER_PIXEL, action="mark")
     artwork = imageio.load(source)
@@ -218,8 +227,16 @@ def _mark_one(
     from artistshield.registry.pending import PendingCopy
 
     preferred = imageio.output_path(source, out_dir, format=format)
+    output = artwork.with_rgb8(marked)
+    if consent is not None:
+        output = consent.apply(output)  # metadata only: the marked pixels stay as they are
+    finish = None
+    if signer is not None:
+        def finish(data: bytes, fmt: str) -> bytes:
+            return signer.sign(data, fmt, payload=payload, title=title or source.stem)
+
     data = imageio.encode(
-        artwork.with_rgb8(marked), preferred, format=format, quality=quality, protect=[source]
+        output, preferred, format=format, quality=quality, protect=[source], finish=finish
     )
     with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
         staged = fileio.write_file(copy.folder / preferred.name, data)
@@ -237,6 +254,8 @@ def _mark_one(
                 identity=identity,
             )
             work_id = work.work_id
+            if consent is not None:
+                _record_consent(registry, work_id, consent, signer, payload)
         written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
@@ -255,6 +274,7 @@ def _mark_animated_still(
     title: str | None,
     verify: bool,
     member: int | None = None,
+    consent: Consent | None = None,
 ) -> MarkOutcome:
     """Mark a one-frame GIF or APNG as a still, written back in its own format."""
     still = anim.read_animation(source)
@@ -276,6 +296,10 @@ def _mark_animated_still(
             anim.Animation(still.format, [marked], still.durations, still.loop, still.disposal),
             copy.folder / source.name,
         )
+        if consent is not None:
+            from artistshield.provenance.consent import add_to_clip
+
+            add_to_clip(staged, consent)
         written_pixels = anim.read_animation(staged).frames[0]  # as a viewer sees it
         readable = None
         if verify:
@@ -290,6 +314,8 @@ def _mark_animated_still(
                 identity=identity,
             )
             work_id = work.work_id
+            if consent is not None:
+                _record_consent(registry, work_id, consent, None, payload)
         written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
@@ -313,6 +339,7 @@ def _mark_clip(
     cancelled: Callable[[], bool],
     frame_progress: Callable[[Path, int, int], None] | None,
     member: int | None = None,
+    consent: Consent | None = None,
 ) -> MarkOutcome:
     from artistshield import animation
     from artistshield.registry.pending import PendingCopy
@@ -328,6 +355,10 @@ def _mark_clip(
             source, copy.folder, key=key, payload=payload, strength=strength, crf=crf,
             codec=codec, quality=quality, progress=progress, cancelled=cancelled,
         )
+        if consent is not None and marked.output.is_file():
+            from artistshield.provenance.consent import add_to_clip
+
+            add_to_clip(marked.output, consent)
         readable = None
         if verify:
             found = animation.detect_clip(marked.output, key, max_frames=12).detection.payload
@@ -344,10 +375,27 @@ def _mark_clip(
                 key_frames=animation.pictures_of(marked.key_frames) or None, identity=identity,
             )
             work_id = work.work_id
+            if consent is not None:
+                _record_consent(registry, work_id, consent, None, payload)
         written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=marked.psnr, readable=readable, frames=marked.frames,
+    )
+
+
+def _record_consent(
+    registry: Registry, work_id: str, consent: Consent, signer: ContentSigner | None, payload: int
+) -> None:
+    """Keep what the copy said (and its manifest) beside the registry, for stripped copies."""
+    from artistshield.provenance import record, signing
+
+    uses = signing.training_mining(consent.data_mining)
+    record.store(
+        registry.path.parent, work_id, data_mining=consent.data_mining,
+        training_mining={name: entry["use"] for name, entry in uses.items()},
+        creator=consent.creator,
+        manifest=signer.manifest_of(payload) if signer is not None else None,
     )
 
 

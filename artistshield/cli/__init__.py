@@ -18,7 +18,7 @@ from artistshield import __version__
 from artistshield.errors import in_words
 
 #: Modules under ``artistshield.cli`` that add sub-commands, in help order.
-COMMAND_MODULES = ("mark", "check", "identity", "registry", "union")
+COMMAND_MODULES = ("mark", "check", "identity", "registry", "consent", "union")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,13 @@ from artistshield import identity
 from artistshield.animation.inputs import gather
 from artistshield.errors import ArtistShieldError
 from artistshield.mark import mark_files, read_key_file
+from artistshield.provenance import signing
+from artistshield.provenance.consent import (
+    DATA_MINING_VALUES,
+    DEFAULT_DATA_MINING,
+    Consent,
+    from_settings,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,8 +53,43 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--key-file", type=Path, metavar="KEY",
         help="for scripts: mark with this 32-byte key instead of your identity (nothing is registered)",
     )
+    consent = parser.add_mutually_exclusive_group()
+    consent.add_argument(
+        "--no-consent", action="store_true",
+        help="write no consent metadata (by default each copy says, in XMP and EXIF, "
+        "who made it and that it is not for AI training)",
+    )
+    consent.add_argument(
+        "--data-mining", choices=DATA_MINING_VALUES, metavar="VALUE",
+        help="the IPTC data-mining value to write (default: the app's setting, else "
+        f"{DEFAULT_DATA_MINING}); one of " + ", ".join(DATA_MINING_VALUES),
+    )
+    parser.add_argument(
+        "--no-c2pa", action="store_true",
+        help="sign no Content Credentials (by default each PNG, JPEG, WebP and TIFF copy carries "
+        "a C2PA manifest signed with your identity's own certificate, which validators show "
+        "as untrusted)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
     parser.set_defaults(handler=run)
+
+
+def signer_for(
+    args: argparse.Namespace, ident: identity.Identity | None, consent: Consent | None
+) -> signing.ContentSigner | None:
+    """The C2PA signer: none with --no-c2pa, --no-consent, a key file, or the setting off."""
+    if args.no_c2pa or ident is None:
+        return None
+    return signing.from_settings(ident, consent)
+
+
+def consent_for(args: argparse.Namespace, creator: str | None) -> Consent | None:
+    """The consent to write: none with --no-consent, else the setting, --data-mining first."""
+    if args.no_consent:
+        return None
+    if args.data_mining:
+        return Consent(creator=creator, data_mining=args.data_mining)
+    return from_settings(creator)
 
 
 def watermark_key(key_file: Path | None) -> tuple[bytes, identity.Identity | None]:
@@ -77,6 +119,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{item.path}: skipped: {item.skipped}")
         return 1
     key, ident = watermark_key(args.key_file)
+    consent = consent_for(args, ident.name if ident is not None else None)
+    signer = signer_for(args, ident, consent)
+    if signer is not None and not args.json:
+        print(
+            "Content Credentials are signed with your identity's own certificate; validators "
+            "show them as valid but untrusted, since no public trust list knows it.",
+            file=sys.stderr,
+        )
     registry = member = None
     if ident is not None:
         from artistshield.registry import Registry
@@ -95,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
             args.files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
             quality=args.quality, registry=registry, identity=ident, title=args.title,
             crf=args.crf, codec=args.codec, member=member,
+            consent=consent, signer=signer,
         ):
             if not outcome.ok:
                 failures += 1

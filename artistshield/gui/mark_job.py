@@ -73,14 +73,18 @@ def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Cho
             if due(done, total):
                 report(FrameProgress(source, done, total))
 
+        from artistshield.provenance import signing
+        from artistshield.provenance.consent import from_settings
         from artistshield.union.membership import marking_key
 
         key, member = marking_key(identity)
+        consent = from_settings(identity.name)
         with Registry.open() as registry:
             outcomes = mark.mark_files(
                 paths, out_dir=out, key=key, strength=chosen.strength,
                 format=chosen.format, quality=chosen.quality, registry=registry, identity=identity,
                 cancelled=cancelled, frame_progress=frame_progress, member=member,
+                consent=consent, signer=signing.from_settings(identity, consent),
             )
             for outcome in outcomes:
                 survived = None

@@ -8,12 +8,12 @@ import logging
 import os
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, PngImagePlugin
+from PIL import Image, PngImagePlugin, TiffTags
 
 from artistshield.errors import ImageError
 from artistshield.fileio import Exists, WriteError, same_file, write_file
@@ -42,6 +42,7 @@ def save(
     subsampling: str = "4:4:4",
     protect: Iterable[str | os.PathLike[str]] = (),
     exists: Exists = "refuse",
+    finish: Callable[[bytes, str], bytes] | None = None,
 ) -> Path:
     """Write *artwork* to *path* atomically, in the same kind of file it came from.
 
@@ -54,11 +55,14 @@ def save(
     source file and every path in *protect* are never overwritten, nor is
     any existing file unless *exists* is ``"replace"``; with ``"free"`` the
     first free ``stem (N).ext`` is taken (see :mod:`artistshield.fileio`).
+    *finish*, if given, takes the encoded bytes and the format name and
+    returns the bytes to write (signed Content Credentials are added so).
     Returns the name written.
     """
     target = Path(path)
     data = encode(
-        artwork, target, format=format, quality=quality, subsampling=subsampling, protect=protect
+        artwork, target, format=format, quality=quality, subsampling=subsampling, protect=protect,
+        finish=finish,
     )
     try:
         return write_file(target, data, exists=exists)
@@ -74,6 +78,7 @@ def encode(
     quality: int | None = None,
     subsampling: str = "4:4:4",
     protect: Iterable[str | os.PathLike[str]] = (),
+    finish: Callable[[bytes, str], bytes] | None = None,
 ) -> bytes:
     """The bytes :func:`save` would write to *path*, checked the same way, written nowhere."""
     target = Path(path)
@@ -89,11 +94,12 @@ def encode(
                 f"Refusing to overwrite {target}: it is {which}; choose another name."
             )
     try:
-        return _encode(artwork, fmt, target, quality, subsampling)
+        data = _encode(artwork, fmt, target, quality, subsampling)
     except ImageError:
         raise
     except Exception as exc:
         raise ImageError(f"Could not encode {target} as {fmt} ({exc}).") from exc
+    return data if finish is None else finish(data, fmt)
 
 
 def output_path(
@@ -313,6 +319,7 @@ def _save_tiff(art: Artwork, pixels: np.ndarray, out: io.BytesIO, *_: Any) -> No
     exif = Image.Exif()
     if art.exif:
         exif.load(_EXIF_HEADER + art.exif)
+        _keep_text_bytes(exif)
     if art.xmp:
         exif[700] = art.xmp
     compression = art.info.get("tiff_compression", "tiff_adobe_deflate")
@@ -337,6 +344,17 @@ def _save_tiff(art: Artwork, pixels: np.ndarray, out: io.BytesIO, *_: Any) -> No
     buffer = io.BytesIO()
     carrier.save(buffer, "TIFF", **options)
     out.write(_patch_tiff_depth(buffer.getvalue(), width, channels))
+
+
+def _keep_text_bytes(exif: Image.Exif) -> None:
+    """Hand text tags back as the bytes they were read as, so UTF-8 (Artist "Zoë") survives.
+
+    Pillow reads EXIF text as Latin-1 and would write it back as ASCII,
+    turning every other byte into "?"; Latin-1 gives back the original bytes.
+    """
+    for tag, value in list(exif.items()):
+        if isinstance(value, str) and TiffTags.lookup(tag).type == TiffTags.ASCII:
+            exif[tag] = value.encode("latin-1", "replace")
 
 
 def _patch_tiff_depth(data: bytes, width: int, channels: int) -> bytes:

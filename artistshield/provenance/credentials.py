@@ -8,11 +8,16 @@ or digital source type ``trainedAlgorithmicMedia`` or
 and the validation state.  No trust list is configured offline, so a valid
 signature from an unknown signer is shown as "untrusted", never as trusted.
 A damaged manifest is reported as such, not raised.
+
+Reading never touches the network: a suspect file whose manifest lives at a
+URL (or whose certificates name an OCSP responder) could otherwise learn who
+checks it and when, so remote manifests are reported, never fetched.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,13 @@ GENERATIVE_SOURCE_TYPES = frozenset(
     {"trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"}
 )
 PRESENT, ABSENT, DAMAGED, NOT_INSTALLED = "present", "absent", "damaged", "not installed"
+#: The file names a manifest kept elsewhere, which is never fetched.
+REMOTE = "remote"
+#: c2pa settings for reading suspects: no remote manifests, no OCSP, no host allowed.
+OFFLINE_SETTINGS = {
+    "core": {"allowed_network_hosts": [], "allow_redirects": False},
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,11 @@ class ContentCredentials:
             return []
         if self.status == DAMAGED:
             return [f"Content Credentials are present but damaged and cannot be read ({self.error})."]
+        if self.status == REMOTE:
+            return [
+                f"The file points to Content Credentials kept online ({self.error}); they were "
+                "not fetched, so the file cannot learn who checks it."
+            ]
         text = "Content Credentials (C2PA)"
         if self.generator:
             text += f" from {self.generator}"
@@ -102,29 +119,33 @@ class ContentCredentials:
 
 
 def read_file(path: str | Path) -> ContentCredentials:
-    """Read the Content Credentials embedded in the file at *path*."""
+    """Read the Content Credentials embedded in the file at *path*, never going online."""
     try:
         import c2pa
     except ImportError:
         return ContentCredentials(NOT_INSTALLED)
-    try:
-        reader = c2pa.Reader.try_create(str(path))
-    except c2pa.C2paError as exc:
-        return _damaged_or_absent(str(exc))
-    except (OSError, ValueError) as exc:
-        return ContentCredentials(DAMAGED, error=str(exc) or type(exc).__name__)
-    if reader is None:
-        return ContentCredentials(ABSENT)
-    with reader:
+    with c2pa.Context.from_dict(OFFLINE_SETTINGS) as context:
         try:
-            store = json.loads(reader.json())
-        except (c2pa.C2paError, ValueError) as exc:
-            return ContentCredentials(DAMAGED, error=str(exc))
+            reader = c2pa.Reader.try_create(str(path), context=context)
+        except c2pa.C2paError as exc:
+            return _damaged_or_absent(str(exc))
+        except (OSError, ValueError) as exc:
+            return ContentCredentials(DAMAGED, error=str(exc) or type(exc).__name__)
+        if reader is None:
+            return ContentCredentials(ABSENT)
+        with reader:
+            try:
+                store = json.loads(reader.json())
+            except (c2pa.C2paError, ValueError) as exc:
+                return ContentCredentials(DAMAGED, error=str(exc))
     return summarise(store)
 
 
 def _damaged_or_absent(message: str) -> ContentCredentials:
     lowered = message.lower()
+    if lowered.startswith("remote"):
+        url = re.search(r"https?://[^\s\"']+", message)
+        return ContentCredentials(REMOTE, error=url.group(0) if url else "a remote address")
     # Formats c2pa cannot embed in (BMP, ...) have no credentials to read.
     if "notsupported" in lowered.replace(" ", "") or "not supported" in lowered:
         return ContentCredentials(ABSENT)

@@ -45,6 +45,7 @@ _XMP_TAGS = {f"{{{_NS[prefix]}}}{name}": field for (prefix, name), field in _XMP
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 #: PNG text keys written by image generators.
 _GENERATION_KEYS = {"parameters", "prompt", "workflow", "sd-metadata", "dream", "invokeai_metadata"}
+_PNG_XMP_KEY = "XML:com.adobe.xmp"
 _PNG_TEXT = {"author": "creator", "copyright": "copyright", "software": "software",
              "description": "description", "source": "source"}
 
@@ -89,7 +90,7 @@ class Metadata:
             if not values:
                 continue
             shown = [_readable(name, v) for v in values]
-            found.append(f"Metadata {label}: " + "; ".join(shown) + ".")
+            found.append(f"Metadata {label}: " + "; ".join(shown).rstrip(".") + ".")
         if self.error:
             found.append(f"Metadata could not all be read ({self.error}).")
         return found
@@ -119,32 +120,51 @@ def read(
     xmp: bytes | None = None,
     png_text: dict[str, Any] | None = None,
 ) -> Metadata:
-    """Collect the provenance fields of *path*, reusing blocks the caller already read."""
+    """Collect the provenance fields of *path*, reusing blocks the caller already read.
+
+    EXIF comes from JPEG/PNG/WebP blocks or a TIFF's own first directory;
+    IPTC from JPEG (also when Pillow opens it as MPO), TIFF, and the
+    ``Raw profile type iptc`` text that ExifTool and ImageMagick put in PNG;
+    XMP wherever the PNG holds it, before or after the image data.
+    """
     fields: list[tuple[str, str, str]] = []
     errors: list[str] = []
     iptc: dict[tuple[int, int], Any] | None = None
+    tiff_exif: Image.Exif | None = None
     try:
         with Image.open(path) as im:
             if exif is None and "exif" in im.info:
                 exif = im.info["exif"]
+            elif exif is None and im.format == "TIFF":
+                tiff_exif = im.getexif()
             xml = im.info.get("xmp")
             if xmp is None and xml:
                 xmp = xml.encode() if isinstance(xml, str) else xml
             if png_text is None:
+                # Reading .text loads the file, so chunks after the image data count too.
                 png_text = dict(getattr(im, "text", {}) or {})
-            if im.format in ("JPEG", "TIFF"):
+            if im.format in ("JPEG", "MPO", "TIFF"):
                 iptc = IptcImagePlugin.getiptcinfo(im)
     except Exception as exc:  # an unreadable file is reported by the check itself
         errors.append(type(exc).__name__)
+    png_text = dict(png_text or {})
+    embedded_xmp = png_text.pop(_PNG_XMP_KEY, None)
+    if xmp is None and embedded_xmp:
+        xmp = embedded_xmp.encode("utf-8") if isinstance(embedded_xmp, str) else embedded_xmp
+    raw_iptc = png_text.pop("Raw profile type iptc", None)
+    if iptc is None and raw_iptc:
+        iptc = _raw_profile_iptc(raw_iptc, errors)
     if exif:
         fields += _exif_fields(exif, errors)
+    elif tiff_exif is not None:
+        fields += _exif_tags(tiff_exif)
     if xmp:
         fields += _xmp_fields(xmp, errors)
     for iptc_key, raw in (iptc or {}).items():
         if iptc_key in _IPTC:
             for item in raw if isinstance(raw, list) else [raw]:
                 fields.append((_IPTC[iptc_key], _text(item), "IPTC"))
-    for key, value in (png_text or {}).items():
+    for key, value in png_text.items():
         lowered = str(key).lower()
         if lowered in _GENERATION_KEYS:
             fields.append(("generation_parameters", f"{key}: {_text(value)}", "PNG text"))
@@ -155,7 +175,10 @@ def read(
 
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            value = value.decode("cp1252", "replace")  # IPTC/EXIF text before UTF-8
     return " ".join(str(value).replace("\x00", " ").split())
 
 
@@ -168,7 +191,66 @@ def _exif_fields(data: bytes, errors: list[str]) -> list[tuple[str, str, str]]:
     except Exception:  # damaged EXIF: keep the rest
         errors.append("damaged EXIF")
         return []
-    return [(name, _text(exif[tag]), "EXIF") for tag, name in _EXIF.items() if tag in exif]
+    return _exif_tags(exif)
+
+
+def _exif_tags(exif: Image.Exif) -> list[tuple[str, str, str]]:
+    return [(name, _exif_text(exif[tag]), "EXIF") for tag, name in _EXIF.items() if tag in exif]
+
+
+def _exif_text(value: Any) -> str:
+    """EXIF text as written: Pillow decodes it as Latin-1, but cameras and tools write UTF-8."""
+    if isinstance(value, str):
+        try:
+            value = value.encode("latin-1")
+        except UnicodeEncodeError:
+            return _text(value)
+    return _text(value)
+
+
+def _raw_profile_iptc(text: Any, errors: list[str]) -> dict[tuple[int, int], Any]:
+    """Parse ImageMagick's ``Raw profile type iptc``: a name, a length, then hex.
+
+    The bytes are IPTC IIM records, bare or inside Photoshop image resources.
+    """
+    try:
+        lines = str(text).strip().split("\n")
+        data = bytes.fromhex("".join(lines[2:]))[: int(lines[1])]
+    except (ValueError, IndexError):
+        errors.append("damaged IPTC")
+        return {}
+    if data.startswith(b"Photoshop 3.0\x00"):
+        data = data[14:]
+    if data.startswith(b"8BIM"):
+        data = _photoshop_resource(data, 0x0404)
+    return _iim_records(data)
+
+
+def _photoshop_resource(data: bytes, wanted: int) -> bytes:
+    pos = 0
+    while pos + 12 <= len(data) and data[pos : pos + 4] == b"8BIM":
+        ident = int.from_bytes(data[pos + 4 : pos + 6], "big")
+        name_length = data[pos + 6]
+        pos += 6 + name_length + 1 + (name_length + 1) % 2
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        if ident == wanted:
+            return data[pos + 4 : pos + 4 + size]
+        pos += 4 + size + size % 2
+    return b""
+
+
+def _iim_records(data: bytes) -> dict[tuple[int, int], Any]:
+    records: dict[tuple[int, int], Any] = {}
+    pos = 0
+    while pos + 5 <= len(data) and data[pos] == 0x1C:
+        key = (data[pos + 1], data[pos + 2])
+        size = int.from_bytes(data[pos + 3 : pos + 5], "big")
+        if size & 0x8000:  # an extended length; never used for text fields
+            break
+        value = data[pos + 5 : pos + 5 + size]
+        records.setdefault(key, []).append(value)
+        pos += 5 + size
+    return records
 
 
 def _xmp_fields(data: bytes, errors: list[str]) -> list[tuple[str, str, str]]:
