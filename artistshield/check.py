@@ -15,7 +15,7 @@ in a later scene is found; each match names the suspect frame it was found in.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from artistshield.animation.detect import detect_clip
 from artistshield.animation.keyframes import shrink
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
-from artistshield.provenance import credentials, metadata, record, sd, signals
+from artistshield.provenance import credentials, imitation, metadata, record, sd, signals
 from artistshield.verdict import p_value_in_words, verdict_line
 from artistshield.watermark.embed import check_pixels
 
@@ -88,6 +88,8 @@ class CheckResult:
     match_frames: Mapping[str, int] = field(default_factory=dict)
     #: What the marked work's copy said about AI training when it was registered.
     recorded_consent: record.RecordedConsent | None = None
+    #: The artist's names found in the settings that generated the image (a prompt).
+    names_artist: tuple[imitation.NameHit, ...] = ()
 
     @property
     def credentials_stripped(self) -> bool:
@@ -103,7 +105,10 @@ class CheckResult:
     @property
     def findings(self) -> list[str]:
         """Short sentences about the public marks, Content Credentials and metadata."""
-        found: list[str] = []
+        found = [
+            f"The prompt that made this image names you ({hit.source}): “{hit.quote}”."
+            for hit in self.names_artist
+        ]
         for part in (self.stable_diffusion, self.c2pa, self.metadata):
             if part is not None:
                 found += part.findings()
@@ -155,6 +160,7 @@ class CheckResult:
             "c2pa": _json_of(self.c2pa),
             "metadata": _json_of(self.metadata),
             "consent": _consent_json(self),
+            "names_artist": [hit.to_json() for hit in self.names_artist],
             "findings": self.findings,
             "is_artists_work": self.is_artists_work,
             "verdict": self.verdict,
@@ -185,8 +191,12 @@ def check_file(
     provenance: bool = True,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    names: Sequence[str] = (),
 ) -> CheckResult:
     """Check the image at *path* with every key in *keys* and against *registry*.
+
+    *names* are the artist's name, handles and aliases: a prompt among the
+    image's generation settings that names one is reported (``names_artist``).
 
     With *provenance* (the default) the image's public marks, Content
     Credentials and metadata are read too; the public marks in a child
@@ -251,11 +261,12 @@ def check_file(
         elif registry is not None:
             matches = registry.match(pixels)
         if pending is not None:
-            extra |= {
-                "c2pa": credentials.read_file(path),
-                "metadata": metadata.read(path),
+            read = {"c2pa": credentials.read_file(path), "metadata": metadata.read(path)}
+            texts = imitation.generation_texts(read["metadata"], read["c2pa"])
+            extra |= read | {
                 "stable_diffusion": pending.result(),
                 "recorded_consent": _recorded_consent(registry, marks),
+                "names_artist": imitation.find_names(texts, names),
             }
             pending = None
         return CheckResult(input=str(Path(path)), marks=marks, matches=matches, **extra)

@@ -200,6 +200,45 @@ def load(passphrase: str | None = None) -> Identity:
     return _unseal(document, passphrase, source=identity_path())
 
 
+ALIASES_FILE = "aliases.json"
+#: The most names an artist lists, and the longest, so a check stays quick.
+_MOST_ALIASES, _LONGEST_ALIAS = 50, 100
+
+
+def aliases() -> list[str]:
+    """The handles and other names the artist goes by (``identity alias``), besides their name.
+
+    A check looks for them, and the name, in the prompt that made a suspect image.
+    """
+    path = data_dir() / ALIASES_FILE
+    if not path.exists():
+        return []
+    try:
+        names = untrusted.read_json(path, what="list of names", limit=64 * 1024)
+    except ArtistShieldError:
+        return []
+    if not isinstance(names, list):
+        return []
+    return [n for n in names if isinstance(n, str)][:_MOST_ALIASES]
+
+
+def set_aliases(names: list[str]) -> list[str]:
+    """Keep *names* (stripped, without repeats or blanks) as the artist's aliases."""
+    kept = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if len(kept) > _MOST_ALIASES:
+        raise ArtistShieldError(f"List at most {_MOST_ALIASES} names; the prompt search is per name.")
+    if any(len(n) > _LONGEST_ALIAS for n in kept):
+        raise ArtistShieldError(f"A name may be at most {_LONGEST_ALIAS} characters long.")
+    text = json.dumps(kept, ensure_ascii=False, indent=1) + "\n"
+    write_file(data_dir() / ALIASES_FILE, text.encode("utf-8"), exists="replace", private=True)
+    return kept
+
+
+def names(identity: Identity | PublicIdentity) -> list[str]:
+    """Every name the artist goes by: their identity's name, then their aliases."""
+    return [identity.name, *aliases()]
+
+
 def public_info() -> PublicIdentity:
     """Return the public half of the identity; needs no passphrase."""
     document = _read(identity_path(), missing=_missing_identity)

@@ -100,6 +100,8 @@ def verdict_line(result: CheckResult) -> str:
         line = "no mark of yours and no registered work found"
     if result.made_with_ai:
         line += "; made with generative AI according to " + ", ".join(result.made_with_ai)
+    if result.names_artist:  # evidence of imitation no mark gives: it leads
+        line = f"the prompt that made this image names you (“{result.names_artist[0].quote}”); " + line
     return line
 
 
@@ -115,6 +117,14 @@ def verdict_body(result: CheckResult, *, work: Work | None = None, region: bool 
     *work* is the registered work :func:`named_work` names, to call it by its
     title; *region* says that the part of it the suspect shows is outlined.
     """
+    named_you = "".join(
+        f"The prompt that made this image names you ({hit.source}): “{hit.quote}”. "
+        for hit in result.names_artist
+    )
+    return named_you + _verdict_body(result, work=work, region=region)
+
+
+def _verdict_body(result: CheckResult, *, work: Work | None, region: bool) -> str:
     kind = verdict_kind(result)
     named = f"“{work.title}” ({work.work_id})" if work is not None else ""
     if kind == "mark" and result.mark is not None:

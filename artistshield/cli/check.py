@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from artistshield import identity
 from artistshield.animation.inputs import Input, gather
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     key, ident = watermark_key(args.key_file)
     label = ident.artist_id if ident is not None else "key-file"
     keys = {label: key}
+    names = [] if ident is None else identity.names(ident)
     registry: Any = None
     union_registry = None
     if ident is not None:
@@ -94,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
                 continue
             try:
                 result = check_file(
-                    path, keys=keys, registry=registry, provenance=not args.no_provenance
+                    path, keys=keys, registry=registry, provenance=not args.no_provenance,
+                    names=names,
                 )
             except Exception as exc:  # one file's failure is its line; the batch goes on
                 logger.info("checking %s failed", path, exc_info=True)

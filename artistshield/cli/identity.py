@@ -50,6 +50,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     restore.set_defaults(handler=_import)
 
+    alias = actions.add_parser(
+        "alias", help="the handles and names you go by, looked for in AI prompts"
+    )
+    alias.add_argument("alias_action", choices=("list", "add", "remove"))
+    alias.add_argument("names", nargs="*", metavar="NAME", help='e.g. "@ada_draws"')
+    alias.set_defaults(handler=_alias)
+
     change = actions.add_parser("passphrase", help="change the passphrase protecting your keys")
     change.add_argument(
         "--no-passphrase", action="store_true", help="remove the passphrase (not advised)"
@@ -163,6 +170,21 @@ def _import(args: argparse.Namespace) -> int:
     passphrase = identity.passphrase_from_env_or_prompt("Passphrase of the backup: ")
     restored = identity.import_(args.file, passphrase, force=args.force)
     print(f"Identity restored: {restored.name} ({restored.artist_id}).")
+    return 0
+
+
+def _alias(args: argparse.Namespace) -> int:
+    current = identity.aliases()
+    if args.alias_action == "add":
+        current = identity.set_aliases([*current, *args.names])
+    elif args.alias_action == "remove":
+        gone = {n.strip() for n in args.names}
+        current = identity.set_aliases([n for n in current if n not in gone])
+    print(
+        f"Checks look for {identity.public_info().name}"
+        + "".join(f", {n}" for n in current)
+        + " in the prompt that made a suspect image."
+    )
     return 0
 
 

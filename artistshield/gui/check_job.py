@@ -42,7 +42,9 @@ class Checked:
     region: Any = None  # the part of the work the suspect shows, to outline
 
 
-def check_job(path: Path, *, keys: dict[str, bytes], image: QImage | None = None) -> Job:
+def check_job(
+    path: Path, *, keys: dict[str, bytes], names: list[str], image: QImage | None = None
+) -> Job:
     """The job checking *path*; a pasted *image* is saved to *path* first.
 
     It reports :data:`CLIP` for a clip, then (frame reached, frames in the
@@ -76,7 +78,7 @@ def check_job(path: Path, *, keys: dict[str, bytes], image: QImage | None = None
         with Registry.open() as registry:
             try:
                 result = check.check_file(
-                    path, keys=keys, registry=registry, progress=progress,
+                    path, keys=keys, names=names, registry=registry, progress=progress,
                     cancelled=cancelled,
                 )
             except Cancelled:

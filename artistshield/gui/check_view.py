@@ -180,7 +180,10 @@ class CheckView(DropView):
         except ArtistShieldError as exc:  # a damaged membership: check with your own key
             show_error(str(exc), parent=self)
             keys = {"your key": ident.watermark_key}
-        self.worker = Worker(check_job(path, keys=keys, image=image), name="checking")
+        from artistshield import identity
+
+        names = identity.names(ident)
+        self.worker = Worker(check_job(path, keys=keys, names=names, image=image), name="checking")
         self.worker.signals.progress.connect(self._frame_checked)
         self.worker.signals.succeeded.connect(self._show)
         self.worker.signals.failed.connect(self._failed)

@@ -54,3 +54,33 @@ def test_only_generation_settings_are_searched(tmp_path: Path) -> None:
     assert [source for source, _ in texts] == ["PNG text generation settings"]
     hits = find_names(texts, ["Ada Artist"])
     assert len(hits) == 1 and "portrait in the style of Ada Artist" in hits[0].quote
+
+
+def test_check_leads_with_a_prompt_that_names_the_artist(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import json
+
+    from artistshield import identity
+    from artistshield.cli import main
+
+    monkeypatch.setattr(identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
+    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "a long passphrase")
+    assert main(["identity", "create", "--name", "Ada Artist"]) == 0
+    assert main(["identity", "alias", "add", "@ada_draws"]) == 0
+    assert identity.aliases() == ["@ada_draws"]
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a witch's cottage, by ada_draws, trending\nSteps: 30")
+    suspect = tmp_path / "ai.png"
+    Image.new("RGB", (96, 96), (90, 120, 200)).save(suspect, pnginfo=info)
+    capsys.readouterr()
+    main(["check", str(suspect), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert [hit["name"] for hit in result["names_artist"]] == ["@ada_draws"]
+    assert "by ada_draws" in result["names_artist"][0]["quote"]
+    assert result["verdict"].startswith("the prompt that made this image names you")
+    # without the alias, nothing names the artist
+    assert main(["identity", "alias", "remove", "@ada_draws"]) == 0
+    capsys.readouterr()
+    main(["check", str(suspect), "--json"])
+    assert json.loads(capsys.readouterr().out)["names_artist"] == []
