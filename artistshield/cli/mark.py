@@ -121,11 +121,10 @@ def run(args: argparse.Namespace) -> int:
     key, ident = watermark_key(args.key_file)
     consent = consent_for(args, ident.name if ident is not None else None)
     signer = signer_for(args, ident, consent)
-    if signer is not None and not args.json:
+    if signer is not None and not args.json:  # a fact about the output, not a problem
         print(
             "Content Credentials are signed with your identity's own certificate; validators "
-            "show them as valid but untrusted, since no public trust list knows it.",
-            file=sys.stderr,
+            "show them as valid but untrusted, since no public trust list knows it."
         )
     registry = member = None
     if ident is not None:

@@ -63,7 +63,8 @@ def check_job(
 
             make_folder(path.parent, private=True)
             with staged(path, private=True) as part:  # complete before it has its name
-                if not image.save(str(part), b"PNG"):
+                # PySide6's stub types the format as bytes; at run time it takes a str
+                if not image.save(str(part), "PNG"):  # type: ignore[call-overload]
                     raise OSError(f"Cannot save the pasted image to {path}")
                 publish(part, path)
         due = Throttle()

@@ -127,7 +127,9 @@ def test_check_json_gathers_the_consent_signals(tmp_path: Path) -> None:
     from artistshield.imageio.artwork import Artwork
     from artistshield.provenance.consent import Consent
 
-    path = imageio.save(Consent(creator=NAME).apply(Artwork(PIXELS, "PNG", "RGB")), tmp_path / "a.png")
+    # big enough to be checked at all: a picture under 32 pixels is an error, not a suspect
+    pixels = np.random.default_rng(3).integers(0, 255, (64, 64, 3)).astype(np.uint8)
+    path = imageio.save(Consent(creator=NAME).apply(Artwork(pixels, "PNG", "RGB")), tmp_path / "a.png")
     consent = check_file(path, keys={}).to_json()["consent"]
     assert consent["data_mining"] == [{
         "kind": "data_mining",
