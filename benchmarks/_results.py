@@ -131,6 +131,19 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
+def _state() -> tuple[str, bool]:
+    """The commit checked out, and whether the code differs from it."""
+    dirty = _git(
+        "status", "--porcelain", "--untracked-files=no", "--",
+        "artistshield", "benchmarks", ":(exclude)benchmarks/results",
+    )
+    return _git("rev-parse", "HEAD") or "unknown", bool(dirty)
+
+
+# Taken when the benchmark starts, as the code may be committed while it runs.
+_STARTED = _state()
+
+
 def save(
     name: str,
     *,
@@ -144,12 +157,9 @@ def save(
         "benchmark": name,
         "command": "python " + " ".join([_relative(sys.argv[0]), *sys.argv[1:]]),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "commit": _git("rev-parse", "HEAD") or "unknown",
+        "commit": _STARTED[0],
         # code that differs from the commit makes its figures the code's, not the commit's
-        "dirty": bool(
-            _git("status", "--porcelain", "--untracked-files=no", "--", "artistshield",
-                 "benchmarks", ":(exclude)benchmarks/results")
-        ),
+        "dirty": _STARTED[1],
         "machine": machine(),
         "figures": figures or {},
         "tables": [table.as_json() for table in tables],

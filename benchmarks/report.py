@@ -166,12 +166,10 @@ def _when(record: dict[str, Any]) -> str:
     return f"{record['date'][:16].replace('T', ' ')} UTC, commit {commit}"
 
 
-def _machine(record: dict[str, Any]) -> str:
+def _machine(record: dict[str, Any], libraries: tuple[str, ...] = ("numpy", "scipy", "PIL", "av", "PySide6")) -> str:
     m = record["machine"]
-    versions = ", ".join(
-        f"{name} {m[name]}" for name in ("numpy", "scipy", "PIL", "av", "PySide6") if name in m
-    )
-    return f"{m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']}, {versions}"
+    versions = "".join(f", {name} {m[name]}" for name in libraries if name in m)
+    return f"{m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']}{versions}"
 
 
 def render(folder: Path = RESULTS) -> str:
@@ -232,7 +230,7 @@ def headline_block(folder: Path = RESULTS) -> str:
             figure = line.figure(record["figures"])
         except KeyError:
             continue
-        machines.setdefault(_machine(record), []).append(record)
+        machines.setdefault(_machine(record, ("numpy",)), []).append(record)
         rows.append(f"| {line.what} | {figure} | {line.target} | {record['date'][:10]} |")
     lines = [BEGIN, ""]
     if not rows:
@@ -241,7 +239,8 @@ def headline_block(folder: Path = RESULTS) -> str:
     lines += ["| measured | figure | target | on |", "|---|---|---|---|", *rows, ""]
     for machine, records in machines.items():
         commits = sorted({r["commit"][:7] for r in records})
-        lines.append(f"Measured on {machine}; commit {', '.join(commits)}.")
+        lines.append(f"Measured on {machine}; commit{'s' if len(commits) > 1 else ''} "
+                     f"{', '.join(commits)}.")
     lines += ["", END]
     return "\n".join(lines)
 
