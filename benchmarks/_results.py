@@ -10,10 +10,13 @@ A record is plain JSON::
     {"benchmark": "register_speed", "command": "python benchmarks/register_speed.py",
      "date": "2026-12-07T05:40:00+00:00", "commit": "82e5952...", "dirty": false,
      "machine": {"cpu": "...", "cores": 2, "python": "3.11.2", "numpy": "2.1.3", ...},
+     "load": {"start": 0.4, "end": 1.1},
      "figures": {"end_to_end_ms_worst": 200.1, ...},
      "tables": [{"title": "...", "columns": ["stage", "median ms"], "rows": [["...", "4.57"]]}],
      "notes": ["..."]}
 
+``load`` is the machine's one-minute load average when the run started and
+ended: on a machine shared with other work, timings slow down with it.
 ``figures`` holds the few numbers worth quoting (the README's headline
 table reads them); ``tables`` holds what the benchmark printed, cell by cell.
 Only the standard library is imported here, so ``report.py`` and its test
@@ -142,6 +145,8 @@ def _state() -> tuple[str, bool]:
 
 # Taken when the benchmark starts, as the code may be committed while it runs.
 _STARTED = _state()
+# Other work on the machine slows timings down; the record says how much there was.
+_LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
 def save(
@@ -161,6 +166,10 @@ def save(
         # code that differs from the commit makes its figures the code's, not the commit's
         "dirty": _STARTED[1],
         "machine": machine(),
+        "load": {
+            "start": _LOAD_AT_START,
+            "end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        },
         "figures": figures or {},
         "tables": [table.as_json() for table in tables],
         "notes": list(notes),

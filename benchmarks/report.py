@@ -172,6 +172,17 @@ def _machine(record: dict[str, Any], libraries: tuple[str, ...] = ("numpy", "sci
     return f"{m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']}{versions}"
 
 
+def _load(record: dict[str, Any]) -> str:
+    """The other work the machine had during the run, in words."""
+    load = record.get("load") or {}
+    if load.get("start") is None:
+        return "not recorded"
+    return (
+        f"one-minute load average {load['start']:.1f} at the start, {load['end']:.1f} at the "
+        f"end, on {record['machine']['cores']} cores"
+    )
+
+
 def render(folder: Path = RESULTS) -> str:
     """docs/benchmarks.md from the records in *folder*."""
     out = [
@@ -202,6 +213,7 @@ def render(folder: Path = RESULTS) -> str:
             f"- Command: `{record['command']}`",
             f"- Run: {_when(record)}",
             f"- Machine: {_machine(record)}",
+            f"- Load: {_load(record)}",
             "",
         ]
         for table in record["tables"]:
@@ -239,8 +251,12 @@ def headline_block(folder: Path = RESULTS) -> str:
     lines += ["| measured | figure | target | on |", "|---|---|---|---|", *rows, ""]
     for machine, records in machines.items():
         commits = sorted({r["commit"][:7] for r in records})
+        loads = [value for r in records for value in (r.get("load") or {}).values()
+                 if value is not None]
+        busy = (f" The machine's one-minute load average during the runs that recorded it: "
+                f"{min(loads):.1f} to {max(loads):.1f}." if loads else "")
         lines.append(f"Measured on {machine}; commit{'s' if len(commits) > 1 else ''} "
-                     f"{', '.join(commits)}.")
+                     f"{', '.join(commits)}.{busy}")
     lines += ["", END]
     return "\n".join(lines)
 
