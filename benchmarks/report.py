@@ -136,7 +136,7 @@ def _fig(key: str, form: str = "{}") -> Callable[[dict[str, Any]], str]:
 
 HEADLINES = [
     Headline("Mark read back after JPEG, resizing, crops, turns, filters (mean of 28 attacks)",
-             "robustness", _fig("mean_rate", "{:.2f}"), "≥ 0.95 each"),
+             "robustness", _fig("mean_rate", "{:.2f}"), "≥ 0.95 per attack"),
     Headline("Marked image quality (PSNR, median)", "robustness",
              _fig("psnr_median_db", "{:.1f} dB"), "≥ 42 dB"),
     Headline("False finds of the mark (unmarked images, wrong keys, every attack)", "robustness",
