@@ -1,8 +1,8 @@
 """How long `check` takes, how often it attributes attacked copies, and false attributions.
 
-    python benchmarks/check_speed.py speed [--works 10000]
-    python benchmarks/check_speed.py attribution
-    python benchmarks/check_speed.py false [--count 500]
+    python benchmarks/check_speed.py speed [--works 10000] [--json PATH]
+    python benchmarks/check_speed.py attribution [--json PATH]
+    python benchmarks/check_speed.py false [--count 500] [--json PATH]
 
 ``speed``: a 1920x1080 suspect through ``check_file`` with the SD, C2PA and
 metadata checks on, plus a search of a FingerprintIndex of *works* entries
@@ -14,6 +14,11 @@ through every attack of ``benchmarks/attacks.py`` and checked; prints the
 rate each attack is attributed to the right work by the mark alone, the
 registry match alone, and the two together.  ``false``: unrelated Debian
 drawings checked against that registry; any "this is your work" is false.
+
+``attribution`` and ``false`` read ``../shared/corpus`` (beside the
+repository, not part of it) and exit with one sentence when it is missing;
+``speed`` and ``false`` use the Debian drawings ``benchmarks/match.py``
+downloads.  Each saves ``check_speed_<what>.json``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
+from _results import Table, add_json_option, need_corpus, save  # noqa: E402
+
 from artistshield import identity  # noqa: E402
 from artistshield.check import check_file  # noqa: E402
 from artistshield.fingerprint import FingerprintIndex, compute  # noqa: E402
@@ -52,7 +59,7 @@ def distractors(count: int) -> list[Path]:
     return list(distractor_files(count))
 
 
-def speed(works: int) -> None:
+def speed(works: int, json_path: Path | None) -> None:
     key = bytes(range(32))
     index = FingerprintIndex()
     sources = [np.asarray(Image.open(p).convert("RGB")) for p in distractors(300)]
@@ -71,11 +78,15 @@ def speed(works: int) -> None:
         rows.append((checked, searched))
     checked, searched = (float(np.median(c)) for c in zip(*rows, strict=True))
     assert result.stable_diffusion is not None and result.c2pa is not None
-    print("| stage (1920x1080, one core, median of 3) | seconds |")
-    print("| --- | --- |")
-    print(f"| mark + SD + C2PA + metadata (check_file) | {checked:.2f} |")
-    print(f"| registry search, {works} works | {searched:.2f} |")
-    print(f"| total (target <= 2 s) | {checked + searched:.2f} |")
+    table = Table("Checking an unmarked 1920x1080 suspect, one core, median of 3",
+                  ["stage", "seconds"])
+    table.add("mark + SD + C2PA + metadata (check_file)", f"{checked:.2f}")
+    table.add(f"registry search, {works} works", f"{searched:.2f}")
+    table.add("total (target <= 2 s)", f"{checked + searched:.2f}")
+    table.print()
+    figures = {"check_s": round(checked, 3), "search_s": round(searched, 3),
+               "total_s": round(checked + searched, 3), "works": works}
+    save("check_speed_speed", tables=[table], figures=figures, path=json_path)
 
 
 def _registry(home: Path) -> tuple[dict[str, str], bytes]:
@@ -95,19 +106,20 @@ def _registry(home: Path) -> tuple[dict[str, str], bytes]:
     return works, artist.watermark_key
 
 
-def attribution() -> None:
+def attribution(json_path: Path | None) -> None:
     from attacks import ATTACKS
 
     from artistshield.registry import Registry
 
     with tempfile.TemporaryDirectory() as tmp:
         works, key = _registry(Path(tmp))
-        print("| attack | watermark only | registry only | combined |")
-        print("| --- | --- | --- | --- |")
+        table = Table(f"Attribution of {len(works)} marked corpus works after each attack",
+                      ["attack", "watermark only", "registry only", "combined"])
         attacks = {name: (attack, 255) for name, attack in ATTACKS.items()}
         # some converters drop transparency onto black instead
         attacks["over black, jpeg90"] = (ATTACKS["jpeg90"], 0)
         misses: dict[str, list[str]] = {"watermark only": [], "registry only": []}
+        totals = np.zeros(3)
         with Registry.open() as registry:
             for name, (attack, background) in attacks.items():
                 hits = np.zeros(3)
@@ -123,13 +135,21 @@ def attribution() -> None:
                     for column, hit in (("watermark only", by_mark), ("registry only", by_match)):
                         if not hit:
                             misses[column].append(f"{name}({Path(marked).name})")
-                rates = " | ".join(f"{h / len(works):.0%}" for h in hits)
-                print(f"| {name} | {rates} |", flush=True)
-        for column, missed in misses.items():
-            print(f"\nMissed, {column}: {', '.join(missed) or 'none'}")
+                rates = [f"{h / len(works):.0%}" for h in hits]
+                table.add(name, *rates)
+                totals += hits / len(works) / len(attacks)
+                print(f"{name}: {' '.join(rates)}", flush=True)
+        table.print()
+        notes = [f"Missed, {column}: {', '.join(missed) or 'none'}."
+                 for column, missed in misses.items()]
+        print("\n" + "\n".join(notes))
+        figures = dict(zip(("mark_mean", "registry_mean", "combined_mean"),
+                           (round(float(t), 4) for t in totals), strict=True))
+        save("check_speed_attribution", tables=[table], figures=figures, notes=notes,
+             path=json_path)
 
 
-def false_attributions(count: int) -> None:
+def false_attributions(count: int, json_path: Path | None) -> None:
     from artistshield.registry import Registry
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,9 +161,12 @@ def false_attributions(count: int) -> None:
                 r = check_file(path, keys={"a": key}, registry=registry, provenance=False)
                 if r.is_artists_work:
                     wrong.append(path.name)
-        print("| unrelated drawings checked | false 'your work' |")
-        print("| --- | --- |")
-        print(f"| {len(files)} | {len(wrong)} {wrong[:5] if wrong else ''} |")
+        table = Table("Unrelated Debian drawings checked against the registry",
+                      ["unrelated drawings checked", "false 'your work'"])
+        table.add(len(files), f"{len(wrong)} {', '.join(wrong[:5])}".strip())
+        table.print()
+        save("check_speed_false", tables=[table], figures={"checked": len(files),
+             "false": len(wrong)}, path=json_path)
 
 
 def main() -> None:
@@ -151,13 +174,16 @@ def main() -> None:
     parser.add_argument("what", choices=("speed", "attribution", "false"))
     parser.add_argument("--works", type=int, default=10_000)
     parser.add_argument("--count", type=int, default=500)
+    add_json_option(parser)
     args = parser.parse_args()
+    if args.what != "speed":
+        need_corpus(f"benchmarks/check_speed.py {args.what}")
     if args.what == "speed":
-        speed(args.works)
+        speed(args.works, args.json)
     elif args.what == "attribution":
-        attribution()
+        attribution(args.json)
     else:
-        false_attributions(args.count)
+        false_attributions(args.count, args.json)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ an animation camera does) in the real Mark view, registry and survival test
 included, while a 5 ms QTimer records every gap in the event loop.  The issue
 asks for no stall over 100 ms.  Run::
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/gui_responsiveness.py [--files 50]
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui_responsiveness.py [--files 50] [--json PATH]
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import Table, add_json_option, save
+
 DATA = Path(__file__).parents[1] / "tests" / "data"
 
 
@@ -45,6 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=50)
     parser.add_argument("--platform", default="Instagram", help="survival test preset, or None")
+    add_json_option(parser)
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="artistshield-bench-"))
@@ -106,11 +110,20 @@ def main() -> int:
         ("largest stall", f"{stalls[-1] * 1000:.1f} ms"),
         ("stalls over 100 ms", str(sum(1 for s in stalls if s > 0.1))),
     ]
-    width = max(len(k) for k, _ in rows)
-    print(f"{'measure':<{width}} | value")
-    print(f"{'-' * width}-|-{'-' * 24}")
+    table = Table(f"Marking {len(files)} files in the Mark view", ["measure", "value"])
     for key, value in rows:
-        print(f"{key:<{width}} | {value}")
+        table.add(key, value)
+    table.print()
+    save(
+        "gui_responsiveness",
+        tables=[table],
+        figures={
+            "largest_stall_ms": round(stalls[-1] * 1000, 1),
+            "p99_stall_ms": round(p99 * 1000, 1),
+            "files": len(files),
+        },
+        path=args.json,
+    )
     return 0 if stalls[-1] <= 0.1 else 1
 
 

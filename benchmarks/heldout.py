@@ -14,7 +14,9 @@ to hide a mark in.  With ``--on-white``, each drawing is flattened over
 white *before* it is marked: an opaque page with a drawing on it, as many
 artists export.  One key; prints one table.
 
-    python benchmarks/heldout.py [--count 60] [--false] [--on-white]
+    python benchmarks/heldout.py [--count 60] [--false] [--on-white] [--json PATH]
+
+Saved as ``heldout`` (``heldout_on_white`` with ``--on-white``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import Table, add_json_option, save  # noqa: E402
 from attacks import ATTACKS, STRICT_TARGET_EXCEPTIONS  # noqa: E402
 from match import distractor_files  # noqa: E402
 from robustness import KEY, PAYLOAD, flatten  # noqa: E402
@@ -59,6 +62,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=60, help="drawings drawn before the size filter")
     parser.add_argument("--false", action="store_true", help="also check every unmarked drawing, attacked")
     parser.add_argument("--on-white", action="store_true", help="mark each drawing flattened over white")
+    add_json_option(parser)
     args = parser.parse_args()
 
     marked, psnrs, unmarkable = {}, [], []
@@ -74,13 +78,12 @@ def main() -> None:
         marked[name] = (original, out)
         psnrs.append(psnr(original, out))
     page = ", each flattened over white first" if args.on_white else ""
-    print(f"\nHeld-out drawings: {len(marked)} marked (one key{page})")
+    notes = [f"Held-out drawings: {len(marked)} marked (one key{page})."]
     if unmarkable:
-        print(f"Left out, nothing to mark (one flat colour or gradient): {', '.join(unmarkable)}")
-    print("\n| attack | read | target (on the corpus) |")
-    print("|---|---|---|")
+        notes.append(f"Left out, nothing to mark (one flat colour or gradient): {', '.join(unmarkable)}.")
+    table = Table("Rate of exact-payload reads", ["attack", "read", "target (on the corpus)"])
     untouched = sum(watermark.detect(out, KEY).payload == PAYLOAD for _, out in marked.values())
-    print(f"| none | {untouched / len(marked):.2f} | |")
+    table.add("none", f"{untouched / len(marked):.2f}", "")
     mean = 0.0
     false = 0
     for attack_name, attack in ATTACKS.items():
@@ -92,12 +95,24 @@ def main() -> None:
         rate = hits / len(marked)
         mean += rate / len(ATTACKS)
         target = STRICT_TARGET_EXCEPTIONS.get(attack_name, 0.95)
-        print(f"| {attack_name} | {rate:.2f} | {'report' if target is None else f'>= {target:.2f}'} |")
-    print(f"| mean over attacks | {mean:.2f} | |")
-    print(f"\nPSNR median {np.median(psnrs):.1f} dB, worst {np.min(psnrs):.1f} dB")
+        table.add(attack_name, f"{rate:.2f}", "report" if target is None else f">= {target:.2f}")
+        print(f"{attack_name}: {rate:.2f}", flush=True)
+    table.add("mean over attacks", f"{mean:.2f}", "")
+    table.print()
+    figures: dict[str, object] = {
+        "drawings": len(marked),
+        "mean_rate": round(mean, 4),
+        "psnr_median_db": round(float(np.median(psnrs)), 2),
+        "psnr_worst_db": round(float(np.min(psnrs)), 2),
+    }
+    notes.append(f"PSNR median {np.median(psnrs):.1f} dB, worst {np.min(psnrs):.1f} dB.")
     if args.false:
-        print(f"False positives: {false} of {len(marked) * len(ATTACKS)} unmarked, attacked drawings")
-
+        checks = len(marked) * len(ATTACKS)
+        figures.update(false_positives=false, false_checks=checks)
+        notes.append(f"False positives: {false} of {checks} unmarked, attacked drawings.")
+    print("\n" + "\n".join(notes))
+    name = "heldout_on_white" if args.on_white else "heldout"
+    save(name, tables=[table], figures=figures, notes=notes, path=args.json)
 
 if __name__ == "__main__":
     main()

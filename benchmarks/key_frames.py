@@ -10,11 +10,15 @@ reposts it (scaled to 720p, JPEG quality 75).  Four corpus pictures not in
 the clip check that nothing else matches.  Also times the key-frame choice
 per frame and the registration.
 
-Run:  python benchmarks/key_frames.py   (needs ../shared/corpus)
+Reads ``../shared/corpus`` (beside the repository, not part of it) and exits
+with one sentence when it is missing.
+
+Run:  python benchmarks/key_frames.py [--json PATH]
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import sys
@@ -27,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import Table, add_json_option, need_corpus, save
 from video import CORPUS, FPS, KEY, PAYLOAD, scenes, write_clip
 
 from artistshield import animation
@@ -50,6 +55,11 @@ def reposted(pixels: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    add_json_option(parser)
+    args = parser.parse_args()
+    need_corpus("benchmarks/key_frames.py")
+    figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ARTISTSHIELD_HOME"] = tmp
         from artistshield import identity
@@ -139,6 +149,8 @@ def main() -> None:
                         found[kind] += bool(best and best[0].is_match)
                     each = (time.perf_counter() - t) / len(frames)
                     result = ", ".join(f"{k} {found[k]}/{total[k]}" for k in KINDS)
+                    kind = f"{label}, {'as is' if as_is else '720p JPEG'}"
+                    figures[f"found: {kind}"] = f"{sum(found.values())}/{len(frames)}"
                     rows.append(
                         (
                             f"match: {label}, {'as is' if as_is else '720p JPEG'}",
@@ -152,8 +164,17 @@ def main() -> None:
                 best = keyed.match(pixels, limit=1)
                 false += bool(best and best[0].is_match)
             rows.append(("match: unrelated corpus art", f"{false}/{len(UNRELATED)} matched", ""))
-    for name, value, note in rows:
-        print(f"{name:38}  {value:18}  {note}")
+            figures["unrelated matched"] = f"{false}/{len(UNRELATED)}"
+            figures["key_frames"] = len(chosen)
+            figures["choosing_ms_per_frame"] = round(per, 2)
+    table = Table(
+        "Key frames of a 10-second 1080p30 clip, and one frame of it found again",
+        ["measure", "result", "details"],
+    )
+    for row in rows:
+        table.add(*row)
+    table.print()
+    save("key_frames", tables=[table], figures=figures, path=args.json)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,11 @@ counted too.  A transparent work or distractor is indexed as the registry
 stores it: fingerprinted over white and over black.  Prints one table.
 
     python benchmarks/match.py [--distractors 600] [--attacked-distractors 60] [--calibration]
+        [--json PATH]
+
+Without ``../shared/corpus`` (beside the repository, not part of it) it exits
+with one sentence.  Saved as ``match`` (``match_calibration`` with
+``--calibration``).
 
 Thresholds are set with ``--calibration``: another draw of drawings from the
 same packages, none of the reported ones.
@@ -41,6 +46,7 @@ from scipy import ndimage
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _results import Table, add_json_option, need_corpus, save
 from attacks import ATTACKS
 
 from artistshield.fingerprint import (
@@ -424,7 +430,9 @@ def main() -> None:
         help="use the calibration draw of distractors (thresholds are set on it, not on the "
         "reported one)",
     )
+    add_json_option(parser)
     args = parser.parse_args()
+    need_corpus("benchmarks/match.py")
 
     over_black: dict[str, np.ndarray] = {}
     works = {
@@ -614,6 +622,40 @@ def main() -> None:
     )
     if short:
         print(f"Short of target: {', '.join(short)}")
+
+    attacks = Table(
+        f"{len(scored)} corpus works among {len(distractors)} registered distractors",
+        ["attack", "top-1", "declared match", "target"],
+    )
+    for row in rows:
+        attacks.add(*row)
+    summary = Table("False positives and speed", ["measure", "result"])
+    summary.add("false positives, distractors held out",
+                f"{false_plain} of {len(distractors)} searches (+{same_plain} matched only the "
+                "same drawing in another file)")
+    summary.add("false positives, attacked distractors",
+                f"{false_attacked} of {searched} searches (+{same_attacked} matched only the "
+                "same drawing in another file)")
+    summary.add("same drawing by pixels (not false)", f"{len(same_pairs)} pairs")
+    summary.add("one drawing by eye (not false)", f"{len(seen_reviewed)} pairs, in {REVIEWED.name}")
+    summary.add("strongest wrong similarity", f"{worst.similarity:.3f} ({worst.where})")
+    summary.add("fingerprint 1920x1080", f"{fingerprint_time * 1000:.0f} ms (median of 5, one core)")
+    summary.add(f"search at {len(big):,} works", f"{search_time * 1000:.0f} ms (median of 10)")
+    summary.add(f"plain suspect, {len(index):,} works",
+                f"{plain_time * 1000:.0f} ms (median of 3; crop50 of flat-futureprototype.png)")
+    notes = [f"Not scored, the copy is one flat colour: {', '.join(flat_copies)}."] if flat_copies else []
+    if short:
+        notes.append(f"Short of target: {', '.join(short)}.")
+    save(
+        "match_calibration" if args.calibration else "match",
+        tables=[attacks, summary],
+        figures={"false_plain": false_plain, "false_attacked": false_attacked,
+                 "searched_plain": len(distractors), "searched_attacked": searched,
+                 "fingerprint_ms": round(fingerprint_time * 1000, 1),
+                 "search_ms": round(search_time * 1000, 1)},
+        notes=notes,
+        path=args.json,
+    )
 
 
 if __name__ == "__main__":

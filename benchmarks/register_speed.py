@@ -5,7 +5,7 @@ database write together.  Uses the 1920x1080 works of ``tests/data`` in a
 throw-away data folder; each run registers a copy with one pixel changed (the
 registry refuses the same pixels twice).  Prints one table of medians.
 
-    python benchmarks/register_speed.py [--runs 15]
+    python benchmarks/register_speed.py [--runs 15] [--json PATH]
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
+
+from _results import Table, add_json_option, save  # noqa: E402
 
 from artistshield import identity  # noqa: E402
 from artistshield.registry import Registry, ingest, store  # noqa: E402
@@ -94,6 +96,7 @@ def _write_only(
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    add_json_option(parser)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -113,15 +116,24 @@ def main() -> int:
                 register = _register(registry, path, pixels, artist)
                 rows.append((f"{path.name}: add_work, end to end", _ms(register, args.runs)))
 
-    width = max(len(name) for name, _ in rows)
-    print(f"Registering a 1920x1080 work, one core, median of {args.runs} runs")
-    print(f"{'stage':{width}}  {'median ms':>9}  {'min ms':>7}")
-    print("-" * (width + 20))
+    table = Table(
+        f"Registering a 1920x1080 work, one core, median of {args.runs} runs",
+        ["stage", "median ms", "min ms"],
+    )
     for name, times in rows:
-        print(f"{name:{width}}  {statistics.median(times):9.2f}  {min(times):7.2f}")
+        table.add(name, f"{statistics.median(times):.2f}", f"{min(times):.2f}")
+    table.print()
     worst = max(statistics.median(t) for n, t in rows if n.endswith("end to end"))
     verdict = "within" if worst <= BUDGET_MS else "OVER"
-    print(f"\nend to end: {worst:.0f} ms at worst, {verdict} the {BUDGET_MS:.0f} ms budget")
+    summary = f"End to end: {worst:.0f} ms at worst, {verdict} the {BUDGET_MS:.0f} ms budget."
+    print(f"\n{summary}")
+    save(
+        "register_speed",
+        tables=[table],
+        figures={"add_work_ms_worst": round(worst, 1), "budget_ms": BUDGET_MS},
+        notes=[summary],
+        path=args.json,
+    )
     return 0
 
 

@@ -9,7 +9,10 @@ when that package is installed.  False positives: every unmarked image through
 every attack under every key, and every marked image checked with a wrong key.
 
 Timings are per megapixel on one core (threads pinned to one before numpy
-loads).  Run:  python benchmarks/robustness.py [--quick] [--keys N]
+loads).  Reads ``../shared/corpus`` (beside the repository, not part of it)
+and exits with one sentence when it is missing.
+
+Run:  python benchmarks/robustness.py [--quick] [--keys N] [--json PATH]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import Table, add_json_option, need_corpus, save  # noqa: E402
 from attacks import ATTACKS, STRICT_TARGET_EXCEPTIONS  # noqa: E402
 
 from artistshield import watermark  # noqa: E402
@@ -60,9 +64,8 @@ def _label(stem: str, k: int) -> str:
 
 
 def corpus() -> list[tuple[str, np.ndarray]]:
+    need_corpus("benchmarks/robustness.py")
     files = sorted(CORPUS.glob("*.png")) + sorted((CORPUS / "frames").glob("*.png"))
-    if not files:
-        sys.exit(f"no corpus at {CORPUS}")
     return [(f.stem, np.asarray(Image.open(f).convert("RGBA"))) for f in files]
 
 
@@ -113,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the false-positive sweep")
     parser.add_argument("--keys", type=int, default=3, help="watermark keys pooled (default 3)")
+    add_json_option(parser)
     args = parser.parse_args()
     keys = secrets(args.keys)
 
@@ -162,15 +166,16 @@ def main() -> None:
         megapixels += mp
 
     names = list(engines)
-    print(f"\nCorpus: {len(images)} images from {CORPUS}")
+    notes = [f"Corpus: {len(images)} images from ../shared/corpus."]
     if unmarkable:
-        print(f"Left out, nothing visible to mark (fully or almost fully transparent): {', '.join(unmarkable)}")
+        notes.append("Left out, nothing visible to mark (fully or almost fully transparent): "
+                     f"{', '.join(unmarkable)}.")
     counted = len(marked["ArtistShield"])
-    print(f"Detection rate with the exact payload, over {counted} marked images "
-          f"({counted // len(keys)} images x {len(keys)} keys; other engines: one mark each)\n")
-    header = f"| {'attack':24} | " + " | ".join(f"{n:13}" for n in names) + " | target |"
-    print(header)
-    print("|" + "---|" * (len(names) + 2))
+    table = Table(
+        f"Detection rate with the exact payload, over {counted} marked images "
+        f"({counted // len(keys)} images x {len(keys)} keys; other engines: one mark each)",
+        ["attack", *names, "target"],
+    )
     means = dict.fromkeys(names, 0.0)
     failures: dict[str, list[str]] = {}
     for attack_name, attack in ATTACKS.items():
@@ -189,44 +194,62 @@ def main() -> None:
                 hits += ok
             rate = hits / max(len(marked[name]), 1)
             means[name] += rate / len(ATTACKS)
-            row.append(f"{rate:13.2f}")
+            row.append(f"{rate:.2f}")
         target = STRICT_TARGET_EXCEPTIONS.get(attack_name, 0.95)
-        target_s = "report" if target is None else f">= {target:.2f}"
-        print(f"| {attack_name:24} | " + " | ".join(row) + f" | {target_s} |")
-    print(f"| {'mean over attacks':24} | " + " | ".join(f"{means[n]:13.2f}" for n in names) + " | |")
-    print(f"| {'PSNR median (dB)':24} | " + " | ".join(f"{np.median(psnrs[n]):13.1f}" for n in names) + " | >= 42 |")
-    print(f"| {'PSNR worst (dB)':24} | " + " | ".join(f"{np.min(psnrs[n]):13.1f}" for n in names) + " | >= 38 |")
+        table.add(attack_name, *row, "report" if target is None else f">= {target:.2f}")
+        print(f"{attack_name}: {' '.join(row)}", flush=True)
     runs = {n: len(keys) if engines[n] is None else 1 for n in names}  # marks made per image
-    print(f"| {'embed s/MP (1 core)':24} | " + " | ".join(f"{embed_s[n] / megapixels / runs[n]:13.3f}" for n in names) + " | |")
-    print(f"| {'detect s/MP (1 core)':24} | " + " | ".join(f"{detect_s[n] / megapixels / runs[n]:13.3f}" for n in names) + " | |")
-    print(f"| {'detect s/MP, unmarked':24} | {unmarked_s / megapixels / len(keys):13.3f} | (the full search: no early stop) |")
+    blank = [""] * (len(names) - 1)
+    table.add("mean over attacks", *(f"{means[n]:.2f}" for n in names), "")
+    table.add("PSNR median (dB)", *(f"{np.median(psnrs[n]):.1f}" for n in names), ">= 42")
+    table.add("PSNR worst (dB)", *(f"{np.min(psnrs[n]):.1f}" for n in names), ">= 38")
+    table.add("embed s/MP (1 core)",
+              *(f"{embed_s[n] / megapixels / runs[n]:.3f}" for n in names), "")
+    table.add("detect s/MP (1 core)",
+              *(f"{detect_s[n] / megapixels / runs[n]:.3f}" for n in names), "")
+    table.add("detect s/MP, unmarked (the full search)",
+              f"{unmarked_s / megapixels / len(keys):.3f}", *blank, "")
+    table.print()
+    figures: dict[str, object] = {
+        "images": counted // len(keys),
+        "keys": len(keys),
+        "mean_rate": round(means["ArtistShield"], 4),
+        "psnr_median_db": round(float(np.median(psnrs["ArtistShield"])), 2),
+        "psnr_worst_db": round(float(np.min(psnrs["ArtistShield"])), 2),
+        "embed_s_per_mp": round(embed_s["ArtistShield"] / megapixels / len(keys), 4),
+        "detect_s_per_mp": round(detect_s["ArtistShield"] / megapixels / len(keys), 4),
+        "detect_unmarked_s_per_mp": round(unmarked_s / megapixels / len(keys), 4),
+    }
     if failures:
-        print("\nArtistShield misses (@k: the k-th extra key):")
-        for attack_name, stems in failures.items():
-            print(f"  {attack_name}: {', '.join(stems)}")
-
-    print(f"\nPeak memory marking one 4096x2160 frame: {peak_memory_4k():.0f} MB (target <= 1536)")
+        notes.append("ArtistShield misses (@k: the k-th extra key): " + "; ".join(
+            f"{attack_name}: {', '.join(stems)}" for attack_name, stems in failures.items()))
+    peak = peak_memory_4k()
+    figures["peak_mb_4k_frame"] = round(peak)
+    notes.append(f"Peak memory marking one 4096x2160 frame: {peak:.0f} MB (target <= 1536).")
 
     if args.quick:
-        return
-    tests = found = 0
-    smallest = 1.0
-    for stem, rgba in images:
-        plain = flatten(rgba)
-        for attack in ATTACKS.values():
-            checks = [(plain, key) for key, _ in keys]  # unmarked, under every key
-            checks += [(marked["ArtistShield"].get(_label(stem, k)), WRONG_KEY)
-                       for k in range(len(keys))]  # marked, under the wrong key
-            for pixels, key in checks:
-                if pixels is None:
-                    continue
-                d = watermark.detect(attack(pixels), key)
-                tests += 1
-                found += d.found
-                smallest = min(smallest, d.p_value)
-    print(f"\nFalse positives: {found} of {tests} checks (unmarked images and wrong key, every attack); "
-          f"smallest p-value {smallest:.3g}")
-
+        notes.append("Run with --quick: no false-positive sweep.")
+    else:
+        tests = found = 0
+        smallest = 1.0
+        for stem, rgba in images:
+            plain = flatten(rgba)
+            for attack in ATTACKS.values():
+                checks = [(plain, key) for key, _ in keys]  # unmarked, under every key
+                checks += [(marked["ArtistShield"].get(_label(stem, k)), WRONG_KEY)
+                           for k in range(len(keys))]  # marked, under the wrong key
+                for pixels, key in checks:
+                    if pixels is None:
+                        continue
+                    d = watermark.detect(attack(pixels), key)
+                    tests += 1
+                    found += d.found
+                    smallest = min(smallest, d.p_value)
+        figures.update(false_positives=found, false_checks=tests, smallest_p=float(f"{smallest:.3g}"))
+        notes.append(f"False positives: {found} of {tests} checks (unmarked images and wrong key, "
+                     f"every attack); smallest p-value {smallest:.3g}.")
+    print("\n" + "\n".join(notes))
+    save("robustness", tables=[table], figures=figures, notes=notes, path=args.json)
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,10 @@ preset medium, x264 frame threads; our mask runs on two worker threads) and
 checks it with ``animation.detect_clip`` after each attack of the issue.
 Peak RSS of marking alone is measured in a child process that marks a 5 s and a 20 s clip.
 
-Run:  python benchmarks/video.py [--quick]   (--quick skips the 20 s memory run)
+Reads ``../shared/corpus`` (beside the repository, not part of it) and exits
+with one sentence when it is missing.
+
+Run:  python benchmarks/video.py [--quick] [--json PATH]   (--quick skips the 20 s memory run)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from _results import Table, add_json_option, need_corpus, save
 from memory import peak_rss_mb
 from PIL import Image
 
@@ -153,13 +157,17 @@ def child_mark(clip: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--child", type=Path, help="mark this clip and print fps and peak RSS")
+    add_json_option(parser)
     args = parser.parse_args()
+    need_corpus("benchmarks/video.py")
     if args.child:
         child_mark(args.child)
         return
+    figures: dict[str, float] = {}
+    checks: list[float] = []
     rows: list[tuple[str, str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
@@ -168,6 +176,8 @@ def main() -> None:
         t = time.perf_counter()
         marked = animation.mark_clip(src, d / "out", key=KEY, payload=PAYLOAD)
         spent = time.perf_counter() - t
+        figures["mark_fps_10s"] = round(marked.frames / spent, 2)
+        figures["mark_psnr_db"] = marked.psnr
         rows.append(("mark 10 s 1080p30 (CRF 18, medium)", f"{marked.frames / spent:.1f} fps",
                      f"{spent:.1f} s", f"{marked.frames} frames, PSNR {marked.psnr} dB"))
         m = marked.output
@@ -185,6 +195,13 @@ def main() -> None:
         }
         for name, path in attacks.items():
             ok, secs, note = verdict(path)
+            checks.append(secs)
+            figures["checks_right"] = figures.get("checks_right", 0) + (ok == "FOUND, right payload")
+            unmarked = name.startswith("UNMARKED")
+            figures["marked_checks"] = figures.get("marked_checks", 0) + (not unmarked)
+            figures["unmarked_found"] = figures.get("unmarked_found", 0) + (
+                unmarked and ok != "not found"
+            )
             rows.append((f"check: {name}", ok, f"{secs:.1f} s", note))
     for seconds in (5,) if args.quick else (5, 20):
         with tempfile.TemporaryDirectory() as tmp:
@@ -192,12 +209,19 @@ def main() -> None:
             write_clip(clip, scenes(seconds), seconds)
             out = subprocess.run([sys.executable, __file__, "--child", str(clip)],
                                  capture_output=True, text=True, check=True).stdout.split()
+        figures[f"peak_rss_mb_{seconds}s"] = float(out[1])
         rows.append((f"mark {seconds} s clip: peak RSS", f"{out[1]} MB", f"{out[0]} fps",
                      f"RSS before marking {out[2]} MB"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    figures["check_s_slowest"] = round(max(checks), 2)
+    figures["checks"] = len(checks)
+    table = Table(
+        "A 10-second 1080p30 clip: marking, checks after each attack, memory",
+        ["run", "result", "time or rate", "details"],
+    )
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-
+        table.add(*r)
+    table.print()
+    save("video", tables=[table], figures=figures, path=args.json)
 
 if __name__ == "__main__":
     main()

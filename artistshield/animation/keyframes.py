@@ -9,11 +9,9 @@ shot and reverse shot) is not chosen twice.
 
 Pictures are compared as 32x32 grey thumbnails, each scaled to zero mean and
 unit spread, by their mean absolute difference (:data:`SCENE_CHANGE`).
-Measured on 480x270 views of the test art: a pan of a tenth of the frame
-scores 0.2-0.55, views of two different pictures 0.59 at the first
-percentile and 1.04 at the median.  The fingerprint still matches pans of
-a third on most of the art (a copy halved and saved as JPEG), so the
-threshold errs towards a cut never missed rather than few key frames.
+The threshold lies between what a small pan scores and what two different
+pictures do, and errs towards a cut never missed rather than few key
+frames, as the fingerprint still matches much larger pans.
 Frames too plain to fingerprint (a black frame between shots) are never
 chosen, except as the first.
 
@@ -25,11 +23,9 @@ So the selector also asks the registry's own matcher: every
 more than a small pan or zoom explains (:func:`_camera_moved`), the frame is
 fingerprinted and searched among the key frames chosen so far, and a frame
 none of them matches becomes a key frame too (its fingerprint is the one it
-was searched with).  On the benchmark clip (``benchmarks/key_frames.py``)
-this found every sampled frame of ghosts walking over a painting instead of
-1 in 6, with 19 key frames instead of 12, for about 16-19 ms a 1080p frame.
-Checking every 12th frame instead of every 7th always landed on the same of
-its two poses (28 of 30).
+was searched with).  Looking less often can keep landing on the same pose
+of a figure that moves back and forth.  The measurements behind both rules
+are in ``docs/decisions/0005-key-frames.md``.
 
 The selector sees frames once, as they stream past while marking, and keeps
 only thumbnails and the chosen frames shrunk to :data:`KEY_FRAME_SIDE` (the

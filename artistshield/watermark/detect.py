@@ -49,7 +49,7 @@ THRESHOLD = 1e-6
 #: each as folded and with its smooth part removed (see :func:`chip_sums`).
 _VARIANTS = 16
 #: Decode attempts per geometry slot: its best sync peaks over every variant
-#: read.  Corpus reads were the same with two as with four.
+#: read (more read nothing more; ``docs/decisions/0007-second-looks.md``).
 _DECODES_PER_GEOMETRY = 2
 #: Messages whose tag the whole search may check, shared out over the
 #: geometry slots: after the best path at each of a geometry's best peaks,
@@ -58,7 +58,7 @@ _DECODES_PER_GEOMETRY = 2
 _TAG_CHECKS = 1024
 #: Sync z-score below which the list is not decoded: an unmarked image's
 #: best peak scores about 4 to 5, and a mark that weak carries no readable
-#: payload, so the list would only cost time (about 60 ms a geometry).
+#: payload, so the list would only cost time.
 _LIST_Z = 5.0
 #: Geometries from the sync template's general search tried after the
 #: identity, best first by :func:`_ranked` (the best upright geometry is
@@ -68,9 +68,9 @@ _TEMPLATE_GEOMETRIES = 1
 #: Geometries the template's general search proposes, and of those near
 #: upright (see :func:`.template.estimate`), from which those tried are
 #: chosen by how strongly the picture folded under each holds the template
-#: (see :func:`_ranked`), and the side of the window folded for it.  Held-out
-#: clip art read the same with a window of 384 as of 512, which pays for the
-#: near-upright guesses.
+#: (see :func:`_ranked`), and the side of the window folded for it, which
+#: reads as well as a larger one and so pays for the near-upright guesses
+#: (``docs/decisions/0009-template-phases.md``).
 _TEMPLATE_CANDIDATES = 8
 _NEAR_CANDIDATES = 4
 _RANK_WINDOW = 384
@@ -78,8 +78,8 @@ _RANK_WINDOW = 384
 #: no template, so this is how they are resynchronised.
 _LATTICES = 1
 #: Correlation (in standard deviations) of a found mark with the key's sync
-#: template above which it is told to be format 2: format 2 marks score 12
-#: to 60, format 1 marks (which have no template) within about 2 of zero.
+#: template above which it is told to be format 2: format 2 marks score far
+#: above it, format 1 marks (which have no template) near zero.
 _TEMPLATE_Z = 6.0
 
 
@@ -138,9 +138,7 @@ def _smooth_removed(folded: np.ndarray) -> np.ndarray:
     A small picture folds only a few periods, which leave the smooth part of
     its residual in the tile; the chips are sharp, so taking that away loses
     little of the mark and much of the noise once a blur has left little of
-    the chips' sharpness (a blurred cel's sync score at its true place,
-    lowest fifth of the corpus: 4.3 as folded, 7.3 without the smooth part).
-    After heavy JPEG it is the other way round, as what survives of the mark
+    the chips' sharpness.  After heavy JPEG it is the other way round, as what survives of the mark
     is its smoother part, so the search tries both.
     """
     return folded - ndimage.uniform_filter(folded, 3, mode="wrap")
@@ -313,8 +311,7 @@ def _polished(residuals: _Residuals, geometry: sync.Geometry) -> Iterator[Folded
     The template measures a scale from a few weak spectral peaks; on flat
     art fitted to a feed's width it can be 0.3% out, which over a 1080-pixel
     picture moves the far chips by several tile pixels.  Folding at nearby
-    scales finds the one the chips line up at (Instagram's 1080 wide and
-    JPEG 78 on the corpus: .93 read without, .97 with).
+    scales finds the one the chips line up at.
     """
     matrix = np.array(geometry.matrix)
     for step in _POLISH_STEPS:
@@ -375,24 +372,15 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     when the search gets to it.
 
     A residual that leaves the drawing out finds flat art's geometry where
-    the whitened one's does not, and a painting's as well (held-out clip art
-    turned by 2 or 5 degrees, ``benchmarks/heldout.py``: .29 read with the
-    whitened one, .71 against the median that the directional residual
-    replaced, which the figures below were also measured with; the corpus
-    turned by 2, 5 and 15 degrees: all read).  Its
-    search scores only the power at the template's peaks, and on small flat
-    art the true turn is often its second to eighth guess, which the
-    template's phases single out (held-out clip art turned by 2, 5 and 15
-    degrees: .71, .71 and .68 read with its best guess, .76, .74 and .74 with
-    the best of eight so chosen).  Often the true turn is not among the eight
-    at all, while among the geometries near upright it ranks far higher (the
-    same: .82, .82 and .79 with the four best of those among the guesses).
-    The unweighted residual is for art whose mark sits on a few edges: after
-    a rescale and JPEG only the edges carry it (a flat picture made 0.56
-    times as big and saved as JPEG 78, at its true geometry: sync z 7 to 11
-    unweighted, 4 to 8 whitened).  No other residual read anything more
-    under these geometries, on the corpus (eight attacks, two keys) or
-    held-out clip art (six attacks).
+    the whitened one's does not, and a painting's as well.  Its search
+    scores only the power at the template's peaks, and on small flat art
+    the true turn is often its second to eighth guess, which the template's
+    phases single out; often it is not among the eight at all, while among
+    the geometries near upright it ranks far higher.  The unweighted
+    residual is for art whose mark sits on a few edges: after a rescale and
+    JPEG only the edges carry it.  Other residuals under these geometries
+    read nothing more.  The figures behind each choice are in
+    ``docs/decisions/`` (0007, 0009 and 0011).
     """
     seen: list[tuple[sync.Geometry, set[str]]] = []
 

@@ -103,13 +103,8 @@ def whiten_directional(y: np.ndarray) -> np.ndarray:
     in every direction, stay.  Where the picture is texture, no direction
     is smoother than another and the choice does not matter.
 
-    It replaced a residual against a median of five, which kept edges but
-    cut into corners and thin lines.  At the true geometry, the soft value
-    per coded bit (mean over spread) rose on every attack measured, most
-    where the mark was weakest: held-out clip art after JPEG 50 0.67 to
-    0.92, a rescale to half 0.59 to 1.19, blur 0.27 to 0.80; the corpus's
-    crop, rescale and JPEG together 0.98 to 1.31 (its cels and frames
-    0.35 to 0.90).
+    A median keeps straight edges out too, but not corners or thin lines;
+    ``docs/decisions/0011-directional-residual.md`` has what each reads.
     """
     y = np.asarray(y, np.float32)
     h, w = y.shape
