@@ -31,6 +31,10 @@ def python_module(module: str, *args: str) -> list[str]:
     """The command that runs ``python -m module args`` isolated (see the module docstring)."""
     if not module.startswith("artistshield."):
         raise ValueError(f"only ArtistShield's own modules run as children, not {module!r}")
+    if getattr(sys, "frozen", False):
+        # a standalone build is its own interpreter: it runs its own child modules and
+        # nothing from the current folder (artistshield.frozen)
+        return [sys.executable, "-m", module, *args]
     return [sys.executable, "-I", "-c", _BOOTSTRAP, str(package_root()), module, *args]
 
 

@@ -414,8 +414,9 @@ def test_private_data_is_0600_in_0700_and_what_is_published_follows_the_umask(
     finally:
         os.umask(old)
     published = sorted(p.name for p in out.iterdir())
+    # the export's signed head goes beside it, to be kept apart from the computer
     assert published == sorted([art.name, "loop.gif", "photo.jpg", "clip.mp4", "case.html", "case.pdf",
-                                "case-bundle.json", "all.json"])
+                                "case-bundle.json", "all.json", "all.head.json"])
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {
         name: oct(0o640) for name in published
     }
