@@ -16,15 +16,13 @@ and saves JSON.
 from __future__ import annotations
 
 import argparse
-import json
+import itertools
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -33,7 +31,9 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
+
+from _results import Table, add_json_option, save  # noqa: E402
 
 from artistshield import identity, imageio, watermark  # noqa: E402
 from artistshield.provenance.consent import Consent  # noqa: E402
@@ -44,6 +44,7 @@ WORKS = [
 ]
 FORMATS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif"}
 BUDGET_MS = 150.0
+_NAMES = itertools.count()
 PAYLOAD = 0x1234_5678_9ABC
 
 
@@ -68,10 +69,8 @@ def _measure(
     marked: imageio.Artwork, fmt: str, out: Path, consent: Consent, signer: ContentSigner,
     runs: int,
 ) -> dict[str, float]:
-    counter = iter(range(10**9))
-
-    def target(kind: str) -> Path:
-        return out / f"{kind}-{next(counter)}{FORMATS[fmt]}"
+    def target(kind: str) -> Path:  # a new name each time: saving never replaces a file
+        return out / f"{kind}-{next(_NAMES)}{FORMATS[fmt]}"
 
     def finish(data: bytes, fmt: str) -> bytes:
         return signer.sign(data, fmt, payload=PAYLOAD, title="benchmark")
@@ -92,9 +91,7 @@ def _measure(
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument(
-        "--json", type=Path, default=ROOT / "benchmarks" / "results" / "consent_speed.json"
-    )
+    add_json_option(parser)
     args = parser.parse_args()
 
     stages = ["plain export", "consent XMP+EXIF", "c2pa sign", "export with both"]
@@ -121,29 +118,28 @@ def main() -> int:
                     ),
                 })  # fmt: skip
 
-    print(f"Consent metadata + C2PA on a 1920x1080 export, median of {args.runs} runs (ms)")
-    header = f"{'work':26} {'format':6} {'KiB':>6} " + " ".join(f"{s:>17}" for s in stages)
-    print(header + f" {'added':>7}")
-    print("-" * (len(header) + 8))
+    table = Table(
+        f"Consent metadata + C2PA on a 1920x1080 export, median of {args.runs} runs (ms)",
+        ["work", "format", "KiB", *stages, "added"],
+    )
     for row in rows:
         medians = row["median_ms"]
         assert isinstance(medians, dict)
-        cells = " ".join(f"{medians[s]:17.1f}" for s in stages)
-        print(f"{row['work']:26} {row['format']:6} {row['file_kb']:6} {cells} {row['added_ms']:7.1f}")
+        table.add(
+            row["work"], row["format"], row["file_kb"], *(f"{medians[s]:.1f}" for s in stages),
+            f"{row['added_ms']:.1f}",
+        )
+    table.print()
     worst = max(float(str(r["added_ms"])) for r in rows)
     verdict = "within" if worst <= BUDGET_MS else "OVER"
     print(f"\nadded: {worst:.0f} ms at worst, {verdict} the {BUDGET_MS:.0f} ms budget")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "benchmark": "consent_speed",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "runs": args.runs,
-        "budget_ms": BUDGET_MS,
-        "worst_added_ms": worst,
-        "rows": rows,
-    }, indent=2) + "\n", encoding="utf-8")  # fmt: skip
-    print(f"saved {args.json}")
+    save(
+        "consent_speed",
+        tables=[table],
+        figures={"worst_added_ms": worst, "budget_ms": BUDGET_MS},
+        notes=["'added' is the consent XMP/EXIF and the C2PA signature, each timed on its own."],
+        path=args.json,
+    )
     return 0
 
 
