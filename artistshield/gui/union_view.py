@@ -108,6 +108,7 @@ class UnionView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()  # the member number is the first column
         layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
         self.buttons: list[QPushButton] = []
@@ -200,6 +201,7 @@ class UnionView(QWidget):
                 (str(member.member_no), member.name, member.artist_id, member.until[:10], standing)
             ):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()  # artist IDs are read and copied whole
         for button in self.buttons:
             button.setEnabled(True)
 
