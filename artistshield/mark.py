@@ -215,17 +215,7 @@ def _mark_one(
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
     payload = _new_payload(registry, member)
-    try:
-        marked = watermark.embed(pixels, key, payload, strength=strength)
-    except ValueError as exc:
-        raise ArtistShieldError(f"{source.name}: {exc}.") from exc
-    if np.array_equal(marked, pixels):
-        raise ArtistShieldError(
-            f"{source.name} has no texture or edges to hide a mark in (it is blank or a "
-            "single flat colour), so it was not marked."
-        )
-    from artistshield.registry.pending import PendingCopy
-
+    marked = _embed(source, pixels, key, payload, strength)
     preferred = imageio.output_path(source, out_dir, format=format)
     output = artwork.with_rgb8(marked)
     if consent is not None:
@@ -238,28 +228,12 @@ def _mark_one(
     data = imageio.encode(
         output, preferred, format=format, quality=quality, protect=[source], finish=finish
     )
-    with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
-        staged = fileio.write_file(copy.folder / preferred.name, data)
-        readable = None
-        written_pixels = imageio.load(staged).rgb8() if verify or registry is not None else marked
-        if verify:
-            readable = watermark.detect(written_pixels, key).payload == payload
-            if not readable:
-                logger.warning("%s: the mark did not read back from %s", source.name, preferred.name)
-        work_id = None
-        if registry is not None and identity is not None:
-            staged = copy.claim(staged)
-            work = registry.add_work(
-                written_pixels, file_path=staged, title=title or source.stem, payload=payload,
-                identity=identity,
-            )
-            work_id = work.work_id
-            if consent is not None:
-                _record_consent(registry, work_id, consent, signer, payload)
-        written = copy.finish(staged)
-    return MarkOutcome(
-        source=source, output=written, payload=payload, work_id=work_id,
-        psnr=round(psnr(pixels, marked), 2), readable=readable,
+    return _publish(
+        source, out_dir, pixels, marked, payload,
+        write=lambda folder: fileio.write_file(folder / preferred.name, data),
+        read_back=lambda staged: imageio.load(staged).rgb8(),
+        key=key, registry=registry, identity=identity, title=title, verify=verify,
+        consent=consent, signer=signer,
     )
 
 
@@ -280,6 +254,29 @@ def _mark_animated_still(
     still = anim.read_animation(source)
     pixels = still.frames[0]
     payload = _new_payload(registry, member)
+    marked = _embed(source, pixels, key, payload, strength)
+
+    def write(folder: Path) -> Path:
+        staged = anim.write_animation(
+            anim.Animation(still.format, [marked], still.durations, still.loop, still.disposal),
+            folder / source.name,
+        )
+        if consent is not None:
+            from artistshield.provenance.consent import add_to_clip
+
+            add_to_clip(staged, consent)
+        return staged
+
+    return _publish(
+        source, out_dir, pixels, marked, payload, write=write,
+        read_back=lambda staged: anim.read_animation(staged).frames[0],  # as a viewer sees it
+        key=key, registry=registry, identity=identity, title=title, verify=verify,
+        consent=consent, signer=None,
+    )
+
+
+def _embed(source: Path, pixels: np.ndarray, key: bytes, payload: int, strength: float) -> np.ndarray:
+    """*pixels* marked, or one sentence saying why they cannot be."""
     try:
         marked = watermark.embed(pixels, key, payload, strength=strength)
     except ValueError as exc:
@@ -289,19 +286,37 @@ def _mark_animated_still(
             f"{source.name} has no texture or edges to hide a mark in (it is blank or a "
             "single flat colour), so it was not marked."
         )
+    return marked
+
+
+def _publish(
+    source: Path,
+    out_dir: Path,
+    pixels: np.ndarray,
+    marked: np.ndarray,
+    payload: int,
+    *,
+    write: Callable[[Path], Path],
+    read_back: Callable[[Path], np.ndarray],
+    key: bytes,
+    registry: Registry | None,
+    identity: Identity | None,
+    title: str | None,
+    verify: bool,
+    consent: Consent | None,
+    signer: ContentSigner | None,
+) -> MarkOutcome:
+    """Stage a marked still (*write* puts it in a folder), check it, register it, name it.
+
+    The copy takes its final name only once its signed record is written
+    (:class:`artistshield.registry.pending.PendingCopy`).
+    """
     from artistshield.registry.pending import PendingCopy
 
     with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
-        staged = anim.write_animation(
-            anim.Animation(still.format, [marked], still.durations, still.loop, still.disposal),
-            copy.folder / source.name,
-        )
-        if consent is not None:
-            from artistshield.provenance.consent import add_to_clip
-
-            add_to_clip(staged, consent)
-        written_pixels = anim.read_animation(staged).frames[0]  # as a viewer sees it
+        staged = write(copy.folder)
         readable = None
+        written_pixels = read_back(staged) if verify or registry is not None else marked
         if verify:
             readable = watermark.detect(written_pixels, key).payload == payload
             if not readable:
@@ -315,7 +330,7 @@ def _mark_animated_still(
             )
             work_id = work.work_id
             if consent is not None:
-                _record_consent(registry, work_id, consent, None, payload)
+                _record_consent(registry, work_id, consent, signer, payload)
         written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
