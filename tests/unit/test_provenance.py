@@ -241,3 +241,16 @@ def test_unmarked_art_carries_no_stable_diffusion_mark() -> None:
     assert result.stable_diffusion is not None
     assert result.stable_diffusion.status == sd.CHECKED
     assert not result.stable_diffusion.found
+
+
+def test_only_the_version_that_agrees_best_is_reported() -> None:
+    # an SD 2.x image also reached SD 1.x's threshold (89 of 136): report SD 2.x alone
+    sd2 = sd.MarkReading("SD2", "Stable Diffusion 2.x", 32, 32, sd.VERY_LIKELY, "BGR")
+    sd1 = sd.MarkReading("SD1", "Stable Diffusion 1.x", 89, 136, sd.VERY_LIKELY, "BGR")
+    report = sd.StableDiffusionReport(sd.CHECKED, (sd1, sd2))
+    assert [r.mark for r in report.found] == ["SD2"]
+    assert report.to_json()["found"] == ["SD2"]
+    (finding,) = report.findings()
+    assert finding.startswith("Stable Diffusion 2.x's invisible mark") and "1.x" not in finding
+    assert f"chance {sd.chance_any(sd2):.1g}" in finding
+    assert sd.chance_any(sd2) == min(1.0, sd.chance(32, 32) * len(sd.MARKS))

@@ -90,6 +90,11 @@ def chance(matched: int, total: int) -> float:
     return min(1.0, tail * len(ORDERS))
 
 
+def chance_any(reading: MarkReading) -> float:
+    """The chance an unmarked image agrees this well with any one of the marks checked."""
+    return min(1.0, chance(reading.matched_bits, reading.total_bits) * len(MARKS))
+
+
 @dataclass(frozen=True)
 class MarkReading:
     """How well one public mark agrees with what was read."""
@@ -113,6 +118,7 @@ class MarkReading:
             "total_bits": self.total_bits,
             "level": self.level,
             "chance_if_unmarked": chance(self.matched_bits, self.total_bits),
+            "chance_if_unmarked_any_mark": chance_any(self),
             "channel_order": self.order,
         }
 
@@ -127,7 +133,16 @@ class StableDiffusionReport:
 
     @property
     def found(self) -> tuple[MarkReading, ...]:
-        return tuple(r for r in self.readings if r.found)
+        """The public mark that agrees best, if any is found: one version, never two.
+
+        The marks share bits (SD 1.x's and SD 2.x's both begin "S"), so an image
+        with one can also reach another's threshold; the least likely by chance
+        is the one it carries.
+        """
+        hits = [r for r in self.readings if r.found]
+        if not hits:
+            return ()
+        return (min(hits, key=lambda r: chance(r.matched_bits, r.total_bits)),)
 
     def findings(self) -> list[str]:
         if self.status == NOT_INSTALLED:
@@ -140,8 +155,8 @@ class StableDiffusionReport:
             return ["No Stable Diffusion mark found. " + ABSENCE_NOTE]
         return [
             f"{r.model}'s invisible mark: {r.level} present ({r.matched_bits} of "
-            f"{r.total_bits} bits agree; an unmarked image does so with chance "
-            f"{chance(r.matched_bits, r.total_bits):.1g})."
+            f"{r.total_bits} bits agree; an unmarked image agrees this well with one of the "
+            f"{len(MARKS)} marks checked with chance {chance_any(r):.1g})."
             for r in self.found
         ]
 
