@@ -21,8 +21,20 @@ from artistshield.errors import in_words
 COMMAND_MODULES = ("mark", "check", "identity", "registry", "consent", "union")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose help reads as plain text: the modules' docstrings mark code
+    with reStructuredText's double backticks, which a terminal should not show.
+    Its sub-command parsers are of the same class (argparse makes them so)."""
+
+    def format_help(self) -> str:
+        return super().format_help().replace("``", "")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("``", "")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="artistshield",
         description="Mark, register and check your published artwork.",
     )

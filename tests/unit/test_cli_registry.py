@@ -162,3 +162,15 @@ def test_match_finds_the_registered_work(capsys: pytest.CaptureFixture[str]) -> 
     found = run_json(capsys, "registry", "match", str(ART[1]))
     assert isinstance(found, list) and found[0]["work"]["file_name"] == ART[1].name
     assert np.isfinite(found[0]["similarity"])
+
+
+def test_help_reads_as_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from artistshield.cli import COMMAND_MODULES, build_parser
+
+    parser = build_parser()
+    for command in COMMAND_MODULES:
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+        out = capsys.readouterr().out
+        assert out.startswith("usage: artistshield " + command), out[:80]
+        assert "``" not in out, command
