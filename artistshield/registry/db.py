@@ -18,6 +18,7 @@ import errno
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,9 @@ class RegistryError(ArtistShieldError):
     """The registry file cannot be used: damaged, tampered with, or its disk is full."""
 
 
+#: How long a write waits for another process holding the registry.
+_BUSY_SECONDS = 30.0
+
 class Database:
     """One SQLite connection to the registry file, used by one process."""
 
@@ -91,7 +95,7 @@ class Database:
                     make_private_file(private)
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE below).
             self._conn = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=30.0
+                path, isolation_level=None, check_same_thread=False, timeout=_BUSY_SECONDS
             )
         except (OSError, sqlite3.Error) as exc:
             raise self.error(exc) from exc
@@ -100,7 +104,7 @@ class Database:
         try:
             with self.errors():
                 self._conn.execute("PRAGMA foreign_keys = ON")
-                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._write_ahead_log()
                 # FULL: a committed entry survives a power cut, not just a kill.
                 self._conn.execute("PRAGMA synchronous = FULL")
                 self._migrate()
@@ -108,6 +112,23 @@ class Database:
         except BaseException:
             self._conn.close()
             raise
+
+    def _write_ahead_log(self) -> None:
+        """Switch the file to WAL, waiting while another process opens it at the same time.
+
+        Changing the journal mode needs the file to itself, and SQLite answers
+        "database is locked" at once rather than waiting out its busy timeout;
+        the mode is kept in the file, so only the first opens ever wait here.
+        """
+        deadline = time.monotonic() + _BUSY_SECONDS
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def error(self, exc: BaseException) -> RegistryError:
         """Say in one sentence what *exc* (from SQLite or the OS) means for the registry."""
