@@ -153,7 +153,7 @@ class UnionAuthority:
             raise UnionError(f"{path} is not a readable union authority.") from exc
         if passphrase is None and sealed.get("cipher") != "none":
             passphrase = identities.passphrase_from_env_or_prompt()
-        values = _unseal(sealed, passphrase, _canonical(public), source=path)
+        values = _unseal(sealed, passphrase, canonical_bytes(public), source=path)
         try:
             root_key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(values["root_key"]))
             epochs = [bytes.fromhex(k) for k in values["epochs"]]
@@ -193,7 +193,7 @@ class UnionAuthority:
             "format": FORMAT,
             "version": VERSION,
             "public": public,
-            "secrets": _seal(secrets_plain, self.passphrase, _canonical(public)),
+            "secrets": _seal(secrets_plain, self.passphrase, canonical_bytes(public)),
             "members": [m.to_json() for m in sorted(self.members.values(), key=_by_number)],
         }
         text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
@@ -365,10 +365,11 @@ class UnionAuthority:
         return self.root_key.sign(data)
 
     def _signed(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {**body, "signature": self.sign(_canonical(body)).hex()}
+        return {**body, "signature": self.sign(canonical_bytes(body)).hex()}
 
 
-def _canonical(value: Any) -> bytes:
+def canonical_bytes(value: Any) -> bytes:
+    """The one byte string of *value* that the union, its members and checkers sign."""
     return canonical_json(value).encode("utf-8")
 
 

@@ -34,13 +34,13 @@ from artistshield import identity as identities
 from artistshield.fileio import write_file
 from artistshield.identity import Identity, artist_id
 from artistshield.paths import data_dir
-from artistshield.registry.records import canonical_json
 from artistshield.union.authority import (
     DOCUMENT_SIGNING,
     MEMBERSHIP_FORMAT,
     PROFILE_FORMAT,
     VERSION,
     UnionError,
+    canonical_bytes,
 )
 
 REQUEST_FORMAT = "artistshield-membership-request"
@@ -111,7 +111,7 @@ def request_membership(identity: Identity) -> dict[str, Any]:
         "public_key": identity.public_key.hex(),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     }
-    return {**body, "signature": identity.sign(_canonical(body)).hex()}
+    return {**body, "signature": identity.sign(canonical_bytes(body)).hex()}
 
 
 def verify_request(document: Any) -> MembershipRequest:
@@ -133,7 +133,7 @@ def verify_request(document: Any) -> MembershipRequest:
     if not asker.name:
         raise UnionError("The membership request has no name.")
     if artist_id(key) != asker.artist_id or not identities.verify(
-        key, _canonical(body), signature
+        key, canonical_bytes(body), signature
     ):
         raise UnionError(
             "The membership request's signature does not verify: it was altered or not "
@@ -153,7 +153,7 @@ def verify_union_signed(document: Any, *, expected_format: str) -> dict[str, Any
         public = root.public_key()
         if not isinstance(public, Ed25519PublicKey):
             raise ValueError("the union's root is not an Ed25519 key")
-        public.verify(signature, _canonical(body))
+        public.verify(signature, canonical_bytes(body))
     except InvalidSignature:
         raise UnionError(
             "The union file's signature does not verify: it was altered after the union "
@@ -294,7 +294,7 @@ def load_membership(identity: Identity) -> Membership | None:
         public = document["public"]
         sealed = document["secrets"]
         plain = AESGCM(_sealing_key(identity)).decrypt(
-            bytes.fromhex(sealed["nonce"]), bytes.fromhex(sealed["ciphertext"]), _canonical(public)
+            bytes.fromhex(sealed["nonce"]), bytes.fromhex(sealed["ciphertext"]), canonical_bytes(public)
         )
         values = json.loads(plain)
         epochs = {int(n): bytes.fromhex(k) for n, k in values["epochs"].items()}
@@ -359,7 +359,7 @@ def _save(membership: Membership, identity: Identity) -> None:
     }
     plain = json.dumps({"epochs": {str(n): k.hex() for n, k in membership.epochs.items()}})
     nonce = secrets.token_bytes(12)
-    sealed = AESGCM(_sealing_key(identity)).encrypt(nonce, plain.encode(), _canonical(public))
+    sealed = AESGCM(_sealing_key(identity)).encrypt(nonce, plain.encode(), canonical_bytes(public))
     document = {
         "format": "artistshield-union-membership-kept",
         "version": VERSION,
@@ -390,9 +390,6 @@ def _member_of(certificate: x509.Certificate) -> tuple[int | None, str | None]:
         number = None
     return number, (str(names[0].value) if names else None)
 
-
-def _canonical(value: Any) -> bytes:
-    return canonical_json(value).encode("utf-8")
 
 
 def _bytes(value: str | bytes) -> bytes:

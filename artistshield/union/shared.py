@@ -24,7 +24,6 @@ import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from cryptography import x509
@@ -36,8 +35,8 @@ from artistshield.identity import Identity
 from artistshield.registry import Registry
 from artistshield.registry.bundle import verify_bundle
 from artistshield.registry.match import WorkMatch, WorkMatcher
-from artistshield.registry.records import Work, canonical_json
-from artistshield.union.authority import VERSION, UnionAuthority, UnionError
+from artistshield.registry.records import Work
+from artistshield.union.authority import VERSION, UnionAuthority, UnionError, canonical_bytes
 from artistshield.union.membership import (
     Membership,
     check_certificate,
@@ -116,7 +115,7 @@ def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeRepor
             "revocations_sha256": hashlib.sha256(revocations).hexdigest(),
             "members": listed,
         }
-        signed = {**body, "signature": authority.sign(_canonical(body)).hex()}
+        signed = {**body, "signature": authority.sign(canonical_bytes(body)).hex()}
         (scratch / INDEX_NAME).write_text(json.dumps(signed, indent=1, ensure_ascii=False))
         if out.exists():
             out.rmdir()
@@ -190,7 +189,7 @@ class UnionRegistry:
         try:
             if not isinstance(public, Ed25519PublicKey):
                 raise InvalidSignature
-            public.verify(signature, _canonical(body))
+            public.verify(signature, canonical_bytes(body))
         except InvalidSignature:
             raise UnionError(
                 f"{self.folder} was tampered with: the union's signature on its index fails. "
@@ -316,6 +315,3 @@ def _sha256(path: Path) -> str:
             digest.update(block)
     return digest.hexdigest()
 
-
-def _canonical(value: Any) -> bytes:
-    return canonical_json(value).encode("utf-8")
