@@ -15,17 +15,17 @@ Run:  python benchmarks/frozen_app.py [--runs 6]   (Linux, needs Xvfb and xwinin
 from __future__ import annotations
 
 import argparse
-import datetime
 import importlib.util
-import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import Table, add_json_option, save
 
 ROOT = Path(__file__).resolve().parents[1]
 _SPEC = importlib.util.spec_from_file_location("artistshield_smoke", ROOT / "packaging" / "smoke.py")
@@ -33,7 +33,6 @@ assert _SPEC is not None and _SPEC.loader is not None
 smoke = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(smoke)
 
-RESULTS = ROOT / "benchmarks" / "results" / "frozen_app.json"
 #: Where the room goes: a label and the path prefixes (inside _internal/) it covers.
 PARTS = {
     "Qt and PySide6": ("PySide6", "shiboken6"),
@@ -71,6 +70,7 @@ def cpu_to_show(exe: Path, env: dict[str, str], display: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=6)
+    add_json_option(parser)
     args = parser.parse_args()
     if smoke.stale():
         raise SystemExit("dist/ArtistShield is missing or older than the sources: "
@@ -84,38 +84,39 @@ def main() -> None:
         version_s = time.perf_counter() - start
         smoke.run(smoke.cli_exe(folder), "identity", "create", "--name", "Bench", env=env)
         with smoke.Xvfb() as server:
-            load = os.getloadavg()[0]
             opens = [smoke.time_to_window(smoke.app_exe(folder), env, server.display)[0]
                      for _ in range(args.runs)]
             cpu = [cpu_to_show(smoke.app_exe(folder), env, server.display) for _ in range(3)]
-            load = max(load, os.getloadavg()[0])
     size = sizes(folder)
-    result = {
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.system()} {platform.machine()}, {platform.python_version()} built",
-        "unpacked_bytes": size,
-        "archive_bytes": archives[-1].stat().st_size if archives else None,
-        "version_seconds": version_s,
-        "window_open_first_seconds": opens[0],
-        "window_open_warm_seconds": opens[1:],
-        "window_shown_cpu_seconds": cpu,
-        "load_average_1min": load,
-        "cpus": os.cpu_count(),
-    }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print("| standalone build (Linux, one folder) | value |")
-    print("|---|---|")
+    table = Table("The standalone build (Linux, one folder)", ["measure", "value"])
     for label, value in size.items():
-        print(f"| size: {label} | {value / 1e6:.0f} MB |")
+        table.add(f"size: {label}", f"{value / 1e6:.0f} MB")
     if archives:
-        print(f"| archive ({archives[-1].name}) | {archives[-1].stat().st_size / 1e6:.0f} MB |")
-    print(f"| `--version`, no Python on PATH | {version_s:.2f} s |")
-    print(f"| window open, first run | {opens[0]:.2f} s |")
-    print(f"| window open, warm (median of {len(opens) - 1}) | {statistics.median(opens[1:]):.2f} s |")
-    print(f"| window open, warm (slowest) | {max(opens[1:]):.2f} s |")
-    print(f"| processor time to a shown window (median of {len(cpu)}) | {statistics.median(cpu):.2f} s |")
-    print(f"| load average while measuring ({os.cpu_count()} CPUs) | {load:.1f} |")
+        table.add(f"archive ({archives[-1].name})", f"{archives[-1].stat().st_size / 1e6:.0f} MB")
+    table.add("`--version`, no Python on PATH", f"{version_s:.2f} s")
+    table.add("window open, first run", f"{opens[0]:.2f} s")
+    table.add(f"window open, warm (median of {len(opens) - 1})", f"{statistics.median(opens[1:]):.2f} s")
+    table.add("window open, warm (slowest)", f"{max(opens[1:]):.2f} s")
+    table.add(f"processor time to a shown window (median of {len(cpu)})",
+              f"{statistics.median(cpu):.2f} s")
+    table.print()
+    save(
+        "frozen_app",
+        tables=[table],
+        figures={
+            "unpacked_mb": round(size["total"] / 1e6),
+            "archive_mb": round(archives[-1].stat().st_size / 1e6) if archives else None,
+            "version_s": round(version_s, 2),
+            "window_open_warm_s_median": round(statistics.median(opens[1:]), 2),
+            "window_shown_cpu_s_median": round(statistics.median(cpu), 2),
+        },
+        notes=[
+            "Wall-clock launch times grow with the machine's load (recorded above); the "
+            "processor time to a shown window does not, and is the figure to compare "
+            "between runs on a busy machine.",
+        ],
+        path=args.json,
+    )
 
 
 if __name__ == "__main__":

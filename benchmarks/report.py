@@ -119,6 +119,12 @@ BENCHMARKS = [
         "epoch, the shared registry of every member), per suspect, on one core.",
     ),
     Benchmark(
+        "frozen_app", "frozen_app.py", (), "The standalone build: size and launch",
+        "The one-folder build of packaging/build.py, without the Stable Diffusion extra: what "
+        "takes the room, and launch to a shown window under Xvfb with no Python on the path.",
+        "a build (python packaging/build.py), Xvfb and xwininfo",
+    ),
+    Benchmark(
         "gui_startup", "gui_startup.py", (), "The app: launch to a usable window",
         "A fresh process per launch, with an identity, until the main window is shown.",
     ),
@@ -164,6 +170,10 @@ HEADLINES = [
              _fig("total_s", "{:.2f} s"), "≤ 2 s"),
     Headline("Unrelated drawings called 'your work'", "check_speed_false",
              lambda f: f"{f['false']} of {f['checked']}", "0"),
+    Headline("Standalone build, unpacked (Linux)", "frozen_app",
+             _fig("unpacked_mb", "{} MB"), "≤ 300 MB"),
+    Headline("Standalone build: processor time to open its window", "frozen_app",
+             _fig("window_shown_cpu_s_median", "{:.2f} s"), "window in ≤ 3 s"),
     Headline("The app: launch to a usable window", "gui_startup",
              _fig("launch_s_median", "{:.2f} s"), ""),
     Headline("The app: longest stall while marking a batch", "gui_responsiveness",

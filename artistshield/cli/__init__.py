@@ -54,9 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not args_list or args_list[0] == "gui":
-        return _start_gui(parser)
+        # Before the parser: building it imports every command and the engine
+        # behind them, which the window does not need to open.
+        return _start_gui()
+    parser = build_parser()
     args = parser.parse_args(args_list)
     # Pillow's warning about very large images is for programmers; the user gets a sentence.
     warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit")
@@ -75,10 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _start_gui(parser: argparse.ArgumentParser) -> int:
+def _start_gui() -> int:
     try:
         from artistshield.gui.app import run
     except ImportError:
-        parser.print_help()
+        build_parser().print_help()
         return 0
     return run()
