@@ -1,11 +1,14 @@
-"""Where ArtistShield keeps the user's data.
+"""Where ArtistShield keeps the user's data, and what its files are called.
 
 Everything (identity, registry, logs, settings) lives under one folder: the
 platform's user data folder, or ``$ARTISTSHIELD_HOME`` when set (tests and
-scripts use it to keep their own).
+scripts use it to keep their own).  The files an artist saves elsewhere
+(backups, proof bundles, union files) each have one extension, a
+:class:`FileKind`.
 """
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 ENV_HOME = "ARTISTSHIELD_HOME"
@@ -29,3 +32,42 @@ def data_dir(*, create: bool = True) -> Path:
 
         make_folder(path, private=True)
     return path
+
+
+# -- the files an artist keeps or shares ------------------------------------------------
+#
+# One extension per kind of file, used by the app's dialogs, the command line's
+# defaults and the docs alike.  The content decides how a file is read, so a
+# file saved under an older extension (listed in ``old``) still opens.
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """A kind of file ArtistShield writes for the artist: its name, extension and default name."""
+
+    name: str  # in the user's words, as a file dialog shows it
+    suffix: str
+    default_name: str
+    old: tuple[str, ...] = ()
+
+    def suffixes(self) -> tuple[str, ...]:
+        """The extension written, then the older ones still read."""
+        return (self.suffix, *self.old)
+
+    def with_suffix(self, path: Path) -> Path:
+        """*path*, given this kind's extension unless it already has one it reads."""
+        return path if path.suffix.lower() in self.suffixes() else path.with_name(path.name + self.suffix)
+
+
+IDENTITY_BACKUP = FileKind(
+    "Identity backup", ".asid", "artistshield-identity.asid", old=(".json",)
+)
+PROOF_BUNDLE = FileKind(
+    "Proof bundle", ".asbundle", "artistshield-proof.asbundle", old=(".json",)
+)
+MEMBERSHIP_REQUEST = FileKind(
+    "Membership request", ".asrequest", "membership-request.asrequest", old=(".json",)
+)
+MEMBERSHIP = FileKind("Membership", ".asmember", "member.asmember", old=(".json",))
+UNION_PROFILE = FileKind("Union profile", ".asprofile", "union.asprofile", old=(".json",))
+REVOCATION_LIST = FileKind("Revocation list", ".pem", "revocations.pem")

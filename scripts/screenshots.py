@@ -71,7 +71,7 @@ def main() -> int:
     wizard.create_page.again.setText("a long passphrase")
     shoot(wizard, "1-first-run")
     wizard.next()
-    wizard.backup_page.save_backup(work / "backup.json")
+    wizard.backup_page.save_backup(work / "backup.asid")
     shoot(wizard, "2-first-run-backup")
     wizard.accept()
 

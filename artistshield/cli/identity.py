@@ -10,7 +10,7 @@ from pathlib import Path
 
 from artistshield import identity
 from artistshield.fileio import OutputExistsError
-from artistshield.paths import data_dir
+from artistshield.paths import IDENTITY_BACKUP, data_dir
 
 BACKUP_ADVICE = (
     "IMPORTANT: back up your identity now with 'artistshield identity export FILE' and keep "
@@ -37,14 +37,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.set_defaults(handler=_show)
 
     export = actions.add_parser("export", help="write an encrypted backup of your keys")
-    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument(
+        "file", type=Path, metavar="FILE",
+        help=f"the backup, e.g. ada{IDENTITY_BACKUP.suffix} (older .json backups still restore)",
+    )
     export.add_argument(
         "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
     )
     export.set_defaults(handler=_export)
 
     restore = actions.add_parser("import", help="restore your keys from a backup")
-    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument(
+        "file", type=Path, metavar="FILE", help=f"a backup ({IDENTITY_BACKUP.suffix}, or an older .json)"
+    )
     restore.add_argument(
         "--force", action="store_true", help="replace a different identity (it is kept aside)"
     )

@@ -14,6 +14,7 @@ import numpy as np
 from artistshield import identity
 from artistshield.errors import ArtistShieldError, ImageError, in_words
 from artistshield.fileio import OutputExistsError
+from artistshield.paths import PROOF_BUNDLE
 from artistshield.register import register_file
 from artistshield.registry import (
     AlreadyRegisteredError,
@@ -58,7 +59,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.set_defaults(handler=_verify)
 
     export = actions.add_parser("export", help="write a proof bundle anyone can verify")
-    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--out", type=Path, default=Path(PROOF_BUNDLE.default_name), metavar="FILE",
+        help=f"where to write it (default: {PROOF_BUNDLE.default_name} in the current folder)",
+    )
     export.add_argument(
         "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
     )

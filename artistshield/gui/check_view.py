@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from artistshield.animation.clip import open_clip
+from artistshield.gui import dialogs
 from artistshield.gui.check_job import CLIP, Checked, check_job
 from artistshield.gui.check_panels import VerdictCard, captioned, findings_html
 from artistshield.gui.clip_view import ClipView, close_later
@@ -127,16 +127,17 @@ class CheckView(DropView):
 
     def choose_file(self) -> None:
         patterns = " ".join(f"*{s}" for s in CHECK_SUFFIXES)
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Check an image or clip", "", f"Images and clips ({patterns});;All files (*)"
+        path = dialogs.open_file(
+            self, "Check an image or clip", f"Images and clips ({patterns});;All files (*)",
+            place="artwork",
         )
-        if name:
-            self.check_path(Path(name))
+        if path:
+            self.check_path(path)
 
     def choose_folder(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "Check a folder of numbered frames")
-        if name:
-            self.check_path(Path(name))
+        folder = dialogs.choose_folder(self, "Check a folder of numbered frames")
+        if folder:
+            self.check_path(folder)
 
     def paste(self) -> None:
         image = QGuiApplication.clipboard().image()
@@ -284,14 +285,12 @@ class CheckView(DropView):
     def save_report(self) -> None:
         if self.result is None:
             return
-        name, _ = QFileDialog.getSaveFileName(
-            self,
-            "Save evidence report",
-            f"{Path(self.result.input).stem}-evidence.html",
-            "Evidence report (*.html);;PDF (*.pdf);;JSON data (*.json)",
+        path = dialogs.save_file(
+            self, "Save evidence report", name=f"{Path(self.result.input).stem}-evidence.html",
+            filters="Evidence report (*.html);;PDF (*.pdf);;JSON data (*.json)",
         )
-        if name:  # the dialog asked before choosing an existing file
-            self.write_report(Path(name), replace=Path(name).exists())
+        if path:  # the dialog asked before choosing an existing file
+            self.write_report(path, replace=path.exists())
 
     def write_report(self, path: Path, *, replace: bool = False) -> None:
         """Write the evidence for the last check to *path* (.html, .pdf or .json), off the UI thread.

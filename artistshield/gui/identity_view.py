@@ -14,7 +14,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,9 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.session import PassphraseDialog, Session
+from artistshield.paths import IDENTITY_BACKUP, MEMBERSHIP, MEMBERSHIP_REQUEST, UNION_PROFILE
 
 
 def _copy_row(field: QLineEdit) -> QWidget:
@@ -157,12 +158,9 @@ class IdentityView(QWidget):
             )
 
     def choose_request(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save your request to join", "membership-request.asrequest",
-            "Membership request (*.asrequest)",
-        )
-        if name:
-            self.save_request(Path(name))
+        path = dialogs.save_file(self, "Save your request to join", MEMBERSHIP_REQUEST)
+        if path:
+            self.save_request(path)
 
     def save_request(self, path: Path) -> bool:
         import json
@@ -184,12 +182,10 @@ class IdentityView(QWidget):
         return True
 
     def choose_join(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "A file from your union", "",
-            "Union files (*.asprofile *.asmember *.json);;All files (*)",
-        )
-        if name:
-            self.join_union(Path(name))
+        patterns = " ".join(f"*{s}" for s in (UNION_PROFILE.suffix, MEMBERSHIP.suffix, ".json"))
+        path = dialogs.open_file(self, "A file from your union", f"Union files ({patterns});;All files (*)")
+        if path:
+            self.join_union(path)
 
     def join_union(self, path: Path) -> bool:
         """Join with a union's profile or a membership file; True if it took."""
@@ -214,18 +210,15 @@ class IdentityView(QWidget):
         return True
 
     def choose_backup(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save a backup of your identity", "artistshield-identity-backup.json",
-            "Identity backup (*.json)",
-        )
-        if not name:
+        path = dialogs.save_file(self, "Save a backup of your identity", IDENTITY_BACKUP)
+        if path is None:
             return
         dialog = PassphraseDialog(
             "Choose a passphrase for the backup. You will need it to restore; write it down.",
             self, confirm=True, title="Backup passphrase",
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:  # the file dialog asked to replace
-            self.save_backup(Path(name), dialog.passphrase(), replace=Path(name).exists())
+            self.save_backup(path, dialog.passphrase(), replace=path.exists())
 
     def save_backup(self, path: Path, passphrase: str, *, replace: bool = False) -> bool:
         from artistshield import identity
@@ -241,14 +234,12 @@ class IdentityView(QWidget):
         return True
 
     def choose_restore(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Restore your identity from a backup", "", "Identity backup (*.json);;All files (*)"
-        )
-        if not name:
+        path = dialogs.open_file(self, "Restore your identity from a backup", IDENTITY_BACKUP)
+        if path is None:
             return
         dialog = PassphraseDialog("The passphrase of this backup:", self, title="Restore")
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.restore(Path(name), dialog.passphrase())
+            self.restore(path, dialog.passphrase())
 
     def restore(self, path: Path, passphrase: str, *, force: bool | None = None) -> bool:
         from artistshield import identity

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 
@@ -151,9 +151,9 @@ class MarkOptions(QGroupBox):
             self.output_edit.clear()
 
     def choose_output(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "Where to put the marked copies", self.output_edit.text())
-        if name:
-            self.output_edit.setText(name)
+        folder = dialogs.choose_folder(self, "Where to put the marked copies", start=self.output_edit.text())
+        if folder:
+            self.output_edit.setText(str(folder))
             self.output_chosen = True
 
     def open_output(self) -> None:

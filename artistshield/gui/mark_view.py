@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.mark_job import FrameProgress, listing_job, marking_job
 from artistshield.gui.mark_options import MarkOptions
@@ -149,16 +149,14 @@ class MarkView(DropView):
     # -- adding files ----------------------------------------------------------
 
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
-            self, "Add images or clips to mark", "", artwork_filter()
-        )
-        if names:
-            self.add_paths([Path(n) for n in names])
+        paths = dialogs.open_files(self, "Add images or clips to mark", artwork_filter())
+        if paths:
+            self.add_paths(paths)
 
     def choose_folder(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "Add a folder of images, or of numbered frames")
-        if name:
-            self.add_paths([Path(name)])
+        folder = dialogs.choose_folder(self, "Add a folder of images, or of numbered frames")
+        if folder:
+            self.add_paths([folder])
 
     def add_paths(self, paths: list[Path]) -> None:
         """Add files and folders; thumbnails and folder contents load off the UI thread."""

@@ -17,7 +17,6 @@ from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,10 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from artistshield.animation.clip import frames_in_words
+from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import PictureView, artwork_filter
 from artistshield.gui.workers import Worker
+from artistshield.paths import PROOF_BUNDLE
 
 if TYPE_CHECKING:
     from artistshield.gui.session import Session
@@ -216,11 +217,9 @@ class RegistryView(QWidget):
         self.verified.emit(report)
 
     def choose_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export proof bundle", "artistshield-proof.json", "Proof bundle (*.json)"
-        )
-        if name:  # the dialog asked before choosing an existing file
-            self.export(Path(name), self.selected_ids() or None, replace=Path(name).exists())
+        path = dialogs.save_file(self, "Export proof bundle", PROOF_BUNDLE)
+        if path:  # the dialog asked before choosing an existing file
+            self.export(path, self.selected_ids() or None, replace=path.exists())
 
     def export(self, path: Path, work_ids: list[str] | None = None, *, replace: bool = False) -> None:
         """Write a bundle to *path*; an existing file is replaced only when *replace*."""
@@ -245,18 +244,16 @@ class RegistryView(QWidget):
         self._start(job, "exporting a proof bundle", done)
 
     def choose_register(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
-            self, "Register works without marking", "", artwork_filter()
-        )
-        if names:
-            self.register_files([Path(n) for n in names])
+        paths = dialogs.open_files(self, "Register works without marking", artwork_filter())
+        if paths:
+            self.register_files(paths)
 
     def choose_register_folder(self) -> None:
-        name = QFileDialog.getExistingDirectory(
+        folder = dialogs.choose_folder(
             self, "Register a folder of numbered frames (one clip) without marking"
         )
-        if name:
-            self.register_files([Path(name)])
+        if folder:
+            self.register_files([folder])
 
     def register_files(self, paths: list[Path]) -> None:
         """Register images, clips and frame folders as they are, one work each, in the background.

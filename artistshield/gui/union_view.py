@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -36,9 +35,19 @@ from PySide6.QtWidgets import (
 
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import write_file
+from artistshield.gui import dialogs
+from artistshield.gui.dialogs import kind_filter
 from artistshield.gui.errors import show_error
 from artistshield.gui.session import PassphraseDialog
+from artistshield.gui.widgets import artwork_filter
 from artistshield.gui.workers import Worker
+from artistshield.paths import (
+    MEMBERSHIP,
+    MEMBERSHIP_REQUEST,
+    PROOF_BUNDLE,
+    REVOCATION_LIST,
+    UNION_PROFILE,
+)
 
 if TYPE_CHECKING:
     from artistshield import scan
@@ -133,9 +142,9 @@ class UnionView(QWidget):
     # -- opening -----------------------------------------------------------------
 
     def _choose_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "The union's folder", self.folder.text())
+        chosen = dialogs.choose_folder(self, "The union's folder", place="documents", start=self.folder.text())
         if chosen:
-            self.folder.setText(chosen)
+            self.folder.setText(str(chosen))
 
     def _ask_passphrase(self, prompt: str, *, confirm: bool = False) -> str | None:
         dialog = PassphraseDialog(prompt, self, confirm=confirm, title="Union passphrase")
@@ -222,9 +231,7 @@ class UnionView(QWidget):
         from artistshield.union import membership
 
         assert self.union is not None
-        path, _ = QFileDialog.getOpenFileName(
-            self, "A member's request", "", "Membership requests (*.asrequest *.json);;All files (*)"
-        )
+        path = dialogs.open_file(self, "A member's request", MEMBERSHIP_REQUEST)
         if not path:
             return
         try:
@@ -234,9 +241,8 @@ class UnionView(QWidget):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             number = dialog.number.value()
-            out, _ = QFileDialog.getSaveFileName(
-                self, "Save the membership file", f"member-{number}.asmember",
-                "Membership (*.asmember)",
+            out = dialogs.save_file(
+                self, "Save the membership file", MEMBERSHIP, name=f"member-{number}{MEMBERSHIP.suffix}"
             )
             if out:
                 self.issue(
@@ -269,16 +275,14 @@ class UnionView(QWidget):
 
     def _save_revocations(self) -> None:
         assert self.union is not None
-        out, _ = QFileDialog.getSaveFileName(self, "Save the revocation list", "revocations.pem")
+        out = dialogs.save_file(self, "Save the revocation list", REVOCATION_LIST)
         if out:
             write_file(out, self.union.revocation_list(), exists="replace")  # the dialog asked
             self.result.setText(f"Revocation list saved to {_escape(out)}: publish it.")
 
     def _save_profile(self) -> None:
         assert self.union is not None
-        out, _ = QFileDialog.getSaveFileName(
-            self, "Save the union profile", "union.asprofile", "Union profile (*.asprofile)"
-        )
+        out = dialogs.save_file(self, "Save the union profile", UNION_PROFILE)
         if out:
             text = json.dumps(self.union.profile(), indent=1)
             write_file(out, text.encode("utf-8"), exists="replace")  # the dialog asked
@@ -288,10 +292,12 @@ class UnionView(QWidget):
 
     def _merge(self) -> None:
         assert self.union is not None
-        files, _ = QFileDialog.getOpenFileNames(self, "Members' contributions")
+        files = dialogs.open_files(
+            self, "Members' contributions", kind_filter(PROOF_BUNDLE, reading=True), place="documents"
+        )
         if not files:
             return
-        out = QFileDialog.getExistingDirectory(self, "A new folder for the shared registry")
+        out = dialogs.choose_folder(self, "A new folder for the shared registry", place="documents")
         if not out:
             return
         union = self.union
@@ -322,10 +328,10 @@ class UnionView(QWidget):
         self._run(job, self._show_check)
 
     def _check(self) -> None:
-        suspect, _ = QFileDialog.getOpenFileName(self, "A suspect image or clip")
+        suspect = dialogs.open_file(self, "A suspect image or clip", artwork_filter(), place="artwork")
         if not suspect:
             return
-        registry = QFileDialog.getExistingDirectory(self, "The shared registry folder")
+        registry = dialogs.choose_folder(self, "The shared registry folder", place="documents")
         if registry:
             self.check(Path(suspect), Path(registry))
 

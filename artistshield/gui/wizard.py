@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,7 +25,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from artistshield.gui import dialogs
 from artistshield.gui.resources import icon
+from artistshield.paths import IDENTITY_BACKUP
 
 if TYPE_CHECKING:
     from artistshield.gui.session import Session
@@ -142,9 +143,9 @@ class RestorePage(QWizardPage):
         form.addRow("", self.problem)
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Your identity backup", "", "Identity backup (*.json);;All files (*)")
-        if name:
-            self.path.setText(name)
+        path = dialogs.open_file(self, "Your identity backup", IDENTITY_BACKUP)
+        if path:
+            self.path.setText(str(path))
 
     def validatePage(self) -> bool:
         from artistshield import identity
@@ -189,11 +190,9 @@ class BackupPage(QWizardPage):
             self.passphrase.setText(self.owner.passphrase)
 
     def _choose(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save your identity backup", "artistshield-identity-backup.json", "Identity backup (*.json)"
-        )
-        if name:  # the dialog asked before choosing an existing file
-            self.save_backup(Path(name), replace=Path(name).exists())
+        path = dialogs.save_file(self, "Save your identity backup", IDENTITY_BACKUP)
+        if path:  # the dialog asked before choosing an existing file
+            self.save_backup(path, replace=path.exists())
 
     def save_backup(self, path: Path, *, replace: bool = False) -> bool:
         from artistshield import identity
