@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -58,6 +58,8 @@ def default_output_folder(entry: Path) -> Path:
 class MarkOptions(QGroupBox):
     """The options group of the Mark view."""
 
+    strength_settled = Signal()  # the strength slider came to rest on a new value
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Options", parent)
         self.output_chosen = False  # the artist chose the output folder: never guess it again
@@ -102,6 +104,16 @@ class MarkOptions(QGroupBox):
         self.strength_label = QLabel("1.0\N{MULTIPLICATION SIGN}")
         self.strength_slider.valueChanged.connect(
             lambda v: self.strength_label.setText(f"{v / 10:.1f}\N{MULTIPLICATION SIGN}")
+        )
+        # The preview follows the slider once it rests: on release after a drag, and a
+        # moment after a key, wheel or click on the groove moved it.
+        self._strength_rests = QTimer(self)
+        self._strength_rests.setSingleShot(True)
+        self._strength_rests.setInterval(300)
+        self._strength_rests.timeout.connect(self.strength_settled)
+        self.strength_slider.sliderReleased.connect(self.strength_settled)
+        self.strength_slider.valueChanged.connect(
+            lambda _: None if self.strength_slider.isSliderDown() else self._strength_rests.start()
         )
         row.addWidget(self.strength_slider, 1)
         row.addWidget(self.strength_label)

@@ -1,10 +1,14 @@
 """The Mark view's preview: a file as it is, as marked, or where the mark goes.
 
-A still is rendered once per file in all three modes on a worker, so the
-toggles switch at once.  A clip goes to a :class:`ClipView`, which decodes
-only the frames shown: "Marked" reads the marked copy once it exists and
-marks each frame shown until then; "Difference" draws each frame's heat map.
-The frame shown stays when the mode changes or the clip is marked.
+A still is rendered once per file in all three modes on a worker, at full
+size, so the toggles switch at once and the zoom (fit, 100%, 200%) shows the
+marked copy pixel for pixel; "Side by side" puts the original beside it at
+the same zoom and place.  Until the render is done the preview says so
+instead of showing the file chosen before.  A clip goes to a
+:class:`ClipView`, which decodes only the frames shown: "Marked" reads the
+marked copy once it exists and marks each frame shown until then;
+"Difference" draws each frame's heat map, explained by a legend.  The frame
+shown stays when the mode changes or the clip is marked.
 """
 
 from __future__ import annotations
@@ -14,12 +18,22 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QSize
+from PySide6.QtGui import QImage, QLinearGradient, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from artistshield.animation.clip import open_clip
 from artistshield.gui import images
 from artistshield.gui.clip_view import ClipView, Look, close_later
+from artistshield.gui.widgets import PictureView
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
@@ -33,8 +47,13 @@ MODES = (
     ("Marked", "What the marked copy looks like"),
     ("Difference", "Where the mark went, amplified as a heat map (brighter = stronger)"),
 )
-#: Stills are rendered to fit this square.
-_SIDE = 1400
+#: The zoom levels offered for stills: None fits the view, 1.0 is 100% (one to one).
+ZOOMS = (("Fit", None), ("100%", 1.0), ("200%", 2.0))
+#: Stills are previewed at full size up to this side (4K and a little more); larger ones
+#: are shrunk to it, so the three renderings of one file stay within a few hundred MB.
+_SIDE = 6000
+#: Says what the preview is doing instead of showing the file chosen before.
+RENDERING = "Rendering preview…"
 #: Clip readers kept open, so going back to a clip does not open it again.
 _OPEN_READERS = 4
 
@@ -61,7 +80,7 @@ class PreviewItem:
 
 
 class MarkPreview(QWidget):
-    """Original / Marked / Difference toggles over a picture that steps through clips."""
+    """Original / Marked / Difference toggles, zoom and side by side over a picture or clip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,32 +96,89 @@ class MarkPreview(QWidget):
             self.mode.addButton(button, i)
             toggles.addWidget(button)
         self.mode.idToggled.connect(self._toggled)
+        self.beside_button = QPushButton("Side by side")
+        self.beside_button.setCheckable(True)
+        self.beside_button.setToolTip(
+            "Show the original beside the marked copy, at the same zoom and place (stills)"
+        )
+        self.beside_button.toggled.connect(self._beside_toggled)
+        toggles.addWidget(self.beside_button)
         toggles.addStretch()
         layout.addLayout(toggles)
+
+        pictures = QHBoxLayout()
+        self.beside = PictureView()
+        self.beside.caption = "Original"
+        self.beside.hide()
+        pictures.addWidget(self.beside, 1)
         self.player = ClipView("Select a file to preview it.\nDrop images, clips or folders here to start.")
-        layout.addWidget(self.player)
+        pictures.addWidget(self.player, 1)
+        layout.addLayout(pictures, 1)
+        self.beside.moved.connect(self.player.picture.set_centre)
+        self.player.picture.moved.connect(self.beside.set_centre)
+
+        zooms = QHBoxLayout()
+        zooms.addWidget(QLabel("Zoom:"))
+        self.zoom = QButtonGroup(self)
+        for i, (name, _) in enumerate(ZOOMS):
+            button = QPushButton(name)
+            button.setCheckable(True)
+            button.setChecked(i == 0)
+            button.setToolTip(
+                "Fit the picture to the view" if i == 0 else
+                f"Show every pixel {name.rstrip('%')}% large, to look for grain (drag to pan)"
+            )
+            self.zoom.addButton(button, i)
+            zooms.addWidget(button)
+        self.zoom.idToggled.connect(self._zoom_toggled)
+        self.size_label = QLabel()
+        self.size_label.setEnabled(False)  # a quiet fact, not a control
+        zooms.addWidget(self.size_label, 1)
+        layout.addLayout(zooms)
+
+        self.legend = HeatLegend()
+        self.legend.hide()
+        layout.addWidget(self.legend)
         self.images: dict[str, QImage] = {}  # a still, by mode
         self._item: PreviewItem | None = None
         self._worker: Worker | None = None
+        self._generation = 0  # the still render whose result is wanted
         self._readers: dict[Path, Clip] = {}  # newest last
+        self._still_controls(False)
+
+    @property
+    def item(self) -> PreviewItem | None:
+        """What is previewed (or being rendered for the preview)."""
+        return self._item
 
     def mode_name(self) -> str:
         button = self.mode.checkedButton()
         return button.text() if button is not None else "Marked"
 
+    def zoom_factor(self) -> float | None:
+        """Screen pixels per image pixel of the zoom chosen (None: fit)."""
+        return ZOOMS[max(self.zoom.checkedId(), 0)][1]
+
     def show_item(self, item: PreviewItem) -> None:
         """Preview *item*, staying on the frame shown if it is the clip already shown."""
         same = self._item is not None and self._item.path == item.path
         self._item = item
+        self._generation += 1
         if item.clip:
+            self.images = {}
+            self._still_controls(False)
             self._show_clip(item, keep_frame=same)
         else:
+            self._still_controls(True)
             self._render_still(item)
 
     def clear(self) -> None:
         self._item = None
+        self._generation += 1
         self.images.clear()
+        self.player.placeholder = "Select a file to preview it."
         self.player.set_image(None)
+        self.beside.set_image(None)
         for reader in self._readers.values():
             close_later(reader)
         self._readers.clear()
@@ -118,15 +194,57 @@ class MarkPreview(QWidget):
             self._mode_changed()
 
     def _mode_changed(self) -> None:
+        self.legend.setVisible(self.mode_name() == "Difference")
         if self._item is not None and self._item.clip:
             self._show_clip(self._item, keep_frame=True)
         else:
-            self.player.set_image(self.images.get(self.mode_name()))
+            self._show_still()
+
+    # -- zoom and side by side (stills) ---------------------------------------------
+
+    def _still_controls(self, still: bool) -> None:
+        """Zoom and side by side are for stills: a clip's frames are shrunk for the screen."""
+        for button in (*self.zoom.buttons(), self.beside_button):
+            button.setEnabled(still)
+        self.beside.setVisible(still and self.beside_button.isChecked())
+        self.player.picture.set_zoom(self.zoom_factor() if still else None)
+        if not still:
+            self.size_label.clear()
+
+    def _zoom_toggled(self, _id: int, checked: bool) -> None:
+        if checked:
+            for picture in (self.player.picture, self.beside):
+                picture.set_zoom(self.zoom_factor())
+
+    def _beside_toggled(self, on: bool) -> None:
+        if on and self.mode_name() == "Original":
+            self.mode.button(1).setChecked(True)  # the original is beside it already
+        still = self._item is None or not self._item.clip
+        self.beside.setVisible(on and still)
+        self.beside.set_zoom(self.zoom_factor())
+        self._show_still()
+
+    def _show_still(self) -> None:
+        """Show the rendered still (both sides), or that it is still rendering."""
+        if self._item is not None and self._item.clip:
+            return
+        mode = self.mode_name()
+        beside = self.beside_button.isChecked()
+        self.player.picture.caption = mode if beside else ""
+        if self._item is not None and not self.images:
+            self.player.set_image(None)  # and let go of a clip shown before
+            self.player.picture.set_busy(RENDERING)
+            if beside:
+                self.beside.set_busy(RENDERING)
+            return
+        self.player.set_image(self.images.get(mode))
+        self.beside.set_image(self.images.get("Original") if beside else None)
+        self.beside.set_centre(self.player.picture.centre)
 
     # -- stills ------------------------------------------------------------------
 
     def _render_still(self, item: PreviewItem) -> None:
-        def job(report: Any, cancelled: Any) -> tuple[Path, dict[str, QImage]]:
+        def job(report: Any, cancelled: Any) -> tuple[int, dict[str, QImage], str]:
             from artistshield import imageio, watermark
 
             original = imageio.load(item.path).rgb8()
@@ -135,27 +253,43 @@ class MarkPreview(QWidget):
             else:
                 marked = watermark.embed(original, item.key, item.payload, strength=item.strength)
             delta = watermark.mark_delta(original, item.key, item.payload, strength=item.strength)
-            return item.path, {
-                "Original": images.to_qimage(images.fit(original, _SIDE)),
+            h, w = original.shape[:2]
+            shown = images.fit(original, _SIDE)
+            size = f"{w} \N{MULTIPLICATION SIGN} {h} px"
+            if shown.shape[:2] != original.shape[:2]:
+                size += f", preview shrunk to {100 * shown.shape[1] / w:.0f}%"
+            return generation, {
+                "Original": images.to_qimage(shown),
                 "Marked": images.to_qimage(images.fit(marked, _SIDE)),
                 "Difference": images.to_qimage(images.fit(images.heat_map(original, delta), _SIDE)),
-            }
+            }, size
 
+        generation = self._generation
+        if self._worker is not None:
+            self._worker.cancel()  # its result would be dropped anyway
+        self.images = {}
+        self.size_label.clear()
+        self._show_still()  # says it is rendering, rather than show the file chosen before
         self._worker = Worker(job, name="preview")
         self._worker.signals.succeeded.connect(self._still_ready)
-        self._worker.signals.failed.connect(self._still_failed)
+        self._worker.signals.failed.connect(partial(self._still_failed, generation))
         self._worker.start()
 
-    def _still_ready(self, result: tuple[Path, dict[str, QImage]]) -> None:
-        path, rendered = result
-        if self._item is None or self._item.path != path:
-            return  # another file was chosen meanwhile
+    def _still_ready(self, result: tuple[int, dict[str, QImage], str]) -> None:
+        generation, rendered, size = result
+        if generation != self._generation:
+            return  # another file, or another strength, was chosen meanwhile
         self.images = rendered
-        self.player.set_image(self.images.get(self.mode_name()))
+        self.size_label.setText(size)
+        self._show_still()
 
-    def _still_failed(self, message: str, details: str) -> None:
+    def _still_failed(self, generation: int, message: str, details: str) -> None:
+        if generation != self._generation:
+            return
         self.images = {}
-        self.player.placeholder = f"No preview: {message}"
+        for picture in (self.player.picture, self.beside):
+            picture.set_image(None)
+            picture.placeholder = f"No preview: {message}"
         self.player.set_image(None)
 
     # -- clips ---------------------------------------------------------------------
@@ -193,3 +327,51 @@ def _difference_look(index: int, pixels: np.ndarray, *, key: bytes, payload: int
     from artistshield import watermark
 
     return images.heat_map(pixels, watermark.mark_delta(pixels, key, payload, strength=strength))
+
+
+class HeatLegend(QWidget):
+    """What the Difference view's colours mean: a bar from no change to the strongest change."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 2, 0, 2)
+        self.low = QLabel("No change")
+        self.bar = _HeatBar()
+        self.high = QLabel("Strongest change in this picture")
+        self.note = QLabel("(amplified to be seen: the mark itself is invisible)")
+        self.note.setEnabled(False)
+        for widget in (self.low, self.bar, self.high, self.note):
+            row.addWidget(widget)
+        row.addStretch()
+        self.setToolTip(
+            "The picture is dimmed to grey; the mark's change to each pixel is drawn over it, "
+            "dark red where it is weak through yellow to white where it is strongest."
+        )
+
+
+class _HeatBar(QWidget):
+    """The heat map's colour ramp, as :func:`artistshield.gui.images.heat_map` draws it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFixedHeight(14)
+        self.setMinimumWidth(90)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(140, 14)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        from PySide6.QtGui import QColor
+
+        painter = QPainter(self)
+        ramp = QLinearGradient(QPointF(0, 0), QPointF(self.width(), 0))
+        grey = QColor(60, 60, 60)  # a mid-grey pixel, dimmed as the heat map dims it
+        ramp.setColorAt(0.0, grey)
+        ramp.setColorAt(1 / 3, QColor(255, 0, 0))
+        ramp.setColorAt(2 / 3, QColor(255, 255, 0))
+        ramp.setColorAt(1.0, QColor(255, 255, 255))
+        painter.fillRect(self.rect(), ramp)
+        painter.setPen(self.palette().mid().color())
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))

@@ -98,6 +98,7 @@ class MarkTable(QTableWidget):
 
     def show_unmarked(self, row: int, *, cancelled: bool, at: tuple[int, int] | None) -> None:
         """Say that *row* was not marked; *at* is the (frame, of) a cancelled clip stopped at."""
+        self.cell(row, COL_QUALITY).setText("")  # no copy, so no quality to speak of
         if cancelled and at is not None:
             frame, total = at
             of = f" of {total}" if total else ""
@@ -113,6 +114,7 @@ class MarkTable(QTableWidget):
         for row in range(self.rowCount()):
             self.set_status(row, "Waiting", None)
             self.cell(row, COL_SURVIVES).setText("")
+            self.cell(row, COL_QUALITY).setText("")
 
     def show_outcome(
         self, row: int, outcome: MarkOutcome, survived: bool | None, platform: str

@@ -113,7 +113,7 @@ class MarkView(DropView):
         self.output_edit = self.options.output_edit
         self.strength_slider = self.options.strength_slider
         self.platform_combo = self.options.platform_combo
-        self.strength_slider.sliderReleased.connect(self.update_preview)
+        self.options.strength_settled.connect(self.update_preview)
         layout.addWidget(self.options)
 
         bottom = QHBoxLayout()
@@ -227,6 +227,7 @@ class MarkView(DropView):
         self.table.reset()
         self.outcomes.clear()
         self.frames_done.clear()
+        self._show_marking_next()
         self.progress.setRange(0, len(paths) * _STEPS)
         self.progress.setValue(0)
         self.progress.setFormat(f"0 of {_files(len(paths))}")
@@ -293,8 +294,16 @@ class MarkView(DropView):
         self.table.show_outcome(row, outcome, survived, self._platform)
         self.progress.setValue(len(self.outcomes) * _STEPS)
         self.progress.setFormat(f"{len(self.outcomes)} of {_files(len(self.rows))}")
+        if not (self.worker is not None and self.worker.is_cancelled):
+            self._show_marking_next()
         if self.table.currentRow() == row:
             self.update_preview()
+
+    def _show_marking_next(self) -> None:
+        """Say which file is being marked: the first not done (the batch goes in list order)."""
+        path = next((p for p in self.rows if p not in self.outcomes), None)
+        if path is not None and path not in self.frames_done:  # a clip says its frame
+            self.table.set_status(self.rows[path], "Marking…", None)
 
     def _batch_done(self) -> None:
         cancelled = self.worker is not None and self.worker.is_cancelled
