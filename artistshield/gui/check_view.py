@@ -95,6 +95,7 @@ class CheckView(DropView):
         self.save_button.clicked.connect(self.save_report)
         hint = QLabel("…or drop an image, clip or frame folder anywhere here.")
         hint.setEnabled(False)
+        hint.setWordWrap(True)  # two lines rather than a window too wide for a small screen
         for w in (self.open_button, self.open_folder_button, self.paste_button, hint):
             actions.addWidget(w)
         actions.addStretch()

@@ -79,6 +79,7 @@ class ClipView(QWidget):
         self.frame_label = QLabel()
         self.frame_label.setTextFormat(Qt.TextFormat.RichText)
         self.frame_label.setMinimumWidth(150)
+        self.frame_label.setWordWrap(True)  # in a narrow pane it takes two lines, not a cut
         for w in (self.previous_button, self.play_button, self.next_button):
             row.addWidget(w)
         row.addWidget(self.slider, 1)

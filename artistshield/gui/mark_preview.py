@@ -338,15 +338,14 @@ class HeatLegend(QWidget):
         row.setContentsMargins(0, 2, 0, 2)
         self.low = QLabel("No change")
         self.bar = _HeatBar()
-        self.high = QLabel("Strongest change in this picture")
-        self.note = QLabel("(amplified to be seen: the mark itself is invisible)")
-        self.note.setEnabled(False)
-        for widget in (self.low, self.bar, self.high, self.note):
+        self.high = QLabel("Strongest change")
+        for widget in (self.low, self.bar, self.high):
             row.addWidget(widget)
         row.addStretch()
         self.setToolTip(
-            "The picture is dimmed to grey; the mark's change to each pixel is drawn over it, "
-            "dark red where it is weak through yellow to white where it is strongest."
+            "The picture is dimmed to grey and the mark's change to each pixel drawn over it, "
+            "from dark red where it is weak through yellow to white where it is strongest in "
+            "this picture. The change is amplified to be seen: the mark itself is invisible."
         )
 
 

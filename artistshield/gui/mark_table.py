@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from artistshield.gui.widgets import WrappingDelegate
+
 if TYPE_CHECKING:
     from artistshield.mark import MarkOutcome
 
@@ -58,6 +60,9 @@ class MarkTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
+        self.setColumnWidth(COL_SURVIVES, 90)  # "Pass (Instagram)" on two lines
+        self.setColumnWidth(COL_QUALITY, 70)
+        self.setItemDelegateForColumn(COL_FILE, WrappingDelegate(self))  # never "cel-spookytr…"
 
     def cell(self, row: int, column: int) -> QTableWidgetItem:
         """The item at *row*, *column*: every row is made whole by :meth:`add_file`."""

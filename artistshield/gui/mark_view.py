@@ -92,6 +92,7 @@ class MarkView(DropView):
         self.clear_button.clicked.connect(self.clear)
         hint = QLabel("Drop images, clips or folders anywhere in this view.")
         hint.setEnabled(False)
+        hint.setWordWrap(True)  # two lines rather than a window too wide for a small screen
         for w in (self.add_button, self.add_folder_button, self.clear_button):
             actions.addWidget(w)
         actions.addWidget(hint)

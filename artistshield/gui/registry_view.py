@@ -34,7 +34,7 @@ from artistshield.animation.clip import frames_in_words
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
-from artistshield.gui.widgets import PictureView, artwork_filter
+from artistshield.gui.widgets import PictureView, WrappingDelegate, artwork_filter
 from artistshield.gui.workers import Worker
 from artistshield.paths import PROOF_BUNDLE
 
@@ -104,7 +104,14 @@ class RegistryView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(62)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS)):  # names share the width; the rest take what they need
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+            self.table.setItemDelegateForColumn(column, WrappingDelegate(self.table))
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(3, 90)  # the date above the time
         self.table.selectionModel().selectionChanged.connect(self.show_detail)
 
         detail = QWidget()
@@ -118,7 +125,7 @@ class RegistryView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(detail)
-        splitter.setSizes([640, 360])
+        splitter.setSizes([680, 320])
         layout.addWidget(splitter, 1)
         self.status = QLabel("Not verified yet in this session.")
         self.status.setWordWrap(True)
