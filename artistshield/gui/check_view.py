@@ -98,7 +98,7 @@ class CheckView(DropView):
         hint.setWordWrap(True)  # two lines rather than a window too wide for a small screen
         for w in (self.open_button, self.open_folder_button, self.paste_button, hint):
             actions.addWidget(w)
-        actions.addStretch()
+        actions.setStretchFactor(hint, 1)  # one line when there is room
         actions.addWidget(self.save_button)
         layout.addLayout(actions)
 

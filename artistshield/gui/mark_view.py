@@ -95,8 +95,7 @@ class MarkView(DropView):
         hint.setWordWrap(True)  # two lines rather than a window too wide for a small screen
         for w in (self.add_button, self.add_folder_button, self.clear_button):
             actions.addWidget(w)
-        actions.addWidget(hint)
-        actions.addStretch()
+        actions.addWidget(hint, 1)  # one line when there is room
         layout.addLayout(actions)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
