@@ -2,7 +2,8 @@
 
 Runs the app in a fresh data folder under Xvfb (re-executes itself through
 ``xvfb-run`` when there is no display), walks through first-run set-up, Mark,
-Check, Registry and Identity, and writes PNGs to ``docs/screenshots/``::
+Check, Registry and Identity at each of :data:`SIZES`, and writes PNGs to
+``docs/screenshots/``::
 
     python scripts/screenshots.py
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 OUT = ROOT / "docs" / "screenshots"
+#: Window sizes shot: a laptop, and the smallest the layouts are made for.
+SIZES = ((1280, 800), (1024, 640))
 
 
 def main() -> int:
@@ -82,7 +85,7 @@ def main() -> int:
     for name in names:
         shutil.copy(DATA / name, art / name)
     window = MainWindow(session)
-    window.resize(1400, 880)
+    window.resize(*SIZES[0])
     window.show()
     view = window.mark_view
     view.platform_combo.setCurrentText("Instagram")
@@ -92,9 +95,6 @@ def main() -> int:
     wait_for(view.batch_finished)
     view.table.selectRow(0)
     settle(2500)
-    shoot(window, "3-mark")
-    view.preview_mode.button(2).click()
-    shoot(window, "4-mark-difference")
 
     suspect = work / "reposted-crop.jpg"
     with Image.open(view.output_folder() / "painted-hills.png") as marked:
@@ -102,17 +102,32 @@ def main() -> int:
     window.show_view(1)
     window.check_view.check_path(suspect)
     wait_for(window.check_view.checked)
-    shoot(window, "5-check")
-
     window.show_view(2)
     wait_for(window.registry_view.loaded)
     window.registry_view.table.selectRow(0)
     window.registry_view.verify()
     wait_for(window.registry_view.verified)
-    shoot(window, "6-registry")
 
-    window.show_view(3)
-    shoot(window, "7-identity")
+    # The first size keeps the plain names the README shows; the others say their size.
+    for i, (width, height) in enumerate(SIZES):
+        suffix = "" if i == 0 else f"-{width}x{height}"
+        window.resize(width, height)
+        window.show_view(0)
+        pane = view.preview_pane
+        pane.mode.button(1).click()
+        pane.zoom.button(0).click()
+        pane.beside_button.setChecked(False)
+        shoot(window, "3-mark" + suffix)
+        pane.beside_button.setChecked(True)
+        pane.zoom.button(1).click()  # 100%, the original beside the marked copy
+        shoot(window, "3-mark-zoomed" + suffix)
+        pane.beside_button.setChecked(False)
+        pane.zoom.button(0).click()
+        pane.mode.button(2).click()
+        shoot(window, "4-mark-difference" + suffix)
+        for index, name in ((1, "5-check"), (2, "6-registry"), (3, "7-identity")):
+            window.show_view(index)
+            shoot(window, name + suffix)
     window.close()
     wait_for_all()
     shutil.rmtree(work, ignore_errors=True)
