@@ -90,6 +90,10 @@ class CheckResult:
     recorded_consent: record.RecordedConsent | None = None
     #: The artist's names found in the settings that generated the image (a prompt).
     names_artist: tuple[imitation.NameHit, ...] = ()
+    #: The suspect's width and height in pixels (a clip's frame size).
+    size: tuple[int, int] | None = None
+    #: How many registered works the picture was compared with (``None``: no registry).
+    works_compared: int | None = None
 
     @property
     def credentials_stripped(self) -> bool:
@@ -161,6 +165,8 @@ class CheckResult:
             "metadata": _json_of(self.metadata),
             "consent": _consent_json(self),
             "names_artist": [hit.to_json() for hit in self.names_artist],
+            "size": None if self.size is None else list(self.size),
+            "works_compared": self.works_compared,
             "findings": self.findings,
             "is_artists_work": self.is_artists_work,
             "verdict": self.verdict,
@@ -255,7 +261,9 @@ def check_file(
                     work_id, registered = work.work_id, work.registered
             marks.append(MarkFinding(label, detection, work_id, registered=registered, **frames))
         matches: list[WorkMatch] = []
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"size": _size(path, pixels, shrunk=clip and registry is not None)}
+        if registry is not None:
+            extra["works_compared"] = _works_compared(registry)
         if registry is not None and clip:
             matches, extra["match_frames"] = match_frames(registry, samples)
         elif registry is not None:
@@ -273,6 +281,27 @@ def check_file(
     finally:
         if pending is not None:
             pending.cancel()
+
+
+def _size(path: Path, pixels: np.ndarray, *, shrunk: bool) -> tuple[int, int]:
+    """The suspect's width and height; a clip's *shrunk* frames (to be matched) ask the clip."""
+    if shrunk:
+        try:
+            with open_clip(path) as reader:
+                frame = reader.read_frame(0)
+            return (int(frame.shape[1]), int(frame.shape[0]))
+        except (ArtistShieldError, OSError):
+            pass
+    return (int(pixels.shape[1]), int(pixels.shape[0]))
+
+
+def _works_compared(registry: Searchable) -> int | None:
+    """How many registered works a match compares with, if the registry can say."""
+    works = getattr(registry, "works", None)
+    try:
+        return len(works()) if callable(works) else None
+    except ArtistShieldError:
+        return None
 
 
 def _recorded_consent(

@@ -11,9 +11,12 @@ the suspect shows.
 The words are made here only: :func:`verdict_line` is the one-line verdict
 the command line prints and the JSON and the reports carry;
 :func:`verdict_title` and :func:`verdict_body` are the same verdict as the
-app's card says it, with :func:`frames_sentence` for a clip; the smaller
-helpers say a p-value, a registry match's method, a copy's geometry and a
-list of frames the way a person reads them.
+app's card says it, with :func:`frames_sentence` for a clip, and
+:func:`ai_findings` the card's full sentences on what says a generative model
+made the image; the smaller helpers say a p-value, a registry match's method,
+a copy's geometry (:func:`geometry_in_words`: "cropped to the middle 80%",
+with the numbers behind it in :func:`geometry_numbers`) and a list of frames
+the way a person reads them.
 
 This module reads results and imports nothing of the jobs at run time, so
 :mod:`artistshield.check` can use it to serialise its own results.
@@ -21,9 +24,10 @@ This module reads results and imports nothing of the jobs at run time, so
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from artistshield.animation.clip import frames_in_words
+from artistshield.provenance.credentials import GENERATIVE_SOURCE_TYPES
 
 if TYPE_CHECKING:
     from artistshield.check import CheckResult, MarkFinding
@@ -127,27 +131,77 @@ def verdict_body(result: CheckResult, *, work: Work | None = None, region: bool 
 def _verdict_body(result: CheckResult, *, work: Work | None, region: bool) -> str:
     kind = verdict_kind(result)
     named = f"“{work.title}” ({work.work_id})" if work is not None else ""
+    geometry = copy_sentence(result, work=work)
     if kind == "mark" and result.mark is not None:
         body = (
             f"Your invisible mark was found, and it names your work {named}. "
             if named else "Your invisible mark was found. "
         ) + p_value_in_words(result.mark.detection.p_value, True).capitalize() + "."
-        return body + frames_sentence(result.mark)
+        return body + geometry + frames_sentence(result.mark)
     if kind == "match":
         best = next(m for m in result.matches if m.is_match)
         body = (
-            f"Your mark was not found (it may have been removed or destroyed), but the picture "
-            f"matches your registered work {named} with {best.similarity:.0%} similarity."
+            "Your mark was not found, but the picture "
+            f"matches your registered work {named} with {best.similarity:.0%} similarity, "
+            f"comparing what it shows ({method_in_words(best.method)})."
         )
         if region:
             body += " It shows only part of your work: the outlined region."
-        return body
+        return body + geometry
     if kind == "error":
         return result.error or ""
-    return (
-        "Your mark is not in this image and it matches none of your registered works. "
-        "If it is your work, it was not marked or registered with this identity."
+    return what_was_compared(result)
+
+
+def what_was_compared(result: CheckResult) -> str:
+    """For a check that found nothing of the artist's: what it compared, and what that means.
+
+    It says only what is true: the keys the mark was searched for with, how
+    many registered works the picture was compared with and how close the
+    nearest came (and when that work was registered without a mark, that
+    only its fingerprint could find a copy).
+    """
+    thing = _thing(result)
+    said = f"Your mark is not in this {thing} and it matches none of your registered works."
+    keys = [m.key_label for m in result.marks]
+    if keys:
+        said += f" The mark was searched for with {_listed(keys)}."
+    if result.works_compared is None:
+        return said + " No registry was used, so it was compared with none of your works."
+    if result.works_compared == 0:
+        return said + " Your registry holds no works yet, so there was nothing to compare it with."
+    count = result.works_compared
+    said += (
+        f" It was compared with {'the fingerprint of your one registered work' if count == 1 else f'the fingerprints of your {count} registered works'}"
     )
+    near = max(result.matches, key=lambda m: m.similarity, default=None)
+    if near is None or near.similarity < 0.05:
+        said += "; none came close."
+    else:
+        title = f"“{near.work.title}” ({near.work_id})" if near.work is not None else near.work_id
+        said += (
+            f"; the closest, {title}, is {near.similarity:.0%} similar, short of the 50% "
+            "a match needs."
+        )
+        if near.work is not None and not near.work.marked:
+            said += (
+                " That work was registered without a mark, so only its fingerprint can find "
+                "a copy of it."
+            )
+    return said + (
+        f" If this {thing} is your work, it was changed too much to be recognised, or it is "
+        "not in this identity's registry."
+    )
+
+
+def _thing(result: CheckResult) -> str:
+    mark = result.mark or (result.marks[0] if result.marks else None)
+    return "clip" if mark is not None and mark.frames_checked is not None else "image"
+
+
+def _listed(keys: list[str]) -> str:
+    named = [k if k.startswith("your") else f"the key {k}" for k in dict.fromkeys(keys)]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
 def frames_sentence(finding: MarkFinding) -> str:
@@ -195,21 +249,166 @@ def method_in_words(method: str | None) -> str:
     return MATCH_METHODS.get(method or "", method or "unknown")
 
 
-def transform_in_words(detection: Detection, *, offset: bool = False) -> list[str]:
-    """Say what the engine found was done to the copy: ["scaled to 50%", "mirrored"]...
+#: Sides within this fraction of the original's edge count as not cropped; sizes this close, as equal.
+EDGE = 0.03
 
-    With *offset*, a crop offset is mentioned too.
+
+def transform_in_words(detection: Detection) -> list[str]:
+    """Say what the mark shows was done to the copy: ["scaled to 50% of the original size", "mirrored"]."""
+    return geometry_in_words(detection)
+
+
+def geometry_in_words(
+    detection: Detection | None = None,
+    *,
+    region: Any = None,
+    work_size: tuple[int, int] | None = None,
+    suspect_size: tuple[int, int] | None = None,
+) -> list[str]:
+    """Say what was done to the copy, in words: ["cropped to the middle 80%", "scaled to 67% ..."].
+
+    *detection* is the mark's reading (its scale, rotation and mirroring);
+    *region* the part of the work the registry matched (``x0, y0, x1, y1``
+    as fractions of its sides), which places a crop.  Without a region, the
+    sizes (*work_size* and *suspect_size*, width and height) and the mark's
+    scale still tell how much of the work a crop kept, though not where;
+    without the mark, the region and the sizes give the scale.  The mark's
+    tile offset says nothing of a crop (the tile repeats): it stays in
+    :func:`geometry_numbers`.
     """
+    found = detection is not None and detection.found
+    scale = detection.scale if found and detection is not None else None
     words = []
-    if detection.scale is not None and abs(detection.scale - 1) > 0.01:
-        words.append(f"scaled to {detection.scale:.0%}")
-    if detection.rotation is not None and abs(detection.rotation) >= 0.05:
-        words.append(f"rotated by {detection.rotation:.1f}°")
-    if detection.flipped:
-        words.append("mirrored")
-    if offset and detection.offset is not None and any(detection.offset):
-        words.append(f"cropped or shifted (offset {detection.offset})")
+    if region is not None:
+        crop = crop_in_words(region)
+        if crop:
+            words.append(crop)
+        if scale is None and work_size and suspect_size:
+            x0, _, x1, _ = (float(v) for v in region)
+            if x1 > x0:
+                scale = suspect_size[0] / ((x1 - x0) * work_size[0])
+    elif scale and work_size and suspect_size:
+        kept = (suspect_size[0] / scale / work_size[0], suspect_size[1] / scale / work_size[1])
+        if min(kept) < 1 - EDGE:
+            words.append(_crop_size(min(kept[0], 1.0), min(kept[1], 1.0)))
+    if scale is not None and abs(scale - 1) > 0.01:
+        words.append(f"scaled to {scale:.0%} of the original size")
+    if found and detection is not None:
+        if detection.rotation is not None and abs(detection.rotation) >= 0.05:
+            words.append(f"rotated by {abs(detection.rotation):.{0 if abs(detection.rotation) >= 5 else 1}f}°")
+        if detection.flipped:
+            words.append("mirrored")
     return words
+
+
+def crop_in_words(region: Any) -> str | None:
+    """Say which part of the work a copy showing *region* kept: "cropped to the middle 80%"."""
+    x0, y0, x1, y1 = (float(v) for v in region)
+    w, h = x1 - x0, y1 - y0
+    cut_x, cut_y = w < 1 - EDGE, h < 1 - EDGE
+    if not (cut_x or cut_y):
+        return None
+    across = _side(x0, 1 - x1, ("left", "middle", "right"))
+    down = _side(y0, 1 - y1, ("top", "middle", "bottom"))
+    if not cut_y:
+        return f"cropped to the {across} {w:.0%} of its width"
+    if not cut_x:
+        return f"cropped to the {down} {h:.0%} of its height"
+    where = "-".join(p for p in (down, across) if p != "middle") or "middle"
+    if abs(w - h) < EDGE:
+        return f"cropped to the {where} {w:.0%}"
+    return f"cropped to the {where} part, {w:.0%} of the width and {h:.0%} of the height"
+
+
+def _side(before: float, after: float, words: tuple[str, str, str]) -> str:
+    """Which side a crop kept along one axis, from the margins cut before and after it."""
+    if abs(before - after) < EDGE:
+        return words[1]
+    return words[0] if before < after else words[2]
+
+
+def _crop_size(w: float, h: float) -> str:
+    if abs(w - h) < EDGE:
+        return f"cropped to {w:.0%} of the original's width and height"
+    return f"cropped to {w:.0%} of the original's width and {h:.0%} of its height"
+
+
+def geometry_numbers(detection: Detection | None = None, *, region: Any = None) -> list[str]:
+    """The numbers behind :func:`geometry_in_words`, for the technical details."""
+    numbers = []
+    if detection is not None and detection.found:
+        if detection.scale is not None:
+            numbers.append(f"scale {detection.scale:.3f}")
+        if detection.rotation is not None:
+            numbers.append(f"rotation {detection.rotation:.2f}°")
+        if detection.flipped is not None:
+            numbers.append(f"mirrored {'yes' if detection.flipped else 'no'}")
+        if detection.offset is not None:
+            numbers.append(f"tile offset {tuple(detection.offset)}")
+    if region is not None:
+        x0, y0, x1, y1 = (float(v) for v in region)
+        numbers.append(f"region x {x0:.3f}\N{EN DASH}{x1:.3f}, y {y0:.3f}\N{EN DASH}{y1:.3f} of the work")
+    return numbers
+
+
+def copy_geometry(result: CheckResult, *, work: Work | None = None) -> list[str]:
+    """:func:`geometry_in_words` for the copy a check found: its mark, and its match's region."""
+    mark = result.mark
+    match = named_match(result)
+    region = match.region if match is not None and region_shown(match) else None
+    if work is None and match is not None:
+        work = match.work
+    work_size = (work.width, work.height) if work is not None else None
+    return geometry_in_words(
+        mark.detection if mark is not None else None,
+        region=region, work_size=work_size, suspect_size=result.size,
+    )
+
+
+def copy_sentence(result: CheckResult, *, work: Work | None = None) -> str:
+    """" Compared with your original, the copy was cropped to the middle 80%." (or nothing)."""
+    words = copy_geometry(result, work=work)
+    if not words:
+        return ""
+    said = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+    return f" Compared with your original, the copy was {said}."
+
+
+def ai_findings(result: CheckResult) -> list[str]:
+    """What says a generative model made the image, in full sentences, for the verdict card.
+
+    Stable Diffusion's public marks, Content Credentials that declare an AI
+    source, and the generation settings a generator left in the metadata
+    (quoted whole).  The artist's name in those settings is said first by
+    :func:`verdict_body`.
+    """
+    said: list[str] = []
+    sd = result.stable_diffusion
+    if sd is not None and sd.found:
+        said += sd.findings()
+    c2pa = result.c2pa
+    if c2pa is not None and c2pa.generative_ai:
+        by = f" by {c2pa.generator}" if c2pa.generator else ""
+        said.append(
+            f"Its Content Credentials declare it was made{by} with generative AI "
+            f"({', '.join(c2pa.source_types)}); signature {c2pa.signature}."
+        )
+    meta = result.metadata
+    if meta is not None:
+        for value, where in _fields(meta, "digital_source_type"):
+            short = value.rsplit("/", 1)[-1]
+            if short in GENERATIVE_SOURCE_TYPES:
+                said.append(f"Its {where} metadata says it was made with generative AI ({short}).")
+        for value, where in _fields(meta, "generation_parameters"):
+            said.append(
+                f"Its metadata ({where}) holds the settings an AI image generator made it "
+                f"with: “{value}”"
+            )
+    return said
+
+
+def _fields(meta: Any, name: str) -> list[tuple[str, str]]:
+    return list(dict.fromkeys((value, where) for field, value, where in meta.fields if field == name))
 
 
 def _frames_of(mark: MarkFinding) -> str:

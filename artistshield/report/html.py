@@ -10,13 +10,17 @@ import base64
 from collections.abc import Callable
 from html import escape
 
+from artistshield.provenance.metadata import DATA_MINING, FIELD_NAMES
 from artistshield.report.evidence import Evidence
 from artistshield.report.notice import takedown_notice
 from artistshield.verdict import (
+    ai_findings,
+    copy_sentence,
+    geometry_numbers,
     method_in_words,
+    named_match,
     p_value_in_words,
     region_shown,
-    transform_in_words,
 )
 
 STYLE = """
@@ -27,6 +31,8 @@ table.facts td:first-child { color: #5f6368; white-space: nowrap; }
 .mono { font-family: monospace; font-size: 8pt; }
 .ok { color: #137333; } .bad { color: #c5221f; }
 .notice td { border-bottom: 1px solid #dadce0; }
+.value { white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word; }
+.numbers { color: #5f6368; font-size: 9pt; }
 """
 
 
@@ -106,7 +112,12 @@ def _wrapped(text: str, width: int = 76) -> str:
 
 
 def _summary(evidence: Evidence) -> str:
-    return f"<h2>Summary</h2><p><b>{escape(_sentence(evidence.result.verdict))}.</b></p>"
+    said = f"<h2>Summary</h2><p><b>{escape(_sentence(evidence.result.verdict))}.</b></p>"
+    ai = ai_findings(evidence.result)
+    if ai:  # in full: a prompt or a generator's settings are evidence in their own words
+        items = "".join(f"<li><span class='value'>{escape(f)}</span></li>" for f in ai)
+        said += f"<p>What says a generative AI made it:</p><ul>{items}</ul>"
+    return said
 
 
 def _pictures(evidence: Evidence, images: dict[str, bytes], source: Callable[[str], str]) -> str:
@@ -153,9 +164,6 @@ def _detected(evidence: Evidence) -> str:
             "score at least this high by chance; the smaller it is, the surer the finding. "
             "The mark is keyed: only the artist's secret key can find it or put it there.</p>"
         )
-        geometry = transform_in_words(d, offset=True)
-        if geometry:
-            out.append(f"<p>Compared with the original, the copy was {', '.join(geometry)}.</p>")
         if mark.registered:
             out.append(
                 f"<p>The artist registered work {escape(mark.work_id or '')} on "
@@ -189,7 +197,29 @@ def _detected(evidence: Evidence) -> str:
         out.append("<p>Frames are counted from 1, the first frame of each clip.</p>")
     if not any(m.is_match for m in result.matches):
         out.append("<p>No registered work of the artist matches the picture's content.</p>")
+    out.append(_geometry(evidence))
     return "".join(out)
+
+
+def _geometry(evidence: Evidence) -> str:
+    """What was done to the copy, in words, with the measured numbers beneath."""
+    result = evidence.result
+    said = copy_sentence(result, work=evidence.work).strip().replace("your original", "the original")
+    match = named_match(result)
+    region = match.region if match is not None and region_shown(match) else None
+    mark = result.mark
+    numbers = geometry_numbers(mark.detection if mark is not None else None, region=region)
+    if not said and not numbers:
+        return ""
+    out = f"<p>{escape(said)}</p>" if said else ""
+    if numbers:
+        out += (
+            "<p class='numbers'>Measured: " + escape("; ".join(numbers)) + ". The scale is the "
+            "copy's size against the original's; the region is the part of the original the copy "
+            "shows, as fractions of its width and height; the tile offset is where the mark's "
+            "repeating pattern starts, which says nothing of a crop.</p>"
+        )
+    return out
 
 
 PRIORITY = (
@@ -285,11 +315,43 @@ def _verify(evidence: Evidence) -> str:
 
 
 def _other(evidence: Evidence) -> str:
-    findings = evidence.result.findings
-    if not findings:
+    result = evidence.result
+    meta = result.metadata
+    shortened = set(meta.findings()) if meta is not None else set()
+    findings = [f for f in result.findings if f not in shortened]
+    rows = _metadata_rows(evidence)
+    if not findings and not rows:
         return ""
-    items = "".join(f"<li>{escape(f)}</li>" for f in findings)
-    return f"<h2>Other marks, credentials and metadata</h2><ul>{items}</ul>"
+    items = "".join(f"<li><span class='value'>{escape(f)}</span></li>" for f in findings)
+    out = "<h2>Other marks, credentials and metadata</h2>"
+    if items:
+        out += f"<ul>{items}</ul>"
+    if rows:
+        out += (
+            "<p>The file's metadata, each value in full (metadata is easily edited or "
+            f"removed: it is a lead, not proof):</p><table class='facts'>{rows}</table>"
+        )
+    if meta is not None and meta.error:
+        out += f"<p>Metadata could not all be read ({escape(meta.error)}).</p>"
+    return out
+
+
+def _metadata_rows(evidence: Evidence) -> str:
+    meta = evidence.result.metadata
+    if meta is None:
+        return ""
+    rows = []
+    for name, label in FIELD_NAMES.items():
+        for field, value, where in dict.fromkeys(meta.fields):
+            if field == name:
+                meaning = DATA_MINING.get(value.rsplit("/", 1)[-1]) if name == "data_mining" else None
+                if meaning:
+                    value = f"{value} ({meaning})"
+                rows.append(
+                    f"<tr><td>{escape(_sentence(label))} ({escape(where)})</td>"
+                    f"<td><span class='value'>{escape(value)}</span></td></tr>"
+                )
+    return "".join(rows)
 
 
 def _notice(evidence: Evidence) -> str:

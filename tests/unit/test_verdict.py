@@ -120,8 +120,8 @@ def test_registry_only_wording() -> None:
     assert verdict_line(result) == "no mark found, but it matches your registered work W-000002"
     assert verdict_title(result) == "This matches one of your registered works"
     said = (
-        "Your mark was not found (it may have been removed or destroyed), but the picture "
-        "matches your registered work “Bridge” (W-000002) with 91% similarity."
+        "Your mark was not found, but the picture matches your registered work “Bridge” "
+        "(W-000002) with 91% similarity, comparing what it shows (matching details)."
     )
     assert verdict_body(result, work=work) == said
     assert verdict_body(result, work=work, region=True) == (
