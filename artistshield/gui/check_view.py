@@ -7,8 +7,15 @@ it has reached in a clip and stopping at the next frame when cancelled, and
 comes back as a verdict card in plain words, the suspect beside the matched
 work with the region it covers, and the detailed findings.  A clip is
 previewed frame by frame, each frame saying whether the mark was read in it.
-"Save evidence report…" writes the evidence report (HTML or PDF, with a proof
-bundle beside it) or the JSON.
+While a check runs the previous result is cleared, so nothing stale is shown.
+
+The card leads with the verdict and what it rests on, in words, and what says
+a generative AI made the image, in full; the numbers wait under "Technical
+details".  "Save evidence report…" asks where the copy was found (for the
+takedown notice), writes the evidence report (HTML or PDF, with a proof
+bundle beside it) or the JSON, and says where it went, with buttons to open
+it or its folder.  Reports of one check saved to one folder are one report
+set: they share one proof bundle, gathered once, so they always agree.
 
 The view only shows: the check runs in :mod:`.check_job`, the verdict's words
 come from :mod:`artistshield.verdict` (as on the command line and in the
@@ -17,18 +24,19 @@ reports), and :mod:`.check_panels` lays them out.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QSplitter,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -36,18 +44,27 @@ from PySide6.QtWidgets import (
 from artistshield.animation.clip import open_clip
 from artistshield.gui import dialogs
 from artistshield.gui.check_job import CLIP, Checked, check_job
-from artistshield.gui.check_panels import VerdictCard, captioned, findings_html
+from artistshield.gui.check_panels import (
+    NoticeBar,
+    TechnicalDetails,
+    VerdictCard,
+    captioned,
+    findings_html,
+)
 from artistshield.gui.clip_view import ClipView, close_later
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropView, PictureView
 from artistshield.gui.workers import Worker
-from artistshield.verdict import TITLES, verdict_body, verdict_kind, verdict_title
+from artistshield.verdict import TITLES, ai_findings, verdict_body, verdict_kind, verdict_title
 
 if TYPE_CHECKING:
     from artistshield.animation.clip import Clip
     from artistshield.check import CheckResult
     from artistshield.gui.session import Session
+    from artistshield.report import Evidence
+
+__all__ = ["CheckView", "findings_html", "verdict_kind"]
 
 #: What the file dialog offers: stills, animated images and videos.
 CHECK_SUFFIXES = (
@@ -70,6 +87,9 @@ class CheckView(DropView):
         self._clip: Clip | None = None  # the suspect clip being previewed
         self._stopped = False  # the running check was cancelled
         self._checking = Path()  # the file being checked
+        self._found_at = ""  # where the artist found the copy, for the takedown notice
+        self._report_set: tuple[CheckResult, Path, Evidence] | None = None  # result, folder, evidence
+        self._sd_offered = False  # the optional reader was offered this session
         self.dropped.connect(lambda paths: self.check_path(paths[0]))
         self._build()
 
@@ -90,7 +110,10 @@ class CheckView(DropView):
         self.paste_button.setToolTip("Check the image on the clipboard, e.g. copied from a web page (Ctrl+V)")
         self.paste_button.clicked.connect(self.paste)
         self.save_button = QPushButton(icon("save"), "Save evidence report…")
-        self.save_button.setToolTip("Save everything found, as JSON, to keep with your records")
+        self.save_button.setToolTip(
+            "Save an evidence report (HTML or PDF, with a proof bundle) or the JSON data, "
+            "to keep or send with a takedown notice"
+        )
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save_report)
         hint = QLabel("…or drop an image, clip or frame folder anywhere here.")
@@ -101,6 +124,8 @@ class CheckView(DropView):
         actions.setStretchFactor(hint, 1)  # one line when there is room
         actions.addWidget(self.save_button)
         layout.addLayout(actions)
+        self.notice = NoticeBar()
+        layout.addWidget(self.notice)
 
         self.card = VerdictCard()
         self.verdict_title, self.verdict_body = self.card.title, self.card.body
@@ -118,11 +143,10 @@ class CheckView(DropView):
         splitter.addWidget(captioned(self.work_caption, self.work_view))
         layout.addWidget(splitter, 5)
 
-        self.findings = QTextBrowser()
-        self.findings.setOpenExternalLinks(False)
-        self.findings.setPlaceholderText("The details of what was found appear here.")
-        self.findings.setMaximumHeight(140)
-        layout.addWidget(self.findings, 1)
+        self.details = TechnicalDetails()
+        self.findings = self.details.text
+        self.findings.setMaximumHeight(160)
+        layout.addWidget(self.details)
 
     # -- input ---------------------------------------------------------------
 
@@ -141,11 +165,18 @@ class CheckView(DropView):
             self.check_path(folder)
 
     def paste(self) -> None:
-        image = QGuiApplication.clipboard().image()
-        if image.isNull():
-            show_error("The clipboard holds no image. Copy an image first, then paste.", parent=self)
+        """Check the image on the clipboard, or a file copied in a file manager."""
+        clipboard = QGuiApplication.clipboard()
+        image = clipboard.image()
+        if not image.isNull():
+            self.check_image(image)
             return
-        self.check_image(image)
+        mime = clipboard.mimeData()
+        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime else []
+        if files:
+            self.check_path(files[0])
+            return
+        self.notice.show_notice(clipboard_message(mime.text() if mime is not None else ""))
 
     def check_image(self, image: QImage) -> None:
         """Check a pasted image: keep it as a PNG in the data folder, then check that file."""
@@ -167,9 +198,7 @@ class CheckView(DropView):
         if ident is None:
             show_error("Your identity is locked or missing, so there is no key to look for.", parent=self)
             return
-        self.card.say(
-            "Checking…", f"Looking for your mark in {path.name} and comparing it with your registry."
-        )
+        self._clear(path)
         self._set_busy(True)
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
@@ -191,6 +220,22 @@ class CheckView(DropView):
         self.worker.signals.failed.connect(self._failed)
         self.worker.signals.finished.connect(self._done)
         self.worker.start(registry=True)
+
+    def _clear(self, path: Path) -> None:
+        """Forget the previous result while *path* is checked: nothing stale stays on screen."""
+        self.result = None
+        self._report_set = None
+        self.save_button.setEnabled(False)
+        self.notice.hide()
+        self.card.say(
+            "Checking…", f"Looking for your mark in {path.name} and comparing it with your registry."
+        )
+        self.details.show_result(None)
+        self._close_clip()
+        self.suspect_view.set_image(None)
+        self.suspect_caption.setText(f"<b>Suspect</b> — {html.escape(path.name)} (checking…)")
+        self.work_view.set_image(None)
+        self.work_caption.setText("<b>Your registered work</b>")
 
     def _set_busy(self, busy: bool) -> None:
         for button in (self.open_button, self.open_folder_button, self.paste_button):
@@ -232,6 +277,10 @@ class CheckView(DropView):
     # -- output ----------------------------------------------------------------
 
     def _show(self, found: Checked | None) -> None:
+        self.show_checked(found)
+
+    def show_checked(self, found: Checked | None) -> None:
+        """Show a finished check (``None``: it was cancelled)."""
         if found is None:  # cancelled
             self.card.say(
                 "Check cancelled", "The check was stopped before the end; nothing was concluded."
@@ -243,6 +292,7 @@ class CheckView(DropView):
             verdict_title(result, clip=found.clip),
             verdict_body(result, work=found.work, region=found.region is not None),
             verdict_kind(result),
+            ai=ai_findings(result),
         )
         if found.clip and found.checked is not None:
             finding = result.mark or (result.marks[0] if result.marks else None)
@@ -261,9 +311,39 @@ class CheckView(DropView):
         else:
             self.work_caption.setText("<b>Your registered work</b> — none matched")
         self.work_view.set_image(found.thumb, found.region)
-        self.findings.setHtml(findings_html(result))
+        self.details.show_result(result)
         self.save_button.setEnabled(True)
+        self._offer_sd_reader(result)
         self.checked.emit(result)
+
+    def _offer_sd_reader(self, result: CheckResult) -> None:
+        """Once a session, offer the optional Stable Diffusion reader, unless it was declined."""
+        from artistshield.gui import sd_install
+        from artistshield.provenance.sd import NOT_INSTALLED
+
+        sd = result.stable_diffusion
+        if sd is None or sd.status != NOT_INSTALLED or self._sd_offered or sd_install.declined():
+            return
+        self._sd_offered = True
+        self.notice.show_notice(
+            "Stable Diffusion's invisible marks were not checked: their optional reader "
+            "is not installed.",
+            [("How to enable…", self.show_sd_install), ("Don't ask again", self._decline_sd)],
+        )
+
+    def show_sd_install(self) -> None:
+        from artistshield.gui.sd_install import SdInstallDialog
+
+        self.notice.hide()
+        dialog = SdInstallDialog(self)
+        dialog.open()
+        self.sd_dialog = dialog
+
+    def _decline_sd(self) -> None:
+        from artistshield.gui import sd_install
+
+        sd_install.decline()
+        self.notice.hide()
 
     def _show_clip(self, path: Path) -> None:
         """Preview the clip *path* in the suspect column, from its first frame."""
@@ -286,22 +366,40 @@ class CheckView(DropView):
     def save_report(self) -> None:
         if self.result is None:
             return
+        found_at, ok = QInputDialog.getText(
+            self, "Where was this copy found?",
+            "The web address where you found this copy (optional).\n"
+            "It fills in the takedown notice in the report.",
+            text=self._found_at,
+        )
+        if not ok:
+            return
+        self._found_at = found_at.strip()
         path = dialogs.save_file(
             self, "Save evidence report", name=f"{Path(self.result.input).stem}-evidence.html",
             filters="Evidence report (*.html);;PDF (*.pdf);;JSON data (*.json)",
         )
         if path:  # the dialog asked before choosing an existing file
-            self.write_report(path, replace=path.exists())
+            self.write_report(path, replace=path.exists(), found_at=self._found_at or None)
 
-    def write_report(self, path: Path, *, replace: bool = False) -> None:
+    def write_report(self, path: Path, *, replace: bool = False, found_at: str | None = None) -> None:
         """Write the evidence for the last check to *path* (.html, .pdf or .json), off the UI thread.
 
         HTML and PDF reports come with a proof bundle written beside them (under
-        a free name); an existing *path* is replaced only when *replace*.
+        a free name); another report of the same check in the same folder
+        shares it (one report set, one bundle).  *found_at* is where the copy
+        was found.  An existing *path* is replaced only when *replace*.
         """
         assert self.result is not None
         result, ident = self.result, self.session.identity
         exists = "replace" if replace else "refuse"
+        path = Path(path)
+        earlier = self._report_set
+        same_set = (
+            earlier is not None and earlier[0] is result and earlier[1] == path.parent
+            and earlier[2].bundle is not None and earlier[2].bundle.is_file()
+        )
+        shared = earlier[2] if same_set and earlier is not None else None
 
         def job(report, cancelled):
             from artistshield.registry import Registry
@@ -309,16 +407,60 @@ class CheckView(DropView):
             from artistshield.report.json_report import write_json_report
 
             if path.suffix.lower() == ".json":
-                return write_json_report(result, path, identity=ident, exists=exists)
-            bundle = path.with_name(f"{path.stem}-bundle.json")
-            with Registry.open() as registry:
-                evidence = gather(result, registry=registry, identity=ident, bundle_path=bundle)
-            return write_report(evidence, path, exists=exists)
+                return write_json_report(result, path, identity=ident, exists=exists), None
+            if shared is not None:  # one report set: the same evidence, the same bundle
+                evidence = dataclasses.replace(shared, found_at=found_at)
+            else:
+                bundle = path.with_name(f"{path.stem}-bundle.json")
+                with Registry.open() as registry:
+                    evidence = gather(
+                        result, registry=registry, identity=ident, found_at=found_at,
+                        bundle_path=bundle,
+                    )
+            return write_report(evidence, path, exists=exists), evidence
 
         self.save_button.setEnabled(False)
         worker = Worker(job, name="report")
-        worker.signals.succeeded.connect(self.reported.emit)
+        worker.signals.succeeded.connect(lambda done: self._reported(result, *done, shared=shared))
         worker.signals.failed.connect(lambda message, details: show_error(message, details, self))
-        worker.signals.finished.connect(lambda: self.save_button.setEnabled(True))
+        worker.signals.finished.connect(lambda: self.save_button.setEnabled(self.result is not None))
         worker.start(registry=True)
 
+    def _reported(
+        self, result: CheckResult, path: Path, evidence: Evidence | None, *, shared: Evidence | None
+    ) -> None:
+        """Say where the report went, with buttons to open it or its folder."""
+        said = f"Evidence report saved as {path.name} in {path.parent}."
+        if evidence is not None and evidence.bundle is not None:
+            if result is self.result:
+                self._report_set = (result, path.parent, evidence)
+            said += (
+                f" It shares the proof bundle {evidence.bundle.name} with the report saved before."
+                if shared is not None
+                else f" Its proof bundle, {evidence.bundle.name}, is beside it: send both."
+            )
+        self.notice.show_notice(said, [
+            ("Open report", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))),
+            ("Open folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))),
+        ])
+        self.reported.emit(path)
+
+
+def clipboard_message(text: str) -> str:
+    """Why the clipboard cannot be checked, and what to do: it holds *text*, or nothing."""
+    text = text.strip()
+    if text.lower().startswith(("http://", "https://", "www.")):
+        return (
+            "The clipboard holds a web address, not an image. ArtistShield never downloads "
+            "anything: open the page, right-click the picture, choose “Copy Image” (or save "
+            "it), then paste or drop it here."
+        )
+    if text:
+        return (
+            "The clipboard holds text, not an image. Copy the picture itself (in a browser: "
+            "right-click it, “Copy Image”), then paste it here with Ctrl+V."
+        )
+    return (
+        "The clipboard is empty: there is no image to check. Copy a picture first (in a "
+        "browser: right-click it, “Copy Image”), then paste it here with Ctrl+V."
+    )
