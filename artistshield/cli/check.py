@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             if args.report and result.error is None:
                 outs = report_paths(args.report, path, several=several)
                 try:
-                    reports = _write_reports(
+                    reports, bundle = write_reports(
                         result, outs, registry, ident, args.found_at,
                         force=args.force, written=written,
                     )
@@ -122,9 +122,12 @@ def run(args: argparse.Namespace) -> int:
                     unwritten = True
                     print(f"artistshield: {path}: no evidence report: {exc}", file=sys.stderr)
                     continue
-                for report in reports:
-                    if not args.json:
+                if not args.json:
+                    for report in reports:
                         print(f"  evidence report written to {report}")
+                    if bundle is not None:
+                        shared = " (one for these reports)" if len(reports) > 1 else ""
+                        print(f"  proof bundle written to {bundle}{shared}")
     finally:
         if registry is not None:
             registry.close()
@@ -155,7 +158,7 @@ def report_paths(reports: list[Path], source: Path, *, several: bool) -> list[Pa
     return [out.with_name(f"{out.stem}-{source.stem}{out.suffix}") for out in reports]
 
 
-def _write_reports(
+def write_reports(
     result: CheckResult,
     outs: list[Path],
     registry: Registry | None,
@@ -164,11 +167,15 @@ def _write_reports(
     *,
     force: bool = False,
     written: set[Path] | None = None,
-) -> list[Path]:
-    """Gather the evidence once (one proof bundle, beside the first report) and write each.
+) -> tuple[list[Path], Path | None]:
+    """Write the reports of *result* to *outs*, one report set sharing one proof bundle.
 
+    The evidence is gathered once, with one proof bundle beside the first
+    report under a name of its own: an earlier bundle is never rewritten, so
+    an older report never stands beside a bundle that changed under it.
     Each report takes the first free name for its *outs* entry, or replaces
     it with *force*, unless this run already wrote it (in *written*).
+    Returns the reports written and the bundle (``None`` without an identity).
     """
     from artistshield.report import gather, write_report
 
@@ -186,4 +193,4 @@ def _write_reports(
         report = write_report(evidence, out, exists=exists)
         written.add(report.absolute())
         done.append(report)
-    return done
+    return done, evidence.bundle
