@@ -72,6 +72,9 @@ CHECK_SUFFIXES = (
     ".gif", ".apng", ".mp4", ".m4v", ".mov", ".webm", ".mkv",
 )
 
+#: What the suspect column says while it is empty.
+SUSPECT_PLACEHOLDER = "The image or clip you check appears here."
+
 
 class CheckView(DropView):
     checked = Signal(object)  # the CheckResult
@@ -136,7 +139,7 @@ class CheckView(DropView):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.suspect_caption = QLabel("<b>Suspect image</b>")
-        self.suspect_view = ClipView("The image or clip you check appears here.")
+        self.suspect_view = ClipView(SUSPECT_PLACEHOLDER)
         self.work_caption = QLabel("<b>Your registered work</b>")
         self.work_view = PictureView("The matching work from your registry appears here.")
         splitter.addWidget(captioned(self.suspect_caption, self.suspect_view))
@@ -232,6 +235,7 @@ class CheckView(DropView):
         )
         self.details.show_result(None)
         self._close_clip()
+        self.suspect_view.placeholder = f"Checking {path.name}…"
         self.suspect_view.set_image(None)
         self.suspect_caption.setText(f"<b>Suspect</b> — {html.escape(path.name)} (checking…)")
         self.work_view.set_image(None)
@@ -271,6 +275,8 @@ class CheckView(DropView):
             self.cancelled.emit()
 
     def _failed(self, message: str, details: str) -> None:
+        self.suspect_view.placeholder = SUSPECT_PLACEHOLDER
+        self.suspect_view.picture.update()
         self.card.say(TITLES["error"], message, "error")
         show_error(message, details, self)
 
@@ -281,6 +287,8 @@ class CheckView(DropView):
 
     def show_checked(self, found: Checked | None) -> None:
         """Show a finished check (``None``: it was cancelled)."""
+        self.suspect_view.placeholder = SUSPECT_PLACEHOLDER
+        self.suspect_view.picture.update()
         if found is None:  # cancelled
             self.card.say(
                 "Check cancelled", "The check was stopped before the end; nothing was concluded."

@@ -118,6 +118,7 @@ def test_no_stale_result_while_a_check_runs(qtbot, window, artwork, monkeypatch)
         assert not view.suspect_view.has_image() and not view.work_view.has_image()
         assert view.details.text.toPlainText() == ""
         assert "checking" in view.suspect_caption.text()
+        assert view.suspect_view.placeholder.startswith("Checking cel-portrait-alpha.png")
     finally:
         gate.set()
     qtbot.waitUntil(lambda: view.result is not None, timeout=60_000)
