@@ -100,6 +100,15 @@ def verdict_line(result: CheckResult) -> str:
         line = f"no mark found, but it matches your registered work {matched[0].work_id}"
         if matched[0].work is not None:
             line += f" (registered {matched[0].work.registered})"
+    elif result.works_compared:
+        count = result.works_compared
+        line = (
+            f"no mark of yours found, and none of your {count} registered "
+            f"work{'s' * (count != 1)} matches"
+        )
+        near = max(result.matches, key=lambda m: m.similarity, default=None)
+        if near is not None and near.similarity >= 0.05:
+            line += f" (the closest, {near.work_id}, is {near.similarity:.0%} similar)"
     else:
         line = "no mark of yours and no registered work found"
     if result.made_with_ai:
@@ -253,8 +262,12 @@ def method_in_words(method: str | None) -> str:
 EDGE = 0.03
 
 
-def transform_in_words(detection: Detection) -> list[str]:
-    """Say what the mark shows was done to the copy: ["scaled to 50% of the original size", "mirrored"]."""
+def transform_in_words(detection: Detection, *, offset: bool = False) -> list[str]:
+    """Say what the mark shows was done to the copy: ["scaled to 50% of the original size", "mirrored"].
+
+    *offset* is accepted for older callers and ignored: the mark's tile offset
+    repeats, so it never says where a copy was cropped (see :func:`geometry_in_words`).
+    """
     return geometry_in_words(detection)
 
 

@@ -100,6 +100,10 @@ def test_nothing_found_says_what_was_compared() -> None:
     assert "the closest, “Gradient” (W-000005), is 41% similar" in body
     assert "registered without a mark, so only its fingerprint can find a copy" in body
     assert "was not marked or registered with this identity" not in body
+    assert result.verdict == (
+        "no mark of yours found, and none of your 12 registered works matches "
+        "(the closest, W-000005, is 41% similar)"
+    )
 
 
 def test_nothing_found_without_a_registry_says_so() -> None:
