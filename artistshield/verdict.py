@@ -154,7 +154,7 @@ def _verdict_body(result: CheckResult, *, work: Work | None, region: bool) -> st
             f"matches your registered work {named} with {best.similarity:.0%} similarity, "
             f"comparing what it shows ({method_in_words(best.method)})."
         )
-        if region:
+        if region and (best.region is None or crop_in_words(best.region) is not None):
             body += " It shows only part of your work: the outlined region."
         return body + geometry
     if kind == "error":

@@ -132,3 +132,9 @@ def test_the_html_report_shows_metadata_in_full() -> None:
     assert "…" not in page
     summary = page.split("<h2>Summary</h2>")[1].split("<h2>")[0]
     assert "in the style of Ada Lovelace" in summary  # up front, not only at the end
+
+
+def test_a_whole_picture_match_is_not_called_a_part() -> None:
+    whole = WorkMatch("W-000005", 0.8, True, (0.0, 0.0, 1.0, 1.0), "structure", work=_work())
+    result = CheckResult("s.jpg", marks=[MarkFinding("your key", MISSED)], matches=[whole])
+    assert "only part" not in verdict_body(result, work=_work(), region=True)
