@@ -15,6 +15,7 @@ from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
 from artistshield.errors import ArtistShieldError, in_words
 from artistshield.fileio import Exists
+from artistshield.paths import PROOF_BUNDLE
 from artistshield.verdict import named_work
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ def write_reports(
         registry=registry,
         identity=ident,
         found_at=found_at,
-        bundle_path=outs[0].with_name(f"{outs[0].stem}-bundle.json"),
+        bundle_path=outs[0].with_name(f"{outs[0].stem}-bundle{PROOF_BUNDLE.suffix}"),
     )
     done = []
     for out in outs:

@@ -56,6 +56,7 @@ from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropView, PictureView
 from artistshield.gui.workers import Worker
+from artistshield.paths import PROOF_BUNDLE
 from artistshield.verdict import TITLES, ai_findings, verdict_body, verdict_kind, verdict_title
 
 if TYPE_CHECKING:
@@ -419,7 +420,7 @@ class CheckView(DropView):
             if shared is not None:  # one report set: the same evidence, the same bundle
                 evidence = dataclasses.replace(shared, found_at=found_at)
             else:
-                bundle = path.with_name(f"{path.stem}-bundle.json")
+                bundle = path.with_name(f"{path.stem}-bundle{PROOF_BUNDLE.suffix}")
                 with Registry.open() as registry:
                     evidence = gather(
                         result, registry=registry, identity=ident, found_at=found_at,

@@ -51,7 +51,7 @@ def test_check_recompressed_marked_copy(qtbot, window, artwork, drop, tmp_path: 
     text = page.read_text()
     assert "W-000001" in text and identity.public_info().artist_id in text
     assert "data:image/png;base64," in text
-    assert (tmp_path / "evidence-bundle.json").is_file()
+    assert (tmp_path / "evidence-bundle.asbundle").is_file()
 
 
 def test_check_unrelated_image_says_no(qtbot, window, artwork) -> None:

@@ -138,7 +138,7 @@ def test_a_saved_report_says_where_and_one_set_shares_one_bundle(
     with qtbot.waitSignal(view.reported, timeout=60_000):
         view.write_report(page, found_at="https://example.com/post/7")
     said = view.notice.text.text()
-    assert "case.html" in said and str(reports) in said and "case-bundle.json" in said
+    assert "case.html" in said and str(reports) in said and "case-bundle.asbundle" in said
     assert "https://example.com/post/7" in page.read_text(encoding="utf-8")
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
@@ -146,13 +146,13 @@ def test_a_saved_report_says_where_and_one_set_shares_one_bundle(
     view.notice.button("Open folder").click()
     assert [u.toLocalFile() for u in opened] == [str(page), str(reports)]
 
-    bundle = reports / "case-bundle.json"
+    bundle = reports / "case-bundle.asbundle"
     before = bundle.read_bytes()
     with qtbot.waitSignal(view.reported, timeout=120_000):
         view.write_report(reports / "case.pdf", found_at="https://example.com/post/7")
-    assert sorted(p.name for p in reports.iterdir()) == ["case-bundle.json", "case.html", "case.pdf"]
+    assert sorted(p.name for p in reports.iterdir()) == ["case-bundle.asbundle", "case.html", "case.pdf"]
     assert bundle.read_bytes() == before  # never a changed bundle under the first report
-    assert "shares the proof bundle case-bundle.json" in view.notice.text.text()
+    assert "shares the proof bundle case-bundle.asbundle" in view.notice.text.text()
 
 
 def test_a_url_on_the_clipboard_says_what_to_copy(qtbot, window) -> None:

@@ -32,9 +32,9 @@ def test_html_and_pdf_of_one_check_share_one_bundle(tmp_path: Path, artist: Iden
             result, [out / "case.html", out / "case.pdf"], registry, artist, "https://example.com/p/1"
         )
     assert [r.name for r in reports] == ["case.html", "case.pdf"]
-    assert bundle == out / "case-bundle.json"
-    assert sorted(p.name for p in out.iterdir()) == ["case-bundle.json", "case.html", "case.pdf"]
-    assert "case-bundle.json" in reports[0].read_text(encoding="utf-8")
+    assert bundle == out / "case-bundle.asbundle"
+    assert sorted(p.name for p in out.iterdir()) == ["case-bundle.asbundle", "case.html", "case.pdf"]
+    assert "case-bundle.asbundle" in reports[0].read_text(encoding="utf-8")
 
 
 def test_a_later_report_gets_its_own_bundle_and_leaves_the_first_alone(
