@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from artistshield.animation.clip import frames_in_words
 from artistshield.provenance.credentials import GENERATIVE_SOURCE_TYPES
 
 if TYPE_CHECKING:
@@ -433,3 +432,12 @@ def _frames_of(mark: MarkFinding) -> str:
         f", in frame{'s' * (len(marked) != 1)} {frames_in_words(marked)}"
         f" of the {mark.frames_checked} checked"
     )
+
+
+def frames_in_words(indexes: list[int] | tuple[int, ...], *, most: int = 12) -> str:
+    """:func:`artistshield.animation.clip.frames_in_words`, for the views."""
+    # Imported here: the clip reader loads NumPy and PyAV, which the app's
+    # window does not need before the first check.
+    from artistshield.animation.clip import frames_in_words
+
+    return frames_in_words(indexes, most=most)

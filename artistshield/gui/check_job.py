@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
 
-from artistshield.animation.clip import is_clip, open_clip
 from artistshield.gui import images
 from artistshield.gui.workers import Job, Throttle
 
@@ -73,6 +72,8 @@ def check_job(
             if due(done, total):
                 report((done, total))
 
+        from artistshield.animation.clip import is_clip  # engine modules load in the worker
+
         clip = image is None and is_clip(path)
         if clip:
             report(CLIP)
@@ -109,6 +110,7 @@ def _suspect(path: Path) -> QImage | None:
 
 def _checked_frames(path: Path) -> set[int]:
     """The frames of a clip that the check reads (it samples long clips evenly)."""
+    from artistshield.animation.clip import open_clip
     from artistshield.animation.detect import checked_frames
 
     reader = open_clip(path)

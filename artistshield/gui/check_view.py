@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.animation.clip import open_clip
 from artistshield.gui import dialogs
 from artistshield.gui.check_job import CLIP, Checked, check_job
 from artistshield.gui.check_panels import (
@@ -357,6 +356,8 @@ class CheckView(DropView):
     def _show_clip(self, path: Path) -> None:
         """Preview the clip *path* in the suspect column, from its first frame."""
         self.suspect_caption.setText(f"<b>Suspect clip</b> — {html.escape(path.name)}")
+        from artistshield.animation.clip import open_clip  # NumPy and PyAV: not at start-up
+
         self._close_clip()
         self._clip = open_clip(path)
         self.suspect_view.set_clip(self._clip)

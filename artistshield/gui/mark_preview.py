@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.animation.clip import open_clip
 from artistshield.gui import images
 from artistshield.gui.clip_view import ClipView, Look, close_later
 from artistshield.gui.widgets import PictureView
@@ -308,6 +307,8 @@ class MarkPreview(QWidget):
 
     def _reader(self, path: Path) -> Clip:
         """An open frame reader for *path*; the least recently used ones are closed."""
+        from artistshield.animation.clip import open_clip  # NumPy and PyAV: not at start-up
+
         reader = self._readers.pop(path, None) or open_clip(path)
         self._readers[path] = reader
         while len(self._readers) > _OPEN_READERS:
