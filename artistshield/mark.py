@@ -145,7 +145,7 @@ def mark_files(
     (:func:`artistshield.union.membership.payload_for`).  *consent* is written
     into each output's metadata (XMP and EXIF; XMP only for GIF, APNG,
     animated WebP and MP4) before it is checked and registered; *signer* adds signed Content
-    Credentials (C2PA) to each still in a format c2pa supports.
+    Credentials (C2PA) to each still and clip in a format c2pa supports.
     """
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
@@ -174,7 +174,7 @@ def mark_files(
                         source, out, key=key, strength=strength, quality=quality, crf=crf,
                         codec=codec, registry=registry, identity=identity, title=title,
                         verify=verify, cancelled=cancelled, frame_progress=frame_progress,
-                        member=member, consent=consent,
+                        member=member, consent=consent, signer=signer,
                     )
                 except Cancelled:
                     return
@@ -209,7 +209,7 @@ def _mark_one(
     if source.suffix.lower() in _WRITTEN_AS_ANIMATION and format is None:
         return _mark_animated_still(
             source, out_dir, key=key, strength=strength, registry=registry, identity=identity,
-            title=title, verify=verify, member=member, consent=consent,
+            title=title, verify=verify, member=member, consent=consent, signer=signer,
         )
     memory.check_still(source, bytes_per_pixel=memory.MARK_BYTES_PER_PIXEL, action="mark")
     artwork = imageio.load(source)
@@ -249,6 +249,7 @@ def _mark_animated_still(
     verify: bool,
     member: int | None = None,
     consent: Consent | None = None,
+    signer: ContentSigner | None = None,
 ) -> MarkOutcome:
     """Mark a one-frame GIF or APNG as a still, written back in its own format."""
     still = anim.read_animation(source)
@@ -265,13 +266,15 @@ def _mark_animated_still(
             from artistshield.provenance.consent import add_to_clip
 
             add_to_clip(staged, consent)
+        if signer is not None:
+            signer.sign_file(staged, payload=payload, title=title or source.stem)
         return staged
 
     return _publish(
         source, out_dir, pixels, marked, payload, write=write,
         read_back=lambda staged: anim.read_animation(staged).frames[0],  # as a viewer sees it
         key=key, registry=registry, identity=identity, title=title, verify=verify,
-        consent=consent, signer=None,
+        consent=consent, signer=signer,
     )
 
 
@@ -355,6 +358,7 @@ def _mark_clip(
     frame_progress: Callable[[Path, int, int], None] | None,
     member: int | None = None,
     consent: Consent | None = None,
+    signer: ContentSigner | None = None,
 ) -> MarkOutcome:
     from artistshield import animation
     from artistshield.registry.pending import PendingCopy
@@ -374,6 +378,8 @@ def _mark_clip(
             from artistshield.provenance.consent import add_to_clip
 
             add_to_clip(marked.output, consent)
+        if signer is not None:  # before the read-back, so the mark is checked in the signed file
+            signer.sign_file(marked.output, payload=payload, title=title or source.stem)
         readable = None
         if verify:
             found = animation.detect_clip(marked.output, key, max_frames=12).detection.payload
@@ -391,7 +397,7 @@ def _mark_clip(
             )
             work_id = work.work_id
             if consent is not None:
-                _record_consent(registry, work_id, consent, None, payload)
+                _record_consent(registry, work_id, consent, signer, payload)
         written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,

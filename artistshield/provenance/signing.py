@@ -6,7 +6,8 @@ purpose).  Both private keys are kept beside the identity in
 ``c2pa-chain.json``, sealed with AES-256-GCM under a key derived from the
 identity's signing key, so only the unlocked identity opens them.
 
-:class:`ContentSigner` signs each marked still's encoded bytes through
+:class:`ContentSigner` signs each marked still's encoded bytes, and each
+marked clip's finished file (MP4/MOV, GIF, APNG, animated WebP), through
 ``c2pa-python``: a ``c2pa.created`` action with the IPTC digital source type
 ``digitalCreation``, a CAWG ``cawg.training-mining`` assertion refusing AI
 training, generative training, inference and data mining, the creator, and
@@ -25,10 +26,11 @@ import base64
 import datetime
 import json
 import logging
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
@@ -57,6 +59,13 @@ CHAIN_FORMAT = "artistshield-c2pa-chain"
 SOFT_BINDING_ALG = "org.artistshield.mark.1"
 #: Formats c2pa embeds a manifest in, by Pillow format name.
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "TIFF": "image/tiff"}
+#: Clips c2pa embeds a manifest in, by suffix.  WebM, MKV and AVI are not
+#: signed (c2pa cannot write WebM/MKV); nor are frame folders, whose frames
+#: are separate files.
+CLIP_MIME_TYPES = {
+    ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".gif": "image/gif",
+    ".png": "image/png", ".apng": "image/png", ".webp": "image/webp",
+}  # fmt: skip
 #: The CAWG training-and-mining entries refused on every copy.
 TRAINING_MINING = (
     "cawg.ai_training",
@@ -293,6 +302,35 @@ class ContentSigner:
             return data
         import io
 
+        out = io.BytesIO()
+        self._sign(mime, io.BytesIO(data), out, payload=payload, title=title)
+        return out.getvalue()
+
+    def sign_file(self, path: str | os.PathLike[str], *, payload: int, title: str) -> bool:
+        """Sign the clip at *path* in place; return False for a kind c2pa cannot hold.
+
+        *path* must be a file this batch has just written and nobody else
+        holds yet (a staged copy): the signed file is written beside it and
+        takes its name.  The frames are copied, never decoded again.
+        """
+        target = Path(path)
+        mime = CLIP_MIME_TYPES.get(target.suffix.lower())
+        if mime is None or not target.is_file():
+            return False
+        signed = target.with_name(f".{target.name}.signing")
+        out = signed.open("x+b")
+        try:
+            with out, target.open("rb") as source:
+                self._sign(mime, source, out, payload=payload, title=title)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            signed.unlink(missing_ok=True)  # closed by now, so Windows lets it go too
+            raise
+        os.replace(signed, target)  # both ours: the staged copy and its signed twin
+        return True
+
+    def _sign(self, mime: str, source: BinaryIO, out: BinaryIO, *, payload: int, title: str) -> None:
         import c2pa
 
         info = c2pa.C2paSignerInfo(
@@ -304,15 +342,13 @@ class ContentSigner:
             ),
             None,
         )
-        out = io.BytesIO()
         try:
             with (
                 c2pa.Context.from_dict(_SIGN_SETTINGS) as context,
                 c2pa.Signer.from_info(info) as signer,
                 c2pa.Builder(self.manifest(payload=payload, title=title), context=context) as builder,
             ):
-                manifest = builder.sign(signer, mime, io.BytesIO(data), out)
+                manifest = builder.sign(signer, mime, source, out)
         except c2pa.C2paError as exc:
             raise ArtistShieldError(f"Could not sign the Content Credentials ({exc}).") from exc
         self._manifests[payload] = bytes(manifest)
-        return out.getvalue()
