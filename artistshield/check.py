@@ -14,6 +14,7 @@ in a later scene is found; each match names the suspect frame it was found in.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -214,6 +215,7 @@ def check_file(
     path = Path(path)
     clip = is_clip(path)
     pending = sd.PendingCheck(path) if provenance and not clip else None
+    scratch = contextlib.ExitStack()  # a clip's first frame, written for the public-mark reader
     try:
         try:
             if not clip:
@@ -231,6 +233,8 @@ def check_file(
         except ArtistShieldError as exc:
             return CheckResult(input=str(path), error=str(exc))
         pixels = samples[0][1]
+        if provenance and clip:
+            pending = sd.PendingCheck(_first_frame_file(path, scratch))
         try:
             if not clip:
                 check_pixels(pixels)
@@ -269,7 +273,8 @@ def check_file(
         elif registry is not None:
             matches = registry.match(pixels)
         if pending is not None:
-            read = {"c2pa": credentials.read_file(path), "metadata": metadata.read(path)}
+            source = _provenance_file(path)
+            read = {"c2pa": credentials.read_file(source), "metadata": metadata.read(source)}
             texts = imitation.generation_texts(read["metadata"], read["c2pa"])
             extra |= read | {
                 "stable_diffusion": pending.result(),
@@ -281,6 +286,30 @@ def check_file(
     finally:
         if pending is not None:
             pending.cancel()
+        scratch.close()
+
+
+def _provenance_file(path: Path) -> Path:
+    """The file whose credentials and metadata stand for *path*: a frame folder's first frame."""
+    if path.is_dir():
+        from artistshield.animation.sequence import frame_files
+
+        return frame_files(path)[0]
+    return path
+
+
+def _first_frame_file(path: Path, scratch: contextlib.ExitStack) -> Path:
+    """A clip's first frame as a still file (a frame folder's own), for the public-mark reader."""
+    if path.is_dir():
+        return _provenance_file(path)
+    import tempfile
+
+    from PIL import Image
+
+    folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="artistshield-")))
+    target = folder / "frame-0.png"
+    Image.fromarray(read_frame(path, 0)).save(target, compress_level=1)
+    return target
 
 
 def _size(path: Path, pixels: np.ndarray, *, shrunk: bool) -> tuple[int, int]:

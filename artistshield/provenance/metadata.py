@@ -11,6 +11,7 @@ Metadata is trivially edited or stripped: it is a lead, not proof.
 from __future__ import annotations
 
 import io
+import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,14 @@ def read(
     errors: list[str] = []
     iptc: dict[tuple[int, int], Any] | None = None
     tiff_exif: Image.Exif | None = None
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:  # no EXIF or IPTC; XMP in a box
+        if xmp is None:
+            xmp = _bmff_xmp(Path(path), errors)
+        if xmp:
+            fields += _xmp_fields(xmp, errors)
+        return Metadata(tuple(f for f in fields if f[1]), "; ".join(errors) or None)
+    if xmp is None and Path(path).suffix.lower() == ".gif":
+        xmp = _gif_xmp(Path(path), errors)  # Pillow misses XMP after the first frame
     try:
         with Image.open(path) as im:
             if exif is None and "exif" in im.info:
@@ -171,6 +180,73 @@ def read(
         elif lowered in _PNG_TEXT:
             fields.append((_PNG_TEXT[lowered], _text(value), "PNG text"))
     return Metadata(tuple(f for f in fields if f[1]), "; ".join(errors) or None)
+
+
+#: Videos whose XMP is read from their boxes; other videos (WebM, MKV) carry none we read.
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi"})
+_BMFF_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
+#: The XMP ``uuid`` box of ISO base media files (XMP specification part 3).
+_XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+
+
+def _bmff_xmp(path: Path, errors: list[str]) -> bytes | None:
+    """The XMP of an MP4/MOV: a top-level XMP ``uuid`` box, else ``moov/udta/XMP_``."""
+    if path.suffix.lower() not in _BMFF_SUFFIXES:
+        return None
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            for kind, start, end in _boxes(handle, 0, size):
+                if kind == b"uuid" and end - start >= 16:
+                    handle.seek(start)
+                    if handle.read(16) == _XMP_UUID:
+                        return handle.read(min(end - start - 16, 1 << 24))
+            for kind, start, end in _boxes(handle, 0, size):
+                if kind == b"moov":
+                    for inner, istart, iend in _boxes(handle, start, end):
+                        if inner == b"udta":
+                            for leaf, lstart, lend in _boxes(handle, istart, iend):
+                                if leaf == b"XMP_":
+                                    handle.seek(lstart)
+                                    return handle.read(min(lend - lstart, 1 << 24))
+    except OSError as exc:
+        errors.append(type(exc).__name__)
+    return None
+
+
+_GIF_XMP = b"\x21\xff\x0bXMP DataXMP"
+_GIF_XMP_TRAILER = b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
+
+
+def _gif_xmp(path: Path, errors: list[str]) -> bytes | None:
+    """The XMP application extension of a GIF (XMP specification part 3), wherever it is."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        errors.append(type(exc).__name__)
+        return None
+    start = data.rfind(_GIF_XMP)
+    end = data.find(_GIF_XMP_TRAILER, start) if start >= 0 else -1
+    return data[start + len(_GIF_XMP) : end] if end > start else None
+
+
+def _boxes(handle: Any, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """The ``(type, body start, body end)`` of the boxes between *start* and *end*."""
+    found: list[tuple[bytes, int, int]] = []
+    pos = start
+    while pos + 8 <= end and len(found) < 10_000:
+        handle.seek(pos)
+        size, kind = struct.unpack(">I4s", handle.read(8))
+        header = 8
+        if size == 1:
+            size, header = struct.unpack(">Q", handle.read(8))[0], 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            break  # damaged: stop rather than guess
+        found.append((kind, pos + header, pos + size))
+        pos += size
+    return found
 
 
 def _text(value: Any) -> str:
