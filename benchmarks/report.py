@@ -114,6 +114,11 @@ BENCHMARKS = [
         "1920x1080 export, per format, on one core.",
     ),
     Benchmark(
+        "clip_signing", "clip_signing.py", (), "Consent and Content Credentials on clips",
+        "What adding the consent XMP box and signing Content Credentials costs a marked "
+        "1920x1080 MP4 (CRF 18), by length.",
+    ),
+    Benchmark(
         "union_check", "union_check.py", (), "Unions: a check for every member",
         "An artist's own check against a union's check for all its members (one key per "
         "epoch, the shared registry of every member), per suspect, on one core.",
