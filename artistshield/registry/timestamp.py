@@ -156,6 +156,29 @@ def take_stamp(
     :class:`TimestampError`, with nothing written, if the TSA cannot be
     reached or its reply does not verify.
     """
+    request = prepare(registry, tsa_url=tsa_url)
+    if request is None:
+        return None
+    return record(registry, identity, request, ask(request, timeout), certificates)
+
+
+@dataclass(frozen=True)
+class StampRequest:
+    """A request for a stamp of the registry's head, made before asking the TSA."""
+
+    tsa_url: str
+    head: LogEntry
+    body: bytes
+    nonce: int | None
+
+
+def prepare(registry: Registry, *, tsa_url: str) -> StampRequest | None:
+    """The request to send for the registry's head; None when every work is stamped already.
+
+    :func:`take_stamp` in three steps, for callers that must not hold the
+    registry while the network answers: :func:`prepare` and :func:`record`
+    touch the registry, :func:`ask` only the network.
+    """
     from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
     if not tsa_url.lower().startswith(("http://", "https://")):
@@ -172,7 +195,23 @@ def take_stamp(
         .hash_algorithm(HashAlgorithm.SHA256)
         .build()
     )
-    reply = _post(tsa_url, request.as_bytes(), timeout)
+    return StampRequest(tsa_url, head, request.as_bytes(), request.nonce)
+
+
+def ask(request: StampRequest, timeout: float = TIMEOUT) -> bytes:
+    """Send *request* to its TSA and return the raw reply (the one network call)."""
+    return _post(request.tsa_url, request.body, timeout)
+
+
+def record(
+    registry: Registry,
+    identity: Identity,
+    request: StampRequest,
+    reply: bytes,
+    certificates: Sequence[x509.Certificate] = (),
+) -> Stamp:
+    """Check *reply* against *request* and log it in a signed ``timestamp`` entry."""
+    tsa_url, head = request.tsa_url, request.head
     extra = [c.public_bytes(Encoding.DER) for c in certificates]
     try:
         stamp = verify_response(reply, head, extra, nonce=request.nonce)
@@ -322,6 +361,17 @@ def earliest(stamps: Iterable[Stamp], seq: int) -> Stamp | None:
     """The earliest-dated stamp covering entry *seq*, or ``None``."""
     covering = [s for s in stamps if s.head_seq >= seq]
     return min(covering, key=lambda s: s.time, default=None)
+
+
+def stamped_works(entries: Iterable[LogEntry]) -> dict[str, Stamp | None]:
+    """Each registered work's earliest valid stamp, or ``None`` while it waits for one."""
+    by_seq = {entry.seq: entry for entry in entries}
+    stamps = check_stamps(by_seq)[0]
+    return {
+        str(entry.work_id): earliest(stamps, seq)
+        for seq, entry in sorted(by_seq.items())
+        if entry.kind in WORK_KINDS and entry.work_id
+    }
 
 
 def _chain(response: TimeStampResponse, extra: Sequence[bytes]) -> list[x509.Certificate]:
