@@ -21,6 +21,7 @@ from artistshield.gui.mark_view import MarkView
 from artistshield.gui.registry_view import RegistryView
 from artistshield.gui.resources import icon
 from artistshield.gui.session import Session, settings
+from artistshield.gui.stamping import StampingJob
 from artistshield.gui.union_view import UnionView
 from artistshield.gui.workers import wait_for_all
 
@@ -64,12 +65,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.mark_view.works_changed.connect(self.registry_view.refresh)
         self.identity_view.changed.connect(self.show_union)
+        self.stamping = StampingJob(self.session, self)
+        self.mark_view.works_changed.connect(self.stamping.try_now)
+        self.stamping.stamped.connect(
+            lambda stamp: self.statusBar().showMessage(f"Your works are stamped: {stamp.claim()}.", 10000)
+        )
         self.show_union()
         self._menus()
         self._shortcuts()
         self._restore()
         self.sidebar.setCurrentRow(0)
         self.statusBar().showMessage("Ready.", 3000)
+        self.stamping.start()
 
     def views(self) -> list[QWidget]:
         return [
@@ -99,6 +106,10 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        preferences = QAction("&Settings…", self)
+        preferences.setShortcut(QKeySequence.StandardKey.Preferences)
+        preferences.triggered.connect(self.open_settings)
+        file_menu.addAction(preferences)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -146,6 +157,19 @@ class MainWindow(QMainWindow):
             f"your published artwork. Works offline; nothing leaves this computer.</p>{licences_html()}",
         )
 
+    def open_settings(self) -> None:
+        """The settings dialog; what it changes shows at once in the Mark view and stamping."""
+        from artistshield.gui.settings_dialog import SettingsDialog
+
+        state = self.stamping.state
+        self.settings_dialog = SettingsDialog(self, stamps=state.in_words() if state else "")
+        self.stamping.state_changed.connect(self.settings_dialog.consent.show_stamps)
+        self.stamping.refresh_state()
+        if self.settings_dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.mark_view.options.refresh_consent()
+            self.stamping.try_now()
+        self.stamping.state_changed.disconnect(self.settings_dialog.consent.show_stamps)
+
     def open_logs(self) -> None:
         from artistshield.paths import data_dir
 
@@ -170,6 +194,7 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.stamping.stop()
         self.save_settings()
         self.mark_view.shutdown()
         self.check_view.shutdown()

@@ -128,6 +128,16 @@ class MarkOptions(QGroupBox):
         row.addWidget(self.platform_combo)
         form.addRow("Format:", row)
         self._format_changed(self.format_combo.currentText())
+        self.consent_label = QLabel()
+        self.consent_label.setToolTip("What every marked copy says about AI training (Settings)")
+        form.addRow("Consent:", self.consent_label)
+        self.refresh_consent()
+
+    def refresh_consent(self) -> None:
+        """Show the consent the next copies will carry, as the settings say now."""
+        from artistshield.provenance.consent import in_words
+
+        self.consent_label.setText(in_words())
 
     def _format_changed(self, text: str) -> None:
         self.quality_spin.setEnabled(FORMATS.get(text) in ("JPEG", "WEBP"))

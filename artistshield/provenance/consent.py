@@ -371,3 +371,19 @@ def from_settings(creator: str | None, *, settings_file: Path | None = None) -> 
         log.warning("Unknown data-mining value %r in the settings; using %s", value, DEFAULT_DATA_MINING)
         value = DEFAULT_DATA_MINING
     return Consent(creator=creator, data_mining=value)
+
+
+def in_words(*, settings_file: Path | None = None) -> str:
+    """What the settings make each marked copy say, in one line (for the Mark view)."""
+    from artistshield.provenance.metadata import DATA_MINING
+
+    consent = from_settings(None, settings_file=settings_file)
+    if consent is None:
+        return "Off: marked copies say nothing about AI training (change it in Settings)."
+    meaning = DATA_MINING.get(consent.data_mining, consent.data_mining)
+    said = "not for AI training" if consent.data_mining == DEFAULT_DATA_MINING else meaning
+    signed = (
+        "in their metadata and signed Content Credentials"
+        if c2pa_enabled(settings_file=settings_file) else "in their metadata (not signed)"
+    )
+    return f"Each copy says “{said}” ({consent.data_mining}) {signed}."
