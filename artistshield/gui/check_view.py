@@ -51,6 +51,7 @@ from artistshield.gui.check_panels import (
     findings_html,
 )
 from artistshield.gui.clip_view import ClipView, close_later
+from artistshield.gui.consent_panel import ConsentPanel
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropView, PictureView
@@ -146,6 +147,7 @@ class CheckView(DropView):
         splitter.addWidget(captioned(self.work_caption, self.work_view))
         layout.addWidget(splitter, 5)
 
+        layout.addWidget(ConsentPanel.following(self))
         self.details = TechnicalDetails()
         self.findings = self.details.text
         self.findings.setMaximumHeight(160)
