@@ -343,7 +343,14 @@ def _recorded_consent(
     if not isinstance(registry, Registry) or not found:  # a union's registry keeps none
         return None
     best = min(found, key=lambda m: m.detection.p_value)
-    return record.load(registry.path.parent, str(best.work_id))
+    work_id = str(best.work_id)
+    kept = record.load(registry.path.parent, work_id)
+    from artistshield.registry import consent as signed_consent
+
+    logged = signed_consent.recorded(registry, work_id)
+    if logged is None:
+        return kept
+    return (kept or record.RecordedConsent(work_id, str(logged.get("data_mining")))).with_log(logged)
 
 
 def match_frames(

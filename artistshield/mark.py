@@ -333,7 +333,7 @@ def _publish(
             )
             work_id = work.work_id
             if consent is not None:
-                _record_consent(registry, work_id, consent, signer, payload)
+                _record_consent(registry, identity, work_id, consent, signer, payload)
         written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
@@ -397,7 +397,7 @@ def _mark_clip(
             )
             work_id = work.work_id
             if consent is not None:
-                _record_consent(registry, work_id, consent, signer, payload)
+                _record_consent(registry, identity, work_id, consent, signer, payload)
         written = copy.finish(staged)
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
@@ -406,18 +406,18 @@ def _mark_clip(
 
 
 def _record_consent(
-    registry: Registry, work_id: str, consent: Consent, signer: ContentSigner | None, payload: int
+    registry: Registry, identity: Identity, work_id: str, consent: Consent,
+    signer: ContentSigner | None, payload: int,
 ) -> None:
-    """Keep what the copy said (and its manifest) beside the registry, for stripped copies."""
+    """Sign what the copy said into the log, and keep its manifest beside the registry."""
     from artistshield.provenance import record, signing
+    from artistshield.registry import consent as signed_consent
 
-    uses = signing.training_mining(consent.data_mining)
-    record.store(
-        registry.path.parent, work_id, data_mining=consent.data_mining,
-        training_mining={name: entry["use"] for name, entry in uses.items()},
-        creator=consent.creator,
-        manifest=signer.manifest_of(payload) if signer is not None else None,
-    )
+    uses = {name: entry["use"] for name, entry in signing.training_mining(consent.data_mining).items()}
+    manifest = signer.manifest_of(payload) if signer is not None else None
+    said: dict[str, Any] = {"data_mining": consent.data_mining, "training_mining": uses, "creator": consent.creator}
+    signed_consent.record(registry, identity, work_id, manifest=manifest, **said)
+    record.store(registry.path.parent, work_id, manifest=manifest, **said)
 
 
 def _new_payload(registry: Registry | None, member: int | None = None) -> int:

@@ -10,6 +10,7 @@ names the work can then be shown what the original said.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ class RecordedConsent:
     training_mining: dict[str, str] = field(default_factory=dict)
     creator: str | None = None
     manifest: bytes | None = field(default=None, repr=False)
+    #: The consent is a signed entry of the registry log, not only this sidecar file.
+    in_signed_log: bool = False
 
     @property
     def statement(self) -> str:
@@ -46,7 +49,29 @@ class RecordedConsent:
             "training_mining": dict(self.training_mining),
             "creator": self.creator,
             "signed_manifest": self.manifest is not None,
+            "in_signed_log": self.in_signed_log,
         }
+
+    def with_log(self, details: dict[str, Any]) -> RecordedConsent:
+        """This record as the signed log entry *details* state it (they win over the sidecar).
+
+        The sidecar's manifest is kept only if it is the one whose SHA-256 the
+        entry names.
+        """
+        manifest = self.manifest
+        wanted = details.get("manifest_sha256")
+        if manifest is not None and wanted != hashlib.sha256(manifest).hexdigest():
+            manifest = None
+        return RecordedConsent(
+            work_id=self.work_id,
+            data_mining=str(details.get("data_mining", self.data_mining)),
+            training_mining={
+                str(k): str(v) for k, v in dict(details.get("training_mining") or {}).items()
+            },
+            creator=details.get("creator"),
+            manifest=manifest,
+            in_signed_log=True,
+        )
 
 
 def _path(folder: Path, work_id: str) -> Path:

@@ -24,8 +24,10 @@ GENESIS_PREV = "0" * 64
 GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT = "genesis", "register", "mark", "edit-title", "export"
 #: A trusted time-stamp of an earlier entry (:mod:`.timestamp`).
 TIMESTAMP = "timestamp"
+#: What a work's marked copy said about AI training (:mod:`.consent`).
+CONSENT = "consent"
 WORK_KINDS = frozenset({REGISTER, MARK})
-KINDS = frozenset({GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT, TIMESTAMP})
+KINDS = frozenset({GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT, TIMESTAMP, CONSENT})
 _ENTRY_KEYS = frozenset(
     {"type", "v", "seq", "kind", "work_id", "time", "prev_hash", "fields_sha256"}
 )

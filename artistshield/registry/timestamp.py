@@ -230,6 +230,7 @@ def record(
     }
     with registry.db.transaction() as conn:
         entry = history.append(conn, identity, TIMESTAMP, None, fields)
+    registry.remember_head()  # as after every write, so a rollback past it is noticed
     logger.info(
         "entry %d stamped by %s at %s (kept in entry %d)",
         head.seq, stamp.tsa, stamp.time, entry.seq,
