@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.stamping.stamped.connect(
             lambda stamp: self.statusBar().showMessage(f"Your works are stamped: {stamp.claim()}.", 10000)
         )
+        self.stamping.stamped.connect(lambda _stamp: self.registry_view.refresh())
         self.show_union()
         self._menus()
         self._shortcuts()

@@ -41,6 +41,7 @@ from artistshield.paths import PROOF_BUNDLE
 if TYPE_CHECKING:
     from artistshield.gui.session import Session
     from artistshield.registry import VerifyReport, Work
+    from artistshield.registry.timestamp import Stamp
 
 COLUMNS = ["Work", "Title", "File", "Registered", "Size", "Kind"]
 
@@ -56,6 +57,7 @@ class RegistryView(QWidget):
         self.session = session
         self.works: dict[str, Work] = {}
         self.thumbs: dict[str, QImage] = {}
+        self.stamps: dict[str, Stamp | None] = {}  # each work's trusted time-stamp, if any
         self.report: VerifyReport | None = None
         self.workers: set[Worker] = set()
         self._build()
@@ -144,16 +146,18 @@ class RegistryView(QWidget):
     def refresh(self) -> None:
         def job(report, cancelled):
             from artistshield.registry import Registry
+            from artistshield.registry.timestamp import stamped_works
 
             with Registry.open() as registry:
                 works = registry.works()
                 thumbs = {w.work_id: QImage.fromData(registry.thumbnail(w.work_id)) for w in works}
-            return works, thumbs
+                stamps = stamped_works(registry.log())
+            return works, thumbs, stamps
 
         self._start(job, "listing the registry", self._listed)
 
-    def _listed(self, found: tuple[list[Work], dict[str, QImage]]) -> None:
-        works, self.thumbs = found
+    def _listed(self, found: tuple[list[Work], dict[str, QImage], dict[str, Stamp | None]]) -> None:
+        works, self.thumbs, self.stamps = found
         keep = set(self.selected_ids())
         self.works = {w.work_id: w for w in works}
         self.model.removeRows(0, self.model.rowCount())
@@ -166,12 +170,13 @@ class RegistryView(QWidget):
                 first,
                 QStandardItem(work.title),
                 QStandardItem(work.file_name),
-                QStandardItem(work.registered.replace("T", " ").rstrip("Z")),
+                stamp_cell(work, self.stamps.get(work.work_id)),
                 QStandardItem(f"{work.width}\N{MULTIPLICATION SIGN}{work.height}"),
                 QStandardItem("Marked" if work.marked else "Registered"),
             ]
             for cell in cells:
                 cell.setToolTip(f"{work.work_id}: {work.title}")
+            cells[3].setToolTip(stamp_text(self.stamps.get(work.work_id)))
             self.model.appendRow(cells)
         self.table.resizeColumnToContents(0)
         for row in range(self.proxy.rowCount()):  # keep the selection across a refresh
@@ -195,7 +200,8 @@ class RegistryView(QWidget):
             signature = "valid (signed by you; registry verified in this session)"
         else:
             signature = "the registry FAILED verification: " + html.escape(self.report.summary())
-        rows = detail_rows(work, signature)
+        stamp = ("Trusted time", stamp_text(self.stamps.get(work.work_id)))
+        rows = [*detail_rows(work, signature), stamp]
         body = "".join(
             f"<tr><td><b>{html.escape(k)}</b></td><td style='padding-left:8px'>"
             f"<code>{html.escape(v)}</code></td></tr>" if "SHA" in k else
@@ -304,6 +310,20 @@ class RegistryView(QWidget):
     def shutdown(self) -> None:
         for worker in list(self.workers):
             worker.cancel()
+
+
+def stamp_text(stamp: Stamp | None) -> str:
+    """Whether a time-stamp authority vouches for the work's date, in words."""
+    if stamp is None:
+        return "not stamped yet (set a time-stamp authority in Settings to stamp it)"
+    return f"{stamp.claim()} (trusted time-stamp)"
+
+
+def stamp_cell(work: Work, stamp: Stamp | None) -> QStandardItem:
+    """The Registered cell: the date, marked when a trusted stamp covers it."""
+    return QStandardItem(
+        work.registered.replace("T", " ").rstrip("Z") + (" \N{CHECK MARK} stamped" if stamp else "")
+    )
 
 
 def detail_rows(work: Work, signature: str) -> list[tuple[str, str]]:

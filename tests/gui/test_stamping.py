@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from artistshield import identity
+from artistshield.gui.registry_view import RegistryView
 from artistshield.gui.session import Session, settings
 from artistshield.gui.stamping import StampingJob, stamp_state
 from artistshield.registry import Registry, timestamp
@@ -75,6 +76,13 @@ def test_waiting_works_are_stamped_in_the_background(qtbot, tmp_path, artist, ts
     with Registry.open() as registry:
         assert registry.verify(artist.public_key).ok
         assert timestamp.pending(registry.log()) == 0
+    shown = RegistryView(session)
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.loaded, timeout=10_000):
+        shown.refresh()
+    registered = [shown.model.item(row, 3).text() for row in range(shown.model.rowCount())]
+    assert len(registered) == 2 and all(t.endswith("\N{CHECK MARK} stamped") for t in registered)
+    assert shown.model.item(0, 3).toolTip() == f"{stamp.claim()} (trusted time-stamp)"
     third = register(tmp_path, artist, 3)
     with qtbot.waitSignal(job.skipped, timeout=30_000):  # two rounds: the second finds nothing
         job.try_now()
@@ -83,6 +91,16 @@ def test_waiting_works_are_stamped_in_the_background(qtbot, tmp_path, artist, ts
     assert tsa.requests == 2
     assert set(stamp_state().stamped) == {first, second, third}
     job.stop()
+
+
+def test_the_registry_view_says_which_works_wait_for_a_stamp(qtbot, tmp_path, artist) -> None:
+    register(tmp_path, artist, 1)
+    shown = RegistryView(Session())
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.loaded, timeout=10_000):
+        shown.refresh()
+    assert "stamped" not in shown.model.item(0, 3).text()
+    assert shown.model.item(0, 3).toolTip().startswith("not stamped yet")
 
 
 def test_an_unreachable_tsa_is_asked_again_later_and_nothing_is_written(
