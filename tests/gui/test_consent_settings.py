@@ -129,3 +129,17 @@ def test_the_check_view_shows_the_panel_for_each_check(window) -> None:
     assert len(panels) == 1
     window.check_view.checked.emit(signed_copy())
     assert "This copy says: not for AI training." in panels[0].text.text()
+
+
+def test_the_settings_menu_changes_what_the_mark_view_says(window, monkeypatch) -> None:
+    def choose(dialog: SettingsDialog) -> int:
+        dialog.consent.enabled.setChecked(False)
+        dialog.save()
+        return int(dialog.result())
+
+    monkeypatch.setattr(SettingsDialog, "exec", choose)
+    before = window.mark_view.options.consent_label.text()
+    assert before.startswith("Each copy says “not for AI training”")
+    window.open_settings()
+    assert window.mark_view.options.consent_label.text().startswith("Off:")
+    assert consent.from_settings("Test Artist") is None
