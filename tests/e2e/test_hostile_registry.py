@@ -88,7 +88,7 @@ def cut_tail(keep: int, *, rewrite_head: bool) -> None:
 
 @pytest.fixture
 def marked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[Path]:
-    """An artist with three marked works (log: genesis, three marks)."""
+    """An artist with three marked works (log: genesis, three marks each with its consent)."""
     assert run(capsys, "identity", "create", "--name", "Ada")[0] == 0
     code, _, _ = run(capsys, "mark", *map(str, pictures(tmp_path / "art", 3)), "--out", str(tmp_path / "out"))
     assert code == 0
@@ -134,15 +134,16 @@ def test_verify_against_bundles_reports_and_head_files_catches_a_rewritten_tail(
     bundle = tmp_path / "proof.json"
     assert run(capsys, "registry", "export", "--out", str(bundle))[0] == 0
     head_file = tmp_path / "proof.head.json"
-    assert json.loads(head_file.read_text())["seq"] == 5  # genesis, three marks, the export
+    # genesis, three marks each followed by its consent entry, the export
+    assert json.loads(head_file.read_text())["seq"] == 8
     report = tmp_path / "found.html"
     code, _, _ = run(capsys, "check", str(marked[0]), "--report", str(report), "--no-provenance")
     assert code == 0 and report.is_file()
     code, out, _ = run(capsys, "registry", "verify", "--against", str(bundle), str(head_file), str(report))
     assert code == 0 and "intact" in out
-    # A local attacker cuts the log after the second mark, makes the remembered
-    # head agree, removes the head file beside the registry and marks again.
-    cut_tail(3, rewrite_head=True)
+    # A local attacker cuts the log after the second mark (and its consent), makes
+    # the remembered head agree, removes the head file beside the registry and marks again.
+    cut_tail(5, rewrite_head=True)
     Registry.open().head_file.unlink()
     new = pictures(tmp_path / "n", 1, seed=3)[0]
     assert run(capsys, "mark", str(new), "--out", str(tmp_path / "o"))[0] == 0
@@ -244,7 +245,7 @@ def test_an_identity_backup_keeps_the_registry_head_beside_it(
     backup.parent.mkdir()
     assert run(capsys, "identity", "export", str(backup))[0] == 0
     head_file = backup.with_name("backup.head.json")
-    assert json.loads(head_file.read_text())["seq"] == 4
+    assert json.loads(head_file.read_text())["seq"] == 7
     cut_tail(3, rewrite_head=True)
     Registry.open().head_file.unlink()
     code, out, _ = run(capsys, "registry", "verify", "--against", str(head_file))
