@@ -53,7 +53,7 @@ def test_check_json_exit_codes_and_reports(tmp_path: Path) -> None:
                     "good faith belief"):
         assert section in page
     assert page.count("data:image/png;base64,") == 2
-    bundle = tmp_path / "evidence-bundle.json"
+    bundle = tmp_path / "evidence-bundle.asbundle"
     assert run("registry", "verify-bundle", str(bundle), home=tmp_path).returncode == 0
 
 

@@ -156,8 +156,8 @@ def test_reports_and_bundles_each_get_their_own_name(
     assert main(args) == 0
     first = snapshot(reports)
     assert sorted(first) == [
-        "case-repost (2).html", "case-repost-bundle (2).json",
-        "case-repost-bundle.json", "case-repost.html",
+        "case-repost (2).html", "case-repost-bundle (2).asbundle",
+        "case-repost-bundle.asbundle", "case-repost.html",
     ]
     assert main(args) == 0  # the same run again
     second = snapshot(reports)
@@ -416,7 +416,7 @@ def test_private_data_is_0600_in_0700_and_what_is_published_follows_the_umask(
     published = sorted(p.name for p in out.iterdir())
     # the export's signed head goes beside it, to be kept apart from the computer
     assert published == sorted([art.name, "loop.gif", "photo.jpg", "clip.mp4", "case.html", "case.pdf",
-                                "case-bundle.json", "all.json", "all.head.json"])
+                                "case-bundle.asbundle", "all.json", "all.head.json"])
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {
         name: oct(0o640) for name in published
     }
