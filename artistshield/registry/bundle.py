@@ -29,6 +29,7 @@ from artistshield.registry.records import (
     Work,
     sha256_hex,
 )
+from artistshield.registry.standing import check_standings
 from artistshield.registry.timestamp import Stamp, check_stamps, earliest
 from artistshield.registry.verify import Problem, check_chain
 from artistshield.untrusted import expect
@@ -180,6 +181,7 @@ def verify_bundle(path: str | Path, *, public_key: bytes | None = None) -> Bundl
     works = _check_works(raw_works, entries, last, problems)
     stamps, bad_stamps = check_stamps(entries)
     problems += [Problem(seq, reason) for seq, reason in bad_stamps]
+    problems += [Problem(seq, reason) for seq, reason in check_standings(entries)]
     problems.sort(key=lambda p: p.seq)
     return BundleReport(
         ok=not problems,

@@ -221,7 +221,7 @@ def _settle(registry: Registry, copy_id: str, out: Path, payload: int) -> Path |
 
 def _registered(registry: Registry, entry: Path, payload: int) -> bool:
     """Whether the work carrying *payload* is *entry* (a frame folder: its first frame)."""
-    work = registry.find_by_payload(payload)
+    work = registry.record_with_payload(payload)
     if work is None:
         return False
     # a frame folder is registered by its first frame, which the record names

@@ -26,8 +26,16 @@ GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT = "genesis", "register", "mark", "ed
 TIMESTAMP = "timestamp"
 #: What a work's marked copy said about AI training (:mod:`.consent`).
 CONSENT = "consent"
+#: The artist withdraws a work, merges a duplicate into another, or takes either back
+#: (:mod:`.standing`); the work's record stays, hidden from matches and lists.
+WITHDRAW, MERGE, RESTORE = "withdraw", "merge", "restore"
+#: A work is a new version of an earlier one (marked again on purpose).
+VERSION = "version"
 WORK_KINDS = frozenset({REGISTER, MARK})
-KINDS = frozenset({GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT, TIMESTAMP, CONSENT})
+STANDING_KINDS = frozenset({WITHDRAW, MERGE, RESTORE})
+KINDS = frozenset(
+    {GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT, TIMESTAMP, CONSENT, VERSION, *STANDING_KINDS}
+)
 _ENTRY_KEYS = frozenset(
     {"type", "v", "seq", "kind", "work_id", "time", "prev_hash", "fields_sha256"}
 )

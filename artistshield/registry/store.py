@@ -30,13 +30,19 @@ from artistshield.registry.records import (
     EXPORT,
     GENESIS,
     MARK,
+    MERGE,
     REGISTER,
+    RESTORE,
+    STANDING_KINDS,
     TIMESTAMP,
+    VERSION,
+    WITHDRAW,
     WORK_KINDS,
     LogEntry,
     Work,
     sha256_hex,
 )
+from artistshield.registry.standing import Standing, shown_as, standings, versions
 
 if TYPE_CHECKING:
     from artistshield.registry.head import Head
@@ -69,6 +75,7 @@ class Registry:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._matcher: WorkMatcher | None = None
+        self._hidden: tuple[str | None, dict[str, Standing]] = ("", {})
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Registry:
@@ -152,11 +159,9 @@ class Registry:
             fields["key_frames"] = list(facts.key_frames)
         with self.db.transaction() as conn:
             self._check_head(conn)
-            twin = conn.execute(
-                "SELECT id FROM works WHERE pixels_sha256 = ? LIMIT 1", (facts.pixels_sha256,)
-            ).fetchone()
+            twin = self.find_by_pixels(facts.pixels_sha256)
             if twin is not None:
-                raise AlreadyRegisteredError(self.work(twin[0]))
+                raise AlreadyRegisteredError(twin)
             if (
                 payload is not None
                 and conn.execute("SELECT 1 FROM works WHERE payload = ?", (payload,)).fetchone()
@@ -205,7 +210,7 @@ class Registry:
                 payload = secrets.randbelow(PAYLOAD_LIMIT)
             else:
                 payload = int(rng.integers(0, PAYLOAD_LIMIT, dtype=np.int64))
-            if self.find_by_payload(payload) is None:
+            if self.record_with_payload(payload) is None:
                 return payload
 
     # -- reading -----------------------------------------------------------
@@ -231,8 +236,12 @@ class Registry:
                 "restore the registry from a backup copy."
             ) from None
 
-    def works(self) -> list[Work]:
-        """Every registered work, oldest first, with its current title."""
+    def works(self, *, hidden: bool = False) -> list[Work]:
+        """Every registered work, oldest first, with its current title.
+
+        Works the artist withdrew or merged into another are left out unless
+        *hidden* (:meth:`standings` says why each is hidden).
+        """
         registered: list[LogEntry] = []
         titles: dict[str, list[LogEntry]] = {}
         for entry in history.entries(self.db):
@@ -240,11 +249,122 @@ class Registry:
                 registered.append(entry)
             elif entry.kind == EDIT_TITLE and entry.work_id is not None:
                 titles.setdefault(entry.work_id, []).append(entry)
-        return [self._work_of(e, titles.get(e.work_id or "", ())) for e in registered]
+        left_out = {} if hidden else self.standings()
+        return [
+            self._work_of(e, titles.get(e.work_id or "", ()))
+            for e in registered
+            if e.work_id not in left_out
+        ]
 
     def find_by_payload(self, payload: int) -> Work | None:
+        """The work a mark with *payload* names, as a check should report it.
+
+        A work merged into another gives that other work; a withdrawn one, none.
+        """
+        return self._shown(self.record_with_payload(payload))
+
+    def record_with_payload(self, payload: int) -> Work | None:
+        """The record carrying *payload*, withdrawn or merged or not."""
         row = self.db.query_one("SELECT id FROM works WHERE payload = ?", (payload,))
         return None if row is None else self.work(row[0])
+
+    def find_by_pixels(self, pixels_sha256: str) -> Work | None:
+        """The shown work whose registered pixels have this SHA-256 (see :meth:`find_by_payload`)."""
+        rows = self.db.query("SELECT id FROM works WHERE pixels_sha256 = ? ORDER BY num", (pixels_sha256,))
+        for (work_id,) in rows:
+            shown = self._shown(self.work(work_id))
+            if shown is not None:
+                return shown
+        return None
+
+    def _shown(self, work: Work | None) -> Work | None:
+        if work is None:
+            return None
+        shown = shown_as(work.work_id, self.standings())
+        if shown is None:
+            return None
+        return work if shown == work.work_id else self.work(shown)
+
+    # -- withdrawing, merging, versions -------------------------------------
+
+    def standings(self) -> dict[str, Standing]:
+        """The works hidden now, withdrawn or merged, by work ID (read from the signed log)."""
+        head = history.meta(self.db, "head_hash")
+        if self._hidden[0] != head:
+            kinds = ", ".join(f"'{kind}'" for kind in sorted(STANDING_KINDS))
+            rows = self.db.query(
+                f"SELECT entry, signature, fields FROM log WHERE kind IN ({kinds}) ORDER BY seq"
+            )
+            found = standings(history.parse_row(self.db, *row) for row in rows)
+            self._hidden = (head, found)
+        return self._hidden[1]
+
+    def withdraw(self, work_id: str, identity: Identity, *, reason: str = "") -> Standing:
+        """Withdraw *work_id*: a signed entry hides it from matches, lists and reports.
+
+        Its record stays, and stays verifiable; :meth:`restore` shows it again.
+        """
+        reason = " ".join(reason.split())
+        with self.db.transaction() as conn:
+            self._check_head(conn)
+            self._refuse_hidden(self.work(work_id))
+            history.append(conn, identity, WITHDRAW, work_id, {"reason": reason})
+        self.remember_head()
+        logger.info("withdrew %s", work_id)
+        return self.standings()[work_id]
+
+    def merge(self, duplicate: str, into: str, identity: Identity) -> Standing:
+        """Merge *duplicate* into *into*: a check or list names *into* in its place."""
+        if duplicate == into:
+            raise ArtistShieldError(f"{duplicate} cannot be merged into itself.")
+        with self.db.transaction() as conn:
+            self._check_head(conn)
+            self._refuse_hidden(self.work(duplicate))
+            target = self.work(into)
+            standing = self.standings().get(target.work_id)
+            if standing is not None:
+                raise ArtistShieldError(
+                    f"{into} is {standing.in_words()}; merge {duplicate} into a work that is "
+                    "shown, or restore that one first."
+                )
+            history.append(conn, identity, MERGE, duplicate, {"into": target.work_id})
+        self.remember_head()
+        logger.info("merged %s into %s", duplicate, into)
+        return self.standings()[duplicate]
+
+    def restore(self, work_id: str, identity: Identity) -> Work:
+        """Show a withdrawn or merged work again (a new signed entry; the earlier one stays)."""
+        with self.db.transaction() as conn:
+            self._check_head(conn)
+            work = self.work(work_id)
+            if work_id not in self.standings():
+                raise ArtistShieldError(f"{work_id} is not withdrawn or merged; nothing to restore.")
+            history.append(conn, identity, RESTORE, work_id, {})
+        self.remember_head()
+        logger.info("restored %s", work_id)
+        return work
+
+    def _refuse_hidden(self, work: Work) -> None:
+        standing = self.standings().get(work.work_id)
+        if standing is not None:
+            raise ArtistShieldError(
+                f"{work.work_id} is already {standing.in_words()}; restore it first to change that."
+            )
+
+    def add_version(self, work_id: str, version_of: str, identity: Identity) -> None:
+        """Record that *work_id* is a new version of the earlier work *version_of*."""
+        if work_id == version_of:
+            raise ArtistShieldError(f"{work_id} cannot be a version of itself.")
+        with self.db.transaction() as conn:
+            self._check_head(conn)
+            self.work(work_id)
+            self.work(version_of)
+            history.append(conn, identity, VERSION, work_id, {"version_of": version_of})
+        self.remember_head()
+
+    def version_of(self, work_id: str) -> str | None:
+        """The earlier work *work_id* is a new version of, if it was marked as one."""
+        return versions(history.entries(self.db, work_id=work_id)).get(work_id)
 
     def thumbnail(self, work_id: str) -> bytes:
         """The work's thumbnail as PNG bytes."""
@@ -365,6 +485,7 @@ class Registry:
         """
         if exists == "refuse" and os.path.lexists(out):
             raise OutputExistsError(Path(out))  # before the log says a bundle was made
+        # by default the works shown: a withdrawn or merged one only when asked for by ID
         selected = sorted(set([w.work_id for w in self.works()] if work_ids is None else work_ids))
         works = [self.work(work_id) for work_id in selected]  # raises on unknown ids
         with self.db.transaction() as conn:
@@ -394,6 +515,16 @@ class Registry:
 
         if self._matcher is None:
             self._matcher = WorkMatcher(self.fingerprints())
-        return [
-            m.with_work(self.work(m.work_id)) for m in self._matcher.search(pixels, limit=limit)
-        ]
+        hidden = self.standings()
+        # Ask for enough that *limit* remain once hidden works are left out or folded into
+        # the works they were merged into.
+        found = self._matcher.search(pixels, limit=limit + min(len(hidden), 4 * limit))
+        best: dict[str, WorkMatch] = {}
+        for match in found:
+            shown = shown_as(match.work_id, hidden)
+            if shown is None or shown in best:  # results come best first
+                continue
+            if shown != match.work_id:
+                match = replace(match, work_id=shown)
+            best[shown] = match.with_work(self.work(shown))
+        return list(best.values())[:limit]

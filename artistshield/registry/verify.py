@@ -29,6 +29,7 @@ from artistshield.registry.records import (
     LogEntry,
     sha256_hex,
 )
+from artistshield.registry.standing import check_standings
 from artistshield.registry.timestamp import check_stamps
 
 
@@ -182,6 +183,7 @@ def verify_registry(db: Database, *, public_key: bytes | None = None) -> VerifyR
             problems.append(Problem(seq, f"the row of entry {seq} disagrees with the entry"))
     works = _check_works(db, chain.entries, problems)
     problems += [Problem(seq, why) for seq, why in check_stamps(chain.entries)[1]]
+    problems += [Problem(seq, why) for seq, why in check_standings(chain.entries)]
     _check_head(db, chain, problems)
     problems.sort(key=lambda p: p.seq)
     return VerifyReport(
