@@ -1,5 +1,10 @@
 """Registering a file as it is, without marking it: the job behind ``registry add``.
 
+:func:`find_registered` tells, before marking, whether a file is registered
+already: the same pixels, a marked copy carrying a registered mark, or the
+same picture re-exported (its fingerprint), so a batch marked twice does not
+register every work twice.
+
 Reading the file is this job's part, beside :mod:`artistshield.mark` and
 :mod:`artistshield.check`: a still is loaded, a clip (video, animated
 GIF/APNG/WebP, folder of numbered frames) is read once through
@@ -10,20 +15,22 @@ decodes video itself.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from artistshield import imageio
 from artistshield.animation import sequence
-from artistshield.animation.clip import is_clip
+from artistshield.animation.clip import is_clip, open_clip
 from artistshield.animation.keyframes import pictures_of, read_key_frames
 from artistshield.identity import Identity
 from artistshield.registry import Registry, Work
-from artistshield.registry.ingest import KeyFramePicture
+from artistshield.registry.ingest import KeyFramePicture, check_pixels
 
 
 @dataclass(frozen=True)
@@ -69,3 +76,93 @@ def register_file(
         key_frames=found.key_frames,
         identity=identity,
     )
+
+
+#: How a file was recognised, in words.
+SAME_PIXELS, CARRIES_MARK, SAME_PICTURE = "same pixels", "carries its mark", "same picture"
+_HOW = {
+    SAME_PIXELS: "the same pixels",
+    CARRIES_MARK: "it is a marked copy: it carries that work's mark",
+    SAME_PICTURE: "the same picture, saved again",
+}
+#: Aspect ratios within this share of each other count as one picture's (a re-export may be resized).
+_SAME_SHAPE = 0.02
+
+
+@dataclass(frozen=True)
+class KnownWork:
+    """A file about to be marked that the registry holds already, and how it was recognised."""
+
+    source: Path
+    work: Work
+    how: str
+
+    def in_words(self) -> str:
+        """``already registered as W-000006 "Dawn" on 2026-12-07 (the same pixels)``."""
+        work = self.work
+        return (
+            f"already registered as {work.work_id} \"{work.title}\" on {work.registered[:10]} "
+            f"({_HOW[self.how]})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": str(self.source),
+            "work_id": self.work.work_id,
+            "title": self.work.title,
+            "registered": self.work.registered,
+            "how": self.how,
+        }
+
+
+def find_registered(
+    registry: Registry, path: str | os.PathLike[str], *, keys: Sequence[bytes] = ()
+) -> KnownWork | None:
+    """The shown work *path* already is, if any: the same pixels, the same picture (its
+    fingerprint, the same shape, still or clip alike), or a marked copy of a work.
+
+    *keys* are the watermark keys the artist marks with: a file that derives
+    from a registered work but is not the same picture (a crop) is looked
+    at for their mark, so a marked copy fed back in is known even then.
+    The mark is looked for only there, as it takes seconds to be sure a
+    picture carries none.  A clip is compared by its first frame.  Withdrawn
+    works do not count; a merged one counts as the work it was merged into.
+    """
+    path = Path(path)
+    if not registry.has_works():
+        return None
+    clip = is_clip(path)
+    pixels = check_pixels(_first_frame(path) if clip else imageio.load(path).rgb8())
+    work = registry.find_by_pixels(hashlib.sha256(pixels.data).hexdigest())
+    if work is not None:
+        return KnownWork(path, work, SAME_PIXELS)
+    height, width = pixels.shape[:2]
+    derives = False
+    for match in registry.match(pixels, limit=3):
+        found = match.work
+        if not match.is_match or found is None:
+            continue
+        derives = True
+        if (
+            (found.frame_count > 1) == clip
+            and not match.key_frame
+            and abs(width * found.height / max(1, height * found.width) - 1) <= _SAME_SHAPE
+        ):
+            return KnownWork(path, found, SAME_PICTURE)
+    if derives and not clip:
+        from artistshield import watermark
+
+        for key in keys:
+            payload = watermark.detect(pixels, key).payload
+            work = None if payload is None else registry.find_by_payload(payload)
+            if work is not None:
+                return KnownWork(path, work, CARRIES_MARK)
+    return None
+
+
+def _first_frame(path: Path) -> np.ndarray:
+    clip = open_clip(path)
+    try:
+        return clip.frame(0)
+    finally:
+        clip.close()

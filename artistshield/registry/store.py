@@ -256,6 +256,10 @@ class Registry:
             if e.work_id not in left_out
         ]
 
+    def has_works(self) -> bool:
+        """Whether any work was ever registered (withdrawn or not): a cheap test."""
+        return self.db.query_one("SELECT 1 FROM works LIMIT 1") is not None
+
     def find_by_payload(self, payload: int) -> Work | None:
         """The work a mark with *payload* names, as a check should report it.
 
