@@ -2,20 +2,25 @@
 
 Stills, videos (MP4, MOV, WebM, MKV), animated GIF/APNG/WebP and folders of
 numbered frames are all taken; a clip is marked in every frame and registered
-as one work.
+as one work.  A file already registered (the same pixels, the same picture
+saved again, or a marked copy) is skipped, naming its work, unless --again
+is given: it is then marked as a new version of that work.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from artistshield import identity
 from artistshield.animation.inputs import gather
 from artistshield.errors import ArtistShieldError
-from artistshield.mark import mark_files, read_key_file
+from artistshield.mark import MarkOutcome, mark_files, read_key_file
 from artistshield.provenance import signing
 from artistshield.provenance.consent import (
     DATA_MINING_VALUES,
@@ -23,6 +28,10 @@ from artistshield.provenance.consent import (
     Consent,
     from_settings,
 )
+
+if TYPE_CHECKING:
+    from artistshield.register import KnownWork
+    from artistshield.registry import Registry
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +58,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="video encoder (default: H.264, or VP9 for WebM)",
     )
     parser.add_argument("--title", help="title to register (default: the file name)")
+    parser.add_argument(
+        "--again", action="store_true",
+        help="mark files that are registered already as new versions of their works (by "
+        "default they are skipped)",
+    )
     parser.add_argument(
         "--key-file", type=Path, metavar="KEY",
         help="for scripts: mark with this 32-byte key instead of your identity (nothing is registered)",
@@ -129,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     registry = member = None
     if ident is not None:
         from artistshield.registry import Registry
-        from artistshield.union.membership import marking_key
+        from artistshield.union.membership import checking_keys, marking_key
 
         key, member = marking_key(ident)
         registry = Registry.open()
@@ -139,22 +153,36 @@ def run(args: argparse.Namespace) -> int:
             registry.close()
             raise
     failures = 0
+    mark = functools.partial(
+        mark_files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
+        quality=args.quality, registry=registry, identity=ident, title=args.title,
+        crf=args.crf, codec=args.codec, member=member, consent=consent, signer=signer,
+    )
     try:
-        for outcome in mark_files(
-            args.files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
-            quality=args.quality, registry=registry, identity=ident, title=args.title,
-            crf=args.crf, codec=args.codec, member=member,
-            consent=consent, signer=signer,
-        ):
+        if registry is None or ident is None:
+            outcomes: Iterator[tuple[MarkOutcome, KnownWork | None]] = (
+                (outcome, None) for outcome in mark(args.files)
+            )
+        else:
+            keys = list(checking_keys(ident, "own").values())
+            outcomes = _mark_new(args.files, registry, ident, keys, again=args.again, mark=mark)
+        for outcome, known in outcomes:
             if not outcome.ok:
                 failures += 1
             if args.json:
-                print(json.dumps(outcome.to_json()), flush=True)
+                data = outcome.to_json()
+                if known is not None:
+                    data["already_registered"] = known.to_json()
+                    marked = outcome.skipped is None and outcome.work_id is not None
+                    data["version_of"] = known.work.work_id if marked else None
+                print(json.dumps(data), flush=True)
             elif outcome.skipped is not None:
                 print(f"{outcome.source}: skipped: {outcome.skipped}")
             elif outcome.ok:
                 note = "" if outcome.readable in (True, None) else "  WARNING: the mark did not read back"
                 work = f" as {outcome.work_id}" if outcome.work_id else ""
+                if known is not None:
+                    work += f", a new version of {known.work.work_id}"
                 frames = f"{outcome.frames} frames, " if outcome.frames else ""
                 print(f"{outcome.source} -> {outcome.output}{work} ({frames}PSNR {outcome.psnr} dB){note}")
             else:
@@ -163,3 +191,37 @@ def run(args: argparse.Namespace) -> int:
         if registry is not None:
             registry.close()
     return 1 if failures else 0
+
+
+def _mark_new(
+    files: list[Path], registry: Registry, ident: identity.Identity, keys: list[bytes], *,
+    again: bool, mark: Callable[[list[Path]], Iterator[MarkOutcome]],
+) -> Iterator[tuple[MarkOutcome, KnownWork | None]]:
+    """Mark *files* one by one, skipping those registered already unless *again*.
+
+    Yields each outcome with the work the file was found to be (None: a new
+    one); marked *again*, the new work is recorded as a version of it.
+    """
+    from artistshield.register import find_registered
+
+    for item in gather(files):
+        if not item.taken:  # as mark_files says it
+            if item.empty:
+                yield MarkOutcome(source=item.path, error=f"{item.skipped}."), None
+            else:
+                yield MarkOutcome(source=item.path, skipped=item.skipped), None
+            continue
+        try:
+            known = find_registered(registry, item.path, keys=keys)
+        except Exception:  # unreadable: marking it says what is wrong
+            known = None
+        if known is not None and not again:
+            yield MarkOutcome(
+                source=item.path, work_id=known.work.work_id,
+                skipped=f"{known.in_words()}; give --again to mark it as a new version",
+            ), known
+            continue
+        for outcome in mark([item.path]):
+            if known is not None and outcome.work_id is not None:
+                registry.add_version(outcome.work_id, known.work.work_id, ident)
+            yield outcome, known

@@ -1,4 +1,9 @@
-"""``artistshield registry``: register works, list them, verify, export and check proofs."""
+"""``artistshield registry``: register works, list them, verify, export and check proofs.
+
+Withdraw a work, or merge a duplicate into the work it repeats: a signed
+entry hides it from checks, lists and bundles, while its record stays and
+still verifies; restore shows it again.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from artistshield.registry import (
     verify_bundle,
 )
 from artistshield.registry.db import RegistryError
+from artistshield.registry.standing import Standing
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,8 +45,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.set_defaults(handler=_add)
 
     listing = actions.add_parser("list", help="list registered works")
+    listing.add_argument(
+        "--all", action="store_true", help="also list works withdrawn or merged into another"
+    )
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=_list)
+
+    withdraw = actions.add_parser(
+        "withdraw",
+        help="hide a work from checks, lists and bundles (its signed record stays)",
+    )
+    withdraw.add_argument("work_id", metavar="ID")
+    withdraw.add_argument("--reason", default="", help="why, kept in the signed entry")
+    withdraw.add_argument("--json", action="store_true", help="print JSON")
+    withdraw.set_defaults(handler=_withdraw)
+
+    merge = actions.add_parser(
+        "merge",
+        help="merge a duplicate record into the work it repeats: checks then name that work",
+    )
+    merge.add_argument("duplicate", metavar="DUP")
+    merge.add_argument("into", metavar="INTO")
+    merge.add_argument("--json", action="store_true", help="print JSON")
+    merge.set_defaults(handler=_merge)
+
+    restore = actions.add_parser("restore", help="show a withdrawn or merged work again")
+    restore.add_argument("work_id", metavar="ID")
+    restore.add_argument("--json", action="store_true", help="print JSON")
+    restore.set_defaults(handler=_restore)
 
     show = actions.add_parser("show", help="show one work and its history")
     show.add_argument("work_id", metavar="ID")
@@ -136,9 +168,10 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def _line(work: Work) -> str:
+def _line(work: Work, standing: Standing | None = None) -> str:
     mark = "marked" if work.marked else "      "
-    return f"{work.work_id}  {work.registered[:10]}  {mark}  {work.title}  ({work.file_name})"
+    line = f"{work.work_id}  {work.registered[:10]}  {mark}  {work.title}  ({work.file_name})"
+    return line if standing is None else f"{line}  [{standing.in_words()}]"
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -171,14 +204,64 @@ def _add(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     with Registry.open() as registry:
-        works = registry.works()
+        works = registry.works(hidden=args.all)
+        hidden = registry.standings()
     if args.json:
-        _print_json([w.to_json() for w in works])
+        _print_json([_with_standing(w.to_json(), hidden.get(w.work_id)) for w in works])
         return 0
     if not works:
         print("No works registered yet: 'artistshield registry add FILE...' or 'artistshield mark'.")
     for work in works:
-        print(_line(work))
+        print(_line(work, hidden.get(work.work_id)))
+    if hidden and not args.all:
+        print(f"({len(hidden)} withdrawn or merged work(s) not listed: 'registry list --all')")
+    return 0
+
+
+def _with_standing(record: dict[str, Any], standing: Standing | None) -> dict[str, Any]:
+    return record if standing is None else {**record, "hidden": standing.to_json()}
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    artist = identity.load()
+    with Registry.open() as registry:
+        work = registry.work(args.work_id)
+        standing = registry.withdraw(work.work_id, artist, reason=args.reason)
+    if args.json:
+        _print_json(_with_standing(work.to_json(), standing))
+    else:
+        print(
+            f"{work.work_id} \"{work.title}\" is {standing.in_words()}. Checks, lists and "
+            "bundles leave it out; its signed record stays ('registry list --all', "
+            f"'registry restore {work.work_id}')."
+        )
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    artist = identity.load()
+    with Registry.open() as registry:
+        standing = registry.merge(args.duplicate, args.into, artist)
+        work, into = registry.work(args.duplicate), registry.work(args.into)
+    if args.json:
+        _print_json(_with_standing(work.to_json(), standing))
+    else:
+        print(
+            f"{work.work_id} \"{work.title}\" is {standing.in_words()}: checks now name "
+            f"{into.work_id} \"{into.title}\" for copies of either; the record of "
+            f"{work.work_id} stays ('registry list --all')."
+        )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    artist = identity.load()
+    with Registry.open() as registry:
+        work = registry.restore(args.work_id, artist)
+    if args.json:
+        _print_json(work.to_json())
+    else:
+        print(f"{work.work_id} \"{work.title}\" is shown again in checks, lists and bundles.")
     return 0
 
 
@@ -188,12 +271,15 @@ def _show(args: argparse.Namespace) -> int:
     with Registry.open() as registry:
         work = registry.work(args.work_id)
         log = registry.log()
+        standing = registry.standings().get(work.work_id)
+        version_of = registry.version_of(work.work_id)
     history = [e for e in log if e.work_id == work.work_id]
     stamp = earliest(check_stamps({e.seq: e for e in log})[0], work.register_seq)
     if args.json:
         _print_json(
             {
-                **work.to_json(),
+                **_with_standing(work.to_json(), standing),
+                "version_of": version_of,
                 "history": [{"seq": e.seq, "kind": e.kind, "time": e.time} for e in history],
                 "trusted_time": None if stamp is None else stamp.to_json(),
             }
@@ -206,6 +292,10 @@ def _show(args: argparse.Namespace) -> int:
         frames = ", ".join(str(i) for i in work.key_frames)
         print(f"{'key frames:':20} {len(work.key_frames)} of {work.frame_count} frames "
               f"fingerprinted: {frames}")
+    if version_of is not None:
+        print(f"{'new version of:':20} {version_of}")
+    if standing is not None:
+        print(f"{'hidden:':20} {standing.in_words()} ('registry restore {work.work_id}')")
     trusted = "none yet ('artistshield registry timestamp')" if stamp is None else stamp.claim()
     print(f"{'trusted time:':20} {trusted}")
     print("history:")
