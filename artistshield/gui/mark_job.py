@@ -1,10 +1,13 @@
 """The Mark view's jobs: list the files dropped, and mark a batch, off the UI thread.
 
 :func:`listing_job` expands folders and reads each file's thumbnail (a clip's
-first frame and frame count); :func:`marking_job` marks, registers and
-platform-tests a batch through :func:`artistshield.mark.mark_files`,
-reporting each clip's frames as a :class:`FrameProgress` and each file done.
-Neither touches a widget.
+first frame and frame count); :func:`recognising_job` finds the files the
+registry holds already (:func:`artistshield.register.find_registered`), so
+the view can ask before marking them again; :func:`marking_job` marks,
+registers and platform-tests a batch through
+:func:`artistshield.mark.mark_files`, reporting each clip's frames as a
+:class:`FrameProgress` and each file done, and links a file marked again to
+its earlier work.  None touches a widget.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
     from artistshield.gui.mark_options import Chosen
     from artistshield.identity import Identity
+    from artistshield.register import KnownWork
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,42 @@ def listing_job(paths: list[Path]) -> Job:
     return job
 
 
-def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Chosen) -> Job:
+def recognising_job(paths: list[Path], *, identity: Identity) -> Job:
+    """The job reporting ``(path, KnownWork or None)`` for each of *paths*: registered already?
+
+    A file that cannot be read is reported as new; marking it says what is wrong.
+    """
+
+    def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
+        from artistshield.register import find_registered
+        from artistshield.registry import Registry
+        from artistshield.union.membership import checking_keys
+
+        keys = list(checking_keys(identity, "own").values())
+        with Registry.open() as registry:
+            for path in paths:
+                if cancelled():
+                    return
+                known: KnownWork | None
+                try:
+                    known = find_registered(registry, path, keys=keys)
+                except Exception:  # unreadable: marking it says what is wrong
+                    known = None
+                report((path, known))
+
+    return job
+
+
+def marking_job(
+    paths: list[Path], *, out: Path, identity: Identity, chosen: Chosen,
+    versions: dict[Path, str] | None = None,
+) -> Job:
     """The job marking *paths* into *out*; it reports ``(MarkOutcome, survived)`` per file.
 
     *survived* says whether the mark outlived the platform chosen (None: none chosen).
+    A path in *versions* is marked as a new version of the work ID it maps to.
     """
+    versions = dict(versions or {})
 
     def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
         from artistshield import mark, platforms
@@ -87,6 +122,9 @@ def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Cho
                 consent=consent, signer=signing.from_settings(identity, consent),
             )
             for outcome in outcomes:
+                earlier = versions.get(Path(outcome.source))
+                if earlier is not None and outcome.work_id is not None:
+                    registry.add_version(outcome.work_id, earlier, identity)
                 survived = None
                 if chosen.platform and outcome.ok and outcome.output is not None:
                     survived = platforms.survives(

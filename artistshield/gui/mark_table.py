@@ -19,6 +19,7 @@ from artistshield.gui.widgets import WrappingDelegate
 
 if TYPE_CHECKING:
     from artistshield.mark import MarkOutcome
+    from artistshield.register import KnownWork
 
 COL_FILE, COL_STATUS, COL_SURVIVES, COL_QUALITY = range(4)
 _GOOD, _BAD = QColor("#1e8e3e"), QColor("#d93025")
@@ -43,7 +44,7 @@ def clip_kind(path: Path) -> str:
 
 
 class MarkTable(QTableWidget):
-    """The files to mark, one row each, selected one at a time."""
+    """The files to mark, one row each; select one or more to mark only those."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(_HEADERS), parent)
@@ -55,7 +56,7 @@ class MarkTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(70)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
@@ -114,23 +115,42 @@ class MarkTable(QTableWidget):
         else:
             self.set_status(row, "Cancelled — not marked" if cancelled else "Not marked", None)
 
-    def reset(self) -> None:
-        """Every row waiting again, before a new batch."""
-        for row in range(self.rowCount()):
+    def selected_paths(self) -> list[Path]:
+        """The files of the selected rows, in list order."""
+        rows = sorted({index.row() for index in self.selectedIndexes()})
+        return [path for row in rows if (path := self.path_at(row)) is not None]
+
+    def reset(self, rows: list[int] | None = None) -> None:
+        """*rows* (every row by default) waiting again, before a new batch."""
+        for row in range(self.rowCount()) if rows is None else rows:
             self.set_status(row, "Waiting", None)
             self.cell(row, COL_SURVIVES).setText("")
             self.cell(row, COL_QUALITY).setText("")
 
+    def show_skipped(self, row: int, known: KnownWork) -> None:
+        """Say that *row* was not marked, as it is registered already."""
+        self.set_status(
+            row, f"Skipped: {known.in_words()}", None,
+            "Not marked again. To mark it as a new version of that work, select the row, "
+            "press Mark selected and choose Mark again.",
+        )
+
     def show_outcome(
-        self, row: int, outcome: MarkOutcome, survived: bool | None, platform: str
+        self, row: int, outcome: MarkOutcome, survived: bool | None, platform: str,
+        *, version_of: str | None = None,
     ) -> None:
-        """Show how marking *row* went, and whether the mark survived *platform*."""
+        """Show how marking *row* went, and whether the mark survived *platform*.
+
+        *version_of* is the earlier work a file marked again is a new version of.
+        """
         if outcome.error:
             self.set_status(row, f"Error: {outcome.error}", False)
         else:
             where = outcome.output.name if outcome.output else ""
             frames = f" ({outcome.frames} frames)" if outcome.frames else ""
             text = f"Marked → {where}{frames}, registered as {outcome.work_id}"
+            if version_of is not None:
+                text += f", a new version of {version_of}"
             if outcome.readable is False:
                 self.set_status(row, text + " — but the mark did not read back", False)
             else:

@@ -4,6 +4,9 @@ The list shows each file with its thumbnail, status and survival test; the
 preview toggles original / marked / amplified difference.  Clips (videos,
 animated GIF/APNG/WebP, folders of numbered frames) are one row each, show
 the frame being marked, and preview frame by frame (:mod:`.mark_preview`).
+Before marking, the files the registry holds already are found; the artist
+is asked whether to skip them or mark them again as new versions
+(:class:`~.remark_dialog.RemarkDialog`).  "Mark selected" marks only the rows selected.
 Marking runs in one :class:`~artistshield.gui.workers.Worker` on the
 registry's single thread, which stops between files when cancelled, and
 within a clip between frames (the core writes each output atomically, so a
@@ -30,17 +33,20 @@ from PySide6.QtWidgets import (
 
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
-from artistshield.gui.mark_job import FrameProgress, listing_job, marking_job
+from artistshield.gui.mark_job import FrameProgress, listing_job, marking_job, recognising_job
 from artistshield.gui.mark_options import MarkOptions
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.mark_table import COL_FILE, COL_STATUS, COL_SURVIVES, MarkTable
+from artistshield.gui.remark_dialog import RemarkDialog
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropView, artwork_filter
 from artistshield.gui.workers import Worker
 
 if TYPE_CHECKING:
     from artistshield.gui.session import Session
+    from artistshield.identity import Identity
     from artistshield.mark import MarkOutcome
+    from artistshield.register import KnownWork
 
 __all__ = ["COL_FILE", "COL_STATUS", "COL_SURVIVES", "FrameProgress", "MarkView"]  # for the tests
 
@@ -67,6 +73,12 @@ class MarkView(DropView):
         self.loader: Worker | None = None
         self.clips: dict[Path, int] = {}  # clip rows: frames in the clip (0 if unknown)
         self.frames_done: dict[Path, tuple[int, int]] = {}  # clip being marked: frame, of
+        self.batch: list[Path] = []  # the files of the batch being marked or last marked
+        self.known: dict[Path, KnownWork] = {}  # files of the batch registered already
+        self.versions: dict[Path, str] = {}  # files marked again: the earlier work ID
+        self.skipped: set[Path] = set()  # files of the batch skipped as registered already
+        self.remark_dialog: RemarkDialog | None = None
+        self._pending: tuple[Path, Identity] | None = None  # output folder, identity
         self._platform = ""  # the platform the running batch is tested against
         self.dropped.connect(self.add_paths)
         self._build()
@@ -124,6 +136,14 @@ class MarkView(DropView):
         self.start_button.setToolTip("Mark, check and register every file in the list (Ctrl+Return)")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
+        self.start_selected_button = QPushButton("Mark selected")
+        self.start_selected_button.setToolTip(
+            "Mark, check and register only the selected rows (Ctrl+click or Shift+click to "
+            "select several)"
+        )
+        self.start_selected_button.setEnabled(False)
+        self.start_selected_button.clicked.connect(self.start_selected)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
         self.cancel_button = QPushButton(icon("cancel"), "Cancel")
         self.cancel_button.setToolTip(
             "Stop marking (Esc): an image being marked is finished, a clip stops at the next frame "
@@ -133,6 +153,7 @@ class MarkView(DropView):
         self.cancel_button.clicked.connect(self.cancel)
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.start_selected_button)
         bottom.addWidget(self.start_button)
         bottom.addWidget(self.cancel_button)
         layout.addLayout(bottom)
@@ -198,6 +219,10 @@ class MarkView(DropView):
         self.outcomes.clear()
         self.clips.clear()
         self.frames_done.clear()
+        self.batch.clear()
+        self.skipped.clear()
+        self.known.clear()
+        self.versions.clear()
         self.preview_pane.clear()
         self.options.forget_output()
         self.status.setText("Add files to begin.")
@@ -205,13 +230,27 @@ class MarkView(DropView):
     # -- marking -------------------------------------------------------------
 
     def start(self) -> None:
-        if self.worker is not None or not self.rows:
+        """Mark every file in the list ("Mark all")."""
+        self.start_files(list(self.rows))
+
+    def start_selected(self) -> None:
+        """Mark only the selected rows."""
+        self.start_files([p.absolute() for p in self.table.selected_paths()])
+
+    def _selection_changed(self) -> None:
+        self.start_selected_button.setEnabled(
+            self.worker is None and bool(self.table.selectedIndexes())
+        )
+
+    def start_files(self, paths: list[Path]) -> None:
+        """Mark *paths* (rows of the list), asking first about those registered already."""
+        if self.worker is not None or not paths:
             return
         out = self.output_folder()
         if out is None:
             show_error("Choose an output folder for the marked copies first.", parent=self)
             return
-        if any(path.parent == out for path in self.rows):
+        if any(path.parent == out for path in paths):
             show_error(
                 "The output folder is the folder your originals are in. Choose another one, so "
                 "that originals and marked copies never mix.", parent=self,
@@ -221,20 +260,89 @@ class MarkView(DropView):
         if ident is None:
             show_error("Your identity is locked or missing, so nothing was marked.", parent=self)
             return
-        paths = list(self.rows)
+        self.batch = paths
+        self.known = {}
+        self.versions = {}
+        self.skipped = set()
+        self._pending = (out, ident)
+        self.table.reset([self.rows[p] for p in paths])
+        for path in paths:
+            self.outcomes.pop(path, None)
+            self.frames_done.pop(path, None)
+        self.progress.setRange(0, len(paths))
+        self.progress.setValue(0)
+        self.progress.setFormat(f"0 of {_files(len(paths))} looked up")
+        self.status.setText(f"Looking for works already registered among {_files(len(paths))}…")
+        self._set_busy(True)
+        self.worker = Worker(recognising_job(paths, identity=ident), name="looking up works")
+        self.worker.signals.progress.connect(self._recognised)
+        self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
+        self.worker.signals.finished.connect(self._recognising_done)
+        self.worker.start(registry=True)
+
+    def _recognised(self, item: tuple[Path, KnownWork | None]) -> None:
+        path, known = item
+        if known is not None:
+            self.known[path] = known
+        done = self.batch.index(path) + 1 if path in self.batch else 0
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} of {_files(len(self.batch))} looked up")
+
+    def _recognising_done(self) -> None:
+        cancelled = self.worker is not None and self.worker.is_cancelled
+        self.worker = None
+        if cancelled:
+            self._set_busy(False)
+            self._finish_batch(cancelled=True)
+            return
+        if not self.known:
+            self._mark_batch(skip=False)
+            return
+        self.remark_dialog = RemarkDialog(list(self.known.values()), self)
+        self.remark_dialog.finished.connect(self._answered)
+        self.status.setText("Some files are registered already: skip them, or mark them again?")
+        self.remark_dialog.open()
+
+    def _answered(self) -> None:
+        dialog, self.remark_dialog = self.remark_dialog, None
+        if dialog is None:
+            return
+        clicked = dialog.clickedButton()
+        dialog.deleteLater()
+        if clicked is dialog.again_button:
+            self.versions = {path: known.work.work_id for path, known in self.known.items()}
+            self._mark_batch(skip=False)
+        elif clicked is dialog.skip_button:
+            self._mark_batch(skip=True)
+        else:
+            self._set_busy(False)
+            self._finish_batch(cancelled=True)
+
+    def _mark_batch(self, *, skip: bool) -> None:
+        """Mark the batch; with *skip*, leave out the files registered already."""
+        assert self._pending is not None
+        out, ident = self._pending
+        paths = self.batch
+        if skip:
+            self.skipped = set(self.known)
+            for path, known in self.known.items():
+                self.table.show_skipped(self.rows[path], known)
+            paths = [p for p in self.batch if p not in self.known]
+        if not paths:
+            self._set_busy(False)
+            self._finish_batch(cancelled=False)
+            return
         chosen = self.options.chosen()
         self._platform = chosen.platform or ""
-        self.table.reset()
-        self.outcomes.clear()
-        self.frames_done.clear()
         self._show_marking_next()
-        self.progress.setRange(0, len(paths) * _STEPS)
-        self.progress.setValue(0)
-        self.progress.setFormat(f"0 of {_files(len(paths))}")
+        self.progress.setRange(0, len(self.batch) * _STEPS)
+        self.progress.setValue(self._settled() * _STEPS)
+        self.progress.setFormat(f"{self._settled()} of {_files(len(self.batch))}")
         self.status.setText(f"Marking {_files(len(paths))} into {out}…")
         self._set_busy(True)
         self.worker = Worker(
-            marking_job(paths, out=out, identity=ident, chosen=chosen), name="marking"
+            marking_job(paths, out=out, identity=ident, chosen=chosen, versions=self.versions),
+            name="marking",
         )
         self.worker.signals.progress.connect(self._marking_progress)
         self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
@@ -256,6 +364,7 @@ class MarkView(DropView):
 
     def _set_busy(self, busy: bool) -> None:
         self.start_button.setEnabled(not busy)
+        self.start_selected_button.setEnabled(not busy and bool(self.table.selectedIndexes()))
         self.cancel_button.setEnabled(busy)
         for w in (self.add_button, self.add_folder_button, self.clear_button):
             w.setEnabled(not busy)
@@ -276,12 +385,12 @@ class MarkView(DropView):
         self.frame_progress.emit(item)
         of = f" of {total}" if total else ""
         self.table.set_status(row, f"Marking… frame {item.done}{of}", None)
-        files = len(self.rows)
+        files, done = len(self.batch), self._settled()
         self.progress.setValue(
-            len(self.outcomes) * _STEPS + (min(item.done, total) * _STEPS // total if total else 0)
+            done * _STEPS + (min(item.done, total) * _STEPS // total if total else 0)
         )
         self.progress.setFormat(
-            f"file {len(self.outcomes) + 1} of {files} · frame {item.done}{of}" if files > 1
+            f"file {done + 1} of {files} · frame {item.done}{of}" if files > 1
             else f"frame {item.done}{of}"
         )
 
@@ -290,10 +399,13 @@ class MarkView(DropView):
         row = self.rows.get(Path(outcome.source).absolute())
         if row is None:
             return
-        self.outcomes[Path(outcome.source).absolute()] = outcome
-        self.table.show_outcome(row, outcome, survived, self._platform)
-        self.progress.setValue(len(self.outcomes) * _STEPS)
-        self.progress.setFormat(f"{len(self.outcomes)} of {_files(len(self.rows))}")
+        path = Path(outcome.source).absolute()
+        self.outcomes[path] = outcome
+        self.table.show_outcome(
+            row, outcome, survived, self._platform, version_of=self.versions.get(path)
+        )
+        self.progress.setValue(self._settled() * _STEPS)
+        self.progress.setFormat(f"{self._settled()} of {_files(len(self.batch))}")
         if not (self.worker is not None and self.worker.is_cancelled):
             self._show_marking_next()
         if self.table.currentRow() == row:
@@ -301,28 +413,45 @@ class MarkView(DropView):
 
     def _show_marking_next(self) -> None:
         """Say which file is being marked: the first not done (the batch goes in list order)."""
-        path = next((p for p in self.rows if p not in self.outcomes), None)
+        path = next(
+            (p for p in self.batch if p not in self.outcomes and p not in self.skipped), None
+        )
         if path is not None and path not in self.frames_done:  # a clip says its frame
             self.table.set_status(self.rows[path], "Marking…", None)
+
+    def _settled(self) -> int:
+        """Files of the batch marked, failed or skipped so far."""
+        return sum(1 for p in self.batch if p in self.outcomes or p in self.skipped)
 
     def _batch_done(self) -> None:
         cancelled = self.worker is not None and self.worker.is_cancelled
         self.worker = None
         self._set_busy(False)
-        done = len(self.outcomes)
-        errors = sum(1 for o in self.outcomes.values() if o.error)
-        for path, row in self.rows.items():
-            if path not in self.outcomes:
-                self.table.show_unmarked(row, cancelled=cancelled, at=self.frames_done.get(path))
-        text = f"Marked {done - errors} of {_files(len(self.rows))}"
+        self._finish_batch(cancelled=cancelled)
+        self.works_changed.emit()
+
+    def _finish_batch(self, *, cancelled: bool) -> None:
+        """Say how the batch went, row by row and in the status line."""
+        outcomes = [self.outcomes[p] for p in self.batch if p in self.outcomes]
+        errors = sum(1 for o in outcomes if o.error)
+        skipped = sum(1 for p in self.batch if p in self.skipped)
+        for path in self.batch:
+            if path not in self.outcomes and path not in self.skipped:
+                self.table.show_unmarked(
+                    self.rows[path], cancelled=cancelled, at=self.frames_done.get(path)
+                )
+        total = _files(len(self.batch))
+        text = f"Marked {len(outcomes) - errors} of {total}"
+        if skipped:
+            text += f"; skipped {skipped} registered already"
         if errors:
             text += f"; {errors} could not be marked (see the list)"
         if cancelled:
             text += "; cancelled"
         self.status.setText(text + ".")
-        self.progress.setValue(done * _STEPS)
-        self.progress.setFormat(f"{done} of {_files(len(self.rows))}" + (" · cancelled" * cancelled))
-        self.works_changed.emit()
+        self.progress.setRange(0, max(1, len(self.batch)))
+        self.progress.setValue(self._settled())
+        self.progress.setFormat(f"{self._settled()} of {total}" + (" · cancelled" * cancelled))
         self.batch_finished.emit()
 
     # -- preview ---------------------------------------------------------------
