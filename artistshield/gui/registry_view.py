@@ -3,8 +3,10 @@
 A searchable table with thumbnails and a detail pane; Verify registry, Export
 proof bundle and Register without marking (images, and clips: videos,
 animated GIF/APNG/WebP and frame folders, each one work fingerprinted at its
-key frames).  Every job runs on the registry's single worker thread and opens
-its own connection there.
+key frames).  Withdraw a work, merge a duplicate into the work it repeats, or
+restore either: each is a signed entry, and the record stays; "Show withdrawn
+and merged" lists them again.  Every job runs on the registry's single worker
+thread and opens its own connection there.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -41,9 +45,12 @@ from artistshield.paths import PROOF_BUNDLE
 if TYPE_CHECKING:
     from artistshield.gui.session import Session
     from artistshield.registry import VerifyReport, Work
+    from artistshield.registry.standing import Standing
     from artistshield.registry.timestamp import Stamp
 
 COLUMNS = ["Work", "Title", "File", "Registered", "Size", "Kind"]
+#: Rows of withdrawn and merged works, listed on request.
+_HIDDEN_GREY = "#80868b"
 
 
 class RegistryView(QWidget):
@@ -51,11 +58,14 @@ class RegistryView(QWidget):
     verified = Signal(object)  # VerifyReport
     exported = Signal(object)  # the bundle's path
     registered = Signal(list)  # outcomes of Register without marking
+    changed = Signal()  # works withdrawn, merged or restored
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.works: dict[str, Work] = {}
+        self.hidden: dict[str, Standing] = {}  # every withdrawn or merged work, listed or not
+        self.versions: dict[str, str] = {}  # work -> the earlier work it is a new version of
         self.thumbs: dict[str, QImage] = {}
         self.stamps: dict[str, Stamp | None] = {}  # each work's trusted time-stamp, if any
         self.report: VerifyReport | None = None
@@ -87,8 +97,25 @@ class RegistryView(QWidget):
         register_menu.addAction("Images or clips…", self.choose_register)
         register_menu.addAction("Folder of numbered frames…", self.choose_register_folder)
         self.register_button.setMenu(register_menu)
-        for w in (self.refresh_button, self.verify_button, self.export_button, self.register_button):
+        self.tidy_button = QPushButton("Withdraw or merge")
+        self.tidy_button.setToolTip(
+            "Hide the selected works from checks, lists and bundles with a signed entry: "
+            "withdraw them, or merge duplicates into the work they repeat. Their records stay."
+        )
+        tidy_menu = QMenu(self.tidy_button)
+        self.withdraw_action = tidy_menu.addAction("Withdraw…", self.choose_withdraw)
+        self.merge_action = tidy_menu.addAction("Merge into another work…", self.choose_merge)
+        self.restore_action = tidy_menu.addAction("Restore", self.choose_restore)
+        self.tidy_button.setMenu(tidy_menu)
+        for w in (
+            self.refresh_button, self.verify_button, self.export_button, self.register_button,
+            self.tidy_button,
+        ):
             actions.addWidget(w)
+        self.show_hidden = QCheckBox("Show withdrawn and merged")
+        self.show_hidden.setToolTip("Also list the works you withdrew or merged into another")
+        self.show_hidden.toggled.connect(self.refresh)
+        actions.addWidget(self.show_hidden)
         layout.addLayout(actions)
 
         self.model = QStandardItemModel(0, len(COLUMNS))
@@ -114,6 +141,8 @@ class RegistryView(QWidget):
             self.table.setItemDelegateForColumn(column, WrappingDelegate(self.table))
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(3, 90)  # the date above the time
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.addActions([self.withdraw_action, self.merge_action, self.restore_action])
         self.table.selectionModel().selectionChanged.connect(self.show_detail)
 
         detail = QWidget()
@@ -144,20 +173,32 @@ class RegistryView(QWidget):
     # -- listing -------------------------------------------------------------
 
     def refresh(self) -> None:
+        every = self.show_hidden.isChecked()
+
         def job(report, cancelled):
             from artistshield.registry import Registry
+            from artistshield.registry.standing import versions as standing_versions
             from artistshield.registry.timestamp import stamped_works
 
             with Registry.open() as registry:
-                works = registry.works()
+                works = registry.works(hidden=every)
                 thumbs = {w.work_id: QImage.fromData(registry.thumbnail(w.work_id)) for w in works}
-                stamps = stamped_works(registry.log())
-            return works, thumbs, stamps
+                log = registry.log()
+                stamps = stamped_works(log)
+                hidden = dict(registry.standings())
+                versions = {k: v for k, v in standing_versions(log).items() if k in thumbs}
+            return works, thumbs, stamps, hidden, versions
 
         self._start(job, "listing the registry", self._listed)
 
-    def _listed(self, found: tuple[list[Work], dict[str, QImage], dict[str, Stamp | None]]) -> None:
-        works, self.thumbs, self.stamps = found
+    def _listed(
+        self,
+        found: tuple[
+            list[Work], dict[str, QImage], dict[str, Stamp | None], dict[str, Standing],
+            dict[str, str],
+        ],
+    ) -> None:
+        works, self.thumbs, self.stamps, self.hidden, self.versions = found
         keep = set(self.selected_ids())
         self.works = {w.work_id: w for w in works}
         self.model.removeRows(0, self.model.rowCount())
@@ -172,10 +213,16 @@ class RegistryView(QWidget):
                 QStandardItem(work.file_name),
                 stamp_cell(work, self.stamps.get(work.work_id)),
                 QStandardItem(f"{work.width}\N{MULTIPLICATION SIGN}{work.height}"),
-                QStandardItem("Marked" if work.marked else "Registered"),
+                QStandardItem(kind_of(work, self.hidden.get(work.work_id))),
             ]
+            standing = self.hidden.get(work.work_id)
             for cell in cells:
-                cell.setToolTip(f"{work.work_id}: {work.title}")
+                cell.setToolTip(
+                    f"{work.work_id}: {work.title}"
+                    + ("" if standing is None else f" ({standing.in_words()})")
+                )
+                if standing is not None:
+                    cell.setForeground(QBrush(QColor(_HIDDEN_GREY)))
             cells[3].setToolTip(stamp_text(self.stamps.get(work.work_id)))
             self.model.appendRow(cells)
         self.table.resizeColumnToContents(0)
@@ -202,6 +249,12 @@ class RegistryView(QWidget):
             signature = "the registry FAILED verification: " + html.escape(self.report.summary())
         stamp = ("Trusted time", stamp_text(self.stamps.get(work.work_id)))
         rows = [*detail_rows(work, signature), stamp]
+        earlier = self.versions.get(work.work_id)
+        if earlier is not None:
+            rows.insert(2, ("New version of", earlier))
+        standing = self.hidden.get(work.work_id)
+        if standing is not None:
+            rows.insert(2, ("Hidden", f"{standing.in_words()} (Withdraw or merge → Restore)"))
         body = "".join(
             f"<tr><td><b>{html.escape(k)}</b></td><td style='padding-left:8px'>"
             f"<code>{html.escape(v)}</code></td></tr>" if "SHA" in k else
@@ -307,6 +360,91 @@ class RegistryView(QWidget):
 
         self._start(job, "registering works", done)
 
+    # -- withdraw, merge, restore ---------------------------------------------
+
+    def choose_withdraw(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            show_error("Select the works to withdraw first.", parent=self)
+            return
+        reason, ok = QInputDialog.getText(
+            self, "Withdraw " + ", ".join(ids),
+            "Checks, lists and bundles will leave the work out; its signed record stays and "
+            "you can restore it.\nWhy (kept in the signed entry; optional):",
+        )
+        if ok:
+            self.withdraw(ids, reason)
+
+    def choose_merge(self) -> None:
+        ids = self.selected_ids()
+        targets = [w for w in self.works.values() if w.work_id not in ids and w.work_id not in self.hidden]
+        if not ids or not targets:
+            show_error("Select the duplicate records first; another work must be shown.", parent=self)
+            return
+        labels = [f"{w.work_id}  {w.title}" for w in targets]
+        choice, ok = QInputDialog.getItem(
+            self, "Merge " + ", ".join(ids),
+            "Merge into which work? Checks will name it for copies of either.", labels, 0, False,
+        )
+        if ok and choice in labels:
+            self.merge(ids, targets[labels.index(choice)].work_id)
+
+    def choose_restore(self) -> None:
+        ids = [i for i in self.selected_ids() if i in self.hidden]
+        if not ids:
+            show_error(
+                "Select withdrawn or merged works to restore (tick Show withdrawn and merged).",
+                parent=self,
+            )
+            return
+        self.restore(ids)
+
+    def withdraw(self, work_ids: list[str], reason: str = "") -> None:
+        """Withdraw *work_ids* with signed entries, in the background."""
+        self._tidy(work_ids, "withdraw", reason)
+
+    def merge(self, duplicates: list[str], into: str) -> None:
+        """Merge each of *duplicates* into *into*, in the background."""
+        self._tidy(duplicates, "merge", into)
+
+    def restore(self, work_ids: list[str]) -> None:
+        """Show withdrawn or merged *work_ids* again, in the background."""
+        self._tidy(work_ids, "restore", "")
+
+    def _tidy(self, work_ids: list[str], action: str, detail: str) -> None:
+        ident = self.session.unlock(self)
+        if ident is None:
+            show_error("Your identity is locked or missing, so nothing was changed.", parent=self)
+            return
+
+        def job(report, cancelled):
+            from artistshield.registry import Registry
+
+            with Registry.open() as registry:
+                for work_id in work_ids:
+                    if action == "withdraw":
+                        registry.withdraw(work_id, ident, reason=detail)
+                    elif action == "merge":
+                        registry.merge(work_id, detail, ident)
+                    else:
+                        registry.restore(work_id, ident)
+            return work_ids
+
+        def done(ids: list[str]) -> None:
+            words = {
+                "withdraw": "Withdrew {}: checks, lists and bundles leave {} out; the signed "
+                "record stays.",
+                "merge": "Merged {} into " + detail + ": checks name " + detail + " for copies "
+                "of {} too.",
+                "restore": "Restored {}: shown in checks, lists and bundles again.",
+            }[action]
+            them = "it" if len(ids) == 1 else "them"
+            self.status.setText(words.format(", ".join(ids), them))
+            self.refresh()
+            self.changed.emit()
+
+        self._start(job, f"{action} in the registry", done)
+
     def shutdown(self) -> None:
         for worker in list(self.workers):
             worker.cancel()
@@ -324,6 +462,16 @@ def stamp_cell(work: Work, stamp: Stamp | None) -> QStandardItem:
     return QStandardItem(
         work.registered.replace("T", " ").rstrip("Z") + (" \N{CHECK MARK} stamped" if stamp else "")
     )
+
+
+def kind_of(work: Work, standing: Standing | None) -> str:
+    """The Kind column: marked or registered, and withdrawn or merged."""
+    kind = "Marked" if work.marked else "Registered"
+    if standing is None:
+        return kind
+    if standing.state == "merged":
+        return f"{kind}, merged into {standing.into}"
+    return f"{kind}, withdrawn"
 
 
 def detail_rows(work: Work, signature: str) -> list[tuple[str, str]]:
