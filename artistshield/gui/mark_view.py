@@ -79,6 +79,7 @@ class MarkView(DropView):
         self.skipped: set[Path] = set()  # files of the batch skipped as registered already
         self.remark_dialog: RemarkDialog | None = None
         self._pending: tuple[Path, Identity] | None = None  # output folder, identity
+        self._lookup_failed = False
         self._platform = ""  # the platform the running batch is tested against
         self.dropped.connect(self.add_paths)
         self._build()
@@ -274,9 +275,10 @@ class MarkView(DropView):
         self.progress.setFormat(f"0 of {_files(len(paths))} looked up")
         self.status.setText(f"Looking for works already registered among {_files(len(paths))}…")
         self._set_busy(True)
+        self._lookup_failed = False
         self.worker = Worker(recognising_job(paths, identity=ident), name="looking up works")
         self.worker.signals.progress.connect(self._recognised)
-        self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
+        self.worker.signals.failed.connect(self._lookup_error)
         self.worker.signals.finished.connect(self._recognising_done)
         self.worker.start(registry=True)
 
@@ -288,10 +290,14 @@ class MarkView(DropView):
         self.progress.setValue(done)
         self.progress.setFormat(f"{done} of {_files(len(self.batch))} looked up")
 
+    def _lookup_error(self, message: str, details: str) -> None:
+        self._lookup_failed = True  # the registry cannot be read: marking would fail too
+        show_error(message, details, self)
+
     def _recognising_done(self) -> None:
         cancelled = self.worker is not None and self.worker.is_cancelled
         self.worker = None
-        if cancelled:
+        if cancelled or self._lookup_failed:
             self._set_busy(False)
             self._finish_batch(cancelled=True)
             return
@@ -350,6 +356,8 @@ class MarkView(DropView):
         self.worker.start(registry=True)
 
     def cancel(self) -> None:
+        if self.remark_dialog is not None:
+            self.remark_dialog.reject()  # the question's Cancel: nothing is marked
         if self.worker is not None:
             self.worker.cancel()
             self.cancel_button.setEnabled(False)
@@ -474,6 +482,8 @@ class MarkView(DropView):
         ))
 
     def shutdown(self) -> None:
+        if self.remark_dialog is not None:
+            self.remark_dialog.reject()
         self.preview_pane.shutdown()
         for worker in (self.worker, self.loader):
             if worker is not None:

@@ -274,8 +274,8 @@ class Registry:
 
     def find_by_pixels(self, pixels_sha256: str) -> Work | None:
         """The shown work whose registered pixels have this SHA-256 (see :meth:`find_by_payload`)."""
-        rows = self.db.query("SELECT id FROM works WHERE pixels_sha256 = ? ORDER BY num", (pixels_sha256,))
-        for (work_id,) in rows:
+        sql = "SELECT id FROM works WHERE pixels_sha256 = ? ORDER BY num"
+        for (work_id,) in self.db.query(sql, (pixels_sha256,)):
             shown = self._shown(self.work(work_id))
             if shown is not None:
                 return shown

@@ -182,7 +182,8 @@ def test_two_mark_batches_into_one_folder_keep_every_file(
     Registry.open().close()
     out = tmp_path / "out"
     batches = [
-        subprocess.Popen(command("mark", *map(str, art), "--out", str(out), "--json"),
+        # --again: each batch marks every file, whatever the other registered first
+        subprocess.Popen(command("mark", *map(str, art), "--out", str(out), "--json", "--again"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
@@ -213,7 +214,7 @@ def test_marking_killed_at_random_moments_leaves_no_orphan(
         batches = []
         for _ in range(2):
             batch = subprocess.Popen(
-                command("mark", *map(str, rng.permutation(art)), "--out", str(out)),
+                command("mark", *map(str, rng.permutation(art)), "--out", str(out), "--again"),
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             )
             batches.append((batch, int(rng.integers(0, 3)), float(rng.uniform(0.0, 0.6))))
@@ -398,7 +399,9 @@ def test_private_data_is_0600_in_0700_and_what_is_published_follows_the_umask(
     old = os.umask(0o027)
     try:
         out = tmp_path / "out"
-        marked = subprocess.run(command("mark", str(art), str(gif), str(jpeg), str(video), "--out", str(out)),
+        # --again: the JPEG and the clips show the same picture, which would be skipped
+        marked = subprocess.run(command("mark", str(art), str(gif), str(jpeg), str(video), "--out", str(out),
+                                        "--again"),
                                 capture_output=True, text=True, timeout=600)
         assert marked.returncode == 0, marked.stderr
         suspect = out / art.name

@@ -83,3 +83,11 @@ def test_cancel_in_the_question_marks_nothing(qtbot, window, artwork, drop) -> N
     assert "cancelled" in view.status.text()
     assert list(_works()) == ["W-000001"]
     assert view.start_button.isEnabled() and view.worker is None
+
+    # the view's own Cancel button answers the question the same way
+    view.start_button.click()
+    _asked(qtbot, view)
+    with qtbot.waitSignal(view.batch_finished, timeout=10_000):
+        view.cancel_button.click()
+    assert view.remark_dialog is None and _status(view, 0) == "Cancelled — not marked"
+    assert list(_works()) == ["W-000001"]
