@@ -83,7 +83,7 @@ SAME_PIXELS, CARRIES_MARK, SAME_PICTURE = "same pixels", "carries its mark", "sa
 _HOW = {
     SAME_PIXELS: "the same pixels",
     CARRIES_MARK: "it is a marked copy: it carries that work's mark",
-    SAME_PICTURE: "the same picture, saved again",
+    SAME_PICTURE: "the same picture, by its fingerprint",
 }
 #: Aspect ratios within this share of each other count as one picture's (a re-export may be resized).
 _SAME_SHAPE = 0.02
