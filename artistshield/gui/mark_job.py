@@ -1,13 +1,13 @@
 """The Mark view's jobs: list the files dropped, and mark a batch, off the UI thread.
 
 :func:`listing_job` expands folders and reads each file's thumbnail (a clip's
-first frame and frame count); :func:`recognising_job` finds the files the
-registry holds already (:func:`artistshield.register.find_registered`), so
-the view can ask before marking them again; :func:`marking_job` marks,
-registers and platform-tests a batch through
+first frame and frame count); :func:`marking_job` first finds the files the
+registry holds already (:func:`artistshield.register.find_registered`) and
+stops there if there are any, so the view can ask before marking them again;
+then it marks, registers and platform-tests the batch through
 :func:`artistshield.mark.mark_files`, reporting each clip's frames as a
 :class:`FrameProgress` and each file done, and links a file marked again to
-its earlier work.  None touches a widget.
+its earlier work.  Neither touches a widget.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from artistshield.gui.mark_options import Chosen
     from artistshield.identity import Identity
     from artistshield.register import KnownWork
+    from artistshield.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -61,44 +62,29 @@ def listing_job(paths: list[Path]) -> Job:
     return job
 
 
-def recognising_job(paths: list[Path], *, identity: Identity) -> Job:
-    """The job reporting ``(path, KnownWork or None)`` for each of *paths*: registered already?
+@dataclass(frozen=True)
+class LookedUp:
+    """A file of the batch was looked up in the registry: *known* if registered already."""
 
-    A file that cannot be read is reported as new; marking it says what is wrong.
-    """
-
-    def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
-        from artistshield.register import find_registered
-        from artistshield.registry import Registry
-        from artistshield.union.membership import checking_keys
-
-        keys = list(checking_keys(identity, "own").values())
-        with Registry.open() as registry:
-            for path in paths:
-                if cancelled():
-                    return
-                known: KnownWork | None
-                try:
-                    known = find_registered(registry, path, keys=keys)
-                except Exception:  # unreadable: marking it says what is wrong
-                    known = None
-                report((path, known))
-
-    return job
+    source: Path
+    known: KnownWork | None
 
 
 def marking_job(
     paths: list[Path], *, out: Path, identity: Identity, chosen: Chosen,
-    versions: dict[Path, str] | None = None,
+    versions: dict[Path, str] | None = None, look_up: bool = True,
 ) -> Job:
     """The job marking *paths* into *out*; it reports ``(MarkOutcome, survived)`` per file.
 
     *survived* says whether the mark outlived the platform chosen (None: none chosen).
-    A path in *versions* is marked as a new version of the work ID it maps to.
+    With *look_up*, each file is first looked up in the registry (reported as
+    :class:`LookedUp`); if any is registered already, nothing is marked and the
+    job returns them, ``{path: KnownWork}``, for the artist to decide.  A path in
+    *versions* is marked as a new version of the work ID it maps to.
     """
     versions = dict(versions or {})
 
-    def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
+    def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> dict[Path, KnownWork]:
         from artistshield import mark, platforms
         from artistshield.registry import Registry
 
@@ -115,6 +101,10 @@ def marking_job(
         key, member = marking_key(identity)
         consent = from_settings(identity.name)
         with Registry.open() as registry:
+            if look_up and registry.has_works():
+                known = _look_up(registry, paths, identity, report, cancelled)
+                if known or cancelled():
+                    return known
             outcomes = mark.mark_files(
                 paths, out_dir=out, key=key, strength=chosen.strength,
                 format=chosen.format, quality=chosen.quality, registry=registry, identity=identity,
@@ -132,8 +122,34 @@ def marking_job(
                         key, chosen.platform,
                     )
                 report((outcome, survived))
+        return {}
 
     return job
+
+
+def _look_up(
+    registry: Registry, paths: list[Path], identity: Identity,
+    report: Callable[[Any], None], cancelled: Callable[[], bool],
+) -> dict[Path, KnownWork]:
+    """The files of *paths* registered already; a file that cannot be read counts as new
+    (marking it says what is wrong)."""
+    from artistshield.register import find_registered
+    from artistshield.union.membership import checking_keys
+
+    keys = list(checking_keys(identity, "own").values())
+    known: dict[Path, KnownWork] = {}
+    for path in paths:
+        if cancelled():
+            break
+        found: KnownWork | None
+        try:
+            found = find_registered(registry, path, keys=keys)
+        except Exception:
+            found = None
+        if found is not None:
+            known[path] = found
+        report(LookedUp(path, found))
+    return known
 
 
 def _clip_thumbnail(path: Path) -> tuple[QImage, int]:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
-from artistshield.gui.mark_job import FrameProgress, listing_job, marking_job, recognising_job
+from artistshield.gui.mark_job import FrameProgress, LookedUp, listing_job, marking_job
 from artistshield.gui.mark_options import MarkOptions
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.mark_table import COL_FILE, COL_STATUS, COL_SURVIVES, MarkTable
@@ -79,7 +79,6 @@ class MarkView(DropView):
         self.skipped: set[Path] = set()  # files of the batch skipped as registered already
         self.remark_dialog: RemarkDialog | None = None
         self._pending: tuple[Path, Identity] | None = None  # output folder, identity
-        self._lookup_failed = False
         self._platform = ""  # the platform the running batch is tested against
         self.dropped.connect(self.add_paths)
         self._build()
@@ -270,40 +269,41 @@ class MarkView(DropView):
         for path in paths:
             self.outcomes.pop(path, None)
             self.frames_done.pop(path, None)
-        self.progress.setRange(0, len(paths))
-        self.progress.setValue(0)
-        self.progress.setFormat(f"0 of {_files(len(paths))} looked up")
-        self.status.setText(f"Looking for works already registered among {_files(len(paths))}…")
+        self._run(paths, look_up=True)
+
+    def _run(self, paths: list[Path], *, look_up: bool) -> None:
+        """Start the marking job on *paths*; with *look_up* it first finds those registered."""
+        assert self._pending is not None
+        out, ident = self._pending
+        chosen = self.options.chosen()
+        self._platform = chosen.platform or ""
+        self._show_marking_next()
+        self.progress.setRange(0, len(self.batch) * _STEPS)
+        self.progress.setValue(self._settled() * _STEPS)
+        self.progress.setFormat(f"{self._settled()} of {_files(len(self.batch))}")
+        self.status.setText(f"Marking {_files(len(paths))} into {out}…")
         self._set_busy(True)
-        self._lookup_failed = False
-        self.worker = Worker(recognising_job(paths, identity=ident), name="looking up works")
-        self.worker.signals.progress.connect(self._recognised)
-        self.worker.signals.failed.connect(self._lookup_error)
-        self.worker.signals.finished.connect(self._recognising_done)
+        self.worker = Worker(
+            marking_job(
+                paths, out=out, identity=ident, chosen=chosen, versions=self.versions,
+                look_up=look_up,
+            ),
+            name="marking",
+        )
+        self.worker.signals.progress.connect(self._marking_progress)
+        self.worker.signals.succeeded.connect(self._looked_up)
+        self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
+        self.worker.signals.finished.connect(self._batch_done)
         self.worker.start(registry=True)
 
-    def _recognised(self, item: tuple[Path, KnownWork | None]) -> None:
-        path, known = item
-        if known is not None:
-            self.known[path] = known
-        done = self.batch.index(path) + 1 if path in self.batch else 0
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{done} of {_files(len(self.batch))} looked up")
+    def _looked_up(self, known: dict[Path, KnownWork]) -> None:
+        """The job stopped before marking, as these files are registered already."""
+        self.known = dict(known)
 
-    def _lookup_error(self, message: str, details: str) -> None:
-        self._lookup_failed = True  # the registry cannot be read: marking would fail too
-        show_error(message, details, self)
-
-    def _recognising_done(self) -> None:
-        cancelled = self.worker is not None and self.worker.is_cancelled
-        self.worker = None
-        if cancelled or self._lookup_failed:
-            self._set_busy(False)
-            self._finish_batch(cancelled=True)
-            return
-        if not self.known:
-            self._mark_batch(skip=False)
-            return
+    def _ask(self) -> None:
+        self.table.reset([self.rows[p] for p in self.batch])  # nothing is being marked
+        self.progress.setValue(0)
+        self.progress.setFormat(f"0 of {_files(len(self.batch))}")
         self.remark_dialog = RemarkDialog(list(self.known.values()), self)
         self.remark_dialog.finished.connect(self._answered)
         self.status.setText("Some files are registered already: skip them, or mark them again?")
@@ -317,43 +317,20 @@ class MarkView(DropView):
         dialog.deleteLater()
         if clicked is dialog.again_button:
             self.versions = {path: known.work.work_id for path, known in self.known.items()}
-            self._mark_batch(skip=False)
+            self._run(self.batch, look_up=False)
         elif clicked is dialog.skip_button:
-            self._mark_batch(skip=True)
-        else:
-            self._set_busy(False)
-            self._finish_batch(cancelled=True)
-
-    def _mark_batch(self, *, skip: bool) -> None:
-        """Mark the batch; with *skip*, leave out the files registered already."""
-        assert self._pending is not None
-        out, ident = self._pending
-        paths = self.batch
-        if skip:
             self.skipped = set(self.known)
             for path, known in self.known.items():
                 self.table.show_skipped(self.rows[path], known)
-            paths = [p for p in self.batch if p not in self.known]
-        if not paths:
+            rest = [p for p in self.batch if p not in self.known]
+            if rest:
+                self._run(rest, look_up=False)
+            else:
+                self._set_busy(False)
+                self._finish_batch(cancelled=False)
+        else:
             self._set_busy(False)
-            self._finish_batch(cancelled=False)
-            return
-        chosen = self.options.chosen()
-        self._platform = chosen.platform or ""
-        self._show_marking_next()
-        self.progress.setRange(0, len(self.batch) * _STEPS)
-        self.progress.setValue(self._settled() * _STEPS)
-        self.progress.setFormat(f"{self._settled()} of {_files(len(self.batch))}")
-        self.status.setText(f"Marking {_files(len(paths))} into {out}…")
-        self._set_busy(True)
-        self.worker = Worker(
-            marking_job(paths, out=out, identity=ident, chosen=chosen, versions=self.versions),
-            name="marking",
-        )
-        self.worker.signals.progress.connect(self._marking_progress)
-        self.worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
-        self.worker.signals.finished.connect(self._batch_done)
-        self.worker.start(registry=True)
+            self._finish_batch(cancelled=True)
 
     def cancel(self) -> None:
         if self.remark_dialog is not None:
@@ -377,8 +354,14 @@ class MarkView(DropView):
         for w in (self.add_button, self.add_folder_button, self.clear_button):
             w.setEnabled(not busy)
 
-    def _marking_progress(self, item: FrameProgress | tuple[MarkOutcome, bool | None]) -> None:
-        if isinstance(item, FrameProgress):
+    def _marking_progress(
+        self, item: LookedUp | FrameProgress | tuple[MarkOutcome, bool | None]
+    ) -> None:
+        if isinstance(item, LookedUp):
+            done = self.batch.index(item.source) + 1 if item.source in self.batch else 0
+            self.progress.setFormat(f"{done} of {_files(len(self.batch))} looked up")
+            self.status.setText("Looking for works already registered…")
+        elif isinstance(item, FrameProgress):
             self._frame_marked(item)
         else:
             self._file_marked(item)
@@ -434,6 +417,11 @@ class MarkView(DropView):
     def _batch_done(self) -> None:
         cancelled = self.worker is not None and self.worker.is_cancelled
         self.worker = None
+        if self.known and not cancelled and self.remark_dialog is None and not (
+            self.skipped or self.versions
+        ):
+            self._ask()  # the job stopped before marking: still busy until answered
+            return
         self._set_busy(False)
         self._finish_batch(cancelled=cancelled)
         self.works_changed.emit()

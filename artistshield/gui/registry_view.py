@@ -107,15 +107,11 @@ class RegistryView(QWidget):
         self.merge_action = tidy_menu.addAction("Merge into another work…", self.choose_merge)
         self.restore_action = tidy_menu.addAction("Restore", self.choose_restore)
         self.tidy_button.setMenu(tidy_menu)
-        for w in (
-            self.refresh_button, self.verify_button, self.export_button, self.register_button,
-            self.tidy_button,
-        ):
+        for w in (self.refresh_button, self.verify_button, self.export_button, self.register_button):
             actions.addWidget(w)
         self.show_hidden = QCheckBox("Show withdrawn and merged")
         self.show_hidden.setToolTip("Also list the works you withdrew or merged into another")
         self.show_hidden.toggled.connect(self.refresh)
-        actions.addWidget(self.show_hidden)
         layout.addLayout(actions)
 
         self.model = QStandardItemModel(0, len(COLUMNS))
@@ -160,7 +156,11 @@ class RegistryView(QWidget):
         layout.addWidget(splitter, 1)
         self.status = QLabel("Not verified yet in this session.")
         self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        bottom = QHBoxLayout()  # the tidying actions below the list they act on
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.show_hidden)
+        bottom.addWidget(self.tidy_button)
+        layout.addLayout(bottom)
 
     def _start(self, job: Any, name: str, done: Any) -> Worker:
         worker = Worker(job, name=name)
