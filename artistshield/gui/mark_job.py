@@ -22,10 +22,10 @@ from artistshield.gui.workers import Job, Throttle
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import numpy as np
-
     from artistshield.gui.mark_options import Chosen
     from artistshield.identity import Identity
+    from artistshield.mark import MarkOutcome
+    from artistshield.platforms import Survival
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,13 @@ def listing_job(paths: list[Path]) -> Job:
 
 
 def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Chosen) -> Job:
-    """The job marking *paths* into *out*; it reports ``(MarkOutcome, survived)`` per file.
+    """The job marking *paths* into *out*; it reports ``(MarkOutcome, survival)`` per file.
 
-    *survived* says whether the mark outlived the platform chosen (None: none chosen).
+    *survival* is how the mark fared on the platform chosen (None: none chosen).
     """
 
     def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
-        from artistshield import mark, platforms
+        from artistshield import mark
         from artistshield.registry import Registry
 
         due = Throttle()
@@ -87,13 +87,10 @@ def marking_job(paths: list[Path], *, out: Path, identity: Identity, chosen: Cho
                 consent=consent, signer=signing.from_settings(identity, consent),
             )
             for outcome in outcomes:
-                survived = None
+                survival = None
                 if chosen.platform and outcome.ok and outcome.output is not None:
-                    survived = platforms.survives(
-                        _first_frame(outcome.output) if outcome.frames else outcome.output,
-                        key, chosen.platform,
-                    )
-                report((outcome, survived))
+                    survival = _survival(outcome, key, chosen)
+                report((outcome, survival))
 
     return job
 
@@ -110,10 +107,17 @@ def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
         reader.close()
 
 
-def _first_frame(path: Path) -> np.ndarray:
-    """The first frame of a marked clip, for the platform test."""
-    reader = open_clip(path)
-    try:
-        return reader.frame(0)
-    finally:
-        reader.close()
+def _survival(outcome: MarkOutcome, key: bytes, chosen: Chosen) -> Survival:
+    """Test *outcome*'s marked copy on the chosen platform (frames across a clip)."""
+    from artistshield import imageio, platforms
+
+    assert outcome.output is not None and chosen.platform is not None
+    payload, strength = outcome.payload or 0, chosen.strength
+    if outcome.frames:
+        return platforms.clip_survival(
+            outcome.source, outcome.output, key, chosen.platform, payload=payload, strength=strength
+        )
+    return platforms.still_survival(
+        imageio.load(outcome.source).rgb8(), imageio.load(outcome.output).rgb8(), key,
+        chosen.platform, payload=payload, strength=strength,
+    )

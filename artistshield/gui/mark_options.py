@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
+from artistshield.platforms import PRESETS
 
 FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "TIFF": "TIFF"}
-PLATFORMS = ("None", "X", "Instagram", "ArtStation", "Pixiv")
+PLATFORMS = ("None", *PRESETS)
 
 
 @dataclass(frozen=True)

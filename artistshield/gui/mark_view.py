@@ -41,6 +41,7 @@ from artistshield.gui.workers import Worker
 if TYPE_CHECKING:
     from artistshield.gui.session import Session
     from artistshield.mark import MarkOutcome
+    from artistshield.platforms import Survival
 
 __all__ = ["COL_FILE", "COL_STATUS", "COL_SURVIVES", "FrameProgress", "MarkView"]  # for the tests
 
@@ -260,7 +261,7 @@ class MarkView(DropView):
         for w in (self.add_button, self.add_folder_button, self.clear_button):
             w.setEnabled(not busy)
 
-    def _marking_progress(self, item: FrameProgress | tuple[MarkOutcome, bool | None]) -> None:
+    def _marking_progress(self, item: FrameProgress | tuple[MarkOutcome, Survival | None]) -> None:
         if isinstance(item, FrameProgress):
             self._frame_marked(item)
         else:
@@ -285,7 +286,7 @@ class MarkView(DropView):
             else f"frame {item.done}{of}"
         )
 
-    def _file_marked(self, item: tuple[MarkOutcome, bool | None]) -> None:
+    def _file_marked(self, item: tuple[MarkOutcome, Survival | None]) -> None:
         outcome, survived = item
         row = self.rows.get(Path(outcome.source).absolute())
         if row is None:
