@@ -118,10 +118,11 @@ PRESETS: dict[str, Platform] = {
     # web and most phones are served about 720p at a low bit rate, so CRF 28
     # (approximate).  Photo posts are shown 1080 px wide; the quality is an estimate.
     "TikTok": Platform("TikTok", width=1080, jpeg_quality=80, video_p=720, video_crf=28),
-    # Bluesky: the official app fits images in 2000x2000 and lowers the JPEG quality
-    # until the file is under 1 MB (POST_IMG_MAX in bluesky-social/social-app's
-    # src/lib/constants.ts).  Videos are served as HLS up to 720p; the quality is an
-    # estimate.
+    # Bluesky: an image may be at most 1,000,000 bytes (maxSize in the
+    # app.bsky.embed.images lexicon), and the official app fits images in 2000x2000
+    # and lowers the JPEG quality until they fit (POST_IMG_MAX in
+    # bluesky-social/social-app).  Videos are served as HLS up to 720p; that and
+    # the video quality are estimates.
     "Bluesky": Platform(
         "Bluesky", longest_side=2000, jpeg_quality=90, max_bytes=1_000_000, video_p=720,
         video_crf=27,
@@ -294,15 +295,17 @@ def clip_survival(
     after a failure mark the sampled frames of *original* alone.
     """
     from artistshield.animation.clip import open_clip
+    from artistshield.errors import ArtistShieldError
 
     with open_clip(marked) as clip:
         sampled = clip.sample(count)
     indexes = tuple(index for index, _ in sampled)
-    with open_clip(original) as clip:
-        wanted = set(indexes)
-        sources = [frame for index, frame in clip.sample(count) if index in wanted]
-    if len(sources) != len(sampled):  # the original's frames do not line up: no trials
-        sources = []
+    try:
+        with open_clip(original) as clip:
+            originals = dict(clip.sample(count))
+        sources = [originals[index] for index in indexes]
+    except (ArtistShieldError, OSError, KeyError):  # gone, or its frames do not line up
+        sources = []  # the test still stands; nothing can be tried
     return _test(
         sources, [frame for _, frame in sampled], key, platform(preset), payload, strength,
         frames=indexes,
