@@ -262,7 +262,7 @@ MATCH_METHODS = {
     "pdq": "the whole picture",
     "local": "matching details",
     "structure": "the shapes of a plain crop",
-    "shading": "the whole picture's shading (it has no drawn detail)",
+    "shading": "the shading of a picture with no drawn detail",
 }
 """How a registry match was found, in words (``Match.method``)."""
 
