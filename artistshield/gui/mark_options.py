@@ -29,10 +29,13 @@ from PySide6.QtWidgets import (
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
-from artistshield.platforms import PRESETS
 
 FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "TIFF": "TIFF"}
-PLATFORMS = ("None", *PRESETS)
+#: "None" and the names of ``platforms.PRESETS``, spelt out so the window opens without NumPy.
+PLATFORMS = (
+    "None", "X", "Instagram", "ArtStation", "Pixiv", "YouTube", "TikTok", "Bluesky", "Tumblr",
+    "DeviantArt",
+)
 
 
 @dataclass(frozen=True)

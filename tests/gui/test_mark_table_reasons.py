@@ -7,9 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage
 
+from artistshield.gui.mark_options import PLATFORMS
 from artistshield.gui.mark_table import COL_STATUS, COL_SURVIVES, MarkTable
 from artistshield.mark import MarkOutcome
-from artistshield.platforms import Survival, Trial
+from artistshield.platforms import PRESETS, Survival, Trial
 
 REASON = (
     "Error: sky.png was not marked: it is too smooth to hide a mark in (a soft gradient or "
@@ -53,3 +54,7 @@ def test_the_survival_cell_says_what_was_tried(qtbot) -> None:
     tip = cell.toolTip()
     assert "shows this picture at 1080\N{MULTIPLICATION SIGN}608 px instead of 3840" in tip
     assert "higher strength" not in tip and "removed" not in tip
+
+
+def test_the_app_offers_every_preset() -> None:
+    assert ("None", *PRESETS) == PLATFORMS
