@@ -285,11 +285,34 @@ def _embed(source: Path, pixels: np.ndarray, key: bytes, payload: int, strength:
     except ValueError as exc:
         raise ArtistShieldError(f"{source.name}: {exc}.") from exc
     if np.array_equal(marked, pixels):
-        raise ArtistShieldError(
-            f"{source.name} has no texture or edges to hide a mark in (it is blank or a "
-            "single flat colour), so it was not marked."
-        )
+        raise ArtistShieldError(f"{source.name} {why_unmarkable(pixels)}")
     return marked
+
+
+FLAT_RANGE = 3
+"""Levels a picture may vary by and still be one flat colour (dither, a JPEG's noise)."""
+
+
+def why_unmarkable(pixels: np.ndarray) -> str:
+    """Say truly why *pixels*, which the mark left unchanged, could not be marked.
+
+    A blank page and a soft gradient both leave the mark nowhere to hide (it
+    sits in texture and along edges), but an artist who sees "blank" on a
+    painted sky knows the message is wrong; so say which one it is.
+    """
+    shown = pixels[..., :3]
+    if pixels.ndim == 3 and pixels.shape[2] == 4:
+        shown = shown[pixels[..., 3] > 0]  # what is fully transparent is not part of it
+    spread = 0 if shown.size == 0 else int(np.ptp(shown.reshape(-1, 3), axis=0).max())
+    if spread <= FLAT_RANGE:
+        what = "it is blank or a single flat colour"
+    else:
+        what = "it is too smooth to hide a mark in (a soft gradient or shading with no drawn detail)"
+    return (
+        f"was not marked: {what}; the mark hides only in texture and along edges. "
+        "You can still register it without marking, so that copies of it are found "
+        "by its fingerprint."
+    )
 
 
 def _publish(

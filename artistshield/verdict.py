@@ -148,11 +148,7 @@ def _verdict_body(result: CheckResult, *, work: Work | None, region: bool) -> st
         return body + geometry + frames_sentence(result.mark)
     if kind == "match":
         best = next(m for m in result.matches if m.is_match)
-        body = (
-            "Your mark was not found, but the picture "
-            f"matches your registered work {named} with {best.similarity:.0%} similarity, "
-            f"comparing what it shows ({method_in_words(best.method)})."
-        )
+        body = _unread_mark(best, work, named)
         if region and (best.region is None or crop_in_words(best.region) is not None):
             body += " It shows only part of your work: the outlined region."
         return body + geometry
@@ -212,6 +208,24 @@ def _listed(keys: list[str]) -> str:
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
+def _unread_mark(best: WorkMatch, work: Work | None, named: str) -> str:
+    """A matched copy with no mark: say so truly.
+
+    A work registered without marking never had a mark, so "not found" would
+    wrongly suggest that someone removed it.
+    """
+    matched = (
+        f"matches your registered work {named or best.work_id} with {best.similarity:.0%} "
+        f"similarity, comparing what it shows ({method_in_words(best.method)})."
+    )
+    if work is not None and not work.marked:
+        return (
+            "This work was registered without marking, so there is no mark to look for; "
+            "the picture " + matched
+        )
+    return "Your mark was not found, but the picture " + matched
+
+
 def frames_sentence(finding: MarkFinding) -> str:
     """For a clip, a sentence on the frames the mark was read in (empty for a still)."""
     if finding.frames_checked is None:
@@ -248,6 +262,7 @@ MATCH_METHODS = {
     "pdq": "the whole picture",
     "local": "matching details",
     "structure": "the shapes of a plain crop",
+    "shading": "the shading of a picture with no drawn detail",
 }
 """How a registry match was found, in words (``Match.method``)."""
 

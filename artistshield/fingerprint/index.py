@@ -20,6 +20,8 @@ are decided by the features alone, as they were.
 A suspect too plain for local features and PDQ (a crop of smooth curves in
 close shades) is placed by its structure picture alone (``structure.locate``)
 on the few works whose tones could hold it, and then confirmed the same way.
+A work with no drawn detail at all (a soft gradient backdrop) is found by its
+whole shading (``shading``), when nothing else finds the suspect.
 
 A work may have several fingerprints (an animation's key frames): it is found
 through any of them and reported once, with its best similarity.
@@ -37,7 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from artistshield.fingerprint import geometry, local, pdq, structure
+from artistshield.fingerprint import geometry, local, pdq, shading, structure
 from artistshield.fingerprint.compute import Fingerprint, compute_query
 
 PDQ_MATCH_DISTANCE = pdq.MATCH_DISTANCE
@@ -100,8 +102,9 @@ class Match:
     region: tuple[float, float, float, float] | None
     """The part of the original the query shows (x0, y0, x1, y1 as fractions), when known."""
     method: str
-    """Which evidence found it: "pdq" (whole picture), "local" (features) or "structure"
-    (a suspect too plain for either, placed by its shapes alone)."""
+    """Which evidence found it: "pdq" (whole picture), "local" (features), "structure"
+    (a suspect too plain for either, placed by its shapes alone) or "shading" (a work
+    with no drawn detail, compared by its whole shading)."""
 
 
 def _pdq_words(hashes: list[bytes] | tuple[bytes, ...]) -> NDArray[np.uint64]:
@@ -175,6 +178,10 @@ class FingerprintIndex:
         self._pdq_quality = np.zeros(0, np.int16)
         self._tones = np.zeros((0, _TONE_BINS), np.float32)
         """Each slot's histogram of structure picture levels (zero without a picture)."""
+        self._shading = np.zeros((0, shading.GRID**2), np.float32)
+        self._smooth = np.zeros(0, bool)
+        """Slots of works too plain for other evidence, matched by ``shading`` (their coarse
+        picture in ``_shading``)."""
         self._postings: list[NDArray[np.int32]] = []
         self._starts: list[NDArray[np.int64]] = []
         self._stale = True
@@ -196,8 +203,17 @@ class FingerprintIndex:
             raise TypeError("FingerprintIndex.add takes a Fingerprint or its bytes.")
         picture = None
         tones = np.zeros(_TONE_BINS, np.float32)
+        coarse = np.zeros(shading.GRID**2, np.float32)
+        smooth = False
         if fingerprint.structure is not None:
             tones = _tones(fingerprint.structure)
+            smooth = (
+                fingerprint.pdq_quality < PDQ_MIN_QUALITY
+                and len(fingerprint.features) < PLAIN_FEATURES
+                and shading.tonal_range(fingerprint.structure) >= shading.MIN_RANGE
+            )
+            if smooth:
+                coarse = shading.coarse(fingerprint.structure)
             shape = np.array(fingerprint.structure.shape, "<u2").tobytes()
             picture = shape + zlib.compress(fingerprint.structure.tobytes(), 6)
             fingerprint = replace(fingerprint, structure=None)
@@ -215,8 +231,12 @@ class FingerprintIndex:
             self._pdq = np.resize(self._pdq, (grown, 4))
             self._pdq_quality = np.resize(self._pdq_quality, grown)
             self._tones = np.resize(self._tones, (grown, _TONE_BINS))
+            self._shading = np.resize(self._shading, (grown, shading.GRID**2))
+            self._smooth = np.resize(self._smooth, grown)
         self._pdq[slot] = _pdq_words([fingerprint.pdq])[0]
         self._tones[slot] = tones
+        self._shading[slot] = coarse
+        self._smooth[slot] = smooth
         self._pdq_quality[slot] = fingerprint.pdq_quality
         self._stale = True
 
@@ -360,6 +380,12 @@ class FingerprintIndex:
                     previous is None or placed.similarity > previous.similarity
                 ):
                     found[slot] = placed
+        if not any(m.is_match for m in found.values()) and query.structure is not None:
+            for slot in self._smooth_candidates(query, alive):
+                shaded = self._shaded(slot, query)
+                previous = found.get(slot)
+                if previous is None or shaded.similarity > previous.similarity:
+                    found[slot] = shaded
         best: dict[str, Match] = {}
         for match in found.values():  # one answer per work, from its best frame
             if match.work_id not in best or match.similarity > best[match.work_id].similarity:
@@ -392,6 +418,28 @@ class FingerprintIndex:
         shared = np.minimum(query, tones).sum(axis=1)
         order = np.lexsort((-shared, -np.round(held, 2)))[:PLAIN_SHORTLIST]
         return [int(have[i]) for i in order]
+
+    def _smooth_candidates(self, query: Fingerprint, alive: NDArray[np.bool_]) -> list[int]:
+        """Smooth works with the query's proportions whose coarse shading is close to its."""
+        assert query.structure is not None
+        count = len(self._ids)
+        have = np.nonzero(alive & self._smooth[:count])[0]
+        if len(have) == 0:
+            return []
+        worst = np.abs(self._shading[have] - shading.coarse(query.structure)).max(axis=1)
+        have = have[worst <= shading.COARSE_WORST]
+        frame = (query.width, query.height)
+        return [
+            int(s) for s in have
+            if shading.same_proportions((self._work(int(s)).width, self._work(int(s)).height), frame)
+        ]
+
+    def _shaded(self, slot: int, query: Fingerprint) -> Match:
+        """Compare a smooth work's whole shading with the query's."""
+        picture = self._picture(slot)
+        assert picture is not None and query.structure is not None
+        evidence = shading.evidence(picture, query.structure)
+        return Match(self._ids[slot], _odds(evidence), evidence >= 1.0, None, "shading")
 
     def _locate(self, slot: int, query: Fingerprint) -> Match | None:
         """Place a plain suspect on a work by structure alone, and confirm it there."""

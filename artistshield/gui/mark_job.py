@@ -18,17 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
 
-from artistshield.animation.clip import is_clip, open_clip
 from artistshield.gui import images
 from artistshield.gui.workers import Job, Throttle
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import numpy as np
-
     from artistshield.gui.mark_options import Chosen
     from artistshield.identity import Identity
+    from artistshield.mark import MarkOutcome
+    from artistshield.platforms import Survival
     from artistshield.register import KnownWork
     from artistshield.registry import Registry
 
@@ -49,6 +48,7 @@ def listing_job(paths: list[Path]) -> Job:
     """
 
     def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> None:
+        from artistshield.animation.clip import is_clip  # the engine loads in the worker
         from artistshield.mark import expand_inputs
 
         for path in expand_inputs(paths):
@@ -74,9 +74,9 @@ def marking_job(
     paths: list[Path], *, out: Path, identity: Identity, chosen: Chosen,
     versions: dict[Path, str] | None = None, look_up: bool = True,
 ) -> Job:
-    """The job marking *paths* into *out*; it reports ``(MarkOutcome, survived)`` per file.
+    """The job marking *paths* into *out*; it reports ``(MarkOutcome, survival)`` per file.
 
-    *survived* says whether the mark outlived the platform chosen (None: none chosen).
+    *survival* is how the mark fared on the platform chosen (None: none chosen).
     With *look_up*, each file is first looked up in the registry (reported as
     :class:`LookedUp`); if any is registered already, nothing is marked and the
     job returns them, ``{path: KnownWork}``, for the artist to decide.  A path in
@@ -85,7 +85,7 @@ def marking_job(
     versions = dict(versions or {})
 
     def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> dict[Path, KnownWork]:
-        from artistshield import mark, platforms
+        from artistshield import mark
         from artistshield.registry import Registry
 
         due = Throttle()
@@ -115,13 +115,10 @@ def marking_job(
                 earlier = versions.get(Path(outcome.source))
                 if earlier is not None and outcome.work_id is not None:
                     registry.add_version(outcome.work_id, earlier, identity)
-                survived = None
+                survival = None
                 if chosen.platform and outcome.ok and outcome.output is not None:
-                    survived = platforms.survives(
-                        _first_frame(outcome.output) if outcome.frames else outcome.output,
-                        key, chosen.platform,
-                    )
-                report((outcome, survived))
+                    survival = _survival(outcome, key, chosen)
+                report((outcome, survival))
         return {}
 
     return job
@@ -154,6 +151,8 @@ def _look_up(
 
 def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
     """A clip's first frame as a 64-pixel thumbnail and its frame count (0 if unreadable)."""
+    from artistshield.animation.clip import open_clip
+
     reader = open_clip(path)
     try:
         count = reader.timing().frame_count
@@ -164,10 +163,17 @@ def _clip_thumbnail(path: Path) -> tuple[QImage, int]:
         reader.close()
 
 
-def _first_frame(path: Path) -> np.ndarray:
-    """The first frame of a marked clip, for the platform test."""
-    reader = open_clip(path)
-    try:
-        return reader.frame(0)
-    finally:
-        reader.close()
+def _survival(outcome: MarkOutcome, key: bytes, chosen: Chosen) -> Survival:
+    """Test *outcome*'s marked copy on the chosen platform (frames across a clip)."""
+    from artistshield import imageio, platforms
+
+    assert outcome.output is not None and chosen.platform is not None
+    payload, strength = outcome.payload or 0, chosen.strength
+    if outcome.frames:
+        return platforms.clip_survival(
+            outcome.source, outcome.output, key, chosen.platform, payload=payload, strength=strength
+        )
+    return platforms.still_survival(
+        imageio.load(outcome.source).rgb8(), imageio.load(outcome.output).rgb8(), key,
+        chosen.platform, payload=payload, strength=strength,
+    )

@@ -31,7 +31,11 @@ from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 
 FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "TIFF": "TIFF"}
-PLATFORMS = ("None", "X", "Instagram", "ArtStation", "Pixiv")
+#: "None" and the names of ``platforms.PRESETS``, spelt out so the window opens without NumPy.
+PLATFORMS = (
+    "None", "X", "Instagram", "ArtStation", "Pixiv", "YouTube", "TikTok", "Bluesky", "Tumblr",
+    "DeviantArt",
+)
 
 
 @dataclass(frozen=True)

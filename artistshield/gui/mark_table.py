@@ -19,6 +19,7 @@ from artistshield.gui.widgets import WrappingDelegate
 
 if TYPE_CHECKING:
     from artistshield.mark import MarkOutcome
+    from artistshield.platforms import Survival
     from artistshield.register import KnownWork
 
 COL_FILE, COL_STATUS, COL_SURVIVES, COL_QUALITY = range(4)
@@ -101,6 +102,7 @@ class MarkTable(QTableWidget):
         item.setText(text)
         item.setToolTip(tip or text)
         item.setForeground(QBrush() if good is None else QBrush(_GOOD if good else _BAD))
+        self.resizeRowToContents(row)  # a long reason wraps onto more lines, never cut off
 
     def show_unmarked(self, row: int, *, cancelled: bool, at: tuple[int, int] | None) -> None:
         """Say that *row* was not marked; *at* is the (frame, of) a cancelled clip stopped at."""
@@ -136,10 +138,10 @@ class MarkTable(QTableWidget):
         )
 
     def show_outcome(
-        self, row: int, outcome: MarkOutcome, survived: bool | None, platform: str,
+        self, row: int, outcome: MarkOutcome, survival: Survival | None, platform: str,
         *, version_of: str | None = None,
     ) -> None:
-        """Show how marking *row* went, and whether the mark survived *platform*.
+        """Show how marking *row* went, and how the mark fared on *platform*.
 
         *version_of* is the earlier work a file marked again is a new version of.
         """
@@ -156,14 +158,10 @@ class MarkTable(QTableWidget):
             else:
                 self.set_status(row, text, True, f"Written to {outcome.output}")
             self.cell(row, COL_QUALITY).setText(f"{outcome.psnr:.1f} dB")
-        if survived is None:
+        if survival is None:
             return
         cell = self.cell(row, COL_SURVIVES)
-        cell.setText(f"{'Pass' if survived else 'Fail'} ({platform})")
-        cell.setForeground(QBrush(_GOOD if survived else _BAD))
-        cell.setToolTip(
-            ("The mark still reads after this platform's resize and recompression"
-             if survived else
-             "The mark did not survive this platform's processing: try a higher strength")
-            + (" (tested on the clip's first frame)" if outcome.frames else "")
-        )
+        cell.setText(survival.summary())
+        cell.setForeground(QBrush(_GOOD if survival.survived else _BAD))
+        cell.setToolTip(survival.explanation())  # what happened, and only advice seen to work
+        self.resizeRowToContents(row)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from artistshield.gui.session import Session
     from artistshield.identity import Identity
     from artistshield.mark import MarkOutcome
+    from artistshield.platforms import Survival
     from artistshield.register import KnownWork
 
 __all__ = ["COL_FILE", "COL_STATUS", "COL_SURVIVES", "FrameProgress", "MarkView"]  # for the tests
@@ -355,7 +356,7 @@ class MarkView(DropView):
             w.setEnabled(not busy)
 
     def _marking_progress(
-        self, item: LookedUp | FrameProgress | tuple[MarkOutcome, bool | None]
+        self, item: LookedUp | FrameProgress | tuple[MarkOutcome, Survival | None]
     ) -> None:
         if isinstance(item, LookedUp):
             done = self.batch.index(item.source) + 1 if item.source in self.batch else 0
@@ -385,7 +386,7 @@ class MarkView(DropView):
             else f"frame {item.done}{of}"
         )
 
-    def _file_marked(self, item: tuple[MarkOutcome, bool | None]) -> None:
+    def _file_marked(self, item: tuple[MarkOutcome, Survival | None]) -> None:
         outcome, survived = item
         row = self.rows.get(Path(outcome.source).absolute())
         if row is None:
