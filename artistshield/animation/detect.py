@@ -2,14 +2,15 @@
 
 Long clips are sampled: at most :data:`MAX_FRAMES` frames, evenly spaced, are
 read for the mark.  Once the first frames have settled the geometry, and
-then every :data:`LOOK_EVERY` frames, the evidence so far is weighed, and once it leaves no doubt (:data:`CONFIRMED`, with the p-value
-multiplied by the number of looks, so a chance find is no likelier than
-:data:`CONFIRMED` plus what the full check allows) the rest of the clip is
-neither decoded nor read: a marked clip is confirmed from its first second
-or two, while an unmarked one, or one whose mark is faint, is read to its
-last sampled frame.  The report
-names the frames that carried the mark, and its scale is the copy's
-against the clip as marked (:mod:`.scale`).
+then every :data:`LOOK_EVERY` frames, the evidence so far is weighed, and
+once it leaves no doubt (:data:`CONFIRMED`, with the p-value multiplied by
+the number of looks, so a chance find is no likelier than :data:`CONFIRMED`
+plus what the full check allows) the rest of the clip is neither decoded
+nor read: a marked clip is confirmed from its first second or two, while an
+unmarked one, or one whose mark is faint, is read to its last sampled
+frame.  A clip of :data:`SHORT_CLIP` frames to check or fewer is read
+whole.  The report names the frames that carried the mark, and its scale is
+the copy's against the clip as marked (:mod:`.scale`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from artistshield.watermark.pooled import ESTIMATE_FRAMES, Pool, PooledDetection
 MAX_FRAMES = 48
 #: Frames pooled between two looks at whether the mark is already certain.
 LOOK_EVERY = 8
+#: Clips of at most this many frames to check (a second of film) are read whole.
+SHORT_CLIP = 24
 #: A p-value (times the looks taken) at or below which the mark is confirmed
 #: and the check stops: a million times below what :func:`~artistshield.watermark.detect`
 #: calls found, so stopping never turns a doubtful clip into a find.
@@ -114,6 +117,8 @@ def _pool(
     shape: tuple[int, ...] | None = None
     looks = 0
     confirmed: PooledDetection | None = None
+    # a short clip is read whole: it costs little, and every frame gets its say
+    stop_early = stop_early and (not total or len(range(0, total, step)) > SHORT_CLIP)
     frames = clip.readable_frames(step)
     try:
         for index, frame in frames:
