@@ -20,7 +20,7 @@ from artistshield.check import check_file
 from artistshield.identity import Identity
 from artistshield.mark import mark_files
 from artistshield.registry import Registry
-from artistshield.verdict import transform_in_words
+from artistshield.verdict import copy_geometry
 from tests.unit.clip_files import DATA, write_video
 
 
@@ -104,6 +104,7 @@ def test_a_720p_reencode_and_an_80_percent_frame_grab_read_as_67_and_80_percent(
         assert result.mark is not None, result.verdict
         assert result.mark.detection.payload == outcome.payload
         assert result.mark.detection.scale == pytest.approx(scale, abs=0.02)
-    assert clip.mark is not None and transform_in_words(clip.mark.detection) == ["scaled to 67%"]
-    assert still.mark is not None and transform_in_words(still.mark.detection) == ["scaled to 80%"]
+    # in words, with the registered work's size: scaled, not cropped
+    assert copy_geometry(clip) == ["scaled to 67% of the original size"]
+    assert copy_geometry(still) == ["scaled to 80% of the original size"]
     assert clip.to_json()["watermark"]["scale"] == pytest.approx(2 / 3, abs=0.02)
