@@ -26,7 +26,8 @@ import numpy as np
 from artistshield import imageio, memory, watermark
 from artistshield.animation.clip import is_clip, open_clip
 from artistshield.animation.detect import detect_clip
-from artistshield.animation.keyframes import shrink
+from artistshield.animation.keyframes import distinct, shrink
+from artistshield.animation.scale import against_original
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
 from artistshield.provenance import credentials, imitation, metadata, record, sd, signals
@@ -251,18 +252,20 @@ def check_file(
             if clip:
                 # a clip pools the evidence of its frames
                 found = detect_clip(path, key, progress=progress, cancelled=cancelled)
-                detection = found.detection
+                detection, tile_scale = found.detection, found.tile_scale
                 frames = {
                     "frames_checked": found.frames_checked,
                     "frames_with_mark": tuple(found.frames_with_mark),
                 }
             else:
                 detection = watermark.detect(pixels, key)
+                tile_scale = detection.scale
             work_id = registered = None
             if detection.payload is not None and registry is not None:
                 work = registry.find_by_payload(detection.payload)
                 if work is not None:
                     work_id, registered = work.work_id, work.registered
+                    detection = against_original(detection, tile_scale, work)
             marks.append(MarkFinding(label, detection, work_id, registered=registered, **frames))
         matches: list[WorkMatch] = []
         extra: dict[str, Any] = {"size": _size(path, pixels, shrunk=clip and registry is not None)}
@@ -356,12 +359,14 @@ def _recorded_consent(
 def match_frames(
     registry: Searchable, samples: list[tuple[int, np.ndarray]], *, limit: int = 5
 ) -> tuple[list[WorkMatch], dict[str, int]]:
-    """Match each ``(frame index, pixels)`` of a clip; keep each work's best match.
+    """Match each distinct ``(frame index, pixels)`` of a clip; keep each work's best match.
+
+    Frames alike (:func:`artistshield.animation.keyframes.distinct`) are matched once.
 
     Returns the matches, best first, and the frame each was found in, by work id.
     """
     best: dict[str, tuple[WorkMatch, int]] = {}
-    for index, pixels in samples:
+    for index, pixels in distinct(samples):  # a frame like one matched finds nothing new
         for match in registry.match(pixels, limit=limit):
             known = best.get(match.work_id)
             if known is None or _rank(match) < _rank(known[0]):

@@ -405,7 +405,7 @@ def _mark_clip(
             signer.sign_file(marked.output, payload=payload, title=title or source.stem)
         readable = None
         if verify:
-            found = animation.detect_clip(marked.output, key, max_frames=12).detection.payload
+            found = animation.detect_clip(marked.output, key).detection.payload  # stops once sure
             readable = found == payload
             if not readable:
                 logger.warning("%s: the mark did not read back from %s", source.name, source.name)

@@ -75,6 +75,13 @@ BENCHMARKS = [
         "marking 5 and 20 seconds in a child process.", CORPUS,
     ),
     Benchmark(
+        "clip_check", "clip_check.py", (), "Clips end to end: the mark and check commands",
+        "The video benchmark's 10-second 1080p30 clip and a folder of 4 small frames, marked "
+        "and checked by the command line as a user runs it (start-up, read-back check and "
+        "registering included), beside a plain re-encode with the same encoder settings.",
+        CORPUS,
+    ),
+    Benchmark(
         "key_frames", "key_frames.py", (), "Key frames: one frame of a clip finds its work",
         "The video benchmark's clip registered with a fingerprint per key frame, and with its "
         "first frame only; every 10th frame matched as is and reposted at 720p, JPEG 75.",

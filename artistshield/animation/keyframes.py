@@ -56,6 +56,9 @@ from artistshield.errors import ImageError
 MAX_KEY_FRAMES = 32
 #: Mean absolute difference of normalised thumbnails that makes a frame new.
 SCENE_CHANGE = 0.5
+#: Mean absolute difference (as :data:`SCENE_CHANGE`) under which two frames of a
+#: suspect are one picture to match: a few pixels of pan, a blink.
+SAME_SHOT = 0.2
 #: Longer side key frames are kept at (the fingerprint's own working size).
 KEY_FRAME_SIDE = 640
 _THUMB = 32
@@ -144,6 +147,23 @@ def grey_of(pixels: np.ndarray) -> np.ndarray:
         alpha = view[..., 3] / 255.0
         grey = grey * alpha + 255.0 * (1.0 - alpha)
     return grey
+
+
+def distinct(frames: Iterable[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
+    """The ``(index, RGB(A) pixels)`` *frames* that are pictures of their own, in order.
+
+    A frame whose thumbnail is within :data:`SAME_SHOT` of one kept before
+    is left out: matched against the registry it would only find what that
+    one found, at the price of a search each.
+    """
+    kept: list[tuple[int, np.ndarray]] = []
+    thumbs: list[np.ndarray] = []
+    for index, pixels in frames:
+        thumb = normalised(thumbnail(grey_of(pixels)))
+        if all(float(np.abs(seen - thumb).mean()) >= SAME_SHOT for seen in thumbs):
+            kept.append((index, pixels))
+            thumbs.append(thumb)
+    return kept
 
 
 def shrunk_size(width: int, height: int, side: int = KEY_FRAME_SIDE) -> tuple[int, int] | None:

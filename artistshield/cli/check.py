@@ -13,6 +13,7 @@ from artistshield import identity
 from artistshield.animation.inputs import Input, gather
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.mark import watermark_key
+from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError, in_words
 from artistshield.fileio import Exists
 from artistshield.paths import PROOF_BUNDLE
@@ -88,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             registry = Registry.open()
     found_any = errors = unwritten = False
     written: set[Path] = set()  # never replaced, even with --force: two suspects named alike
+    progress = Progress(items, verbose=getattr(args, "verbose", False), verb="checking", done="checked")
     try:
         several = sum(item.taken for item in items) > 1
         for item in items:
@@ -95,14 +97,16 @@ def run(args: argparse.Namespace) -> int:
             if not item.taken:  # a file in a folder that is not a picture, or an empty folder
                 _skipped(item, as_json=args.json)
                 continue
+            progress.start(item)
             try:
                 result = check_file(
                     path, keys=keys, registry=registry, provenance=not args.no_provenance,
-                    names=names,
+                    names=names, progress=progress.frames,
                 )
             except Exception as exc:  # one file's failure is its line; the batch goes on
                 logger.info("checking %s failed", path, exc_info=True)
                 result = CheckResult(input=str(path), error=in_words(exc))
+            progress.end(item)
             found_any |= result.is_artists_work
             errors |= result.error is not None
             if args.json:
@@ -130,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
                         shared = " (one for these reports)" if len(reports) > 1 else ""
                         print(f"  proof bundle written to {bundle}{shared}")
     finally:
+        progress.close()
         if registry is not None:
             registry.close()
     if unwritten:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from artistshield import identity
 from artistshield.animation.inputs import gather
+from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError
 from artistshield.mark import MarkOutcome, mark_files, read_key_file
 from artistshield.provenance import signing
@@ -153,10 +154,14 @@ def run(args: argparse.Namespace) -> int:
             registry.close()
             raise
     failures = 0
+    progress = Progress(
+        gather(args.files), verbose=getattr(args, "verbose", False), verb="marking", done="marked"
+    )
     mark = functools.partial(
         mark_files, out_dir=args.out, key=key, strength=args.strength, format=args.format,
         quality=args.quality, registry=registry, identity=ident, title=args.title,
         crf=args.crf, codec=args.codec, member=member, consent=consent, signer=signer,
+        frame_progress=progress.file_frames,
     )
     try:
         if registry is None or ident is None:
@@ -166,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             keys = list(checking_keys(ident, "own").values())
             outcomes = _mark_new(args.files, registry, ident, keys, again=args.again, mark=mark)
-        for outcome, known in outcomes:
+        for outcome, known in progress.track(outcomes):
             if not outcome.ok:
                 failures += 1
             if args.json:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from artistshield import identity
+from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError, ImageError, in_words
 from artistshield.fileio import OutputExistsError
 from artistshield.paths import PROOF_BUNDLE
@@ -180,9 +181,13 @@ def _add(args: argparse.Namespace) -> int:
     artist = identity.load()
     results: list[dict[str, Any]] = []
     failed = False
+    progress = Progress(
+        args.files, verbose=getattr(args, "verbose", False), verb="registering", done="registered"
+    )
     with Registry.open() as registry:
         registry.check_writable()
         for path in args.files:
+            progress.start(path)
             try:
                 work = register_file(registry, path, title=args.title, identity=artist)
                 status = "registered"
@@ -190,13 +195,16 @@ def _add(args: argparse.Namespace) -> int:
                 work, status = exc.work, "already registered"
             except Exception as exc:  # one file's failure is its line; the batch goes on
                 failed = True
+                progress.end(path)
                 results.append({"file": str(path), "status": "error", "error": in_words(exc)})
                 print(f"artistshield: {in_words(exc)}", file=sys.stderr)
                 continue
+            progress.end(path)
             results.append({"file": str(path), "status": status, "work": work.to_json()})
             if not args.json:
                 note = "" if status == "registered" else "  [already registered]"
                 print(_line(work) + note)
+    progress.close()
     if args.json:
         _print_json(results)
     return 1 if failed else 0

@@ -91,7 +91,8 @@ def check_job(
             work = registry.work(work_id) if work_id else None
         region = match.region if match is not None and region_shown(match) else None
         if clip:
-            checked = None if result.error else _checked_frames(path)
+            read = [m.frames_checked for m in result.marks if m.frames_checked is not None]
+            checked = None if result.error else _checked_frames(path, max(read, default=None))
             return Checked(result, clip=True, checked=checked, work=work, thumb=thumb, region=region)
         return Checked(result, suspect=_suspect(path), work=work, thumb=thumb, region=region)
 
@@ -108,8 +109,9 @@ def _suspect(path: Path) -> QImage | None:
         return None
 
 
-def _checked_frames(path: Path) -> set[int]:
-    """The frames of a clip that the check reads (it samples long clips evenly)."""
+def _checked_frames(path: Path, read: int | None = None) -> set[int]:
+    """The frames of a clip that the check read: it samples long clips evenly, and stops
+    once the mark is certain (after *read* frames, the most any key read)."""
     from artistshield.animation.clip import open_clip
     from artistshield.animation.detect import checked_frames
 
@@ -118,4 +120,4 @@ def _checked_frames(path: Path) -> set[int]:
         count = reader.timing().frame_count
     finally:
         reader.close()
-    return set(checked_frames(count))
+    return set(list(checked_frames(count))[:read])

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QTextBrowser,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from artistshield.gui.progress import ProgressBar
 from artistshield.gui.resources import icon
 from artistshield.verdict import (
     ai_findings,
@@ -84,7 +84,7 @@ class VerdictCard(QFrame):
         self.ai_box.hide()
         layout.addWidget(self.ai_box)
         busy = QHBoxLayout()
-        self.progress = QProgressBar()
+        self.progress = ProgressBar()
         self.progress.setRange(0, 0)
         self.cancel_button = QPushButton(icon("cancel"), "Cancel")
         self.cancel_button.setToolTip("Stop the check (a clip stops at the next frame)")

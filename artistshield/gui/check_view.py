@@ -271,6 +271,7 @@ class CheckView(DropView):
 
     def _done(self) -> None:
         self.worker = None
+        self.progress.finish()
         self._set_busy(False)
         if self._stopped:
             self._stopped = False

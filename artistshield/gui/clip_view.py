@@ -9,10 +9,16 @@ frame under it, not every frame passed.  Decoded frames, already shrunk for
 the screen, stay in a small cache; while playing, the next frame is decoded
 during the current one's duration.  A long video is therefore never held in
 memory, and the window never waits for a decoder.
+
+Playing keeps the clip's own time: each tick shows the frame due at the
+time since play began (:meth:`Timing.index_at`), and the next tick is set
+for when the following frame starts, so a frame decoded late is shown
+late and the ones it delayed are skipped rather than slowing the clip down.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -102,6 +108,8 @@ class ClipView(QWidget):
         self._playing = False
         self._marked: frozenset[int] | None = None
         self._checked: frozenset[int] | None = None
+        self._clock: Callable[[], float] = time.monotonic
+        self._origin = 0.0  # when, on the clock, the clip's time 0 was (while playing)
 
     def _button(self, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
         button = QToolButton()
@@ -222,7 +230,14 @@ class ClipView(QWidget):
         self._playing = True
         self.play_button.setIcon(icon("pause"))
         self.play_button.setToolTip("Pause")
-        self._tick()
+        timing = self._timing
+        if timing is not None and self._index >= 0:  # go on from the frame after this one
+            following = (self._index + 1) % timing.frame_count
+            self._origin = self._clock() - timing.start_ms(following) / 1000.0
+            self.show_frame(following)
+        else:
+            self._origin = self._clock()
+            self._tick()
 
     def pause(self) -> None:
         self._playing = False
@@ -231,11 +246,25 @@ class ClipView(QWidget):
         self.play_button.setToolTip("Play the clip (again to pause)")
 
     def _tick(self) -> None:
-        """Time for the next frame (from the first after the last)."""
+        """Time for the next frame: the one due at the clip's time, which loops."""
         if not self._playing:
             return
-        count = self._timing.frame_count if self._timing is not None else 1
-        self.show_frame((self._index + 1) % count if self._index >= 0 else 0)
+        timing = self._timing
+        if timing is None or self._index < 0:
+            self.show_frame(0)
+            return
+        self.show_frame(timing.index_at(self._clip_ms(timing)))
+
+    def _clip_ms(self, timing: Timing) -> float:
+        """Where in the clip (ms) playing has reached; past the end it starts again."""
+        last = timing.frame_count - 1
+        length = timing.start_ms(last) + timing.duration_ms(last)
+        elapsed = (self._clock() - self._origin) * 1000.0
+        if length > 0 and elapsed >= length:
+            laps = elapsed // length
+            self._origin += laps * length / 1000.0
+            elapsed -= laps * length
+        return max(elapsed, 0.0)
 
     def _slider_moved(self, value: int) -> None:
         if value != self._index:
@@ -319,7 +348,11 @@ class ClipView(QWidget):
         self._update_label()
         self.frame_shown.emit(index)
         if self._playing and self._timing is not None:
-            self.timer.start(max(10, round(self._timing.duration_ms(index))))
+            timing = self._timing
+            now = self._clip_ms(timing)
+            ends = timing.start_ms(index) + timing.duration_ms(index)
+            wrapped = now + 1 < timing.start_ms(index)  # shown after the clip started again
+            self.timer.start(1 if wrapped else max(1, round(ends - now)))
             self._request()  # the next frame, while this one is on screen
 
     def _set_range(self, timing: Timing) -> None:

@@ -24,7 +24,6 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from artistshield.gui.mark_job import FrameProgress, LookedUp, listing_job, mark
 from artistshield.gui.mark_options import MarkOptions
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.mark_table import COL_FILE, COL_STATUS, COL_SURVIVES, MarkTable
+from artistshield.gui.progress import ProgressBar
 from artistshield.gui.remark_dialog import RemarkDialog
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropView, artwork_filter
@@ -130,7 +130,7 @@ class MarkView(DropView):
         layout.addWidget(self.options)
 
         bottom = QHBoxLayout()
-        self.progress = QProgressBar()
+        self.progress = ProgressBar()
         self.progress.setFormat("%v of %m files")
         self.status = QLabel("Add files to begin.")
         self.start_button = QPushButton(icon("start"), "Mark all")
@@ -449,6 +449,7 @@ class MarkView(DropView):
         self.progress.setRange(0, max(1, len(self.batch)))
         self.progress.setValue(self._settled())
         self.progress.setFormat(f"{self._settled()} of {total}" + (" · cancelled" * cancelled))
+        self.progress.finish()
         self.batch_finished.emit()
 
     # -- preview ---------------------------------------------------------------
