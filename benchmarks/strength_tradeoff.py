@@ -142,7 +142,7 @@ def plot(figures: dict[str, object], path: Path) -> None:
                              (median_jpeg, f"JPEG 90 re-save, median ({median_jpeg:.1f})", "#c60")):
         parts.append(f'<line x1="{x(v):.1f}" y1="{top}" x2="{x(v):.1f}" y2="{height - bottom}" '
                      f'stroke="{colour}" stroke-dasharray="4 3"/>')
-        anchor_y = top + 12 if v == 90.0 else top + 26
+        anchor_y = height - bottom - (22 if v == 90.0 else 8)  # below the curves, which end high
         parts.append(f'<text x="{x(v) - 4:.1f}" y="{anchor_y}" text-anchor="end" fill="{colour}">{label}</text>')
     for key, colour, name in (("ssimulacra2_median", "#135", "median image"),
                               ("ssimulacra2_worst", "#a33", "worst image")):
