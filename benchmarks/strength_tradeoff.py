@@ -112,7 +112,8 @@ def plot(figures: dict[str, object], path: Path) -> None:
     jpeg90 = figures["jpeg90"]
     assert isinstance(jpeg90, dict)
     width, height, left, right, top, bottom = 640, 400, 64, 24, 36, 56
-    x_lo, x_hi = 70.0, 100.0
+    lowest = min(min(r["ssimulacra2_worst"], r["ssimulacra2_median"]) for r in rows)
+    x_lo, x_hi = min(70.0, 5.0 * ((lowest - 2.0) // 5.0)), 100.0
     y_lo, y_hi = min(0.8, min(r["detection_rate"] for r in rows) - 0.02), 1.0
 
     def x(v: float) -> float:
@@ -128,7 +129,7 @@ def plot(figures: dict[str, object], path: Path) -> None:
         f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">'
         "Mark strength: detection rate against SSIMULACRA2 (corpus, one key)</text>",
     ]
-    for tick in range(70, 101, 5):
+    for tick in range(int(x_lo), 101, 5):
         parts.append(f'<line x1="{x(tick):.1f}" y1="{top}" x2="{x(tick):.1f}" y2="{height - bottom}" '
                      'stroke="#ddd"/>')
         parts.append(f'<text x="{x(tick):.1f}" y="{height - bottom + 16}" text-anchor="middle">{tick}</text>')
