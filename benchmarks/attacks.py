@@ -253,6 +253,11 @@ ATTACKS: dict[str, Attack] = {
 }
 """Every attack by name, in the order of the engine issue."""
 
+CONTENT_CHECKED = {"crop50"}
+"""Attacks that can leave one flat colour of a picture (a crop of its sky):
+a benchmark counts them only over the pictures where the same attack on the
+unmarked picture still holds something to mark, and lists the rest apart."""
+
 STRICT_TARGET_EXCEPTIONS = {"jpeg30": 0.80, "rot15": 0.80, "regen_stand_in": None}
 """Attacks with a looser target than 95% (None: report only).  For the
 watermark, JPEG 30 and rotation by 15 degrees need 80%; for fingerprints only

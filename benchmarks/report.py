@@ -58,6 +58,14 @@ BENCHMARKS = [
         "on one core.", CORPUS,
     ),
     Benchmark(
+        "strength_tradeoff", "strength_tradeoff.py", (), "Mark strength: detection against SSIMULACRA2",
+        "Every corpus image marked with one key at strengths 0.5 to 2.0: SSIMULACRA2 of the marked "
+        "copy (100 identical, about 90 visually lossless) beside a JPEG quality-90 re-save, and the "
+        "detection rate over the attacks where misses happen. Plotted in "
+        "[strength-tradeoff.svg](strength-tradeoff.svg); the app's strength slider words its scale "
+        "from these figures.", CORPUS + "; the bench extra (pip install -e .[bench])",
+    ),
+    Benchmark(
         "heldout", "heldout.py", ("--false",), "Held-out drawings (Debian clip art)",
         "Drawings the engine was never tuned on, marked with one key and put through the same "
         "attacks; with --false, every unmarked drawing too, where any find is false.", DEBIAN,

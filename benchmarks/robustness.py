@@ -8,6 +8,19 @@ same is done, side by side, for invisible-watermark's dwtDct and dwtDctSvd
 when that package is installed.  False positives: every unmarked image through
 every attack under every key, and every marked image checked with a wrong key.
 
+Quality: PSNR, and SSIMULACRA2 (the perceptual metric JPEG XL is tuned with;
+100 is identical, about 90 visually lossless) per image beside a JPEG
+quality-90 re-save of the same image, the compression platforms apply anyway:
+the mark should score at least as high.  SSIMULACRA2 comes from the
+``ssimulacra2`` package (``pip install -e .[bench]``); without it that table
+is left out.
+
+Honest accounting: a picture the engine refuses (nothing to mark: transparent,
+one flat colour or a bare gradient) is listed apart with the reason and
+counted in no rate.  Crop 50% is counted over the crops that hold drawn
+content (the engine would mark the same crop of the unmarked picture); a crop
+of one flat colour carries no mark by design and is listed apart.
+
 Timings are per megapixel on one core (threads pinned to one before numpy
 loads).  Reads ``../shared/corpus`` (beside the repository, not part of it)
 and exits with one sentence when it is missing.
@@ -33,7 +46,7 @@ from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import Table, add_json_option, need_corpus, save  # noqa: E402
-from attacks import ATTACKS, STRICT_TARGET_EXCEPTIONS  # noqa: E402
+from attacks import ATTACKS, CONTENT_CHECKED, STRICT_TARGET_EXCEPTIONS, jpeg  # noqa: E402
 
 from artistshield import watermark  # noqa: E402
 from artistshield.mark import psnr  # noqa: E402
@@ -56,6 +69,41 @@ def secrets(count: int) -> list[tuple[bytes, int]]:
         pairs.append((digest, int.from_bytes(hashlib.sha256(digest).digest()[:6], "big")))
     return pairs
 IW_BYTES = b"ArSh"
+
+
+def ssimulacra2(original: np.ndarray, changed: np.ndarray) -> float | None:
+    """SSIMULACRA2 of RGB *changed* against *original*, or None without the package."""
+    try:
+        from ssimulacra2 import compute_ssimulacra2
+    except ImportError:
+        return None
+    import io
+
+    def png(pixels: np.ndarray) -> io.BytesIO:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
+        buffer.seek(0)
+        return buffer
+
+    return float(compute_ssimulacra2(png(original), png(changed)))
+
+
+def refusal(rgba: np.ndarray) -> str:
+    """Why the engine leaves *rgba* unmarked, in a few words."""
+    if rgba[..., 3].mean() < 0.05 * 255:
+        return "fully or almost fully transparent"
+    return "one flat colour or a bare gradient: no texture or edge to hide a mark in"
+
+
+def holds_content(attack_name: str, original: np.ndarray) -> bool:
+    """Whether *original* through the attack still holds something the engine would mark.
+
+    Only asked for the attacks of CONTENT_CHECKED (a crop can be one flat colour).
+    """
+    if attack_name not in CONTENT_CHECKED:
+        return True
+    attacked = ATTACKS[attack_name](original)
+    return min(attacked.shape[:2]) >= 32 and bool(watermark.mark_delta(attacked, KEY, PAYLOAD).any())
 
 
 def _label(stem: str, k: int) -> str:
@@ -112,6 +160,41 @@ def peak_memory_4k() -> float:
     return float(out.stdout.strip())
 
 
+def quality_table(
+    marked: dict[str, np.ndarray], originals: dict[str, np.ndarray], psnrs: list[float]
+) -> tuple[Table, dict[str, object]] | None:
+    """Per image (first key): PSNR, and SSIMULACRA2 of the mark and of a JPEG 90 re-save.
+
+    None when the ssimulacra2 package is missing.
+    """
+    table = Table("Quality per image (first key): the mark beside a JPEG quality-90 re-save",
+                  ["image", "PSNR (dB)", "SSIMULACRA2 mark", "SSIMULACRA2 JPEG 90", "mark >= JPEG 90"])
+    scores, below = [], []
+    for (label, out), db in zip(marked.items(), psnrs, strict=True):
+        if "@" in label:
+            continue
+        original = originals[label]
+        mark_score = ssimulacra2(original, out)
+        if mark_score is None:
+            print("(ssimulacra2 not installed: pip install -e .[bench]; no SSIMULACRA2 table)")
+            return None
+        jpeg_score = ssimulacra2(original, jpeg(original, 90))
+        assert jpeg_score is not None
+        scores.append(mark_score)
+        if mark_score < jpeg_score:
+            below.append(label)
+        table.add(label, f"{db:.1f}", f"{mark_score:.1f}", f"{jpeg_score:.1f}",
+                  "yes" if mark_score >= jpeg_score else "NO")
+        print(f"{label}: SSIMULACRA2 {mark_score:.1f} (JPEG 90: {jpeg_score:.1f})", flush=True)
+    table.add("median", f"{np.median(psnrs):.1f}", f"{np.median(scores):.1f}", "", ">= 90 wanted")
+    figures: dict[str, object] = {
+        "ssimulacra2_median": round(float(np.median(scores)), 1),
+        "ssimulacra2_worst": round(float(np.min(scores)), 1),
+        "ssimulacra2_below_jpeg90": below,
+    }
+    return table, figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the false-positive sweep")
@@ -136,7 +219,8 @@ def main() -> None:
     detect_s: dict[str, float] = dict.fromkeys(engines, 0.0)
     megapixels = 0.0
     unmarked_s = 0.0
-    unmarkable = []
+    unmarkable: dict[str, str] = {}
+    originals: dict[str, np.ndarray] = {}
     for stem, rgba in images:
         mp = rgba.shape[0] * rgba.shape[1] / 1e6
         for name, engine in engines.items():
@@ -149,8 +233,9 @@ def main() -> None:
                     out = engine.embed(flatten(rgba))  # type: ignore[attr-defined]
                 embed_s[name] += time.process_time() - t
                 if engine is None and np.array_equal(out, flatten(rgba)):
-                    unmarkable.append(stem)
+                    unmarkable[stem] = refusal(rgba)
                     break
+                originals[stem] = flatten(rgba)
                 psnrs[name].append(psnr(flatten(rgba), out))
                 marked[name][label] = out
                 secret[label] = (key, payload)
@@ -168,9 +253,10 @@ def main() -> None:
     names = list(engines)
     notes = [f"Corpus: {len(images)} images from ../shared/corpus."]
     if unmarkable:
-        notes.append("Left out, nothing visible to mark (fully or almost fully transparent): "
-                     f"{', '.join(unmarkable)}.")
+        notes.append("Refused, nothing to mark, so left out of every rate (never a pass): " + "; ".join(
+            f"{stem} ({why})" for stem, why in unmarkable.items()) + ".")
     counted = len(marked["ArtistShield"])
+    quality = quality_table(marked["ArtistShield"], originals, psnrs["ArtistShield"])
     table = Table(
         f"Detection rate with the exact payload, over {counted} marked images "
         f"({counted // len(keys)} images x {len(keys)} keys; other engines: one mark each)",
@@ -180,9 +266,19 @@ def main() -> None:
     failures: dict[str, list[str]] = {}
     for attack_name, attack in ATTACKS.items():
         row = []
+        blank_crops = sorted(stem for stem, original in originals.items()
+                             if not holds_content(attack_name, original))
+        if blank_crops:
+            notes.append(f"{attack_name}: counted over the {len(originals) - len(blank_crops)} "
+                         "pictures where it leaves drawn content; left out, one flat colour "
+                         f"after the attack (no mark by design): {', '.join(blank_crops)}.")
         for name, engine in engines.items():
             hits = 0
+            counted_here = 0
             for label, out in marked[name].items():
+                if label.split("@")[0] in blank_crops:
+                    continue
+                counted_here += 1
                 attacked = attack(out)
                 if engine is None:
                     key, payload = secret[label]
@@ -192,7 +288,7 @@ def main() -> None:
                 else:
                     ok = engine.found(attacked)  # type: ignore[attr-defined]
                 hits += ok
-            rate = hits / max(len(marked[name]), 1)
+            rate = hits / max(counted_here, 1)
             means[name] += rate / len(ATTACKS)
             row.append(f"{rate:.2f}")
         target = STRICT_TARGET_EXCEPTIONS.get(attack_name, 0.95)
@@ -210,6 +306,8 @@ def main() -> None:
     table.add("detect s/MP, unmarked (the full search)",
               f"{unmarked_s / megapixels / len(keys):.3f}", *blank, "")
     table.print()
+    if quality is not None:
+        quality[0].print()
     figures: dict[str, object] = {
         "images": counted // len(keys),
         "keys": len(keys),
@@ -220,6 +318,11 @@ def main() -> None:
         "detect_s_per_mp": round(detect_s["ArtistShield"] / megapixels / len(keys), 4),
         "detect_unmarked_s_per_mp": round(unmarked_s / megapixels / len(keys), 4),
     }
+    if quality is not None:
+        figures.update(quality[1])
+        below = quality[1]["ssimulacra2_below_jpeg90"]
+        notes.append("SSIMULACRA2 of the mark below a JPEG 90 re-save's: "
+                     f"{', '.join(below) if below else 'none'}.")
     if failures:
         notes.append("ArtistShield misses (@k: the k-th extra key): " + "; ".join(
             f"{attack_name}: {', '.join(stems)}" for attack_name, stems in failures.items()))
@@ -249,7 +352,8 @@ def main() -> None:
         notes.append(f"False positives: {found} of {tests} checks (unmarked images and wrong key, "
                      f"every attack); smallest p-value {smallest:.3g}.")
     print("\n" + "\n".join(notes))
-    save("robustness", tables=[table], figures=figures, notes=notes, path=args.json)
+    tables = [table] if quality is None else [table, quality[0]]
+    save("robustness", tables=tables, figures=figures, notes=notes, path=args.json)
 
 if __name__ == "__main__":
     main()

@@ -38,6 +38,40 @@ PLATFORMS = (
 )
 
 
+#: Measured by benchmarks/strength_tradeoff.py (docs/benchmarks.md, "Mark strength"; the
+#: run of 2026-12-07 on ../shared/corpus, one key): strength, then SSIMULACRA2 of the median
+#: picture and of the worst one (100 identical, 90 visually lossless; a JPEG quality-90
+#: re-save of the same pictures scores 75 to 92), then the rate the mark is read at after
+#: the hardest edits (eleven, half size + JPEG 50 among them; every edit with a target in the
+#: robustness benchmark reads at 0.90 or more at 1.0).  tests/gui/test_strength_words.py keeps them equal.
+STRENGTH_FIGURES = (
+    (0.5, 95.2, 91.4, 0.718),
+    (0.75, 92.7, 86.7, 0.809),
+    (1.0, 90.3, 82.0, 0.9),
+    (1.5, 85.2, 72.9, 0.918),
+    (2.0, 79.9, 64.3, 0.973),
+)
+
+
+def strength_words(strength: float) -> tuple[str, str]:
+    """The strength slider's value in words, and the measured figures behind them.
+
+    From the measured strength nearest *strength*: invisible at 100% while the median
+    picture stays visually lossless (SSIMULACRA2 90 or more).
+    """
+    _, median, worst, read = min(STRENGTH_FIGURES, key=lambda row: abs(row[0] - strength))
+    if median >= 90:
+        looks = "invisible at 100%"
+    elif median >= 85:
+        looks = "may show on smooth gradients"
+    else:
+        looks = "shows on smooth gradients"
+    details = (f"Measured on the test pictures: SSIMULACRA2 {median:.0f} for the median one, "
+               f"{worst:.0f} for the worst (90 is visually lossless); read after {read:.0%} "
+               "of the hardest edits tried.")
+    return f"{strength:.1f}\N{MULTIPLICATION SIGN} \N{MIDDLE DOT} {looks}", details
+
+
 @dataclass(frozen=True)
 class Chosen:
     """The options of one marking batch, as the core takes them."""
@@ -102,13 +136,9 @@ class MarkOptions(QGroupBox):
         self.strength_slider = QSlider(Qt.Orientation.Horizontal)
         self.strength_slider.setRange(5, 20)
         self.strength_slider.setValue(10)
-        self.strength_slider.setToolTip(
-            "How strong the mark is. Stronger survives more editing but may show on flat colours."
-        )
-        self.strength_label = QLabel("1.0\N{MULTIPLICATION SIGN}")
-        self.strength_slider.valueChanged.connect(
-            lambda v: self.strength_label.setText(f"{v / 10:.1f}\N{MULTIPLICATION SIGN}")
-        )
+        self.strength_label = QLabel()
+        self.strength_slider.valueChanged.connect(self._strength_changed)
+        self._strength_changed(self.strength_slider.value())
         # The preview follows the slider once it rests: on release after a drag, and a
         # moment after a key, wheel or click on the groove moved it.
         self._strength_rests = QTimer(self)
@@ -142,6 +172,13 @@ class MarkOptions(QGroupBox):
         from artistshield.provenance.consent import in_words
 
         self.consent_label.setText(in_words())
+
+    def _strength_changed(self, value: int) -> None:
+        words, details = strength_words(value / 10)
+        self.strength_label.setText(words)
+        tip = f"How strong the mark is. Stronger survives more editing but may show on smooth gradients.\n{details}"
+        self.strength_slider.setToolTip(tip)
+        self.strength_label.setToolTip(tip)
 
     def _format_changed(self, text: str) -> None:
         self.quality_spin.setEnabled(FORMATS.get(text) in ("JPEG", "WEBP"))

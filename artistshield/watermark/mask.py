@@ -6,6 +6,13 @@ an artist's cel.  Strength follows the local contrast (standard deviation of
 luma over a 5x5 window), is zero below about one grey level of contrast, and
 is capped; the whole mask is then scaled down if needed so the mark's RMS stays
 within the quality budget (PSNR >= 42 dB at strength 1).
+
+Two perceptual steps follow (see :func:`need` and
+:func:`artistshield.watermark.embed.mark_delta`): a picture whose texture
+hides a strong mark everywhere (a painting) gets only the share of that
+budget its detection needs, and the mark loses its coarse, low-frequency
+part, the part the eye sees best on smooth slopes and the detector throws
+away anyway.
 """
 
 import numpy as np
@@ -29,6 +36,16 @@ EXPONENT = 0.5
 #: colour round it (see :func:`drawn_share`).
 RMS_BUDGET = 1.95
 OPAQUE_RMS_BUDGET = 3.0
+#: :func:`need`: the expected detection signal (a matched-filter SNR,
+#: against the picture's own fine detail plus ATTACK_NOISE grey levels of
+#: the noise a platform's re-encoding adds) at which a picture needs its
+#: whole budget; past it the mark is scaled by sqrt(NEED_SNR / snr), down to
+#: NEED_FLOOR.  Measured on ../shared/corpus (benchmarks/strength_tradeoff.py):
+#: cels, flat art and sprites score 28-51 and keep all; paintings and busy
+#: cartoons score 210-300 and still read every attack at half strength.
+NEED_SNR = 75.0
+NEED_FLOOR = 0.5
+ATTACK_NOISE = 4.0
 #: Every how many pixels the flat colour round a picture is looked for.
 _SURROUND_STEP = 4
 WINDOW = 5
@@ -152,6 +169,30 @@ def amplitude(
         amp *= weight  # again: smoothing must not leak into transparent pixels
     amp *= np.float32(strength)
     return amp
+
+
+def need(y: np.ndarray, amp: np.ndarray) -> float:
+    """Return the share (NEED_FLOOR..1) of amplitude *amp* that luma *y* needs to carry its mark.
+
+    The detector reads the mark in each pixel's residual against its 3x3
+    mean, divided by one plus the local RMS of that residual; the picture's
+    own fine detail, and what an attack adds, is the noise it reads against.
+    The expected signal-to-noise ratio of that matched filter over the whole
+    picture says how much margin the mark has: a painting, textured
+    everywhere, has several times what a cel's few edges give, and the
+    surplus is better spent on invisibility.
+    """
+    if not amp.any():
+        return 1.0
+    residual = y - box_mean(y, 3)
+    noise = box_mean(residual * residual, 7)
+    np.maximum(noise, 0.0, out=noise)
+    noise += np.float32(ATTACK_NOISE**2)
+    trust = 1.0 / (1.0 + np.sqrt(noise))
+    signal = float(np.sum(amp * trust, dtype=np.float64))
+    spread = float(np.sqrt(np.sum(noise * trust * trust, dtype=np.float64)))
+    snr = signal / spread
+    return float(np.clip(np.sqrt(NEED_SNR / snr), NEED_FLOOR, 1.0))
 
 
 def hold(amp: np.ndarray, step: int, pattern: np.ndarray) -> np.ndarray:
