@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from artistshield.fileio import write_file
+from artistshield.fingerprint import scale
 from artistshield.identity import Identity
 from artistshield.registry import Registry
 from artistshield.registry.bundle import verify_bundle
@@ -220,16 +221,26 @@ class UnionRegistry:
                     self._payloads[work.payload] = work_id
                 if fingerprint is not None:
                     stored.append((work_id, fingerprint))
-        self._matcher = WorkMatcher(stored)
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._matcher = self._make_matcher(stored)
+
+    def _make_matcher(self, stored: list[tuple[str, bytes]]) -> WorkMatcher:
+        """The exact index, or with the ``scale`` extra the two-tier one for millions of works."""
+        if os.environ.get("ARTISTSHIELD_UNION_INDEX") == "exact" or not scale.available():
+            return WorkMatcher(stored)
+        self._scratch = tempfile.TemporaryDirectory(prefix="artistshield-union-index-")
+        return WorkMatcher(stored, index=scale.ScaleIndex(Path(self._scratch.name) / "index"))
 
     def __enter__(self) -> UnionRegistry:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self.close()
 
     def close(self) -> None:
-        return None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     @property
     def name(self) -> str:
