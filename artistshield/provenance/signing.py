@@ -33,9 +33,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography import x509
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
@@ -231,6 +234,60 @@ def _load(path: Path, identity: Identity) -> CertificateChain | None:
     return CertificateChain(root, leaf, signing_key, root_key)
 
 
+MEMBER_CHAIN_FILE = "c2pa-member-chain.pem"
+"""A chain an authority the artist joined (a union) issued for the identity's own key:
+the member certificate first, then the authority's root.  Manifests signed under it
+validate as trusted wherever that root is a trust anchor."""
+
+
+@dataclass(frozen=True)
+class MemberChain:
+    """A certificate for the identity's own signing key, and the root that issued it."""
+
+    root: x509.Certificate
+    certificate: x509.Certificate
+
+    def pem(self) -> bytes:
+        return b"".join(
+            c.public_bytes(serialization.Encoding.PEM) for c in (self.certificate, self.root)
+        )
+
+
+def member_chain_for(identity: Identity, *, folder: Path | None = None) -> MemberChain | None:
+    """The chain kept in *folder* for *identity*'s key, if there is one that holds today.
+
+    One for another key, not issued by its root, or out of date is passed
+    over (with a warning): the identity's own chain signs instead.
+    """
+    if folder is None:
+        from artistshield.paths import data_dir
+
+        folder = data_dir()
+    path = folder / MEMBER_CHAIN_FILE
+    try:
+        certificate, root = x509.load_pem_x509_certificates(path.read_bytes())[:2]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s cannot be read (%s); signing with the artist's own chain", path, exc)
+        return None
+    now = datetime.datetime.now(datetime.UTC)
+    held = certificate.public_key()
+    try:
+        certificate.verify_directly_issued_by(root)
+        good = (
+            isinstance(held, Ed25519PublicKey)
+            and held.public_bytes_raw() == identity.public_key
+            and certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
+        )
+    except (ValueError, TypeError, InvalidSignature):
+        good = False
+    if not good:
+        log.warning("%s is not a current chain for this identity; signing with its own", path)
+        return None
+    return MemberChain(root, certificate)
+
+
 def from_settings(identity: Identity, consent: Consent | None) -> ContentSigner | None:
     """The signer the settings ask for: none when consent or ``c2pa`` is off in the settings."""
     if consent is None or not c2pa_enabled():
@@ -255,6 +312,8 @@ class ContentSigner:
     def __init__(self, identity: Identity, *, data_mining: str = DEFAULT_DATA_MINING) -> None:
         self.identity = identity
         self.chain = chain_for(identity)
+        self.member_chain = member_chain_for(identity)
+        """When set (the artist joined a union), copies are signed under it instead."""
         self.data_mining = data_mining
         self._manifests: dict[int, bytes] = {}
 
@@ -345,10 +404,18 @@ class ContentSigner:
         try:
             with (
                 c2pa.Context.from_dict(_SIGN_SETTINGS) as context,
-                c2pa.Signer.from_info(info) as signer,
+                self._signer(c2pa, info) as signer,
                 c2pa.Builder(self.manifest(payload=payload, title=title), context=context) as builder,
             ):
                 manifest = builder.sign(signer, mime, source, out)
         except c2pa.C2paError as exc:
             raise ArtistShieldError(f"Could not sign the Content Credentials ({exc}).") from exc
         self._manifests[payload] = bytes(manifest)
+
+    def _signer(self, c2pa: Any, info: Any) -> Any:
+        """The c2pa signer: the member chain signs with the identity's own key, held here."""
+        if self.member_chain is None:
+            return c2pa.Signer.from_info(info)
+        return c2pa.Signer.from_callback(
+            self.identity.sign, c2pa.C2paSigningAlg.ED25519, self.member_chain.pem().decode("ascii")
+        )

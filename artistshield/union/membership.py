@@ -34,6 +34,7 @@ from artistshield import identity as identities
 from artistshield.fileio import write_file
 from artistshield.identity import Identity, artist_id
 from artistshield.paths import data_dir
+from artistshield.provenance import signing
 from artistshield.union.authority import (
     DOCUMENT_SIGNING,
     MEMBERSHIP_FORMAT,
@@ -251,6 +252,11 @@ def join(path: str | os.PathLike[str], identity: Identity) -> Membership:
         raise UnionError("The membership file's keys or member number are not valid.")
     membership = Membership(union, member_no, body["certificate_pem"], epochs)
     _save(membership, identity)
+    # Content Credentials are signed under the union's root from now on (provenance.signing).
+    chain = (body["certificate_pem"].strip() + "\n" + str(union["root_pem"]).strip() + "\n")
+    write_file(
+        data_dir() / signing.MEMBER_CHAIN_FILE, chain.encode("ascii"), exists="replace"
+    )
     return membership
 
 
