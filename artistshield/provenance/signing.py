@@ -27,7 +27,6 @@ import datetime
 import json
 import logging
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -39,11 +38,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import write_file
+from artistshield.identity import SEAL_CIPHER, seal, unseal
 from artistshield.provenance.consent import (
     DEFAULT_DATA_MINING,
     DIGITAL_CREATION,
@@ -186,29 +185,27 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
     )
 
 
-def _sealing(identity: Identity) -> tuple[AESGCM, bytes]:
-    return AESGCM(identity.derived_key("c2pa-chain")), identity.artist_id.encode("ascii")
+def _sealing(identity: Identity) -> tuple[bytes, bytes]:
+    return identity.derived_key("c2pa-chain"), identity.artist_id.encode("ascii")
 
 
 def _store(path: Path, identity: Identity, chain: CertificateChain) -> None:
-    cipher, artist = _sealing(identity)
+    key, artist = _sealing(identity)
     raw = serialization.Encoding.Raw, serialization.PrivateFormat.Raw
     plain = json.dumps({
         "root_key": chain.root_key.private_bytes(*raw, serialization.NoEncryption()).hex(),
         "signing_key": chain.signing_key.private_bytes(*raw, serialization.NoEncryption()).hex(),
     }).encode("utf-8")
-    nonce = secrets.token_bytes(12)
     certificates = chain.pem().decode("ascii")
+    # The certificates are associated data: swapping them breaks the seal.
+    sealed = seal(plain, artist + certificates.encode("ascii"), key=key)
     document = {
         "format": CHAIN_FORMAT,
         "version": 1,
         "artist_id": identity.artist_id,
         "certificates": certificates,
-        "nonce": base64.b64encode(nonce).decode("ascii"),
-        # The certificates are associated data: swapping them breaks the seal.
-        "sealed_keys": base64.b64encode(
-            cipher.encrypt(nonce, plain, artist + certificates.encode("ascii"))
-        ).decode("ascii"),
+        "nonce": sealed["nonce"],
+        "sealed_keys": sealed["ciphertext"],
     }
     text = json.dumps(document, indent=2) + "\n"
     write_file(path, text.encode("utf-8"), exists="replace", private=True)
@@ -218,13 +215,10 @@ def _load(path: Path, identity: Identity) -> CertificateChain | None:
     document = json.loads(path.read_text(encoding="utf-8"))
     if document.get("format") != CHAIN_FORMAT or document.get("artist_id") != identity.artist_id:
         return None
-    cipher, artist = _sealing(identity)
+    key, artist = _sealing(identity)
     certificates = str(document["certificates"])
-    plain = cipher.decrypt(
-        base64.b64decode(document["nonce"]),
-        base64.b64decode(document["sealed_keys"]),
-        artist + certificates.encode("ascii"),
-    )
+    sealed = {"cipher": SEAL_CIPHER, "nonce": document["nonce"], "ciphertext": document["sealed_keys"]}
+    plain = unseal(sealed, artist + certificates.encode("ascii"), key=key)
     keys = json.loads(plain)
     leaf, root = x509.load_pem_x509_certificates(certificates.encode("ascii"))
     signing_key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(keys["signing_key"]))
