@@ -303,7 +303,51 @@ def join_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
             )
     text = json.dumps(document, indent=1, ensure_ascii=False)
     write_file(data_dir() / PROFILE_FILE_NAME, text.encode("utf-8"), exists="replace", private=True)
+    _default_tsa(body)
     return body
+
+
+def profile_defaults() -> dict[str, Any]:
+    """The joined profile's defaults the app and CLI follow unless the artist chose otherwise.
+
+    ``strength`` (1.0 is the usual mark) and ``tsa_url``, each None without a
+    joined profile or when the profile leaves it open.
+    """
+    try:
+        profile = load_profile()
+    except UnionError:
+        profile = None
+    defaults = (profile or {}).get("defaults") or {}
+    percent = defaults.get("strength_percent")
+    strength = float(percent) / 100 if isinstance(percent, int | float) and percent > 0 else None
+    tsa_url = defaults.get("tsa_url")
+    return {"strength": strength, "tsa_url": tsa_url if isinstance(tsa_url, str) else None}
+
+
+def _default_tsa(body: dict[str, Any]) -> None:
+    """Name the profile's time-stamp authority in the settings, unless the artist named one.
+
+    The settings file is shared by the app and the command line (``registry
+    stamp`` reads ``tsa_url`` from it), so the union's TSA is used by both.
+    """
+    import configparser
+
+    from artistshield.registry import timestamp
+
+    url = (body.get("defaults") or {}).get("tsa_url")
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        return
+    if timestamp.configured()[0] is not None:
+        return  # the artist's own choice stays
+    path = data_dir() / timestamp.SETTINGS_FILE
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # Qt's keys keep their case
+    parser.read(path, encoding="utf-8")
+    if not parser.has_section("General"):
+        parser.add_section("General")
+    parser.set("General", "tsa_url", url)
+    with open(path, "w", encoding="utf-8") as handle:
+        parser.write(handle, space_around_delimiters=False)
 
 
 def load_profile() -> dict[str, Any] | None:
