@@ -199,9 +199,9 @@ class ScaleIndex:
         if self._writer is None:
             self._writer = StoreWriter(self.folder)
         data = fingerprint.to_bytes() if isinstance(fingerprint, Fingerprint) else bytes(fingerprint)
-        print_ = fingerprint if isinstance(fingerprint, Fingerprint) else Fingerprint.from_bytes(data)
+        parsed = fingerprint if isinstance(fingerprint, Fingerprint) else Fingerprint.from_bytes(data)
         slot = self._writer.add(name, data)
-        self.add_summary(slot, print_.pdq, print_.features, print_.structure)
+        self.add_summary(slot, parsed.pdq, parsed.features, parsed.structure)
 
     def add_summary(
         self,
@@ -332,9 +332,15 @@ class ScaleIndex:
         if len(found) == 0:
             return []
         query = np.repeat(np.arange(len(codes)), np.diff(limits.astype(np.int64)))
-        # one vote per query feature and work, however many kept features it is near
+        # one vote per query feature and work, however many kept features it is near...
         pairs = np.unique(query.astype(np.int64) * (1 << 40) + found.astype(np.int64))
-        works, votes = np.unique(pairs % (1 << 40), return_counts=True)
+        voter, work = pairs >> 40, pairs % (1 << 40)
+        # ...worth less the more works it is near: a corner every drawing has says little
+        # (what the exact index does by skipping crowded keys)
+        near = np.bincount(voter, minlength=len(codes))
+        weight = np.log1p(len(self) / near[voter])
+        works, inverse = np.unique(work, return_inverse=True)
+        votes = np.bincount(inverse, weights=weight)
         best = np.argsort(-votes, kind="stable")[:CANDIDATES]
         return [int(works[i]) for i in best]
 
