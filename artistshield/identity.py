@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -140,6 +141,21 @@ class Identity:
         info = b"artistshield:" + purpose.encode("utf-8")
         hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
         return hkdf.derive(self._signing_key.private_bytes_raw())
+
+    @property
+    def sealing_public_key(self) -> bytes:
+        """The X25519 public key others seal to (:func:`seal_to`), derived from the signing key."""
+        return self._sealing_private().public_key().public_bytes_raw()
+
+    def open_sealed(self, sealed: dict[str, Any], associated: bytes) -> bytes:
+        """Open what :func:`seal_to` sealed to this identity; raises ``InvalidTag`` otherwise."""
+        sender = bytes.fromhex(str(sealed["from"]))
+        shared = self._sealing_private().exchange(X25519PublicKey.from_public_bytes(sender))
+        key = _agreed_key(shared, sender, self.sealing_public_key)
+        return unseal(sealed, associated, key=key)
+
+    def _sealing_private(self) -> X25519PrivateKey:
+        return X25519PrivateKey.from_private_bytes(self.derived_key("x25519-sealing"))
 
 
 def artist_id(public_key: bytes) -> str:
@@ -415,6 +431,95 @@ def _associated_data(public: dict[str, Any]) -> bytes:
     return json.dumps(public, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+SEAL_CIPHER = "aes-256-gcm"
+
+
+def seal(
+    plain: bytes, associated: bytes, *, passphrase: str | None = None, key: bytes | None = None
+) -> dict[str, Any]:
+    """Seal *plain* with AES-256-GCM, bound to *associated* (what it belongs with).
+
+    Under a key stretched from *passphrase* (scrypt; the salt and costs go in
+    the result), or under a 32-byte *key* the caller derived; with neither,
+    *plain* is kept as text (``"cipher": "none"``), for users who chose no
+    passphrase.  :func:`unseal` opens it.  Identities, their backups, the
+    certificate chain, a union's authority and a kept membership all seal this way.
+    """
+    if passphrase is None and key is None:
+        return {"cipher": "none", "plaintext": plain.decode("utf-8")}
+    nonce = secrets.token_bytes(12)
+    sealed: dict[str, Any] = {"cipher": SEAL_CIPHER}
+    if key is None:
+        assert passphrase is not None
+        if not passphrase:
+            raise ValueError("The passphrase is empty; choose one, or store without a passphrase.")
+        salt = secrets.token_bytes(16)
+        kdf = dict(_SCRYPT)
+        key = _stretch(unicodedata.normalize("NFC", passphrase), salt, kdf)
+        sealed["kdf"] = {"name": "scrypt", **kdf, "salt": _b64(salt)}
+    sealed["nonce"] = _b64(nonce)
+    sealed["ciphertext"] = _b64(AESGCM(key).encrypt(nonce, plain, associated))
+    return sealed
+
+
+def unseal(
+    sealed: dict[str, Any],
+    associated: bytes,
+    *,
+    passphrase: str | None = None,
+    key: bytes | None = None,
+) -> bytes:
+    """Open what :func:`seal` made.
+
+    Raises ``InvalidTag`` for a wrong passphrase or key, or a sealed text or
+    *associated* data that was altered; ``PassphraseError`` when a passphrase
+    is needed and none was given; ``ValueError`` when *sealed* is not readable.
+    """
+    cipher = sealed.get("cipher")
+    if cipher == "none":
+        return str(sealed["plaintext"]).encode("utf-8")
+    if cipher != SEAL_CIPHER:
+        raise ValueError("unknown cipher")
+    nonce, ciphertext = _unb64(sealed["nonce"]), _unb64(sealed["ciphertext"])
+    if "kdf" not in sealed:
+        if key is None:
+            raise ValueError("sealed under a key, and none was given")
+        return AESGCM(key).decrypt(nonce, ciphertext, associated)
+    if passphrase is None:
+        raise PassphraseError("This is protected by a passphrase; none was given.")
+    kdf = sealed["kdf"]
+    if kdf.get("name") != "scrypt":
+        raise ValueError("unknown key derivation")
+    salt = _unb64(kdf["salt"])
+    for candidate in _forms(passphrase):  # as typed, then normalised
+        try:
+            return AESGCM(_stretch(candidate, salt, kdf)).decrypt(nonce, ciphertext, associated)
+        except InvalidTag:
+            continue
+    raise InvalidTag()
+
+
+def seal_to(recipient: bytes, plain: bytes, associated: bytes) -> dict[str, Any]:
+    """Seal *plain* so only the identity whose ``sealing_public_key`` is *recipient* opens it.
+
+    X25519 with a one-time key, HKDF-SHA256, then AES-256-GCM (an ECIES);
+    :meth:`Identity.open_sealed` opens it.
+    """
+    one_time = X25519PrivateKey.generate()
+    shared = one_time.exchange(X25519PublicKey.from_public_bytes(recipient))
+    sender = one_time.public_key().public_bytes_raw()
+    sealed = seal(plain, associated, key=_agreed_key(shared, sender, recipient))
+    return {**sealed, "to": recipient.hex(), "from": sender.hex()}
+
+
+def _agreed_key(shared: bytes, sender: bytes, recipient: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    info = b"artistshield:sealed-to:" + sender + recipient
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(shared)
+
+
 def _write(
     path: Path, identity: Identity, passphrase: str | None, *, exists: Exists = "refuse"
 ) -> None:
@@ -429,22 +534,7 @@ def _write(
             "watermark_key": identity.watermark_key.hex(),
         }
     ).encode("utf-8")
-    if passphrase is None:
-        sealed: dict[str, Any] = {"cipher": "none", "plaintext": plain.decode("utf-8")}
-    else:
-        if not passphrase:
-            raise ValueError("The passphrase is empty; choose one, or store without a passphrase.")
-        passphrase = unicodedata.normalize("NFC", passphrase)
-        salt = secrets.token_bytes(16)
-        nonce = secrets.token_bytes(12)
-        kdf = dict(_SCRYPT)
-        key = _stretch(passphrase, salt, kdf)
-        sealed = {
-            "cipher": "aes-256-gcm",
-            "kdf": {"name": "scrypt", **kdf, "salt": _b64(salt)},
-            "nonce": _b64(nonce),
-            "ciphertext": _b64(AESGCM(key).encrypt(nonce, plain, _associated_data(public))),
-        }
+    sealed = seal(plain, _associated_data(public), passphrase=passphrase)
     document = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -579,13 +669,6 @@ def _sealed_for_another_key(
 
 def _open_sealed(sealed: dict[str, Any], passphrase: str, associated: bytes) -> bytes:
     """Decrypt the sealed keys, trying the passphrase as typed, then normalised."""
-    kdf = sealed["kdf"]
-    if kdf.get("name") != "scrypt":
-        raise ValueError("unknown key derivation")
-    salt, nonce, ciphertext = _unb64(kdf["salt"]), _unb64(sealed["nonce"]), _unb64(sealed["ciphertext"])
-    for candidate in _forms(passphrase):
-        try:
-            return AESGCM(_stretch(candidate, salt, kdf)).decrypt(nonce, ciphertext, associated)
-        except InvalidTag:
-            continue
-    raise InvalidTag()
+    if "kdf" not in sealed:
+        raise ValueError("an identity is sealed with a passphrase")
+    return unseal(sealed, associated, passphrase=passphrase)

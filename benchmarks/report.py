@@ -145,6 +145,31 @@ BENCHMARKS = [
         "a build (python packaging/build.py), Xvfb and xwininfo",
     ),
     Benchmark(
+        "union_scale_1000000", "union_scale.py",
+        ("--works", "1000000", "--distractors", "100", "--attacked", "3", "--tag"),
+        "Unions: a shared registry of a million works",
+        "The corpus and 50 Debian drawings among synthetic works derived from those "
+        "drawings (perturbed PDQ and features), in the two-tier scale index (faiss); every "
+        "attack on every corpus work searched for, beside the exact index over the real works "
+        "alone, and 50 held-out drawings (3 also under every attack) where any match is false. "
+        "index_bytes is the memory the opened index adds, in a fresh process.",
+        f"{CORPUS}; {DEBIAN}; pip install 'artistshield[scale]'",
+    ),
+    Benchmark(
+        "union_scale_3000000", "union_scale.py",
+        ("--works", "3000000", "--distractors", "100", "--attacked", "3", "--tag"),
+        "Unions: a shared registry of three million works",
+        "The same at three million works.",
+        f"{CORPUS}; {DEBIAN}; pip install 'artistshield[scale]'",
+    ),
+    Benchmark(
+        "union_scale_extrapolated", "union_scale.py", ("--extrapolate", "10000000"),
+        "Unions: ten million works (EXTRAPOLATED, not measured)",
+        "A straight line through the million- and three-million-work runs, to the issue's "
+        "10 million works. Not a measurement: a 10-million-work index was not built on this "
+        "shared machine.",
+    ),
+    Benchmark(
         "gui_startup", "gui_startup.py", (), "The app: launch to a usable window",
         "A fresh process per launch, with an identity, until the main window is shown.",
     ),

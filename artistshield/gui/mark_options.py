@@ -231,11 +231,28 @@ class MarkOptions(QGroupBox):
     def load_settings(self, store: Any) -> None:
         self.format_combo.setCurrentText(str(store.value("mark/format", "Same as original")))
         self.quality_spin.setValue(int(store.value("mark/quality", 92)))
-        self.strength_slider.setValue(int(store.value("mark/strength", 10)))
+        self.strength_slider.setValue(int(store.value("mark/strength", _default_strength())))
         self.platform_combo.setCurrentText(str(store.value("mark/platform", "None")))
 
     def save_settings(self, store: Any) -> None:
         store.setValue("mark/format", self.format_combo.currentText())
         store.setValue("mark/quality", self.quality_spin.value())
-        store.setValue("mark/strength", self.strength_slider.value())
+        # Only a strength the artist chose is kept: left at the default, it follows the
+        # default (a joined union's profile may set one).
+        if self.strength_slider.value() == _default_strength():
+            store.remove("mark/strength")
+        else:
+            store.setValue("mark/strength", self.strength_slider.value())
         store.setValue("mark/platform", self.platform_combo.currentText())
+
+
+def _default_strength() -> int:
+    """The strength slider's default: a joined union profile's, else 10 (strength 1.0)."""
+    from artistshield.errors import ArtistShieldError
+    from artistshield.union import membership
+
+    try:
+        strength = membership.profile_defaults()["strength"]
+    except ArtistShieldError:
+        strength = None
+    return 10 if strength is None else max(5, min(20, round(strength * 10)))

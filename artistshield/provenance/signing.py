@@ -27,20 +27,22 @@ import datetime
 import json
 import logging
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography import x509
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import write_file
+from artistshield.identity import SEAL_CIPHER, seal, unseal
 from artistshield.provenance.consent import (
     DEFAULT_DATA_MINING,
     DIGITAL_CREATION,
@@ -183,29 +185,27 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
     )
 
 
-def _sealing(identity: Identity) -> tuple[AESGCM, bytes]:
-    return AESGCM(identity.derived_key("c2pa-chain")), identity.artist_id.encode("ascii")
+def _sealing(identity: Identity) -> tuple[bytes, bytes]:
+    return identity.derived_key("c2pa-chain"), identity.artist_id.encode("ascii")
 
 
 def _store(path: Path, identity: Identity, chain: CertificateChain) -> None:
-    cipher, artist = _sealing(identity)
+    key, artist = _sealing(identity)
     raw = serialization.Encoding.Raw, serialization.PrivateFormat.Raw
     plain = json.dumps({
         "root_key": chain.root_key.private_bytes(*raw, serialization.NoEncryption()).hex(),
         "signing_key": chain.signing_key.private_bytes(*raw, serialization.NoEncryption()).hex(),
     }).encode("utf-8")
-    nonce = secrets.token_bytes(12)
     certificates = chain.pem().decode("ascii")
+    # The certificates are associated data: swapping them breaks the seal.
+    sealed = seal(plain, artist + certificates.encode("ascii"), key=key)
     document = {
         "format": CHAIN_FORMAT,
         "version": 1,
         "artist_id": identity.artist_id,
         "certificates": certificates,
-        "nonce": base64.b64encode(nonce).decode("ascii"),
-        # The certificates are associated data: swapping them breaks the seal.
-        "sealed_keys": base64.b64encode(
-            cipher.encrypt(nonce, plain, artist + certificates.encode("ascii"))
-        ).decode("ascii"),
+        "nonce": sealed["nonce"],
+        "sealed_keys": sealed["ciphertext"],
     }
     text = json.dumps(document, indent=2) + "\n"
     write_file(path, text.encode("utf-8"), exists="replace", private=True)
@@ -215,13 +215,10 @@ def _load(path: Path, identity: Identity) -> CertificateChain | None:
     document = json.loads(path.read_text(encoding="utf-8"))
     if document.get("format") != CHAIN_FORMAT or document.get("artist_id") != identity.artist_id:
         return None
-    cipher, artist = _sealing(identity)
+    key, artist = _sealing(identity)
     certificates = str(document["certificates"])
-    plain = cipher.decrypt(
-        base64.b64decode(document["nonce"]),
-        base64.b64decode(document["sealed_keys"]),
-        artist + certificates.encode("ascii"),
-    )
+    sealed = {"cipher": SEAL_CIPHER, "nonce": document["nonce"], "ciphertext": document["sealed_keys"]}
+    plain = unseal(sealed, artist + certificates.encode("ascii"), key=key)
     keys = json.loads(plain)
     leaf, root = x509.load_pem_x509_certificates(certificates.encode("ascii"))
     signing_key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(keys["signing_key"]))
@@ -229,6 +226,60 @@ def _load(path: Path, identity: Identity) -> CertificateChain | None:
     if signing_key.public_key() != leaf.public_key():
         raise ValueError("the signing key does not match its certificate")
     return CertificateChain(root, leaf, signing_key, root_key)
+
+
+MEMBER_CHAIN_FILE = "c2pa-member-chain.pem"
+"""A chain an authority the artist joined (a union) issued for the identity's own key:
+the member certificate first, then the authority's root.  Manifests signed under it
+validate as trusted wherever that root is a trust anchor."""
+
+
+@dataclass(frozen=True)
+class MemberChain:
+    """A certificate for the identity's own signing key, and the root that issued it."""
+
+    root: x509.Certificate
+    certificate: x509.Certificate
+
+    def pem(self) -> bytes:
+        return b"".join(
+            c.public_bytes(serialization.Encoding.PEM) for c in (self.certificate, self.root)
+        )
+
+
+def member_chain_for(identity: Identity, *, folder: Path | None = None) -> MemberChain | None:
+    """The chain kept in *folder* for *identity*'s key, if there is one that holds today.
+
+    One for another key, not issued by its root, or out of date is passed
+    over (with a warning): the identity's own chain signs instead.
+    """
+    if folder is None:
+        from artistshield.paths import data_dir
+
+        folder = data_dir()
+    path = folder / MEMBER_CHAIN_FILE
+    try:
+        certificate, root = x509.load_pem_x509_certificates(path.read_bytes())[:2]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s cannot be read (%s); signing with the artist's own chain", path, exc)
+        return None
+    now = datetime.datetime.now(datetime.UTC)
+    held = certificate.public_key()
+    try:
+        certificate.verify_directly_issued_by(root)
+        good = (
+            isinstance(held, Ed25519PublicKey)
+            and held.public_bytes_raw() == identity.public_key
+            and certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
+        )
+    except (ValueError, TypeError, InvalidSignature):
+        good = False
+    if not good:
+        log.warning("%s is not a current chain for this identity; signing with its own", path)
+        return None
+    return MemberChain(root, certificate)
 
 
 def from_settings(identity: Identity, consent: Consent | None) -> ContentSigner | None:
@@ -255,6 +306,8 @@ class ContentSigner:
     def __init__(self, identity: Identity, *, data_mining: str = DEFAULT_DATA_MINING) -> None:
         self.identity = identity
         self.chain = chain_for(identity)
+        self.member_chain = member_chain_for(identity)
+        """When set (the artist joined a union), copies are signed under it instead."""
         self.data_mining = data_mining
         self._manifests: dict[int, bytes] = {}
 
@@ -345,10 +398,18 @@ class ContentSigner:
         try:
             with (
                 c2pa.Context.from_dict(_SIGN_SETTINGS) as context,
-                c2pa.Signer.from_info(info) as signer,
+                self._signer(c2pa, info) as signer,
                 c2pa.Builder(self.manifest(payload=payload, title=title), context=context) as builder,
             ):
                 manifest = builder.sign(signer, mime, source, out)
         except c2pa.C2paError as exc:
             raise ArtistShieldError(f"Could not sign the Content Credentials ({exc}).") from exc
         self._manifests[payload] = bytes(manifest)
+
+    def _signer(self, c2pa: Any, info: Any) -> Any:
+        """The c2pa signer: the member chain signs with the identity's own key, held here."""
+        if self.member_chain is None:
+            return c2pa.Signer.from_info(info)
+        return c2pa.Signer.from_callback(
+            self.identity.sign, c2pa.C2paSigningAlg.ED25519, self.member_chain.pem().decode("ascii")
+        )

@@ -67,12 +67,17 @@ class Searchable(Protocol):
 class WorkMatcher:
     """An index of the registry's fingerprints, built once and kept up to date."""
 
-    def __init__(self, stored: Iterable[tuple[str, bytes]]) -> None:
-        """Index ``(work_id, stored fingerprints)`` pairs, as ``Registry.fingerprints`` yields."""
+    def __init__(self, stored: Iterable[tuple[str, bytes]], *, index: Any = None) -> None:
+        """Index ``(work_id, stored fingerprints)`` pairs, as ``Registry.fingerprints`` yields.
+
+        *index* is the engine to fill (a ``FingerprintIndex`` by default; a union's
+        shared registry passes a ``fingerprint.scale.ScaleIndex``): anything with
+        ``add(name, fingerprint)`` and ``search(query, limit=...)``.
+        """
         # Imported late: the registry opens, lists and verifies without loading the engine.
         from artistshield.fingerprint import FingerprintIndex
 
-        self._index = FingerprintIndex()
+        self._index = FingerprintIndex() if index is None else index
         self._owner: dict[str, tuple[str, int]] = {}  # index name -> (work id, frame index)
         self._names: dict[str, int] = {}  # work id -> fingerprints indexed
         self.unreadable: list[str] = []

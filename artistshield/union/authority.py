@@ -27,7 +27,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from artistshield import identity as identities
@@ -193,7 +192,9 @@ class UnionAuthority:
             "format": FORMAT,
             "version": VERSION,
             "public": public,
-            "secrets": _seal(secrets_plain, self.passphrase, canonical_bytes(public)),
+            "secrets": identities.seal(
+                secrets_plain, canonical_bytes(public), passphrase=self.passphrase
+            ),
             "members": [m.to_json() for m in sorted(self.members.values(), key=_by_number)],
         }
         text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
@@ -289,10 +290,13 @@ class UnionAuthority:
             "union": self.public_json(),
             "member_no": member_no,
             "certificate_pem": certificate.public_bytes(serialization.Encoding.PEM).decode(),
-            "epochs": [
-                {"epoch": n + 1, "key": key.hex()} for n, key in enumerate(self.epochs)
-            ],
         }
+        epochs = [{"epoch": n + 1, "key": key.hex()} for n, key in enumerate(self.epochs)]
+        # Only the member opens the watermark keys: they are sealed to the key their
+        # signed request named, bound to this membership.
+        body["sealed_epochs"] = identities.seal_to(
+            asker.sealing_key, json.dumps(epochs).encode("utf-8"), canonical_bytes(body)
+        )
         return self._signed(body)
 
     def revoke(self, member_no: int, *, when: str | None = None) -> IssuedMember:
@@ -415,46 +419,21 @@ def _key_usage(*, signing: bool) -> x509.KeyUsage:
     )
 
 
-def _seal(plain: bytes, passphrase: str | None, associated: bytes) -> dict[str, Any]:
-    if passphrase is None:
-        return {"cipher": "none", "plaintext": plain.decode("utf-8")}
-    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-    kdf = {"name": "scrypt", "salt": base64.b64encode(salt).decode(), **identities._SCRYPT}
-    key = identities._stretch(passphrase, salt, kdf)
-    return {
-        "cipher": "aes-256-gcm",
-        "kdf": kdf,
-        "nonce": base64.b64encode(nonce).decode(),
-        "ciphertext": base64.b64encode(AESGCM(key).encrypt(nonce, plain, associated)).decode(),
-    }
-
-
 def _unseal(
     sealed: dict[str, Any], passphrase: str | None, associated: bytes, *, source: Path
 ) -> dict[str, Any]:
     try:
-        if sealed.get("cipher") == "none":
-            plain = str(sealed["plaintext"]).encode("utf-8")
-        else:
-            if passphrase is None:
-                raise identities.PassphraseError(f"{source} is protected by a passphrase.")
-            kdf = sealed["kdf"]
-            salt = base64.b64decode(kdf["salt"])
-            key = identities._stretch(passphrase, salt, kdf)
-            plain = AESGCM(key).decrypt(
-                base64.b64decode(sealed["nonce"]),
-                base64.b64decode(sealed["ciphertext"]),
-                associated,
-            )
-        values = json.loads(plain)
+        values = json.loads(identities.unseal(sealed, associated, passphrase=passphrase))
         if not isinstance(values, dict):
             raise ValueError("not an object")
         return values
+    except identities.PassphraseError:
+        raise identities.PassphraseError(f"{source} is protected by a passphrase.") from None
     except InvalidTag:
         raise identities.PassphraseError(
             f"Wrong passphrase for {source} (or the file was altered); nothing was opened."
         ) from None
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise UnionError(f"{source} is damaged: its sealed keys are unreadable.") from exc
 
 

@@ -24,16 +24,14 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
 from artistshield import identity as identities
 from artistshield.fileio import write_file
 from artistshield.identity import Identity, artist_id
 from artistshield.paths import data_dir
+from artistshield.provenance import signing
 from artistshield.union.authority import (
     DOCUMENT_SIGNING,
     MEMBERSHIP_FORMAT,
@@ -58,6 +56,8 @@ class MembershipRequest:
     artist_id: str
     public_key: bytes
     created: str
+    sealing_key: bytes
+    """The X25519 key the union seals the member's watermark keys to."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ def request_membership(identity: Identity) -> dict[str, Any]:
         "name": identity.name,
         "artist_id": identity.artist_id,
         "public_key": identity.public_key.hex(),
+        "sealing_key": identity.sealing_public_key.hex(),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     }
     return {**body, "signature": identity.sign(canonical_bytes(body)).hex()}
@@ -127,8 +128,16 @@ def verify_request(document: Any) -> MembershipRequest:
             artist_id=str(document["artist_id"]),
             public_key=key,
             created=str(document["created"]),
+            sealing_key=bytes.fromhex(document["sealing_key"]),
         )
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        if len(asker.sealing_key) != 32:
+            raise ValueError("the sealing key is not an X25519 key")
+    except KeyError as exc:
+        raise UnionError(
+            "The membership request names no key to seal the union's keys to; it was made "
+            "by an older ArtistShield. Ask the member for a new one."
+        ) from exc
+    except (AttributeError, TypeError, ValueError) as exc:
         raise UnionError("This is not a readable ArtistShield membership request.") from exc
     if not asker.name:
         raise UnionError("The membership request has no name.")
@@ -142,8 +151,15 @@ def verify_request(document: Any) -> MembershipRequest:
     return asker
 
 
-def verify_union_signed(document: Any, *, expected_format: str) -> dict[str, Any]:
-    """Check a membership or profile file's root signature; return its body."""
+def verify_union_signed(
+    document: Any, *, expected_format: str, source: str = "The union file"
+) -> dict[str, Any]:
+    """Check a file the union signed (membership, profile, shared registry); return its body.
+
+    The one check of a union's signature: the body, without ``signature``, in
+    its canonical bytes, under the Ed25519 root it names.  Whether that root
+    is the expected union's is the caller's question.
+    """
     try:
         if document.get("format") != expected_format:
             raise ValueError(f"not a {expected_format} file")
@@ -156,11 +172,11 @@ def verify_union_signed(document: Any, *, expected_format: str) -> dict[str, Any
         public.verify(signature, canonical_bytes(body))
     except InvalidSignature:
         raise UnionError(
-            "The union file's signature does not verify: it was altered after the union "
-            "signed it. Ask the union for the file again."
+            f"{source} was tampered with: its signature does not verify, so it was altered "
+            "after the union signed it. Get it from the union again."
         ) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise UnionError(f"This is not a readable ArtistShield union file ({exc}).") from exc
+        raise UnionError(f"{source} is not a readable ArtistShield union file ({exc}).") from exc
     return body
 
 
@@ -243,14 +259,28 @@ def join(path: str | os.PathLike[str], identity: Identity) -> Membership:
     if not status.ok:
         raise UnionError(f"This membership cannot be joined: {status.reason}.")
     try:
-        epochs = {int(e["epoch"]): bytes.fromhex(e["key"]) for e in body["epochs"]}
+        sealed = body["sealed_epochs"]
+        opened = identity.open_sealed(
+            sealed, canonical_bytes({k: v for k, v in body.items() if k != "sealed_epochs"})
+        )
+        epochs = {int(e["epoch"]): bytes.fromhex(e["key"]) for e in json.loads(opened)}
         member_no = int(body["member_no"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except InvalidTag:
+        raise UnionError(
+            "This membership's keys are sealed to another identity; it was issued for "
+            "someone else's request."
+        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UnionError("The membership file's keys are unreadable.") from exc
     if not epochs or any(len(k) != 32 for k in epochs.values()) or member_no != status.member_no:
         raise UnionError("The membership file's keys or member number are not valid.")
     membership = Membership(union, member_no, body["certificate_pem"], epochs)
     _save(membership, identity)
+    # Content Credentials are signed under the union's root from now on (provenance.signing).
+    chain = (body["certificate_pem"].strip() + "\n" + str(union["root_pem"]).strip() + "\n")
+    write_file(
+        data_dir() / signing.MEMBER_CHAIN_FILE, chain.encode("ascii"), exists="replace"
+    )
     return membership
 
 
@@ -273,7 +303,51 @@ def join_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
             )
     text = json.dumps(document, indent=1, ensure_ascii=False)
     write_file(data_dir() / PROFILE_FILE_NAME, text.encode("utf-8"), exists="replace", private=True)
+    _default_tsa(body)
     return body
+
+
+def profile_defaults() -> dict[str, Any]:
+    """The joined profile's defaults the app and CLI follow unless the artist chose otherwise.
+
+    ``strength`` (1.0 is the usual mark) and ``tsa_url``, each None without a
+    joined profile or when the profile leaves it open.
+    """
+    try:
+        profile = load_profile()
+    except UnionError:
+        profile = None
+    defaults = (profile or {}).get("defaults") or {}
+    percent = defaults.get("strength_percent")
+    strength = float(percent) / 100 if isinstance(percent, int | float) and percent > 0 else None
+    tsa_url = defaults.get("tsa_url")
+    return {"strength": strength, "tsa_url": tsa_url if isinstance(tsa_url, str) else None}
+
+
+def _default_tsa(body: dict[str, Any]) -> None:
+    """Name the profile's time-stamp authority in the settings, unless the artist named one.
+
+    The settings file is shared by the app and the command line (``registry
+    stamp`` reads ``tsa_url`` from it), so the union's TSA is used by both.
+    """
+    import configparser
+
+    from artistshield.registry import timestamp
+
+    url = (body.get("defaults") or {}).get("tsa_url")
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        return
+    if timestamp.configured()[0] is not None:
+        return  # the artist's own choice stays
+    path = data_dir() / timestamp.SETTINGS_FILE
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # Qt's keys keep their case
+    parser.read(path, encoding="utf-8")
+    if not parser.has_section("General"):
+        parser.add_section("General")
+    parser.set("General", "tsa_url", url)
+    with open(path, "w", encoding="utf-8") as handle:
+        parser.write(handle, space_around_delimiters=False)
 
 
 def load_profile() -> dict[str, Any] | None:
@@ -293,9 +367,7 @@ def load_membership(identity: Identity) -> Membership | None:
     try:
         public = document["public"]
         sealed = document["secrets"]
-        plain = AESGCM(_sealing_key(identity)).decrypt(
-            bytes.fromhex(sealed["nonce"]), bytes.fromhex(sealed["ciphertext"]), canonical_bytes(public)
-        )
+        plain = identities.unseal(sealed, canonical_bytes(public), key=_sealing_key(identity))
         values = json.loads(plain)
         epochs = {int(n): bytes.fromhex(k) for n, k in values["epochs"].items()}
         return Membership(public["union"], int(public["member_no"]), public["certificate_pem"], epochs)
@@ -358,27 +430,25 @@ def _save(membership: Membership, identity: Identity) -> None:
         "certificate_pem": membership.certificate_pem,
     }
     plain = json.dumps({"epochs": {str(n): k.hex() for n, k in membership.epochs.items()}})
-    nonce = secrets.token_bytes(12)
-    sealed = AESGCM(_sealing_key(identity)).encrypt(nonce, plain.encode(), canonical_bytes(public))
     document = {
         "format": "artistshield-union-membership-kept",
         "version": VERSION,
         "public": public,
-        "secrets": {"cipher": "aes-256-gcm", "nonce": nonce.hex(), "ciphertext": sealed.hex()},
+        "secrets": identities.seal(
+            plain.encode("utf-8"), canonical_bytes(public), key=_sealing_key(identity)
+        ),
     }
     text = json.dumps(document, indent=1, ensure_ascii=False)
     write_file(data_dir() / FILE_NAME, text.encode("utf-8"), exists="replace", private=True)
 
 
 def _sealing_key(identity: Identity) -> bytes:
-    """A key for the kept membership, derived from the identity's secret watermark key.
+    """A key for the kept membership that only the unlocked identity derives.
 
     The identity file is sealed with the artist's passphrase, so the union's
     keys are as safe at rest as the artist's own, without a second passphrase.
     """
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"artistshield union membership"
-    ).derive(identity.watermark_key)
+    return identity.derived_key("union-membership")
 
 
 def _member_of(certificate: x509.Certificate) -> tuple[int | None, str | None]:

@@ -27,10 +27,9 @@ from pathlib import Path
 
 import numpy as np
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from artistshield.fileio import write_file
+from artistshield.fingerprint import scale
 from artistshield.identity import Identity
 from artistshield.registry import Registry
 from artistshield.registry.bundle import verify_bundle
@@ -42,6 +41,7 @@ from artistshield.union.membership import (
     check_certificate,
     member_of_payload,
     revoked_since,
+    verify_union_signed,
 )
 
 REGISTRY_FORMAT = "artistshield-union-registry"
@@ -173,28 +173,17 @@ class UnionRegistry:
         index = self.folder / INDEX_NAME
         try:
             document = json.loads(index.read_text(encoding="utf-8"))
-            if document.get("format") != REGISTRY_FORMAT:
-                raise ValueError("not a union registry")
-            body = {k: v for k, v in document.items() if k != "signature"}
-            self.union = body["union"]
-            root = x509.load_pem_x509_certificate(str(self.union["root_pem"]).encode("ascii"))
-            signature = bytes.fromhex(document["signature"])
         except FileNotFoundError:
             raise UnionError(f"{self.folder} is not a union registry (no {INDEX_NAME}).") from None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError) as exc:
             raise UnionError(f"{index} is not a readable union registry.") from exc
+        body = verify_union_signed(
+            document, expected_format=REGISTRY_FORMAT, source=str(self.folder)
+        )
+        self.union = body["union"]
+        root = x509.load_pem_x509_certificate(str(self.union["root_pem"]).encode("ascii"))
         if root_pem is not None and _pem(root).strip() != root_pem.encode("ascii").strip():
             raise UnionError(f"{self.folder} is another union's registry, not your union's.")
-        public = root.public_key()
-        try:
-            if not isinstance(public, Ed25519PublicKey):
-                raise InvalidSignature
-            public.verify(signature, canonical_bytes(body))
-        except InvalidSignature:
-            raise UnionError(
-                f"{self.folder} was tampered with: the union's signature on its index fails. "
-                "Get the shared registry from the union again."
-            ) from None
         revocations = (self.folder / REVOCATIONS_NAME).read_bytes()
         if hashlib.sha256(revocations).hexdigest() != body["revocations_sha256"]:
             raise UnionError(f"{self.folder} was tampered with: its revocation list changed.")
@@ -220,16 +209,26 @@ class UnionRegistry:
                     self._payloads[work.payload] = work_id
                 if fingerprint is not None:
                     stored.append((work_id, fingerprint))
-        self._matcher = WorkMatcher(stored)
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._matcher = self._make_matcher(stored)
+
+    def _make_matcher(self, stored: list[tuple[str, bytes]]) -> WorkMatcher:
+        """The exact index, or with the ``scale`` extra the two-tier one for millions of works."""
+        if os.environ.get("ARTISTSHIELD_UNION_INDEX") == "exact" or not scale.available():
+            return WorkMatcher(stored)
+        self._scratch = tempfile.TemporaryDirectory(prefix="artistshield-union-index-")
+        return WorkMatcher(stored, index=scale.ScaleIndex(Path(self._scratch.name) / "index"))
 
     def __enter__(self) -> UnionRegistry:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self.close()
 
     def close(self) -> None:
-        return None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     @property
     def name(self) -> str:

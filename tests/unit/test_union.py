@@ -141,7 +141,7 @@ def test_an_altered_request_or_membership_is_refused(
     with pytest.raises(UnionError, match="does not verify"):
         union.issue(forged, member_no=3, until="2099-01-01")
     document = union.issue(request, member_no=3, until="2099-01-01")
-    document["epochs"][0]["key"] = "00" * 32  # a key of Eve's choosing
+    document["sealed_epochs"]["ciphertext"] = document["sealed_epochs"]["ciphertext"][::-1]
     path = tmp_path / "eve.asmember"
     path.write_text(json.dumps(document))
     with pytest.raises(UnionError, match="altered"):

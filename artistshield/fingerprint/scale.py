@@ -1,0 +1,380 @@
+"""Search millions of registered works: a compact index in memory, fingerprints on disk.
+
+:class:`~artistshield.fingerprint.index.FingerprintIndex` keeps every feature
+of every work in memory (about 4 KB of postings a work), which ends a little
+past 100,000 works on a laptop.  A union's shared registry holds millions, so
+this search runs in two tiers:
+
+1. *Candidates*, from what stays in memory: each work's PDQ hash in a flat
+   binary index (32 bytes a work), and ``FEATURES_PER_WORK`` of its local
+   features, spread over the picture, in a binary hash index (16 bytes a
+   feature), both from ``faiss-cpu``.  The query's features vote for the works
+   whose kept features lie within ``RADIUS`` bits; the best-voted works and
+   the works PDQ puts near are the candidates.
+2. *Verification*, from disk: the candidates' full fingerprints are read from
+   a memory-mapped file (:class:`FingerprintStore`) and searched exactly as a
+   small ``FingerprintIndex`` would (feature placement, structure check), so a
+   verdict means what it means for an artist's own registry.
+
+``faiss-cpu`` is the optional extra ``scale``; without it the exact index is
+used, as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from artistshield.fingerprint import index as exact
+from artistshield.fingerprint import local, pdq
+from artistshield.fingerprint.compute import Fingerprint, compute_query
+
+FEATURES_PER_WORK = 32
+"""Local features of each work kept in memory: 16 bytes each in the hash index."""
+FINE_LEVELS = 5
+"""Features of the pyramid's coarsest levels (from this one) survive a crop half as often;
+they are kept only when a work has too few finer ones."""
+GRID = 4
+"""Kept features are spread over a GRID x GRID split of the picture, so a crop keeps some."""
+HASH_BITS = 16
+"""Descriptor bits that pick a bucket of the hash index..."""
+FLIPS = 1
+"""...and how many of them may differ between a query feature and a kept one."""
+RADIUS = 10
+"""Most differing descriptor bits (of 64) for a kept feature to vote."""
+CANDIDATES = 48
+"""Best-voted works verified per search, besides those PDQ puts near."""
+PDQ_NEAR = 2 * exact.PDQ_MATCH_DISTANCE
+FORMAT = "artistshield-scale-index"
+VERSION = 1
+
+
+def available() -> bool:
+    """Whether the ``scale`` extra (faiss-cpu) is installed."""
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _faiss() -> Any:
+    try:
+        import faiss
+    except ImportError as exc:  # pragma: no cover - the caller checks ``available``
+        raise RuntimeError(
+            "Searching millions of works needs the scale extra: pip install 'artistshield[scale]'."
+        ) from exc
+    return faiss
+
+
+def kept_features(features: local.Features, count: int = FEATURES_PER_WORK) -> NDArray[np.uint64]:
+    """The descriptors of up to *count* features, strongest first in each cell of a grid.
+
+    ``local.extract`` lists each pyramid level's corners strongest first, so
+    taking levels in turn keeps coarse and fine detail; the grid spreads them
+    so a crop of the work still holds some.
+    """
+    n = len(features)
+    if n <= count:
+        return features.descriptor.copy()
+    level = features.level.astype(np.int64)
+    rank = np.zeros(n, np.int64)
+    for value in np.unique(level):
+        where = np.nonzero(level == value)[0]
+        rank[where] = np.arange(len(where))
+    order = np.lexsort((level, rank, level >= FINE_LEVELS))
+    cx = np.clip((features.x * GRID / max(1, features.width)).astype(np.int64), 0, GRID - 1)
+    cy = np.clip((features.y * GRID / max(1, features.height)).astype(np.int64), 0, GRID - 1)
+    cell = cy * GRID + cx
+    per_cell = -(-count // (GRID * GRID))
+    taken: list[int] = []
+    filled = np.zeros(GRID * GRID, np.int64)
+    for i in order.tolist():
+        if filled[cell[i]] < per_cell:
+            filled[cell[i]] += 1
+            taken.append(i)
+            if len(taken) == count:
+                break
+    if len(taken) < count:  # empty cells: fill with the strongest left
+        chosen = set(taken)
+        taken += [i for i in order.tolist() if i not in chosen][: count - len(taken)]
+    return features.descriptor[np.asarray(taken, np.int64)]
+
+
+class FingerprintStore:
+    """Fingerprints by slot in one file on disk, read through a memory map.
+
+    ``prints.bin`` holds the fingerprints' bytes end to end and
+    ``prints-offsets.npy`` where each starts; ``names.bin`` and
+    ``names-offsets.npy`` the same for their names.  Only the offsets are read
+    in full; a fingerprint is read when a search verifies its work.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self._offsets = np.load(self.folder / "prints-offsets.npy", mmap_mode="r")
+        self._name_offsets = np.load(self.folder / "names-offsets.npy", mmap_mode="r")
+        self._prints = _map(self.folder / "prints.bin")
+        self._names = _map(self.folder / "names.bin")
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def fingerprint_bytes(self, slot: int) -> bytes:
+        start, stop = int(self._offsets[slot]), int(self._offsets[slot + 1])
+        return bytes(self._prints[start:stop])
+
+    def name(self, slot: int) -> str:
+        start, stop = int(self._name_offsets[slot]), int(self._name_offsets[slot + 1])
+        return bytes(self._names[start:stop]).decode("utf-8")
+
+
+def _map(path: Path) -> NDArray[np.uint8]:
+    if path.stat().st_size == 0:
+        return np.zeros(0, np.uint8)
+    return np.memmap(path, np.uint8, mode="r")
+
+
+class StoreWriter:
+    """Write a :class:`FingerprintStore` folder, one fingerprint at a time."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._prints = open(self.folder / "prints.bin", "xb")  # noqa: SIM115
+        self._names = open(self.folder / "names.bin", "xb")  # noqa: SIM115
+        self._offsets = [0]
+        self._name_offsets = [0]
+
+    def add(self, name: str, data: bytes) -> int:
+        """Append one fingerprint's bytes under *name*; returns its slot."""
+        self._prints.write(data)
+        self._offsets.append(self._offsets[-1] + len(data))
+        encoded = name.encode("utf-8")
+        self._names.write(encoded)
+        self._name_offsets.append(self._name_offsets[-1] + len(encoded))
+        return len(self._offsets) - 2
+
+    def close(self) -> None:
+        for handle in (self._prints, self._names):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        np.save(self.folder / "prints-offsets.npy", np.asarray(self._offsets, np.int64))
+        np.save(self.folder / "names-offsets.npy", np.asarray(self._name_offsets, np.int64))
+
+
+class ScaleIndex:
+    """A registry of millions of works, searchable like a ``FingerprintIndex``.
+
+    Build it with :meth:`build` (or :meth:`add` then :meth:`finish`) into a
+    folder, open it again with :meth:`open`; :meth:`search` answers as
+    ``FingerprintIndex.search`` does.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self._writer: StoreWriter | None = None
+        self._store: FingerprintStore | None = None
+        self._pdq: Any = None
+        self._features: Any = None
+        self._tones: NDArray[np.uint8] | None = None
+        self._pending_pdq: list[bytes] = []
+        self._pending_tones: list[NDArray[np.uint8]] = []
+        self._pending_codes: list[NDArray[np.uint64]] = []
+        self._pending_ids: list[NDArray[np.int64]] = []
+
+    # building ---------------------------------------------------------------
+    def add(self, name: str, fingerprint: Fingerprint | bytes) -> None:
+        """Add one fingerprint under *name* (a work id, or ``W-000007#2`` for a key frame)."""
+        if self._store is not None:
+            raise RuntimeError("This scale index is finished; build a new one to add works.")
+        if self._writer is None:
+            self._writer = StoreWriter(self.folder)
+        data = fingerprint.to_bytes() if isinstance(fingerprint, Fingerprint) else bytes(fingerprint)
+        parsed = fingerprint if isinstance(fingerprint, Fingerprint) else Fingerprint.from_bytes(data)
+        slot = self._writer.add(name, data)
+        self.add_summary(slot, parsed.pdq, parsed.features, parsed.structure)
+
+    def add_summary(
+        self,
+        slot: int,
+        pdq_hash: bytes,
+        features: local.Features,
+        picture: NDArray[np.uint8] | None,
+    ) -> None:
+        """What memory keeps of slot *slot* (the benchmark builds these without a store)."""
+        self._pending_pdq.append(pdq_hash)
+        tones = np.zeros(exact._TONE_BINS, np.uint8)
+        if picture is not None:
+            tones = np.round(exact._tones(picture) * 255).astype(np.uint8)
+        self._pending_tones.append(tones)
+        codes = kept_features(features)
+        self._pending_codes.append(codes)
+        self._pending_ids.append(np.full(len(codes), slot, np.int64))
+
+    def finish(self) -> ScaleIndex:
+        """Write the index files beside the store and open it for searching."""
+        if self._writer is None:
+            self._writer = StoreWriter(self.folder)
+        self._writer.close()
+        self._writer = None
+        self.write_summaries(
+            np.frombuffer(b"".join(self._pending_pdq), np.uint8).reshape(-1, pdq.HASH_BYTES),
+            np.asarray(self._pending_tones, np.uint8).reshape(-1, exact._TONE_BINS),
+            np.concatenate(self._pending_codes) if self._pending_codes else np.zeros(0, np.uint64),
+            np.concatenate(self._pending_ids) if self._pending_ids else np.zeros(0, np.int64),
+        )
+        self._pending_pdq, self._pending_tones = [], []
+        self._pending_codes, self._pending_ids = [], []
+        self._load()
+        return self
+
+    def write_summaries(
+        self,
+        pdq_hashes: NDArray[np.uint8],
+        tones: NDArray[np.uint8],
+        codes: NDArray[np.uint64],
+        ids: NDArray[np.int64],
+    ) -> None:
+        """Write the in-memory tier's files: PDQ and tones by slot, kept features with slots."""
+        faiss = _faiss()
+        flat = faiss.IndexBinaryFlat(8 * pdq.HASH_BYTES)
+        if len(pdq_hashes):
+            flat.add(np.ascontiguousarray(pdq_hashes))
+        faiss.write_index_binary(flat, str(self.folder / "pdq.faiss"))
+        del flat
+        hashed = faiss.IndexBinaryHash(64, HASH_BITS)
+        step = 1 << 22
+        for start in range(0, len(codes), step):
+            part = np.ascontiguousarray(codes[start : start + step].astype("<u8")).view(np.uint8)
+            hashed.add_with_ids(part.reshape(-1, 8), np.ascontiguousarray(ids[start : start + step]))
+        faiss.write_index_binary(hashed, str(self.folder / "features.faiss"))
+        del hashed
+        np.save(self.folder / "tones.npy", np.ascontiguousarray(tones, np.uint8))
+        meta = {"format": FORMAT, "version": VERSION, "works": len(pdq_hashes),
+                "features_per_work": FEATURES_PER_WORK, "hash_bits": HASH_BITS}  # fmt: skip
+        (self.folder / "scale-index.json").write_text(json.dumps(meta) + "\n")
+
+    @classmethod
+    def build(
+        cls, folder: str | os.PathLike[str], prints: Iterator[tuple[str, Fingerprint | bytes]]
+    ) -> ScaleIndex:
+        index = cls(folder)
+        for name, fingerprint in prints:
+            index.add(name, fingerprint)
+        return index.finish()
+
+    # searching --------------------------------------------------------------
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str]) -> ScaleIndex:
+        index = cls(folder)
+        index._load()
+        return index
+
+    def _load(self) -> None:
+        meta = json.loads((self.folder / "scale-index.json").read_text())
+        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise ValueError(f"{self.folder} is not a scale index this version reads.")
+        faiss = _faiss()
+        self._pdq = faiss.read_index_binary(str(self.folder / "pdq.faiss"))
+        self._features = faiss.read_index_binary(str(self.folder / "features.faiss"))
+        self._features.nflip = FLIPS
+        self._tones = np.load(self.folder / "tones.npy", mmap_mode="r")
+        if (self.folder / "prints.bin").exists():
+            self._store = FingerprintStore(self.folder)
+
+    def __len__(self) -> int:
+        if self._pdq is None:
+            return len(self._pending_pdq)
+        return int(self._pdq.ntotal)
+
+    def candidates(self, query: Fingerprint) -> list[int]:
+        """Slots worth verifying for *query*: near by PDQ, best-voted by features, by tones."""
+        faiss = _faiss()
+        faiss.omp_set_num_threads(1)
+        count = len(self)
+        if count == 0:
+            return []
+        chosen: dict[int, None] = {}
+        words = np.frombuffer(b"".join(query.pdq_hashes), np.uint8).reshape(-1, pdq.HASH_BYTES)
+        distance, slots = self._pdq.search(words, min(exact.SHORTLIST, count))
+        near = sorted(
+            (int(d), int(s))
+            for d, s in zip(distance.ravel(), slots.ravel(), strict=True)
+            if s >= 0 and d <= PDQ_NEAR
+        )
+        for _, slot in near[: exact.SHORTLIST]:
+            chosen[slot] = None
+        for features in (query.features, local.mirrored(query.features)):
+            for slot in self._voted(features.descriptor):
+                chosen.setdefault(slot, None)
+        if (
+            len(query.features) < exact.PLAIN_FEATURES
+            and query.structure is not None
+        ):
+            for slot in self._plain(query.structure):
+                chosen.setdefault(slot, None)
+        return list(chosen)
+
+    def _voted(self, descriptor: NDArray[np.uint64]) -> list[int]:
+        if len(descriptor) == 0 or self._features.ntotal == 0:
+            return []
+        codes = np.ascontiguousarray(descriptor.astype("<u8")).view(np.uint8).reshape(-1, 8)
+        limits, _, found = self._features.range_search(codes, RADIUS + 1)
+        if len(found) == 0:
+            return []
+        query = np.repeat(np.arange(len(codes)), np.diff(limits.astype(np.int64)))
+        # one vote per query feature and work, however many kept features it is near...
+        pairs = np.unique(query.astype(np.int64) * (1 << 40) + found.astype(np.int64))
+        voter, work = pairs >> 40, pairs % (1 << 40)
+        # ...worth less the more works it is near: a corner every drawing has says little
+        # (what the exact index does by skipping crowded keys)
+        near = np.bincount(voter, minlength=len(codes))
+        weight = np.log1p(len(self) / near[voter])
+        works, inverse = np.unique(work, return_inverse=True)
+        votes = np.bincount(inverse, weights=weight)
+        best = np.argsort(-votes, kind="stable")[:CANDIDATES]
+        return [int(works[i]) for i in best]
+
+    def _plain(self, picture: NDArray[np.uint8]) -> list[int]:
+        """Slots whose tones could hold a plain crop, as ``FingerprintIndex`` picks them."""
+        assert self._tones is not None
+        query = exact._tones(picture)
+        found: list[tuple[float, float, int]] = []
+        step = 1 << 20
+        for start in range(0, len(self._tones), step):
+            tones = np.asarray(self._tones[start : start + step], np.float32) / 255.0
+            have = tones.sum(axis=1) > 0
+            widened = np.maximum(
+                tones, np.maximum(np.roll(tones, 1, axis=1), np.roll(tones, -1, axis=1))
+            )
+            held = np.minimum(query, widened / exact.structure.LOCATE_SMALLEST).sum(axis=1)
+            shared = np.minimum(query, tones).sum(axis=1)
+            held[~have] = -1.0
+            top = np.argsort(-np.round(held, 2), kind="stable")[: exact.PLAIN_SHORTLIST]
+            found += [(float(np.round(held[i], 2)), float(shared[i]), start + int(i)) for i in top]
+        found.sort(key=lambda t: (-t[0], -t[1]))
+        return [slot for held, _, slot in found[: exact.PLAIN_SHORTLIST] if held >= 0]
+
+    def search(
+        self, query: Fingerprint | NDArray[np.uint8], *, limit: int = 5
+    ) -> list[exact.Match]:
+        """Registered works the query may derive from, best first (at most ``limit``)."""
+        if not isinstance(query, Fingerprint):
+            query = compute_query(query)
+        if self._writer is not None:  # filled with add(): the first search finishes it
+            self.finish()
+        if self._store is None:
+            raise RuntimeError(f"{self.folder} holds no fingerprints to verify against.")
+        verify = exact.FingerprintIndex()
+        for slot in self.candidates(query):
+            verify.add(self._store.name(slot), self._store.fingerprint_bytes(slot))
+        return verify.search(query, limit=limit)
