@@ -34,13 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from artistshield.animation.clip import frames_in_words
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import PictureView, WrappingDelegate, artwork_filter
 from artistshield.gui.workers import Worker
 from artistshield.paths import PROOF_BUNDLE
+from artistshield.verdict import frames_in_words
 
 if TYPE_CHECKING:
     from artistshield.gui.session import Session
