@@ -15,6 +15,12 @@ def cheap_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def cli_passphrase(cheap_keys: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap scrypt and a passphrase in the environment, for the CLI tests."""
+    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "a long passphrase")
+
+
+@pytest.fixture
 def hashed_fingerprints(cheap_keys: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap scrypt, and a hash for a fingerprint: for tests not about either."""
     monkeypatch.setattr(

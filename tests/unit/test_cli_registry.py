@@ -8,25 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run
 
 from artistshield import identity
-from artistshield.cli import main
 from artistshield.paths import data_dir
 
 DATA = Path(__file__).parents[1] / "data"
 ART = [DATA / "flat-moonlight.png", DATA / "cel-portrait-alpha.png"]
 
 
-@pytest.fixture(autouse=True)
-def setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "a long passphrase")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("cli_passphrase")
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:

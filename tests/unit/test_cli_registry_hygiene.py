@@ -5,24 +5,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from artistshield import identity
-from artistshield.cli import main
+from cli_run import run
 
 DATA = Path(__file__).parents[1] / "data"
 NAMES = ("cel-portrait-alpha.png", "cel-spookytree-alpha.png")
 
 
-@pytest.fixture(autouse=True)
-def setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "a long passphrase")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("cli_passphrase")
 
 
 def json_lines(text: str) -> list[dict]:
