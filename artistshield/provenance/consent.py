@@ -170,7 +170,22 @@ class Consent:
             exif[_COPYRIGHT] = rights.encode("utf-8")
         if not self.creator and not rights:
             return existing
-        return exif.tobytes()[len(_EXIF_HEADER) :]
+        return _with_ifd0_at(exif, _IFD0_OFFSET)
+
+
+#: Where IFD0 starts in the EXIF written: not at 8, the usual place.  ExifTool
+#: (12.57, Debian 12) takes the offsets in a PNG's ``eXIf`` chunk and in its
+#: Content Credentials (``caBX``) relative to each chunk, so an IFD0 at 8
+#: looks to it like the signed manifest's first box, and it drops Artist and
+#: Copyright.  No JUMBF box's contents can start at 10 (a box header is 8 bytes).
+_IFD0_OFFSET = 10
+
+
+def _with_ifd0_at(exif: Image.Exif, offset: int) -> bytes:
+    """*exif* as TIFF bytes (no ``Exif`` header) whose IFD0 starts at *offset* (even, > 8)."""
+    data = exif.tobytes(offset)[len(_EXIF_HEADER) :]  # offsets inside counted from *offset*
+    order = "<" if data[:2] == b"II" else ">"
+    return data[:4] + struct.pack(order + "I", offset) + bytes(offset - 8) + data[8:]
 
 
 #: Properties this module owns; any earlier value is replaced (creators are merged).
@@ -239,8 +254,9 @@ def add_to_clip(path: str | Path, consent: Consent) -> bool:
     before a GIF's trailer, an ``iTXt`` chunk before a PNG's image data (some
     readers ignore text after it), an ``XMP `` chunk at an animated WebP's
     end (its header's XMP flag and size patched), a top-level XMP ``uuid``
-    box at an MP4's end (no offsets move).  Other containers (WebM, MKV,
-    frame folders) are left alone, and a failure only loses the XMP.
+    box at an MP4's end (no offsets move).  Other containers (WebM, MKV)
+    are left alone, and a failure only loses the XMP.  A frame folder's
+    frames are stills: each gets its XMP and EXIF from :meth:`Consent.apply`.
     """
     target = Path(path)
     try:
