@@ -145,7 +145,8 @@ def mark_files(
     (:func:`artistshield.union.membership.payload_for`).  *consent* is written
     into each output's metadata (XMP and EXIF; XMP only for GIF, APNG,
     animated WebP and MP4) before it is checked and registered; *signer* adds signed Content
-    Credentials (C2PA) to each still and clip in a format c2pa supports.
+    Credentials (C2PA) to each still and clip in a format c2pa supports, and
+    to every frame of a frame folder.
     """
     if (registry is None) != (identity is None):
         raise ValueError("registry and identity go together")
@@ -392,17 +393,25 @@ def _mark_clip(
         def progress(done: int, total: int) -> None:
             frame_progress(source, done, total)
 
+    named = title or source.stem
+    finish = None
+    if signer is not None:  # a frame folder's frames are signed as they are written
+        def finish(data: bytes, fmt: str) -> bytes:
+            return signer.sign(data, fmt, payload=payload, title=named)
+
     with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
         marked = animation.mark_clip(
             source, copy.folder, key=key, payload=payload, strength=strength, crf=crf,
             codec=codec, quality=quality, progress=progress, cancelled=cancelled,
+            prepare=None if consent is None else consent.apply, finish=finish,
         )
         if consent is not None and marked.output.is_file():
             from artistshield.provenance.consent import add_to_clip
 
             add_to_clip(marked.output, consent)
-        if signer is not None:  # before the read-back, so the mark is checked in the signed file
-            signer.sign_file(marked.output, payload=payload, title=title or source.stem)
+        if signer is not None and marked.output.is_file():
+            # before the read-back, so the mark is checked in the signed file
+            signer.sign_file(marked.output, payload=payload, title=named)
         readable = None
         if verify:
             found = animation.detect_clip(marked.output, key).detection.payload  # stops once sure

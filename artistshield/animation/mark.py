@@ -12,6 +12,10 @@ drawn and as marked (see :func:`.keyframes.pictures_of`).
 
 Outputs appear only when complete (videos and folders are written beside
 their final name and renamed), so a cancel or a failure leaves nothing behind.
+A frame folder's frames are separate still files: the caller's *prepare* and
+*finish* (consent metadata, signed Content Credentials) are applied to each
+frame before it is written, as to a marked still, so every frame appears
+already complete.
 """
 
 from __future__ import annotations
@@ -34,9 +38,13 @@ from artistshield.animation.keyframes import KeyFrame, KeyFrameSelector
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import WriteError, describe, make_folder, publish_folder, staged_folder
+from artistshield.imageio import Artwork
 from artistshield.watermark import mask, pattern
 
 Progress = Callable[[int, int], None]
+#: What a frame folder's frames go through before they are written (see :func:`mark_clip`).
+Prepare = Callable[[Artwork], Artwork]
+Finish = Callable[[bytes, str], bytes]
 
 #: The most any pixel's luma (grey levels) may differ from the frame whose
 #: mark is reused.  Measured on the still shot of ``benchmarks/video.py``
@@ -119,11 +127,17 @@ def mark_clip(
     quality: int | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    prepare: Prepare | None = None,
+    finish: Finish | None = None,
 ) -> ClipMarked:
     """Mark every frame of a video, animated image or frame folder into *out_dir*.
 
     The copy takes the source's name, or the first free ``name (N)``: no
     existing file or folder is ever replaced (:mod:`artistshield.fileio`).
+    For a frame folder, each marked frame goes through *prepare* (its
+    metadata, pixels untouched) and its encoded bytes through *finish* (with
+    the format's name) before the frame is written; a single-file clip is
+    left for the caller to finish once written.
     """
     source, out = Path(source), Path(out_dir)
     if not 0.0 < strength <= 4.0:
@@ -132,7 +146,9 @@ def mark_clip(
     make_folder(out)
     clip = open_clip(source)
     if isinstance(clip, FolderClip):
-        return _mark_sequence(clip, out, key, payload, strength, progress, stop)
+        return _mark_sequence(
+            clip, out, key, payload, strength, progress, stop, prepare=prepare, finish=finish
+        )
     if isinstance(clip, VideoClip):
         marker = LumaMarker(key, payload, strength=strength)
         selector, seen, done = KeyFrameSelector(), itertools.count(), itertools.count()
@@ -222,6 +238,7 @@ def _mark_animation(
 def _mark_sequence(
     clip: FolderClip, out: Path, key: bytes, payload: int, strength: float,
     progress: Progress | None, stop: Callable[[], bool],
+    *, prepare: Prepare | None, finish: Finish | None,
 ) -> ClipMarked:
     folder, files = clip.path, clip.files
     marker = _FrameMarker(key, payload, strength)
@@ -235,7 +252,10 @@ def _mark_sequence(
             artwork = imageio.load(path)
             pixels = artwork.rgb8()
             marked = marker(pixels)
-            imageio.save(artwork.with_rgb8(marked), part / path.name, protect=[path])
+            written = artwork.with_rgb8(marked)
+            if prepare is not None:
+                written = prepare(written)
+            imageio.save(written, part / path.name, protect=[path], finish=finish)
             if first_frame is None:
                 first_frame = imageio.load(part / path.name).rgb8()
             if selector.offer_pixels(i, pixels):

@@ -7,7 +7,8 @@ purpose).  Both private keys are kept beside the identity in
 identity's signing key, so only the unlocked identity opens them.
 
 :class:`ContentSigner` signs each marked still's encoded bytes, and each
-marked clip's finished file (MP4/MOV, GIF, APNG, animated WebP), through
+marked clip's finished file (MP4/MOV, GIF, APNG, animated WebP), and each
+frame of a marked frame folder (PNG or TIFF, signed like a still), through
 ``c2pa-python``: a ``c2pa.created`` action with the IPTC digital source type
 ``digitalCreation``, a CAWG ``cawg.training-mining`` assertion refusing AI
 training, generative training, inference and data mining, the creator, and
@@ -62,8 +63,8 @@ SOFT_BINDING_ALG = "org.artistshield.mark.1"
 #: Formats c2pa embeds a manifest in, by Pillow format name.
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "TIFF": "image/tiff"}
 #: Clips c2pa embeds a manifest in, by suffix.  WebM, MKV and AVI are not
-#: signed (c2pa cannot write WebM/MKV); nor are frame folders, whose frames
-#: are separate files.
+#: signed (c2pa cannot write WebM/MKV); a frame folder's frames are stills,
+#: each signed by :meth:`ContentSigner.sign` as it is written.
 CLIP_MIME_TYPES = {
     ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".gif": "image/gif",
     ".png": "image/png", ".apng": "image/png", ".webp": "image/webp",
@@ -312,7 +313,11 @@ class ContentSigner:
         self._manifests: dict[int, bytes] = {}
 
     def manifest_of(self, payload: int) -> bytes | None:
-        """The manifest store last signed for *payload* (handed over once, for the registry)."""
+        """The manifest store first signed for *payload* (handed over once, for the registry).
+
+        A frame folder's frames are each signed; the first frame's manifest is
+        kept, as the registry records a frame folder by its first frame.
+        """
         return self._manifests.pop(payload, None)
 
     def manifest(self, *, payload: int, title: str) -> dict[str, Any]:
@@ -404,7 +409,7 @@ class ContentSigner:
                 manifest = builder.sign(signer, mime, source, out)
         except c2pa.C2paError as exc:
             raise ArtistShieldError(f"Could not sign the Content Credentials ({exc}).") from exc
-        self._manifests[payload] = bytes(manifest)
+        self._manifests.setdefault(payload, bytes(manifest))
 
     def _signer(self, c2pa: Any, info: Any) -> Any:
         """The c2pa signer: the member chain signs with the identity's own key, held here."""
