@@ -5,12 +5,16 @@
 (:func:`artistshield.provenance.consent.from_settings`): ``enabled``,
 ``data_mining``, ``c2pa``, and ``stamp_when_online`` (the app stamps new
 works with the time-stamp authority in the background).  The authority's
-address is ``tsa_url`` under ``[General]``, where ``artistshield registry
-timestamp`` looks for it (:func:`artistshield.registry.timestamp.configured`).
+address is ``tsa_url`` and the file of its certificates (for an authority
+whose answers do not carry its chain) ``tsa_certs``, both under
+``[General]``, where ``artistshield registry timestamp`` looks for them
+(:func:`artistshield.registry.timestamp.configured`; ``--tsa`` and
+``--tsa-certs`` there).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -20,8 +24,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +36,8 @@ from artistshield.provenance.consent import DATA_MINING_VALUES, DEFAULT_DATA_MIN
 from artistshield.provenance.metadata import DATA_MINING
 
 ENABLED, MINING, C2PA = "Consent/enabled", "Consent/data_mining", "Consent/c2pa"
-STAMP_WHEN_ONLINE, TSA_URL = "Consent/stamp_when_online", "tsa_url"
+STAMP_WHEN_ONLINE, TSA_URL, TSA_CERTS = "Consent/stamp_when_online", "tsa_url", "tsa_certs"
+CERTIFICATE_FILES = "Certificates (*.pem *.crt *.cer *.der);;All files (*)"
 
 
 def _flag(store: Any, key: str, default: bool = True) -> bool:
@@ -75,6 +82,20 @@ class ConsentSettings(QGroupBox):
             "address is ever contacted, and only to stamp."
         )
         form.addRow("Time-stamp authority:", self.tsa_url)
+        self.tsa_certs = QLineEdit()
+        self.tsa_certs.setPlaceholderText("none: the authority's answers carry its certificates")
+        self.tsa_certs.setToolTip(
+            "The authority's CA certificates (PEM or DER), if its answers do not carry "
+            "them: its stamps are checked against them, and they travel in your proof "
+            "bundles so anyone can verify the stamps offline"
+        )
+        self.choose_certs = QPushButton("Choose…")
+        self.choose_certs.clicked.connect(self.choose_tsa_certs)
+        certs = QHBoxLayout()
+        certs.setContentsMargins(0, 0, 0, 0)
+        certs.addWidget(self.tsa_certs, 1)
+        certs.addWidget(self.choose_certs)
+        form.addRow("Authority's certificates:", certs)
         self.stamp_online = QCheckBox("Stamp new works in the background when online")
         self.stamp_online.setToolTip(
             "Registered works wait for a stamp; the app asks the authority above when it "
@@ -95,7 +116,17 @@ class ConsentSettings(QGroupBox):
         on = self.enabled.isChecked()
         self.data_mining.setEnabled(on)
         self.c2pa.setEnabled(on)
-        self.stamp_online.setEnabled(bool(self.tsa_url.text().strip()))
+        has_tsa = bool(self.tsa_url.text().strip())
+        self.stamp_online.setEnabled(has_tsa)
+        self.tsa_certs.setEnabled(has_tsa)
+        self.choose_certs.setEnabled(has_tsa)
+
+    def choose_tsa_certs(self) -> None:
+        from artistshield.gui import dialogs
+
+        path = dialogs.open_file(self, "The time-stamp authority's certificates", CERTIFICATE_FILES)
+        if path is not None:
+            self.tsa_certs.setText(str(path))
 
     def load(self, store: Any) -> None:
         self.enabled.setChecked(_flag(store, ENABLED))
@@ -106,6 +137,7 @@ class ConsentSettings(QGroupBox):
         )
         self.c2pa.setChecked(_flag(store, C2PA))
         self.tsa_url.setText(str(store.value(TSA_URL, "") or ""))
+        self.tsa_certs.setText(str(store.value(TSA_CERTS, "") or ""))
         self.stamp_online.setChecked(stamp_when_online(store))
         self._update()
 
@@ -118,6 +150,11 @@ class ConsentSettings(QGroupBox):
             store.setValue(TSA_URL, url)
         else:
             store.remove(TSA_URL)
+        certs = self.tsa_certs.text().strip()
+        if url and certs:
+            store.setValue(TSA_CERTS, str(Path(certs).expanduser()))
+        else:
+            store.remove(TSA_CERTS)
         store.setValue(STAMP_WHEN_ONLINE, self.stamp_online.isChecked())
 
     def problem(self) -> str | None:
@@ -125,6 +162,15 @@ class ConsentSettings(QGroupBox):
         url = self.tsa_url.text().strip()
         if url and not url.lower().startswith(("http://", "https://")):
             return "The time-stamp authority must be an http:// or https:// address."
+        certs = self.tsa_certs.text().strip()
+        if url and certs:
+            from artistshield.errors import ArtistShieldError
+            from artistshield.registry import timestamp
+
+            try:
+                timestamp.load_certificates(Path(certs).expanduser())
+            except ArtistShieldError as exc:
+                return f"The authority's certificates cannot be used: {exc}"
         return None
 
 
