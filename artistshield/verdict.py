@@ -13,7 +13,9 @@ the command line prints and the JSON and the reports carry;
 :func:`verdict_title` and :func:`verdict_body` are the same verdict as the
 app's card says it, with :func:`frames_sentence` for a clip, and
 :func:`ai_findings` the card's full sentences on what says a generative model
-made the image; the smaller helpers say a p-value, a registry match's method,
+made the image; :func:`consent_in_words` what the suspect says about AI
+training (the app's consent panel, the command line and the reports); the
+smaller helpers say a p-value, a registry match's method,
 a copy's geometry (:func:`geometry_in_words`: "cropped to the middle 80%",
 with the numbers behind it in :func:`geometry_numbers`) and a list of frames
 the way a person reads them.
@@ -432,6 +434,59 @@ def ai_findings(result: CheckResult) -> list[str]:
                 f"with: “{value}”"
             )
     return said
+
+
+def consent_in_words(result: CheckResult) -> list[str]:
+    """What *result*'s suspect says about AI training, plain sentences, most important first.
+
+    Its own signals (IPTC data mining, training and mining entries in its
+    Content Credentials), each with where it was found and whether a valid
+    signature covers it; and, when the mark names a registered work whose
+    copy stated consent but this one states none, what the original said.
+    """
+    from artistshield.provenance import signals
+
+    if result.c2pa is None and result.metadata is None:
+        return ["Not read: this check did not look at the file's metadata or credentials."]
+    found = signals.gather(result.c2pa, result.metadata)
+    lines: list[str] = []
+    recorded = result.recorded_consent
+    if result.credentials_stripped and recorded is not None:
+        lines.append(
+            f"This copy's credentials were removed; the original said: {recorded.statement} "
+            f"(recorded for work {recorded.work_id} in your registry"
+            + (", with its signed Content Credentials)." if recorded.manifest else ").")
+        )
+    if not found.signals:
+        if not lines:
+            lines.append("This copy says nothing about AI training or data mining.")
+        return lines
+    lines.append(
+        "This copy says: not for AI training." if found.refuses_training
+        else "This copy does not refuse AI training."
+    )
+    for signal in found.signals:
+        about = signal.to_json()
+        name = "IPTC data mining" if signal.kind == "data_mining" else signal.kind
+        how = (
+            "covered by a valid signature" if signal.signed
+            else "not signed: anyone could have written or removed it"
+        )
+        lines.append(f"{name} ({signal.source}): {about['meaning']}; {how}.")
+    if any(s.signed for s in found.signals):
+        lines.append(f"Content Credentials signature: {found.signature}.")
+    if recorded is not None and not result.credentials_stripped:
+        lines.append(f"Your registry recorded for work {recorded.work_id}: {recorded.statement}.")
+    return lines
+
+
+def says_about_consent(result: CheckResult) -> bool:
+    """Whether the suspect, or the registry for the work its mark names, says anything on consent."""
+    if result.c2pa is None and result.metadata is None:
+        return False
+    from artistshield.provenance import signals
+
+    return result.credentials_stripped or bool(signals.gather(result.c2pa, result.metadata).signals)
 
 
 def _fields(meta: Any, name: str) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError, in_words
 from artistshield.fileio import Exists
 from artistshield.paths import PROOF_BUNDLE
-from artistshield.verdict import named_work
+from artistshield.verdict import consent_in_words, named_work, says_about_consent
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -116,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
                 work_id = named_work(result) if union_registry is not None else None
                 if union_registry is not None and work_id is not None:
                     print(f"  {union_registry.describe(work_id)}", flush=True)
+                if says_about_consent(result):
+                    for line in consent_in_words(result):
+                        print(f"  {line}", flush=True)
             if args.report and result.error is None:
                 outs = report_paths(args.report, path, several=several)
                 try:

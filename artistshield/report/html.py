@@ -15,12 +15,14 @@ from artistshield.report.evidence import Evidence
 from artistshield.report.notice import takedown_notice
 from artistshield.verdict import (
     ai_findings,
+    consent_in_words,
     copy_sentence,
     geometry_numbers,
     method_in_words,
     named_match,
     p_value_in_words,
     region_shown,
+    says_about_consent,
 )
 
 STYLE = """
@@ -58,6 +60,7 @@ def render_html(evidence: Evidence, *, image_src: Callable[[str], str] | None = 
         _detected(evidence),
         _record(evidence),
         _verify(evidence),
+        _consent(evidence),
         _other(evidence),
         _notice(evidence),
         "</body></html>",
@@ -312,6 +315,14 @@ def _verify(evidence: Evidence) -> str:
         + " Checked when this report was made: "
         f"<span class='{css}'>{escape(evidence.bundle_summary or '')}</span></p>"
     )
+
+
+def _consent(evidence: Evidence) -> str:
+    """The suspect's consent signals in one place (:func:`consent_in_words`)."""
+    if not says_about_consent(evidence.result):
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in consent_in_words(evidence.result))
+    return f"<h2>What this copy says about AI training</h2><ul>{items}</ul>"
 
 
 def _other(evidence: Evidence) -> str:
