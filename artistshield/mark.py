@@ -266,7 +266,7 @@ def _mark_animated_still(
         if consent is not None:
             from artistshield.provenance.consent import add_to_clip
 
-            add_to_clip(staged, consent)
+            add_to_clip(staged, consent, source=source)
         if signer is not None:
             signer.sign_file(staged, payload=payload, title=title or source.stem)
         return staged
@@ -408,7 +408,7 @@ def _mark_clip(
         if consent is not None and marked.output.is_file():
             from artistshield.provenance.consent import add_to_clip
 
-            add_to_clip(marked.output, consent)
+            add_to_clip(marked.output, consent, source=source)
         if signer is not None and marked.output.is_file():
             # before the read-back, so the mark is checked in the signed file
             signer.sign_file(marked.output, payload=payload, title=named)

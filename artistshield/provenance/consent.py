@@ -246,34 +246,63 @@ def _remove_property(rdf: ET.Element, prop: str) -> None:
 # -- clips: XMP added to a finished file, frames untouched --------------------
 
 
-def add_to_clip(path: str | Path, consent: Consent) -> bool:
-    """Add *consent*'s XMP to the GIF, APNG, WebP or MP4/MOV at *path*; return whether it could.
+def add_to_clip(
+    path: str | Path, consent: Consent, *, source: str | Path | None = None
+) -> bool:
+    """Add *consent* to the GIF, APNG, WebP or MP4/MOV at *path*; return whether it could.
 
+    The XMP and EXIF of the animated image *source* the clip was marked from
+    are kept, merged as a still's are (an MP4's own metadata is not read).
     The file was just written by ArtistShield and is changed in place only by
-    inserting one metadata block: an ``XMP DataXMP`` application extension
-    before a GIF's trailer, an ``iTXt`` chunk before a PNG's image data (some
-    readers ignore text after it), an ``XMP `` chunk at an animated WebP's
-    end (its header's XMP flag and size patched), a top-level XMP ``uuid``
-    box at an MP4's end (no offsets move).  Other containers (WebM, MKV)
-    are left alone, and a failure only loses the XMP.  A frame folder's
-    frames are stills: each gets its XMP and EXIF from :meth:`Consent.apply`.
+    inserting metadata blocks: an ``XMP DataXMP`` application extension
+    before a GIF's trailer (GIF has no place for EXIF), ``iTXt`` (XMP) and
+    ``eXIf`` chunks before a PNG's image data (some readers ignore text after
+    it), ``EXIF`` and ``XMP `` chunks at an animated WebP's end (its header's
+    flags and size patched), a top-level XMP ``uuid`` box at an MP4's end (no
+    offsets move; MP4 has no standard place for EXIF).  Other containers
+    (WebM, MKV) are left alone, and a failure only loses the metadata.  A
+    frame folder's frames are stills: each gets its XMP and EXIF from
+    :meth:`Consent.apply`.
     """
     target = Path(path)
+    xmp, exif = _animation_metadata(source) if source is not None else (None, None)
     try:
-        return _add_xmp(target, consent.merge_xmp(None))
-    except OSError as exc:  # the copy stays valid and marked, only without the XMP
+        return _add_xmp(target, consent.merge_xmp(xmp), consent.merge_exif(exif))
+    except OSError as exc:  # the copy stays valid and marked, only without the metadata
         log.warning("%s: consent metadata not added (%s)", target.name, exc.strerror or exc)
         return False
 
 
-def _add_xmp(target: Path, xmp: bytes) -> bool:
+def _animation_metadata(source: str | Path) -> tuple[bytes | None, bytes | None]:
+    """The XMP packet and EXIF (TIFF bytes) of the GIF, APNG or WebP at *source*, if any."""
+    if Path(source).suffix.lower() not in (".gif", ".png", ".apng", ".webp"):
+        return None, None
+    try:
+        with Image.open(source) as image:
+            xmp, exif = image.info.get("xmp"), image.info.get("exif")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None, None
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8")
+    if isinstance(exif, bytes) and exif.startswith(_EXIF_HEADER):
+        exif = exif[len(_EXIF_HEADER) :]
+    return (
+        xmp if isinstance(xmp, bytes) and xmp else None,
+        exif if isinstance(exif, bytes) and exif else None,
+    )
+
+
+def _add_xmp(target: Path, xmp: bytes, exif: bytes | None) -> bool:
     suffix = target.suffix.lower()
     if suffix == ".gif":
         return _append_before(target, b"\x3b", _gif_xmp(xmp), tail=1)
     if suffix in (".png", ".apng"):
-        return _insert_png_chunk(target, _png_chunk(b"iTXt", _ITXT_KEY + xmp))
+        chunks = _png_chunk(b"iTXt", _ITXT_KEY + xmp)
+        if exif:
+            chunks += _png_chunk(b"eXIf", exif)
+        return _insert_png_chunk(target, chunks)
     if suffix == ".webp":
-        return _append_webp_xmp(target, xmp)
+        return _append_webp_metadata(target, xmp, exif)
     if suffix in (".mp4", ".m4v", ".mov"):
         with target.open("ab") as handle:
             handle.write(struct.pack(">I4s", 8 + 16 + len(xmp), b"uuid") + _XMP_UUID + xmp)
@@ -301,22 +330,27 @@ def _append_before(target: Path, trailer: bytes, block: bytes, *, tail: int) -> 
     return True
 
 
-def _append_webp_xmp(target: Path, xmp: bytes) -> bool:
+def _append_webp_metadata(target: Path, xmp: bytes, exif: bytes | None) -> bool:
     with target.open("r+b") as handle:
         header = handle.read(30)
-        if header[:4] != b"RIFF" or header[8:16] != b"WEBPVP8X" or header[20] & 0x04:
-            log.warning("%s is not an extended WebP without XMP; consent not added", target.name)
+        if header[:4] != b"RIFF" or header[8:16] != b"WEBPVP8X" or header[20] & 0x0C:
+            log.warning("%s is not an extended WebP without metadata; consent not added", target.name)
             return False
-        chunk = b"XMP " + struct.pack("<I", len(xmp)) + xmp + b"\x00" * (len(xmp) % 2)
+        chunks = _webp_chunk(b"EXIF", exif) if exif else b""
+        chunks += _webp_chunk(b"XMP ", xmp)
         end = handle.seek(0, 2)
-        handle.write(chunk)
+        handle.write(chunks)
         handle.seek(4)
-        handle.write(struct.pack("<I", end - 8 + len(chunk)))
+        handle.write(struct.pack("<I", end - 8 + len(chunks)))
         handle.seek(20)
-        handle.write(bytes([header[20] | 0x04]))  # the VP8X "has XMP" flag
+        handle.write(bytes([header[20] | 0x04 | (0x08 if exif else 0)]))  # VP8X: XMP, EXIF
         handle.flush()
         os.fsync(handle.fileno())
     return True
+
+
+def _webp_chunk(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack("<I", len(body)) + body + b"\x00" * (len(body) % 2)
 
 
 def _insert_png_chunk(target: Path, chunk: bytes) -> bool:
