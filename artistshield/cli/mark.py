@@ -13,7 +13,7 @@ import argparse
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,6 @@ from artistshield.provenance.consent import (
 
 if TYPE_CHECKING:
     from artistshield.register import KnownWork
-    from artistshield.registry import Registry
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -169,8 +168,16 @@ def run(args: argparse.Namespace) -> int:
                 (outcome, None) for outcome in mark(args.files)
             )
         else:
+            from artistshield.remark import AGAIN, SKIP, mark_new
+
             keys = list(checking_keys(ident, "own").values())
-            outcomes = _mark_new(args.files, registry, ident, keys, again=args.again, mark=mark)
+            outcomes = mark_new(
+                args.files, registry=registry, identity=ident, keys=keys, mark=mark,
+                decide=lambda known: AGAIN if args.again else SKIP,
+                skipped_because=lambda known: (
+                    f"{known.in_words()}; give --again to mark it as a new version"
+                ),
+            )
         for outcome, known in progress.track(outcomes):
             if not outcome.ok:
                 failures += 1
@@ -197,36 +204,3 @@ def run(args: argparse.Namespace) -> int:
             registry.close()
     return 1 if failures else 0
 
-
-def _mark_new(
-    files: list[Path], registry: Registry, ident: identity.Identity, keys: list[bytes], *,
-    again: bool, mark: Callable[[list[Path]], Iterator[MarkOutcome]],
-) -> Iterator[tuple[MarkOutcome, KnownWork | None]]:
-    """Mark *files* one by one, skipping those registered already unless *again*.
-
-    Yields each outcome with the work the file was found to be (None: a new
-    one); marked *again*, the new work is recorded as a version of it.
-    """
-    from artistshield.register import find_registered
-
-    for item in gather(files):
-        if not item.taken:  # as mark_files says it
-            if item.empty:
-                yield MarkOutcome(source=item.path, error=f"{item.skipped}."), None
-            else:
-                yield MarkOutcome(source=item.path, skipped=item.skipped), None
-            continue
-        try:
-            known = find_registered(registry, item.path, keys=keys)
-        except Exception:  # unreadable: marking it says what is wrong
-            known = None
-        if known is not None and not again:
-            yield MarkOutcome(
-                source=item.path, work_id=known.work.work_id,
-                skipped=f"{known.in_words()}; give --again to mark it as a new version",
-            ), known
-            continue
-        for outcome in mark([item.path]):
-            if known is not None and outcome.work_id is not None:
-                registry.add_version(outcome.work_id, known.work.work_id, ident)
-            yield outcome, known

@@ -5,14 +5,18 @@ first frame and frame count); :func:`marking_job` first finds the files the
 registry holds already (:func:`artistshield.register.find_registered`) and
 stops there if there are any, so the view can ask before marking them again;
 then it marks, registers and platform-tests the batch through
-:func:`artistshield.mark.mark_files`, reporting each clip's frames as a
-:class:`FrameProgress` and each file done, and links a file marked again to
-its earlier work.  Neither touches a widget.
+:func:`artistshield.remark.mark_new`, the loop the command line runs, which
+looks each file up again just before marking it, so a file that repeats one
+marked earlier in the batch is caught too.  Such a file gets the choice made
+for the batch, or stops the job so that the view can ask.  The job reports
+each clip's frames as a :class:`FrameProgress`, each file recognised as a
+:class:`Recognised` and each file done.  Neither job touches a widget.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from artistshield.platforms import Survival
     from artistshield.register import KnownWork
     from artistshield.registry import Registry
+    from artistshield.remark import Choice
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,19 @@ class LookedUp:
     known: KnownWork | None
 
 
+@dataclass(frozen=True)
+class Recognised:
+    """While marking, *source* was found registered already (perhaps earlier in the batch),
+    and *choice* (``skip`` or ``again``) was made for it."""
+
+    source: Path
+    known: KnownWork
+    choice: Choice
+
+
 def marking_job(
     paths: list[Path], *, out: Path, identity: Identity, chosen: Chosen,
-    versions: dict[Path, str] | None = None, look_up: bool = True,
+    versions: dict[Path, str] | None = None, look_up: bool = True, choice: Choice | None = None,
 ) -> Job:
     """The job marking *paths* into *out*; it reports ``(MarkOutcome, survival)`` per file.
 
@@ -80,13 +95,20 @@ def marking_job(
     With *look_up*, each file is first looked up in the registry (reported as
     :class:`LookedUp`); if any is registered already, nothing is marked and the
     job returns them, ``{path: KnownWork}``, for the artist to decide.  A path in
-    *versions* is marked as a new version of the work ID it maps to.
+    *versions* is marked again as a new version.  While marking, a file found
+    registered (one that repeats a file marked earlier in the batch) gets
+    *choice* (``skip`` or ``again``), reported as :class:`Recognised`; with no
+    *choice* made yet, the job stops before it and returns it the same way.
     """
     versions = dict(versions or {})
 
     def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> dict[Path, KnownWork]:
         from artistshield import mark
+        from artistshield.provenance import signing
+        from artistshield.provenance.consent import from_settings
         from artistshield.registry import Registry
+        from artistshield.remark import AGAIN, STOP, mark_new
+        from artistshield.union.membership import checking_keys, marking_key
 
         due = Throttle()
 
@@ -94,32 +116,41 @@ def marking_job(
             if due(done, total):
                 report(FrameProgress(source, done, total))
 
-        from artistshield.provenance import signing
-        from artistshield.provenance.consent import from_settings
-        from artistshield.union.membership import marking_key
-
         key, member = marking_key(identity)
         consent = from_settings(identity.name)
+        stopped: dict[Path, KnownWork] = {}
+
+        def decide(known: KnownWork) -> Choice:
+            made = AGAIN if known.source in versions else choice
+            if made is None or made == STOP:
+                stopped[known.source] = known
+                return STOP
+            report(Recognised(known.source, known, made))
+            return made
+
         with Registry.open() as registry:
             if look_up and registry.has_works():
                 known = _look_up(registry, paths, identity, report, cancelled)
                 if known or cancelled():
                     return known
-            outcomes = mark.mark_files(
-                paths, out_dir=out, key=key, strength=chosen.strength,
+            marking = partial(
+                mark.mark_files, out_dir=out, key=key, strength=chosen.strength,
                 format=chosen.format, quality=chosen.quality, registry=registry, identity=identity,
                 cancelled=cancelled, frame_progress=frame_progress, member=member,
                 consent=consent, signer=signing.from_settings(identity, consent),
             )
-            for outcome in outcomes:
-                earlier = versions.get(Path(outcome.source))
-                if earlier is not None and outcome.work_id is not None:
-                    registry.add_version(outcome.work_id, earlier, identity)
+            keys = list(checking_keys(identity, "own").values())
+            for outcome, _ in mark_new(
+                paths, registry=registry, identity=identity, keys=keys, mark=marking,
+                decide=decide,
+            ):
+                if outcome.skipped is not None:
+                    continue  # reported as Recognised
                 survival = None
                 if chosen.platform and outcome.ok and outcome.output is not None:
                     survival = _survival(outcome, key, chosen)
                 report((outcome, survival))
-        return {}
+        return stopped
 
     return job
 

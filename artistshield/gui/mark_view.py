@@ -6,7 +6,9 @@ animated GIF/APNG/WebP, folders of numbered frames) are one row each, show
 the frame being marked, and preview frame by frame (:mod:`.mark_preview`).
 Before marking, the files the registry holds already are found; the artist
 is asked whether to skip them or mark them again as new versions
-(:class:`~.remark_dialog.RemarkDialog`).  "Mark selected" marks only the rows selected.
+(:class:`~.remark_dialog.RemarkDialog`).  A file that repeats one marked
+earlier in the same batch is caught as it comes up: it gets the answer given
+for the batch, or the batch pauses there to ask, then goes on.  "Mark selected" marks only the rows selected.
 Marking runs in one :class:`~artistshield.gui.workers.Worker` on the
 registry's single thread, which stops between files when cancelled, and
 within a clip between frames (the core writes each output atomically, so a
@@ -32,7 +34,13 @@ from PySide6.QtWidgets import (
 
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
-from artistshield.gui.mark_job import FrameProgress, LookedUp, listing_job, marking_job
+from artistshield.gui.mark_job import (
+    FrameProgress,
+    LookedUp,
+    Recognised,
+    listing_job,
+    marking_job,
+)
 from artistshield.gui.mark_options import MarkOptions
 from artistshield.gui.mark_preview import MarkPreview, PreviewItem
 from artistshield.gui.mark_table import COL_FILE, COL_STATUS, COL_SURVIVES, MarkTable
@@ -48,6 +56,7 @@ if TYPE_CHECKING:
     from artistshield.mark import MarkOutcome
     from artistshield.platforms import Survival
     from artistshield.register import KnownWork
+    from artistshield.remark import Choice
 
 __all__ = ["COL_FILE", "COL_STATUS", "COL_SURVIVES", "FrameProgress", "MarkView"]  # for the tests
 
@@ -78,6 +87,8 @@ class MarkView(DropView):
         self.known: dict[Path, KnownWork] = {}  # files of the batch registered already
         self.versions: dict[Path, str] = {}  # files marked again: the earlier work ID
         self.skipped: set[Path] = set()  # files of the batch skipped as registered already
+        self.choice: Choice | None = None  # the artist's answer for this batch, once asked
+        self.asking: dict[Path, KnownWork] = {}  # the job stopped to ask about these
         self.remark_dialog: RemarkDialog | None = None
         self._pending: tuple[Path, Identity] | None = None  # output folder, identity
         self._platform = ""  # the platform the running batch is tested against
@@ -223,6 +234,7 @@ class MarkView(DropView):
         self.batch.clear()
         self.skipped.clear()
         self.known.clear()
+        self.asking.clear()
         self.versions.clear()
         self.preview_pane.clear()
         self.options.forget_output()
@@ -265,6 +277,8 @@ class MarkView(DropView):
         self.known = {}
         self.versions = {}
         self.skipped = set()
+        self.choice = None
+        self.asking = {}
         self._pending = (out, ident)
         self.table.reset([self.rows[p] for p in paths])
         for path in paths:
@@ -287,7 +301,7 @@ class MarkView(DropView):
         self.worker = Worker(
             marking_job(
                 paths, out=out, identity=ident, chosen=chosen, versions=self.versions,
-                look_up=look_up,
+                look_up=look_up, choice=self.choice,
             ),
             name="marking",
         )
@@ -298,14 +312,19 @@ class MarkView(DropView):
         self.worker.start(registry=True)
 
     def _looked_up(self, known: dict[Path, KnownWork]) -> None:
-        """The job stopped before marking, as these files are registered already."""
-        self.known = dict(known)
+        """The job stopped before marking these files, as they are registered already."""
+        self.asking = dict(known)
+        self.known.update(known)
+
+    def _rest(self) -> list[Path]:
+        """The files of the batch neither marked nor skipped yet, in list order."""
+        return [p for p in self.batch if p not in self.outcomes and p not in self.skipped]
 
     def _ask(self) -> None:
-        self.table.reset([self.rows[p] for p in self.batch])  # nothing is being marked
-        self.progress.setValue(0)
-        self.progress.setFormat(f"0 of {_files(len(self.batch))}")
-        self.remark_dialog = RemarkDialog(list(self.known.values()), self)
+        self.table.reset([self.rows[p] for p in self._rest()])  # nothing is being marked
+        self.progress.setValue(self._settled() * _STEPS)
+        self.progress.setFormat(f"{self._settled()} of {_files(len(self.batch))}")
+        self.remark_dialog = RemarkDialog(list(self.asking.values()), self)
         self.remark_dialog.finished.connect(self._answered)
         self.status.setText("Some files are registered already: skip them, or mark them again?")
         self.remark_dialog.open()
@@ -316,14 +335,17 @@ class MarkView(DropView):
             return
         clicked = dialog.clickedButton()
         dialog.deleteLater()
+        asking, self.asking = self.asking, {}
         if clicked is dialog.again_button:
-            self.versions = {path: known.work.work_id for path, known in self.known.items()}
-            self._run(self.batch, look_up=False)
+            self.choice = "again"  # for the rest of the batch too
+            self.versions.update({path: known.work.work_id for path, known in asking.items()})
+            self._run(self._rest(), look_up=False)
         elif clicked is dialog.skip_button:
-            self.skipped = set(self.known)
-            for path, known in self.known.items():
+            self.choice = "skip"
+            for path, known in asking.items():
+                self.skipped.add(path)
                 self.table.show_skipped(self.rows[path], known)
-            rest = [p for p in self.batch if p not in self.known]
+            rest = self._rest()
             if rest:
                 self._run(rest, look_up=False)
             else:
@@ -356,9 +378,11 @@ class MarkView(DropView):
             w.setEnabled(not busy)
 
     def _marking_progress(
-        self, item: LookedUp | FrameProgress | tuple[MarkOutcome, Survival | None]
+        self, item: LookedUp | Recognised | FrameProgress | tuple[MarkOutcome, Survival | None]
     ) -> None:
-        if isinstance(item, LookedUp):
+        if isinstance(item, Recognised):
+            self._recognised(item)
+        elif isinstance(item, LookedUp):
             done = self.batch.index(item.source) + 1 if item.source in self.batch else 0
             self.progress.setFormat(f"{done} of {_files(len(self.batch))} looked up")
             self.status.setText("Looking for works already registered…")
@@ -366,6 +390,21 @@ class MarkView(DropView):
             self._frame_marked(item)
         else:
             self._file_marked(item)
+
+    def _recognised(self, item: Recognised) -> None:
+        """A file of the batch is registered already (perhaps earlier in this batch)."""
+        path = Path(item.source).absolute()
+        if path not in self.rows:
+            return
+        self.known[path] = item.known
+        if item.choice == "skip":
+            self.skipped.add(path)
+            self.table.show_skipped(self.rows[path], item.known)
+            self.progress.setValue(self._settled() * _STEPS)
+            self.progress.setFormat(f"{self._settled()} of {_files(len(self.batch))}")
+            self._show_marking_next()
+        else:
+            self.versions[path] = item.known.work.work_id
 
     def _frame_marked(self, item: FrameProgress) -> None:
         path = Path(item.source).absolute()
@@ -418,10 +457,10 @@ class MarkView(DropView):
     def _batch_done(self) -> None:
         cancelled = self.worker is not None and self.worker.is_cancelled
         self.worker = None
-        if self.known and not cancelled and self.remark_dialog is None and not (
-            self.skipped or self.versions
-        ):
-            self._ask()  # the job stopped before marking: still busy until answered
+        if self.asking and not cancelled and self.remark_dialog is None:
+            if self.outcomes:
+                self.works_changed.emit()  # those marked before the question are registered
+            self._ask()  # the job stopped to ask: still busy until answered
             return
         self._set_busy(False)
         self._finish_batch(cancelled=cancelled)
