@@ -168,6 +168,7 @@ class Survival:
     tried: tuple[Trial, ...] = field(default=())
     strength: float = 1.0  # the strength the copy was marked at
     recognised: bool | None = None  # when nothing helped: the served copy's fingerprint matches
+    how_tried: str = ""  # for a clip: how the ways were tried, in words
 
     @property
     def resized(self) -> bool:
@@ -228,6 +229,8 @@ class Survival:
                 text += f" So mark it at strength {fix.strength:.1f}."
         elif failed:
             text += f" Nothing tried made it survive: {'; '.join(failed)}."
+        if self.tried and self.how_tried:
+            text += f" {self.how_tried}"
         if self.recognised:
             text += (
                 f" The copy {self.platform} serves is still recognised by its registered "
@@ -292,9 +295,14 @@ def clip_survival(
     """Test the marked clip *marked* on *preset* with *count* frames sampled across it.
 
     The frames are pooled as a check of a clip pools them.  The ways tried
-    after a failure mark the sampled frames of *original* alone.
+    after a failure mark the sampled frames of *original* alone, the way
+    ``mark`` marks that kind of clip: a video's frames get the clip marker's
+    luma mark and go through the H.264 encoding ``mark`` writes before the
+    platform's; an animation's or a frame folder's frames are marked as
+    pictures, as ``mark`` marks them.
     """
     from artistshield.animation.clip import open_clip
+    from artistshield.animation.video import DEFAULT_CRF, is_video
     from artistshield.errors import ArtistShieldError
 
     with open_clip(marked) as clip:
@@ -306,10 +314,63 @@ def clip_survival(
         sources = [originals[index] for index in indexes]
     except (ArtistShieldError, OSError, KeyError):  # gone, or its frames do not line up
         sources = []  # the test still stands; nothing can be tried
+    video = is_video(original)
     return _test(
         sources, [frame for _, frame in sampled], key, platform(preset), payload, strength,
-        frames=indexes,
+        frames=indexes, remark=_as_video if video else _as_pictures,
+        how_tried=(
+            f"Each way was tried on the {len(sources)} sampled frames of the original, marked "
+            "as ArtistShield marks a video (the clip marker's mark in the brightness, then "
+            f"H.264 at CRF {DEFAULT_CRF} as the marked copy is written) and then put through "
+            "the platform's processing again."
+            if video else
+            f"Each way was tried on the {len(sources)} sampled frames of the original, each "
+            "marked as ArtistShield marks an animation's frames, and then put through the "
+            "platform's processing again."
+        ),
     )
+
+
+#: Marks *frames* (already at the size tried) with a key, payload and strength.
+Remark = Callable[[list[np.ndarray], bytes, int, float], list[np.ndarray]]
+
+
+def _as_pictures(frames: list[np.ndarray], key: bytes, payload: int, strength: float) -> list[np.ndarray]:
+    """Mark each frame as a still is marked (stills, animations and frame folders)."""
+    from artistshield import watermark
+
+    return [watermark.embed(frame, key, payload, strength=strength) for frame in frames]
+
+
+def _as_video(frames: list[np.ndarray], key: bytes, payload: int, strength: float) -> list[np.ndarray]:
+    """Mark video frames as :func:`artistshield.animation.mark.mark_clip` marks a video.
+
+    The clip marker changes the luma plane of the decoded YUV 4:2:0 frame
+    (studio range), and the marked copy is written as H.264; both are done
+    here in memory, so a retry sees what ``mark`` would write.
+    """
+    import av
+
+    from artistshield.animation.mark import LumaMarker
+    from artistshield.animation.video import DEFAULT_CRF
+
+    marker = LumaMarker(key, payload, strength=strength)
+    height, width = frames[0].shape[:2]
+    height, width = height - height % 2, width - width % 2  # 4:2:0 needs even sides
+    marked = []
+    for frame in frames:
+        rgb = np.ascontiguousarray(_opaque(frame)[:height, :width])
+        yuv = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p").to_ndarray()
+        y = yuv[:height].astype(np.float32)
+        # studio range, as the clip marker sees it: black at 16, white at 235
+        change = marker(y * np.float32(255.0 / 219.0) - np.float32(16.0 * 255.0 / 219.0))
+        yuv[:height] = np.rint(np.clip(y + change * np.float32(219.0 / 255.0), 0, 255))
+        marked.append(av.VideoFrame.from_ndarray(yuv, format="yuv420p").to_ndarray(format="rgb24"))
+    return _h264(marked, DEFAULT_CRF)
+
+
+def _opaque(frame: np.ndarray) -> np.ndarray:
+    return frame[..., :3] if frame.ndim == 3 else np.stack([frame] * 3, axis=-1)
 
 
 def _test(
@@ -321,10 +382,11 @@ def _test(
     strength: float,
     *,
     frames: tuple[int, ...],
+    remark: Remark | None = None,
+    how_tried: str = "",
 ) -> Survival:
-    from artistshield import watermark
-
     clip = bool(frames)
+    remark = remark or _as_pictures
     serve: Callable[[list[np.ndarray]], list[np.ndarray]] = (
         chosen.apply_clip if clip else (lambda f: [chosen.apply(f[0])])
     )
@@ -334,10 +396,7 @@ def _test(
     tried: list[Trial] = []
     if not found and original:
         for size, trial_strength in _ways(chosen, (width, height), served, strength, clip):
-            trial = [
-                watermark.embed(_resized(frame, size), key, payload, strength=trial_strength)
-                for frame in original
-            ]
+            trial = remark([_resized(frame, size) for frame in original], key, payload, trial_strength)
             worked = _reads(serve(trial), key)[0]
             tried.append(Trial(size, trial_strength, worked))
             if worked:
@@ -348,7 +407,7 @@ def _test(
     return Survival(
         chosen.name, found, (width, height), served,
         chosen.describe_video() if clip else chosen.describe(), frames, read, tuple(tried),
-        strength, recognised,
+        strength, recognised, how_tried,
     )
 
 
