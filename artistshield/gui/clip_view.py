@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 #: What the preview shows of a frame: (index, pixels) -> pixels, run on the worker.
 Look = Callable[[int, "np.ndarray"], "np.ndarray"]
-#: Frames are shrunk to fit this square before they are cached and shown.
+#: Frames are shrunk to fit this square before they are cached and shown (to fit the view).
 SIDE = 1000
 #: The cache holds at most this many frames and this many bytes.
 _CACHE_FRAMES = 96
@@ -109,6 +109,7 @@ class ClipView(QWidget):
         self._marked: frozenset[int] | None = None
         self._checked: frozenset[int] | None = None
         self._clock: Callable[[], float] = time.monotonic
+        self.side = SIDE  # frames are shrunk to fit this square (larger when zoomed in)
         self._origin = 0.0  # when, on the clock, the clip's time 0 was (while playing)
 
     def _button(self, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
@@ -159,6 +160,18 @@ class ClipView(QWidget):
         self.show_frame(index)
         if playing:
             self.play()
+
+    def set_side(self, side: int) -> None:
+        """Shrink frames to fit *side* from now on (a zoom to 100% wants them at full size)."""
+        if side == self.side:
+            return
+        self.side = side
+        if self._clip is None:
+            return
+        index = self._target()
+        self._generation += 1  # a frame being decoded at the old size is dropped
+        self._cache.clear()
+        self.show_frame(index)
 
     def set_marked_frames(self, marked: set[int] | frozenset[int], checked: set[int] | frozenset[int]) -> None:
         self._marked, self._checked = frozenset(marked), frozenset(checked)
@@ -283,7 +296,7 @@ class ClipView(QWidget):
                 return
         if index is None:
             return
-        clip, look, generation = self._clip, self._look, self._generation
+        clip, look, generation, side = self._clip, self._look, self._generation, self.side
 
         def job(report: Any, cancelled: Any) -> tuple[int, int, QImage, Timing]:
             timing = clip.timing()
@@ -291,7 +304,7 @@ class ClipView(QWidget):
             pixels = clip.frame(at)
             if look is not None:
                 pixels = look(at, pixels)
-            return generation, at, images.fit_frame(pixels, SIDE), timing
+            return generation, at, images.fit_frame(pixels, side), timing
 
         self._worker_generation = generation
         self._worker = Worker(job, name="showing a frame")

@@ -8,7 +8,9 @@ instead of showing the file chosen before.  A clip goes to a
 :class:`ClipView`, which decodes only the frames shown: "Marked" reads the
 marked copy once it exists and marks each frame shown until then;
 "Difference" draws each frame's heat map, explained by a legend.  The frame
-shown stays when the mode changes or the clip is marked.
+shown stays when the mode changes or the clip is marked.  Zoomed in, a
+clip's frames are decoded at full size; side by side, the original's frame
+of the same number is decoded beside each frame shown.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from artistshield.gui import images
+from artistshield.gui.clip_view import SIDE as CLIP_SIDE
 from artistshield.gui.clip_view import ClipView, Look, close_later
 from artistshield.gui.widgets import PictureView
 from artistshield.gui.workers import Worker
@@ -46,7 +49,7 @@ MODES = (
     ("Marked", "What the marked copy looks like"),
     ("Difference", "Where the mark went, amplified as a heat map (brighter = stronger)"),
 )
-#: The zoom levels offered for stills: None fits the view, 1.0 is 100% (one to one).
+#: The zoom levels offered: None fits the view, 1.0 is 100% (one to one).
 ZOOMS = (("Fit", None), ("100%", 1.0), ("200%", 2.0))
 #: Stills are previewed at full size up to this side (4K and a little more); larger ones
 #: are shrunk to it, so the three renderings of one file stay within a few hundred MB.
@@ -98,7 +101,7 @@ class MarkPreview(QWidget):
         self.beside_button = QPushButton("Side by side")
         self.beside_button.setCheckable(True)
         self.beside_button.setToolTip(
-            "Show the original beside the marked copy, at the same zoom and place (stills)"
+            "Show the original beside the marked copy, at the same zoom, place and frame"
         )
         self.beside_button.toggled.connect(self._beside_toggled)
         toggles.addWidget(self.beside_button)
@@ -115,6 +118,7 @@ class MarkPreview(QWidget):
         layout.addLayout(pictures, 1)
         self.beside.moved.connect(self.player.picture.set_centre)
         self.player.picture.moved.connect(self.beside.set_centre)
+        self.player.frame_shown.connect(self._clip_frame_shown)
 
         zooms = QHBoxLayout()
         zooms.addWidget(QLabel("Zoom:"))
@@ -143,7 +147,11 @@ class MarkPreview(QWidget):
         self._worker: Worker | None = None
         self._generation = 0  # the still render whose result is wanted
         self._readers: dict[Path, Clip] = {}  # newest last
-        self._still_controls(False)
+        self._beside_reader: Clip | None = None  # the original, for a clip side by side
+        self._beside_worker: Worker | None = None
+        self._beside_wanted: int | None = None  # the original's frame to show beside, once decoded
+        self._beside_shown = -1
+        self._controls()
 
     @property
     def item(self) -> PreviewItem | None:
@@ -163,12 +171,16 @@ class MarkPreview(QWidget):
         same = self._item is not None and self._item.path == item.path
         self._item = item
         self._generation += 1
+        if not same:
+            self._forget_beside_clip()
+            if item.clip:
+                self.beside.set_image(None)  # not the file shown before
         if item.clip:
             self.images = {}
-            self._still_controls(False)
+            self._controls()
             self._show_clip(item, keep_frame=same)
         else:
-            self._still_controls(True)
+            self._controls()
             self._render_still(item)
 
     def clear(self) -> None:
@@ -178,6 +190,7 @@ class MarkPreview(QWidget):
         self.player.placeholder = "Select a file to preview it."
         self.player.set_image(None)
         self.beside.set_image(None)
+        self._forget_beside_clip()
         for reader in self._readers.values():
             close_later(reader)
         self._readers.clear()
@@ -199,29 +212,41 @@ class MarkPreview(QWidget):
         else:
             self._show_still()
 
-    # -- zoom and side by side (stills) ---------------------------------------------
+    # -- zoom and side by side ---------------------------------------------------
 
-    def _still_controls(self, still: bool) -> None:
-        """Zoom and side by side are for stills: a clip's frames are shrunk for the screen."""
-        for button in (*self.zoom.buttons(), self.beside_button):
-            button.setEnabled(still)
-        self.beside.setVisible(still and self.beside_button.isChecked())
-        self.player.picture.set_zoom(self.zoom_factor() if still else None)
-        if not still:
+    def _clip_side(self) -> int:
+        """The square a clip's frames are decoded to fit: the view's, or full size when zoomed."""
+        return CLIP_SIDE if self.zoom_factor() is None else _SIDE
+
+    def _controls(self) -> None:
+        """Zoom and side by side, for a still or a clip alike."""
+        self.beside.setVisible(self.beside_button.isChecked())
+        for picture in (self.player.picture, self.beside):
+            picture.set_zoom(self.zoom_factor())
+        self.player.set_side(self._clip_side())
+        if self._item is not None and self._item.clip:
             self.size_label.clear()
 
     def _zoom_toggled(self, _id: int, checked: bool) -> None:
-        if checked:
-            for picture in (self.player.picture, self.beside):
-                picture.set_zoom(self.zoom_factor())
+        if not checked:
+            return
+        self._controls()
+        if self._item is not None and self._item.clip and self.beside_button.isChecked():
+            self._beside_shown = -1  # decoded again at the new size
+            self._want_beside(self.player.frame_index)
 
     def _beside_toggled(self, on: bool) -> None:
         if on and self.mode_name() == "Original":
             self.mode.button(1).setChecked(True)  # the original is beside it already
-        still = self._item is None or not self._item.clip
-        self.beside.setVisible(on and still)
-        self.beside.set_zoom(self.zoom_factor())
-        self._show_still()
+        self._controls()
+        if self._item is not None and self._item.clip:
+            self._show_clip(self._item, keep_frame=True)
+            if on:
+                self._want_beside(self.player.frame_index)
+            else:
+                self.beside.set_image(None)
+        else:
+            self._show_still()
 
     def _show_still(self) -> None:
         """Show the rendered still (both sides), or that it is still rendering."""
@@ -303,7 +328,59 @@ class MarkPreview(QWidget):
                 look = partial(_marked_look, key=item.key, payload=item.payload, strength=item.strength)
         elif mode == "Difference":
             look = partial(_difference_look, key=item.key, payload=item.payload, strength=item.strength)
+        self.player.picture.caption = mode if self.beside_button.isChecked() else ""
         self.player.set_clip(self._reader(source), look, keep_frame=keep_frame)
+
+    def _clip_frame_shown(self, index: int) -> None:
+        if self._item is not None and self._item.clip and self.beside_button.isChecked():
+            self._want_beside(index)
+
+    def _want_beside(self, index: int) -> None:
+        """Show the original's frame *index* beside the clip (decoded off the UI thread)."""
+        if index < 0 or index == self._beside_shown:
+            return
+        self._beside_wanted = index
+        if self._beside_worker is not None or self._item is None:
+            return  # the one decoding now asks for the frame wanted when it is done
+        from artistshield.animation.clip import open_clip  # NumPy and PyAV: not at start-up
+
+        item, side, generation = self._item, self._clip_side(), self._generation
+        if self._beside_reader is None:
+            self._beside_reader = open_clip(item.path)  # its own: the player's may be busy
+        reader = self._beside_reader
+
+        def job(report: Any, cancelled: Any) -> tuple[int, int, QImage, str]:
+            frame = reader.frame(min(index, reader.timing().frame_count - 1))
+            h, w = frame.shape[:2]
+            return generation, index, images.fit_frame(frame, side), f"{w} \N{MULTIPLICATION SIGN} {h} px"
+
+        self._beside_wanted = None
+        self._beside_worker = Worker(job, name="showing the original frame")
+        self._beside_worker.signals.succeeded.connect(self._beside_decoded)
+        self._beside_worker.signals.finished.connect(self._beside_done)
+        self._beside_worker.start()
+
+    def _beside_decoded(self, result: tuple[int, int, QImage, str]) -> None:
+        generation, index, image, size = result
+        if generation != self._generation or not self.beside_button.isChecked():
+            return
+        self._beside_shown = index
+        self.beside.set_image(image)
+        self.beside.set_centre(self.player.picture.centre)
+        self.size_label.setText(size)
+
+    def _beside_done(self) -> None:
+        self._beside_worker = None
+        if self._beside_wanted is not None:
+            self._want_beside(self._beside_wanted)
+
+    def _forget_beside_clip(self) -> None:
+        """Let go of the original clip shown beside (another file is shown now)."""
+        if self._beside_reader is not None:
+            close_later(self._beside_reader)
+            self._beside_reader = None
+        self._beside_wanted = None
+        self._beside_shown = -1
 
     def _reader(self, path: Path) -> Clip:
         """An open frame reader for *path*; the least recently used ones are closed."""
