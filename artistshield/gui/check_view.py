@@ -53,6 +53,7 @@ from artistshield.gui.check_panels import (
 from artistshield.gui.clip_view import ClipView, close_later
 from artistshield.gui.consent_panel import ConsentPanel
 from artistshield.gui.errors import show_error
+from artistshield.gui.job_progress import JobProgress
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropView, PictureView
 from artistshield.gui.workers import Worker
@@ -130,6 +131,8 @@ class CheckView(DropView):
         layout.addLayout(actions)
         self.notice = NoticeBar()
         layout.addWidget(self.notice)
+        self.job_progress = JobProgress()  # a report taking over a second: time taken
+        layout.addWidget(self.job_progress)
 
         self.card = VerdictCard()
         self.verdict_title, self.verdict_body = self.card.title, self.card.body
@@ -434,6 +437,7 @@ class CheckView(DropView):
 
         self.save_button.setEnabled(False)
         worker = Worker(job, name="report")
+        self.job_progress.track(worker, f"Writing {path.name}…")
         worker.signals.succeeded.connect(lambda done: self._reported(result, *done, shared=shared))
         worker.signals.failed.connect(lambda message, details: show_error(message, details, self))
         worker.signals.finished.connect(lambda: self.save_button.setEnabled(self.result is not None))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from artistshield import __version__
 from artistshield.gui.check_view import CheckView
 from artistshield.gui.identity_view import IdentityView
+from artistshield.gui.job_progress import JobProgress
 from artistshield.gui.mark_view import MarkView
 from artistshield.gui.registry_view import RegistryView
 from artistshield.gui.resources import icon
@@ -71,6 +72,9 @@ class MainWindow(QMainWindow):
             lambda stamp: self.statusBar().showMessage(f"Your works are stamped: {stamp.claim()}.", 10000)
         )
         self.stamping.stamped.connect(lambda _stamp: self.registry_view.refresh())
+        self.stamp_progress = JobProgress()  # a round over a second: what it waits for
+        self.statusBar().addPermanentWidget(self.stamp_progress)
+        self.stamping.started.connect(self.stamp_progress.track)
         self.show_union()
         self._menus()
         self._shortcuts()

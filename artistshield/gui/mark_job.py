@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QImage
 
 from artistshield.gui import images
+from artistshield.gui.job_progress import Step
 from artistshield.gui.workers import Job, Throttle
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ class FrameProgress:
 
 
 def listing_job(paths: list[Path]) -> Job:
-    """The job reporting ``(path, thumbnail, frames)`` for each file in *paths* and their folders.
+    """The job reporting ``(path, thumbnail, frames)`` for each file in *paths* and their folders,
+    then a :class:`Step` counting the files read.
 
     *frames* is a clip's frame count (0 when unreadable), None for a still.
     """
@@ -56,13 +58,15 @@ def listing_job(paths: list[Path]) -> Job:
         from artistshield.animation.clip import is_clip  # the engine loads in the worker
         from artistshield.mark import expand_inputs
 
-        for path in expand_inputs(paths):
+        found = expand_inputs(paths)
+        for done, path in enumerate(found, 1):
             if cancelled():
                 return
             if is_clip(path):
                 report((path, *_clip_thumbnail(path)))
             else:
                 report((path, images.thumbnail(str(path), 64), None))
+            report(Step(done, len(found)))
 
     return job
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
+from artistshield.gui.job_progress import Step
 from artistshield.gui.mark_job import (
     FrameProgress,
     LookedUp,
@@ -197,13 +198,20 @@ class MarkView(DropView):
             return
         self.options.suggest_output(paths[0])
         self.status.setText("Adding files…")
+        self.progress.setRange(0, 0)  # busy until the folders are opened and counted
         self.loader = Worker(listing_job(list(paths)), name="adding files")
         self.loader.signals.progress.connect(self._file_found)
         self.loader.signals.failed.connect(lambda m, d: show_error(m, d, self))
         self.loader.signals.finished.connect(self._files_added)
         self.loader.start()
 
-    def _file_found(self, item: tuple[Path, QImage, int | None]) -> None:
+    def _file_found(self, item: tuple[Path, QImage, int | None] | Step) -> None:
+        if isinstance(item, Step):  # the bar counts, and says the time left past a second
+            if self.progress.maximum() != item.total:
+                self.progress.setRange(0, item.total)
+            self.progress.setValue(item.done)
+            self.progress.setFormat(f"{item.done} of {_files(item.total)} read")
+            return
         path, thumb, frames = item
         path = path.absolute()
         if path in self.rows:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
+from artistshield.gui.job_progress import JobProgress, Step
 from artistshield.gui.resources import icon
 from artistshield.gui.widgets import PictureView, WrappingDelegate, artwork_filter
 from artistshield.gui.workers import Worker
@@ -158,12 +159,16 @@ class RegistryView(QWidget):
         self.status.setWordWrap(True)
         bottom = QHBoxLayout()  # the tidying actions below the list they act on
         bottom.addWidget(self.status, 1)
+        self.job_progress = JobProgress()  # a job over a second: what it does, time left
+        bottom.addWidget(self.job_progress)
         bottom.addWidget(self.show_hidden)
         bottom.addWidget(self.tidy_button)
         layout.addLayout(bottom)
 
-    def _start(self, job: Any, name: str, done: Any) -> Worker:
+    def _start(self, job: Any, name: str, done: Any, *, doing: str = "") -> Worker:
+        """Run *job* on the registry's thread; *doing* is shown if it takes over a second."""
         worker = Worker(job, name=name)
+        self.job_progress.track(worker, doing or f"{name[:1].upper()}{name[1:]}…")
         worker.signals.succeeded.connect(done)
         worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
         worker.signals.finished.connect(lambda: self.workers.discard(worker))
@@ -189,7 +194,7 @@ class RegistryView(QWidget):
                 versions = {k: v for k, v in standing_versions(log).items() if k in thumbs}
             return works, thumbs, stamps, hidden, versions
 
-        self._start(job, "listing the registry", self._listed)
+        self._start(job, "listing the registry", self._listed, doing="Reading the registry…")
 
     def _listed(
         self,
@@ -273,7 +278,10 @@ class RegistryView(QWidget):
                 return registry.verify()
 
         self.status.setText("Verifying every signature and link…")
-        self._start(job, "verifying the registry", self._verified)
+        self._start(
+            job, "verifying the registry", self._verified,
+            doing="Verifying every signature and link…",
+        )
 
     def _verified(self, report: VerifyReport) -> None:
         self.report = report
@@ -307,7 +315,7 @@ class RegistryView(QWidget):
             self.status.setText(f"Exported a proof bundle of {count} work(s) to {out}.")
             self.exported.emit(out)
 
-        self._start(job, "exporting a proof bundle", done)
+        self._start(job, "exporting a proof bundle", done, doing="Writing and signing the bundle…")
 
     def choose_register(self) -> None:
         paths = dialogs.open_files(self, "Register works without marking", artwork_filter())
@@ -339,7 +347,7 @@ class RegistryView(QWidget):
 
             outcomes = []
             with Registry.open() as registry:
-                for path in paths:
+                for count, path in enumerate(paths, 1):
                     if cancelled():
                         break
                     try:
@@ -347,6 +355,7 @@ class RegistryView(QWidget):
                         outcomes.append((path, work.work_id, None))
                     except ArtistShieldError as exc:
                         outcomes.append((path, None, str(exc)))
+                    report(Step(count, len(paths)))
             return outcomes
 
         def done(outcomes: list[tuple[Path, str | None, str | None]]) -> None:
@@ -358,7 +367,7 @@ class RegistryView(QWidget):
             self.refresh()
             self.registered.emit(outcomes)
 
-        self._start(job, "registering works", done)
+        self._start(job, "registering works", done, doing="Registering…")
 
     # -- withdraw, merge, restore ---------------------------------------------
 
@@ -421,13 +430,14 @@ class RegistryView(QWidget):
             from artistshield.registry import Registry
 
             with Registry.open() as registry:
-                for work_id in work_ids:
+                for count, work_id in enumerate(work_ids, 1):
                     if action == "withdraw":
                         registry.withdraw(work_id, ident, reason=detail)
                     elif action == "merge":
                         registry.merge(work_id, detail, ident)
                     else:
                         registry.restore(work_id, ident)
+                    report(Step(count, len(work_ids)))
             return work_ids
 
         def done(ids: list[str]) -> None:
@@ -443,7 +453,8 @@ class RegistryView(QWidget):
             self.refresh()
             self.changed.emit()
 
-        self._start(job, f"{action} in the registry", done)
+        doing = {"withdraw": "Withdrawing", "merge": "Merging", "restore": "Restoring"}[action]
+        self._start(job, f"{action} in the registry", done, doing=f"{doing} works…")
 
     def shutdown(self) -> None:
         for worker in list(self.workers):

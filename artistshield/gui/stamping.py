@@ -89,6 +89,7 @@ class StampingJob(QObject):
     stamped = Signal(object)  # the new Stamp
     state_changed = Signal(object)  # a StampState
     skipped = Signal(str)  # why this round took no stamp (unreachable, nothing waiting...)
+    started = Signal(object, str)  # a Worker of a round, and what it does in words
 
     def __init__(self, session: Session, parent: QObject | None = None, *, every_ms: int = EVERY_MS) -> None:
         super().__init__(parent)
@@ -127,10 +128,11 @@ class StampingJob(QObject):
         assert url is not None
         self._busy = True
         self._run(lambda report, cancelled: _prepare(url), self._ask, registry=True,
-                  after=(identity, certificates))
+                  after=(identity, certificates), doing="Looking for works to stamp…")
 
-    def _run(self, job: Any, then: Any, *, registry: bool, after: Any) -> None:
+    def _run(self, job: Any, then: Any, *, registry: bool, after: Any, doing: str) -> None:
         worker = Worker(job, name="stamping your registry")
+        self.started.emit(worker, doing)
         worker.signals.succeeded.connect(lambda result: then(result, after))
         worker.signals.failed.connect(lambda message, details: self._end(message))
         worker.start(registry=registry)
@@ -144,14 +146,14 @@ class StampingJob(QObject):
         self._run(
             lambda report, cancelled: timestamp.ask(request, TIMEOUT),
             lambda reply, after: self._record(request, reply, after),
-            registry=False, after=after,
+            registry=False, after=after, doing="Asking the time-stamp authority…",
         )
 
     def _record(self, request: StampRequest, reply: bytes, after: Any) -> None:
         identity, certificates = after
         self._run(
             lambda report, cancelled: _record(identity, request, reply, certificates),
-            self._recorded, registry=True, after=None,
+            self._recorded, registry=True, after=None, doing="Recording the stamp…",
         )
 
     def _recorded(self, found: tuple[Stamp, StampState], after: Any) -> None:

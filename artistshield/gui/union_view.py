@@ -38,6 +38,7 @@ from artistshield.fileio import write_file
 from artistshield.gui import dialogs
 from artistshield.gui.dialogs import kind_filter
 from artistshield.gui.errors import show_error
+from artistshield.gui.job_progress import JobProgress
 from artistshield.gui.session import PassphraseDialog
 from artistshield.gui.widgets import artwork_filter
 from artistshield.gui.workers import Worker
@@ -138,6 +139,8 @@ class UnionView(QWidget):
         self.result = QLabel()
         self.result.setWordWrap(True)
         layout.addWidget(self.result)
+        self.job_progress = JobProgress()  # a merge or check over a second: time taken
+        layout.addWidget(self.job_progress)
 
     # -- opening -----------------------------------------------------------------
 
@@ -308,7 +311,7 @@ class UnionView(QWidget):
 
             return shared.merge(union, [Path(f) for f in files], target)
 
-        self._run(job, lambda r: self.result.setText(
+        self._run(job, "Merging the members' contributions…", lambda r: self.result.setText(
             f"Shared registry written to {_escape(target)}: {len(r.members)} member(s), "
             f"{r.works} work(s); {len(r.flagged)} flagged."
         ))
@@ -325,7 +328,7 @@ class UnionView(QWidget):
             return scan.check_one(str(suspect), keys, folder)
 
         self.result.setText(f"Checking {_escape(suspect.name)} for every member…")
-        self._run(job, self._show_check)
+        self._run(job, "Checking for every member…", self._show_check)
 
     def _check(self) -> None:
         suspect = dialogs.open_file(self, "A suspect image or clip", artwork_filter(), place="artwork")
@@ -345,8 +348,9 @@ class UnionView(QWidget):
         self.result.setText(text)
         self.checked.emit(result)
 
-    def _run(self, job: object, done: object) -> None:
+    def _run(self, job: object, doing: str, done: object) -> None:
         self.worker = Worker(job, name="union")  # type: ignore[arg-type]
+        self.job_progress.track(self.worker, doing)
         self.worker.signals.succeeded.connect(done)  # type: ignore[arg-type]
         self.worker.signals.failed.connect(lambda message, _: show_error(message, parent=self))
         self.worker.start()
