@@ -84,6 +84,7 @@ def main() -> int:
              "cartoon-halloween-outro.png", "cel-spookytree-alpha.png"]
     for name in names:
         shutil.copy(DATA / name, art / name)
+    shutil.copy(DATA / names[0], art / "sunset-hills-final.png")  # a repeat within the batch
     window = MainWindow(session)
     window.resize(*SIZES[0])
     window.show()
@@ -92,6 +93,10 @@ def main() -> int:
     view.add_paths([art])
     wait_for(view.files_added)
     view.start()
+    while view.remark_dialog is None or not view.remark_dialog.isVisible():
+        settle(200)  # the repeat is caught once the first copy is marked
+    shoot(view.remark_dialog, "3-mark-repeat-asked")
+    view.remark_dialog.skip_button.click()
     wait_for(view.batch_finished)
     view.table.selectRow(0)
     settle(2500)
@@ -128,6 +133,36 @@ def main() -> int:
         for index, name in ((1, "5-check"), (2, "6-registry"), (3, "7-identity")):
             window.show_view(index)
             shoot(window, name + suffix)
+
+    # a clip at 200%, its original frame beside the marked one
+    window.resize(*SIZES[0])
+    window.show_view(0)
+    clip = work / "hills-pan"
+    clip.mkdir()
+    with Image.open(DATA / names[0]) as painting:
+        for i in range(6):  # a slow pan across the painting, one frame folder
+            painting.crop((40 * i, 200, 40 * i + 800, 700)).save(clip / f"hills_{i + 1:04d}.png")
+    view.add_paths([clip])
+    wait_for(view.files_added)
+    view.table.selectRow(view.table.rowCount() - 1)
+    pane.mode.button(1).click()
+    pane.beside_button.setChecked(True)
+    pane.zoom.button(2).click()
+    settle(2500)
+    shoot(window, "3-mark-clip-zoomed")
+    pane.beside_button.setChecked(False)
+    pane.zoom.button(0).click()
+
+    # a job over a second says what it does and the time left
+    window.show_view(2)
+    more = [work / name for name in ("painted-bridge.png", "painted-mountains.png",
+                                     "cartoon-snowmountains.png", "flat-futureprototype.png")]
+    for path in more:
+        shutil.copy(DATA / path.name, path)
+    window.registry_view.register_files(more)
+    settle(2200)
+    shoot(window, "6-registry-registering")
+    wait_for(window.registry_view.registered)
     window.close()
     wait_for_all()
     shutil.rmtree(work, ignore_errors=True)

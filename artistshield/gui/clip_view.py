@@ -81,6 +81,7 @@ class ClipView(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip("Drag to any frame")
         self.slider.setRange(0, 0)
+        self.slider.setMinimumWidth(60)  # a slider, not a lone handle, in a narrow pane
         self.slider.valueChanged.connect(self._slider_moved)
         self.frame_label = QLabel()
         self.frame_label.setTextFormat(Qt.TextFormat.RichText)

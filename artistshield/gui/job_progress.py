@@ -45,6 +45,7 @@ class JobProgress(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
         self.bar = ProgressBar(clock=clock)
+        self.bar.setMinimumWidth(200)  # "3 of 12 · about 20 s left" in full
         self.bar.setMaximumWidth(320)
         row.addWidget(self.label)
         row.addWidget(self.bar, 1)

@@ -116,6 +116,8 @@ class MarkPreview(QWidget):
         self.player = ClipView("Select a file to preview it.\nDrop images, clips or folders here to start.")
         pictures.addWidget(self.player, 1)
         layout.addLayout(pictures, 1)
+        # a clip's frame controls go under both pictures, so side by side they stay level
+        layout.addWidget(self.player.controls)
         self.beside.moved.connect(self.player.picture.set_centre)
         self.player.picture.moved.connect(self.beside.set_centre)
         self.player.frame_shown.connect(self._clip_frame_shown)

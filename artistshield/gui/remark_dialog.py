@@ -31,15 +31,21 @@ class RemarkDialog(QMessageBox):
         )
         lines = [f"{k.source.name}: {k.in_words()}" for k in known]
         more = f"\n…and {count - self.SHOWN} more (see Show Details)" if count > self.SHOWN else ""
-        self.setInformativeText(
-            "\n".join(lines[: self.SHOWN]) + more + "\n\nSkip them, or mark them again as new "
-            "versions of the same works (each gets a new work ID that names the earlier one)?"
+        question = (
+            "Skip it, or mark it again as a new version of the same work (it gets a new work "
+            "ID that names the earlier one)?" if count == 1 else
+            "Skip them, or mark them again as new versions of the same works (each gets a new "
+            "work ID that names the earlier one)?"
         )
+        self.setInformativeText("\n".join(lines[: self.SHOWN]) + more + "\n\n" + question)
         if count > self.SHOWN:
             self.setDetailedText("\n".join(lines))
-        self.skip_button = self.addButton("Skip them", QMessageBox.ButtonRole.AcceptRole)
+        self.skip_button = self.addButton(
+            "Skip it" if count == 1 else "Skip them", QMessageBox.ButtonRole.AcceptRole
+        )
         self.again_button = self.addButton(
-            "Mark again as new versions", QMessageBox.ButtonRole.ActionRole
+            "Mark again as a new version" if count == 1 else "Mark again as new versions",
+            QMessageBox.ButtonRole.ActionRole,
         )
         self.cancel_button = self.addButton(QMessageBox.StandardButton.Cancel)
         self.setDefaultButton(self.skip_button)
