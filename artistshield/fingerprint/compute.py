@@ -12,9 +12,12 @@ proof bundle can carry it.  Format 1 (no structure picture) is still read.
 
 from __future__ import annotations
 
+import hashlib
 import struct
+import threading
 import zlib
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -227,5 +230,39 @@ def compute(
 
 
 def compute_query(pixels: NDArray[np.uint8]) -> Fingerprint:
-    """Fingerprint a suspect image: more features and a finer structure picture than a work's."""
-    return compute(pixels, features=QUERY_FEATURES, detail=structure.QUERY_SIDE)
+    """Fingerprint a suspect image: more features and a finer structure picture than a work's.
+
+    The last few answers are kept: marking a batch looks each file up just
+    before it is marked, after the whole batch was looked up once, and a
+    fingerprint takes most of a second while hashing the pixels takes
+    milliseconds.
+    """
+    pixels = np.ascontiguousarray(pixels)
+    key = (pixels.shape, pixels.dtype.str, hashlib.sha256(pixels.data).digest())
+    with _recent_lock:
+        found = _recent.get(key)
+        if found is not None:
+            _recent.move_to_end(key)
+            return found
+    found = compute(pixels, features=QUERY_FEATURES, detail=structure.QUERY_SIDE)
+    _freeze(found)
+    with _recent_lock:
+        _recent[key] = found
+        while len(_recent) > _RECENT:
+            _recent.popitem(last=False)
+    return found
+
+
+def _freeze(fingerprint: Fingerprint) -> None:
+    """Make a shared fingerprint's arrays read-only, so no caller can change another's."""
+    features = fingerprint.features
+    parts = [fingerprint.structure, *(getattr(features, f.name) for f in fields(features))]
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            part.flags.writeable = False
+
+
+_RECENT = 16
+"""Query fingerprints kept (a few KB each, see the module's docstring)."""
+_recent: OrderedDict[tuple[object, ...], Fingerprint] = OrderedDict()
+_recent_lock = threading.Lock()

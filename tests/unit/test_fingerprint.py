@@ -396,3 +396,15 @@ def test_plain_crops_of_unrelated_work_are_not_placed_on_registered_work(
         crop = _crop(_shades(seed), 0.5, 0.5, 0.5)
         assert len(compute_query(crop).features) < index_module.PLAIN_FEATURES
         assert not any(m.is_match for m in index.search(crop))
+
+
+def test_a_query_fingerprint_is_kept_for_the_same_pixels_and_cannot_be_changed() -> None:
+    pixels = np.asarray(Image.open(DATA / "flat-moonlight.png").convert("RGB"))
+    first = compute_query(pixels)
+    assert compute_query(pixels.copy()) is first  # the same pixels, not the same array
+    assert compute_query(pixels[:, ::-1]) is not first
+    with pytest.raises(ValueError):
+        first.features.x[0] = 0
+    assert compute_query(pixels).to_bytes() == compute(
+        pixels, features=QUERY_FEATURES, detail=structure.QUERY_SIDE
+    ).to_bytes()
