@@ -147,6 +147,21 @@ def write_file(
         return publish(temporary, target, exists=exists)
 
 
+def fill(temporary: str | os.PathLike[str], content: bytes, *, target: str | os.PathLike[str]) -> None:
+    """Write *content* into the staged file *temporary* and fsync it.
+
+    A full disk raises here, before anything names the file *target*.
+    """
+    try:
+        with open(temporary, "r+b") as handle:
+            handle.write(content)
+            handle.truncate()
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise WriteError(describe(target, exc)) from exc
+
+
 @contextlib.contextmanager
 def staged(path: str | os.PathLike[str], *, private: bool = False) -> Iterator[Path]:
     """Yield a new, empty temporary file beside *path*, removed on exit unless published.

@@ -17,17 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from artistshield import fileio
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import Exists, OutputExistsError
 from artistshield.identity import Identity
 from artistshield.paths import data_dir
 from artistshield.registry import log as history
-from artistshield.registry.bundle import write_bundle
+from artistshield.registry.bundle import bundle_bytes, bundle_document
 from artistshield.registry.db import Database
 from artistshield.registry.ingest import KeyFramePicture, describe
 from artistshield.registry.records import (
     EDIT_TITLE,
     EXPORT,
+    EXPORT_FAILED,
     GENESIS,
     MARK,
     MERGE,
@@ -481,37 +483,59 @@ class Registry:
         identity: Identity,
         exists: Exists = "refuse",
     ) -> Path:
-        """Append an ``export`` entry naming *work_ids* (all works by default), then write
-        the proof bundle to *out* (see :mod:`.bundle`).
+        """Write the proof bundle of *work_ids* (all works by default) to *out* (see
+        :mod:`.bundle`), ending with a signed ``export`` entry naming them.
 
-        An existing *out* is refused unless *exists* says otherwise
+        The whole bundle is written to a temporary file and fsynced before its
+        entry commits, so a full disk leaves no ``export`` entry; should the
+        bundle then fail to take its name, a signed ``export-failed`` entry
+        says so.  An existing *out* is refused unless *exists* says otherwise
         (:func:`artistshield.fileio.write_file`); returns the name written.
         """
+        out = Path(out)
         if exists == "refuse" and os.path.lexists(out):
-            raise OutputExistsError(Path(out))  # before the log says a bundle was made
+            raise OutputExistsError(out)  # before the log says a bundle was made
         # by default the works shown: a withdrawn or merged one only when asked for by ID
         selected = sorted(set([w.work_id for w in self.works()] if work_ids is None else work_ids))
         works = [self.work(work_id) for work_id in selected]  # raises on unknown ids
-        with self.db.transaction() as conn:
-            self.check_writable()  # joins this transaction
-            export = history.append(conn, identity, EXPORT, None, {"works": selected})
-            rows = conn.execute("SELECT entry, signature, fields FROM log ORDER BY seq").fetchall()
-        self.remember_head()
-        entries = []
-        for text, signature, fields in rows:
-            entry = LogEntry.parse(text, bytes(signature), fields)
-            shown = (
-                entry.kind in (GENESIS, TIMESTAMP)  # a stamp's details prove every earlier work
-                or entry.work_id in selected
-                or entry.seq == export.seq
-            )
-            entries.append(entry if shown else LogEntry.parse(text, bytes(signature), None))
-        stored = dict(self.fingerprints_of(selected))
-        return write_bundle(
-            Path(out), identity=identity, entries=entries,
-            works=[(w, self.thumbnail(w.work_id), stored.get(w.work_id)) for w in works],
-            exists=exists,
-        )
+        fileio.make_folder(out.parent)
+        with fileio.staged(out) as temporary:
+            with self.db.transaction() as conn:
+                self.check_writable()  # joins this transaction
+                export = history.append(conn, identity, EXPORT, None, {"works": selected})
+                rows = conn.execute("SELECT entry, signature, fields FROM log ORDER BY seq").fetchall()
+                entries = []
+                for text, signature, fields in rows:
+                    entry = LogEntry.parse(text, bytes(signature), fields)
+                    shown = (
+                        entry.kind in (GENESIS, TIMESTAMP)  # a stamp's details prove every earlier work
+                        or entry.work_id in selected
+                        or entry.seq == export.seq
+                    )
+                    entries.append(entry if shown else LogEntry.parse(text, bytes(signature), None))
+                stored = dict(self.fingerprints_of(selected))
+                document = bundle_document(
+                    identity=identity, entries=entries,
+                    works=[(w, self.thumbnail(w.work_id), stored.get(w.work_id)) for w in works],
+                )
+                fileio.fill(temporary, bundle_bytes(document), target=out)  # a full disk: rolled back
+            self.remember_head()
+            try:
+                return fileio.publish(temporary, out, exists=exists)
+            except fileio.WriteError as exc:
+                self._export_failed(export, identity, exc)
+                raise
+
+    def _export_failed(self, export: LogEntry, identity: Identity, exc: Exception) -> None:
+        """Sign that the bundle of entry *export* was not written (the log must not say it was)."""
+        try:
+            with self.db.transaction() as conn:
+                history.append(
+                    conn, identity, EXPORT_FAILED, None, {"export_seq": export.seq, "reason": str(exc)}
+                )
+            self.remember_head()
+        except (ArtistShieldError, OSError) as again:
+            logger.warning("could not record that export %d failed: %s", export.seq, again)
 
     def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
         """The registered works *pixels* derive from, best first."""
