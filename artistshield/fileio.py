@@ -204,20 +204,6 @@ def publish(
     return final
 
 
-def replace_own(temporary: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
-    """Move the complete file *temporary* over *path*, a placeholder this process claimed.
-
-    Only for a name already claimed with :func:`write_file` (see
-    :mod:`artistshield.pending`): never for a name someone else may own.
-    """
-    try:
-        _fsync_file(Path(temporary))
-        os.replace(temporary, path)
-        _fsync_folder(Path(path).parent)
-    except OSError as exc:
-        raise WriteError(describe(path, exc)) from exc
-
-
 def staged_folder(path: str | os.PathLike[str]) -> Path:
     """Create a new, empty, hidden folder beside *path* to fill before :func:`publish_folder`."""
     target = Path(path)
@@ -345,3 +331,6 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+fsync_folder = _fsync_folder
