@@ -1,5 +1,11 @@
 """Another identity re-marks the artist's published copies at the strongest setting:
-the artist's registry still finds every work (see ``tests/unit/test_overmark.py``)."""
+the artist's registry still finds every work (see ``tests/unit/test_overmark.py``).
+
+The cel with transparency is the case where both failed: the strongest
+over-mark drowns the artist's mark, and the download, with its alpha channel
+dropped, shows colours left under the transparent pixels that neither the
+fingerprint over white nor the one over black holds.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +31,11 @@ def as_artist(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
 
 
 def download(path: Path, folder: Path) -> Path:
+    """Saved as JPEG 90 by a converter that drops the alpha channel, showing what lay under it
+    (a cel's leftover colours: only a fingerprint of the picture with its alpha dropped finds it)."""
     folder.mkdir(exist_ok=True)
     target = folder / f"{path.stem}.jpg"
-    image = Image.open(path).convert("RGBA")  # a site flattens a transparent picture over white
-    flat = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
-    flat.save(target, quality=90)
+    Image.open(path).convert("RGB").save(target, quality=90)
     return target
 
 
