@@ -147,6 +147,21 @@ def write_file(
         return publish(temporary, target, exists=exists)
 
 
+def fill(temporary: str | os.PathLike[str], content: bytes, *, target: str | os.PathLike[str]) -> None:
+    """Write *content* into the staged file *temporary* and fsync it.
+
+    A full disk raises here, before anything names the file *target*.
+    """
+    try:
+        with open(temporary, "r+b") as handle:
+            handle.write(content)
+            handle.truncate()
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise WriteError(describe(target, exc)) from exc
+
+
 @contextlib.contextmanager
 def staged(path: str | os.PathLike[str], *, private: bool = False) -> Iterator[Path]:
     """Yield a new, empty temporary file beside *path*, removed on exit unless published.
@@ -187,20 +202,6 @@ def publish(
     except OSError as exc:
         raise WriteError(describe(target, exc)) from exc
     return final
-
-
-def replace_own(temporary: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
-    """Move the complete file *temporary* over *path*, a placeholder this process claimed.
-
-    Only for a name already claimed with :func:`write_file` (see
-    :mod:`artistshield.pending`): never for a name someone else may own.
-    """
-    try:
-        _fsync_file(Path(temporary))
-        os.replace(temporary, path)
-        _fsync_folder(Path(path).parent)
-    except OSError as exc:
-        raise WriteError(describe(path, exc)) from exc
 
 
 def staged_folder(path: str | os.PathLike[str]) -> Path:
@@ -330,3 +331,6 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+fsync_folder = _fsync_folder

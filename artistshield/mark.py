@@ -154,7 +154,7 @@ def mark_files(
     if registry is not None:
         from artistshield.registry import pending
 
-        pending.recover(registry)  # copies a killed batch left half done
+        pending.recover(registry, identity=identity)  # copies a killed batch left half done
     for item in gather(paths):
         source = item.path
         if cancelled():
@@ -340,7 +340,7 @@ def _publish(
     """
     from artistshield.registry.pending import PendingCopy
 
-    with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
+    with PendingCopy(out_dir, registry=registry, payload=payload, identity=identity) as copy:
         staged = write(copy.folder)
         readable = None
         written_pixels = read_back(staged) if verify or registry is not None else marked
@@ -399,7 +399,7 @@ def _mark_clip(
         def finish(data: bytes, fmt: str) -> bytes:
             return signer.sign(data, fmt, payload=payload, title=named)
 
-    with PendingCopy(out_dir, registry=registry, payload=payload) as copy:
+    with PendingCopy(out_dir, registry=registry, payload=payload, identity=identity) as copy:
         marked = animation.mark_clip(
             source, copy.folder, key=key, payload=payload, strength=strength, crf=crf,
             codec=codec, quality=quality, progress=progress, cancelled=cancelled,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_HOME = "ARTISTSHIELD_HOME"
+ENV_HEADS = "ARTISTSHIELD_HEADS"
 
 
 def data_dir(*, create: bool = True) -> Path:
@@ -32,6 +33,20 @@ def data_dir(*, create: bool = True) -> Path:
 
         make_folder(path, private=True)
     return path
+
+
+def heads_dir() -> Path:
+    """Where each registry's signed head is kept outside the data folder (not created here).
+
+    Beside the data folder, ``<data folder>-heads``, or ``$ARTISTSHIELD_HEADS``:
+    someone who cuts the registry short, or restores an older copy of the
+    data folder, must find and roll back this folder too.
+    """
+    override = os.environ.get(ENV_HEADS)
+    if override:
+        return Path(override).expanduser()
+    data = data_dir(create=False)
+    return data.with_name(data.name + "-heads")
 
 
 # -- the files an artist keeps or shares ------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 from artistshield import identity
 from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError, ImageError, in_words
-from artistshield.fileio import OutputExistsError
+from artistshield.fileio import OutputExistsError, WriteError, describe
 from artistshield.paths import PROOF_BUNDLE
 from artistshield.register import register_file
 from artistshield.registry import (
@@ -371,7 +371,13 @@ def _export(args: argparse.Namespace) -> int:
         f"'artistshield registry verify-bundle {out.name}'."
     )
     if head is not None:
-        written = write_file(head, out)
+        try:
+            written = write_file(head, out)
+        except OSError as exc:
+            raise WriteError(
+                f"The proof bundle is complete, but its head file was not written: "
+                f"{describe(out.with_suffix('.head.json'), exc)}"
+            ) from exc
         print(
             f"The registry's signed head (entry {head.seq}) is in {written}: keep a copy away "
             f"from this computer; 'artistshield registry verify --against {written.name}' "

@@ -102,8 +102,20 @@ def write_bundle(
     chooses them).  An existing *out* is handled as *exists* says
     (:func:`artistshield.fileio.write_file`); returns the name written.
     """
+    document = bundle_document(identity=identity, entries=entries, works=works)
+    make_folder(out.parent)
+    return write_file(out, bundle_bytes(document), exists=exists)
+
+
+def bundle_document(
+    *,
+    identity: Identity,
+    entries: Sequence[LogEntry],
+    works: Sequence[tuple[Work, bytes, bytes | None]],
+) -> dict[str, Any]:
+    """The bundle of *works* as a JSON document (see :func:`write_bundle`)."""
     genesis = entries[0].details
-    document = {
+    return {
         "format": FORMAT,
         "version": VERSION,
         "artist": {
@@ -116,9 +128,10 @@ def write_bundle(
         "head": {"seq": entries[-1].seq, "hash": entries[-1].hash},
         "works": [_work_json(*work) for work in works],
     }
-    make_folder(out.parent)
-    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
-    return write_file(out, text.encode("utf-8"), exists=exists)
+
+
+def bundle_bytes(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _work_json(work: Work, thumbnail: bytes, fingerprint: bytes | None) -> dict[str, Any]:

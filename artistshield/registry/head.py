@@ -5,8 +5,11 @@ held, its hash commits to every entry before it, and the artist's signature
 on it shows it is theirs.  Deleting the newest entries and rewriting the
 remembered head inside the registry file passes every local check, so the
 head is also written out: in every proof bundle (its last entry, and a
-``head`` summary), in every evidence report, and in a small head file beside
-each export.  :func:`compare` checks the registry against every head it is
+``head`` summary), in every evidence report, in a small head file beside
+each export, and after every write in a head file outside the data folder
+(:func:`artistshield.paths.heads_dir`), which every write checks, so a log
+cut short is refused even when the heads inside the data folder were
+rolled back with it.  :func:`compare` checks the registry against every head it is
 shown (``registry verify --against FILE...``): a head the registry no longer
 reaches, or reaches with another entry, proves the log was cut or rewritten.
 """

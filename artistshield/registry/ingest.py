@@ -122,18 +122,37 @@ TRANSPARENT_SHARE = 0.01
 
 
 def _prints(index: int, pixels: np.ndarray, over_white: Any = None) -> list[tuple[int, bytes]]:
-    """The fingerprints of one picture: over white, and over black too if it is transparent.
+    """The fingerprints of one picture: over white, and over black too if it is transparent,
+    and with its alpha dropped if it hides colours under its transparency.
 
     A platform or converter that drops a cel's transparency puts it on white
-    or on black; the silhouette's edges then run the other way, so each gets
-    its own fingerprint.  *over_white*, if given, is the first, already
+    or on black, or just drops the alpha channel; the silhouette's edges then
+    run another way, so each gets its own fingerprint.  *over_white*, if given, is the first, already
     worked out.
     """
     white = fingerprint_bytes(pixels) if over_white is None else bytes(over_white.to_bytes())
     prints = [(index, white)]
     if is_transparent(pixels):
         prints.append((index, fingerprint_bytes(pixels, background=0)))
+        if hides_colours(pixels):
+            # a converter that drops the alpha channel shows what lies under it
+            prints.append((index, fingerprint_bytes(np.ascontiguousarray(pixels[..., :3]))))
     return prints
+
+
+#: How far (in 8-bit levels) the colours under transparent pixels may stray from
+#: black or white before a picture with its alpha dropped is fingerprinted too.
+HIDDEN_LEVELS = 8
+
+
+def hides_colours(pixels: np.ndarray) -> bool:
+    """Whether RGBA *pixels* keep colours under their transparent pixels that are neither black
+    nor white (a painter's leftovers, noise, colour bled for texture filtering)."""
+    hidden = pixels[..., :3][pixels[..., 3] == 0].astype(np.int16)
+    if hidden.size == 0:
+        return False
+    away = np.minimum(hidden.max(axis=1), 255 - hidden.min(axis=1))
+    return float(np.mean(away > HIDDEN_LEVELS)) >= TRANSPARENT_SHARE
 
 
 def is_transparent(pixels: np.ndarray) -> bool:

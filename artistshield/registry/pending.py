@@ -1,18 +1,24 @@
 """Marked copies on their way to their final name: none is ever left unregistered.
 
 A marked copy is written, read back and hashed in a hidden folder beside its
-final name (``.artistshield-ID``); the final name is then claimed with a small
-placeholder (:func:`artistshield.fileio.write_file` with ``exists="free"``,
-so no other writer can take or replace it); the work is registered, a signed
-record naming that file and its hash; only then does the copy replace the
-placeholder.  So a file carrying a mark never sits under a final name
-without its record.
+final name (``.artistshield-ID``).  Its final name is then chosen (the first
+name that is neither on disk nor held by another copy in such a folder,
+while the output folder is locked) and the copy takes that name inside its
+hidden folder, which reserves it; the work is registered, a signed record
+naming that file and its hash; only then is the copy linked under its final
+name (``os.link``, which never replaces a file).  So nothing appears under
+a final name before its record, not even a placeholder, and a file there
+always has its record.
 
 A note in the registry's ``pending`` folder names each copy on its way and
-is locked for as long as its process lives.  When a process is killed
-midway, the next one to open the registry finishes its work
-(:func:`recover`): a copy whose record was committed is moved onto its name;
-one whose record was not is removed, with its placeholder.
+is locked for as long as its process lives: a record whose file is not yet
+under its final name has such a note, and that is how a reader tells
+"being written" from "lost".  When a process is killed midway, the next one
+to open the registry finishes its work (:func:`recover`): a copy whose
+record was committed is linked under its name; one whose record was not is
+removed.  Should a registered copy be unable to take its name (another
+program took it, or the copy was deleted), the record is withdrawn with the
+reason "never written", signed, once an identity is at hand.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import os
 import secrets
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -33,16 +40,16 @@ from artistshield import fileio
 from artistshield.errors import ArtistShieldError
 
 if TYPE_CHECKING:
+    from artistshield.identity import Identity
+    from artistshield.registry.records import Work
     from artistshield.registry.store import Registry
 
 logger = logging.getLogger("artistshield.registry")
 
 NOTES = "pending"
 PREFIX = ".artistshield-"
-_PLACEHOLDER = (
-    "ArtistShield is still writing this file; it is replaced or removed when "
-    "ArtistShield next opens its registry. ({id})\n"
-)
+#: The reason a registered copy that never took its name is withdrawn with.
+NEVER_WRITTEN = "never written"
 
 
 class PendingCopy:
@@ -57,12 +64,13 @@ class PendingCopy:
 
     def __init__(
         self, out_dir: str | os.PathLike[str], *, registry: Registry | None = None,
-        payload: int | None = None,
+        payload: int | None = None, identity: Identity | None = None,
     ) -> None:
         self.out = fileio.make_folder(out_dir)
         self.id = secrets.token_hex(8)
         self.registry = registry
         self.payload = payload if payload is not None else -1
+        self.identity = identity
         self.final: Path | None = None
         self._note: _Note | None = None
         if registry is not None:
@@ -90,7 +98,7 @@ class PendingCopy:
             shutil.rmtree(self.folder, ignore_errors=True)
             return
         try:
-            _settle(self.registry, self.id, self.out, self.payload)
+            _settle(self.registry, self.id, self.out, self.payload, identity=self.identity)
         except (ArtistShieldError, OSError) as again:
             logger.warning("the copy %s is left for the next start: %s", self.id, again)
             if self._note is not None:
@@ -100,22 +108,26 @@ class PendingCopy:
             self._drop_note()
 
     def claim(self, staged: Path) -> Path:
-        """Claim the first free final name for *staged* (in :attr:`folder`).
+        """Choose the first free final name for *staged* (in :attr:`folder`) and reserve it.
 
-        Returns the staged copy's path, renamed to that final name, so the
-        record names the file the artist will find.  Without a registry the
+        Returns the staged copy's path, renamed to that name inside
+        :attr:`folder`, so the record names the file the artist will find.
+        Nothing appears under the final name yet.  Without a registry the
         name is claimed only in :meth:`finish`.
         """
         if self.registry is None:
             return staged
-        if staged.is_dir():
-            self.final = fileio.claim_folder(self.out / staged.name)
-        else:
-            marker = _PLACEHOLDER.format(id=self.id).encode("utf-8")
-            self.final = fileio.write_file(self.out / staged.name, marker, exists="free")
-        named = self.folder / self.final.name
-        if named != staged:
-            os.rename(staged, named)
+        with _locked(self.out):
+            reserved = _reserved_names(self.out, mine=self.folder)
+            for name in fileio.free_names(self.out / staged.name, whole=staged.is_dir()):
+                if name.name not in reserved and not os.path.lexists(name):
+                    break
+            else:
+                raise fileio.OutputExistsError(self.out / staged.name)
+            named = self.folder / name.name
+            if named != staged:
+                os.rename(staged, named)
+        self.final = name
         return named
 
     def finish(self, staged: Path) -> Path:
@@ -131,9 +143,16 @@ class PendingCopy:
                 final = fileio.publish(staged, self.out / staged.name, exists="free")
             self.folder.rmdir()
             return final
-        settled = _settle(self.registry, self.id, self.out, self.payload)
+        settled = _settle(self.registry, self.id, self.out, self.payload, identity=self.identity)
         self._drop_note()
         if settled is None:
+            work = self.registry.record_with_payload(self.payload)
+            if work is not None:
+                raise ArtistShieldError(
+                    f"{staged.name} was registered as {work.work_id} but could not take its "
+                    f"name in {self.out} (another program took it, or the copy was removed), "
+                    f"so it was not kept; its record is withdrawn as {NEVER_WRITTEN}."
+                )
             raise ArtistShieldError(f"{staged.name} was not registered, so it was not kept.")
         return settled
 
@@ -143,8 +162,13 @@ class PendingCopy:
             self._note = None
 
 
-def recover(registry: Registry) -> int:
-    """Finish or undo the copies of processes that died midway; return how many."""
+def recover(registry: Registry, *, identity: Identity | None = None) -> int:
+    """Finish or undo the copies of processes that died midway; return how many.
+
+    With *identity*, a registered copy that can no longer take its name has
+    its record withdrawn as never written; without one it waits for a
+    process that has the identity (``mark`` passes it).
+    """
     folder = _notes_folder(registry, create=False)
     if not folder.is_dir():
         return 0
@@ -159,7 +183,7 @@ def recover(registry: Registry) -> int:
         try:
             info = note.info
             out = Path(str(info["out"]))
-            final = _settle(registry, path.stem, out, int(info["payload"]))
+            final = _settle(registry, path.stem, out, int(info["payload"]), identity=identity)
             logger.info("pending copy %s %s", path.stem, f"kept as {final}" if final else "removed")
             done += 1
         except (ArtistShieldError, OSError) as exc:  # a disk still full: try again next time
@@ -186,62 +210,104 @@ def _remove_if_orphaned(temporary: Path) -> None:
         pass  # alive, under another user
 
 
-def _settle(registry: Registry, copy_id: str, out: Path, payload: int) -> Path | None:
-    """Publish copy *copy_id* if its work is registered, else remove it; return its final name."""
+class _Unfinished(ArtistShieldError):
+    """A registered copy cannot take its name, and no identity is at hand to say so."""
+
+
+def _settle(
+    registry: Registry, copy_id: str, out: Path, payload: int, *, identity: Identity | None = None
+) -> Path | None:
+    """Publish copy *copy_id* if its work is registered, else remove it; return its final name.
+
+    ``None``: the copy was not registered and is gone, or it was registered
+    but never written, which its record now says.
+    """
     staging = out / f"{PREFIX}{copy_id}"
-    marker = _PLACEHOLDER.format(id=copy_id).encode("utf-8")
     entries = sorted(staging.iterdir()) if staging.is_dir() else []
     entry = entries[0] if entries else None
-    registered = entry is not None and _registered(registry, entry, payload)
-    if entry is not None and registered:
-        final = out / entry.name
-        if entry.is_dir():
-            if final.is_dir() and not any(final.iterdir()):
-                os.replace(entry, final)  # the empty folder this copy claimed
-            else:
-                final = fileio.publish_folder(entry, final, exists="refuse")
-        elif _is_placeholder(final, marker):
-            fileio.replace_own(entry, final)
+    work = registry.record_with_payload(payload)
+    if work is None:  # not registered: nothing of this copy may stay
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    if entry is not None and _holds(work, entry):
+        try:
+            final = _publish(entry, out / entry.name)
+        except fileio.OutputExistsError:
+            why = f"{entry.name} was taken by another file"
         else:
-            final = fileio.publish(entry, final, exists="refuse")
-        with contextlib.suppress(OSError):
-            staging.rmdir()
-        return final
-    # Not registered: nothing of this copy may stay.
+            with contextlib.suppress(OSError):
+                staging.rmdir()
+            return final
+    else:
+        done = out / work.file_name
+        if entry is None and done.is_file() and _holds(work, done):
+            return done  # linked before its process died; only the staging folder was left
+        why = "its copy was lost before it took its name"
+    if identity is None:
+        raise _Unfinished(f"{work.work_id} is registered but was not written ({why})")
+    if work.work_id not in registry.standings():
+        registry.withdraw(work.work_id, identity, reason=f"{NEVER_WRITTEN}: {why}")
+    logger.warning("%s was registered but never written (%s); withdrawn", work.work_id, why)
     shutil.rmtree(staging, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        for candidate in out.iterdir():
-            if _is_placeholder(candidate, marker):
-                candidate.unlink()
-            elif entry is not None and candidate.name == entry.name and candidate.is_dir():
-                with contextlib.suppress(OSError):
-                    candidate.rmdir()  # only if still the empty folder claimed
     return None
 
 
-def _registered(registry: Registry, entry: Path, payload: int) -> bool:
-    """Whether the work carrying *payload* is *entry* (a frame folder: its first frame)."""
-    work = registry.record_with_payload(payload)
-    if work is None:
-        return False
-    # a frame folder is registered by its first frame, which the record names
+def _publish(entry: Path, final: Path) -> Path:
+    """Link (a file) or move (a frame folder) *entry* to *final*, never over another's file."""
+    if entry.is_dir():
+        try:
+            final.mkdir()  # claims the name; an empty folder of ours is what a kill leaves
+        except FileExistsError:
+            if not final.is_dir() or any(final.iterdir()):
+                raise fileio.OutputExistsError(final) from None
+        os.replace(entry, final)  # replaces only the empty folder
+        fileio.fsync_folder(final.parent)
+        return final
+    try:
+        fileio.publish(entry, final, exists="refuse")
+    except fileio.OutputExistsError:
+        if not fileio.same_file(entry, final):
+            raise
+        entry.unlink()  # linked before its process died
+    return final
+
+
+def _holds(work: Work, entry: Path) -> bool:
+    """Whether *entry* is the file *work* registered (a frame folder: its first frame)."""
     hashed = entry / work.file_name if entry.is_dir() else entry
-    if not hashed.is_file():
+    if not hashed.is_file() or hashed.name != work.file_name:
         return False
     digest = hashlib.sha256()
     with open(hashed, "rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-    return work.file_sha256 == digest.hexdigest() and work.file_name == hashed.name
+    return work.file_sha256 == digest.hexdigest()
 
 
-def _is_placeholder(path: Path, marker: bytes) -> bool:
+def _reserved_names(out: Path, *, mine: Path) -> set[str]:
+    """The names other copies on their way into *out* hold in their hidden folders."""
+    names: set[str] = set()
+    with contextlib.suppress(OSError):
+        for folder in out.glob(f"{PREFIX}*"):
+            if folder != mine and folder.is_dir():
+                with contextlib.suppress(OSError):
+                    names.update(p.name for p in folder.iterdir())
+    return names
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold *folder* against other ArtistShield processes choosing names in it."""
+    if sys.platform == "win32":
+        path, flags = folder / ".artistshield.lock", os.O_RDWR | os.O_CREAT
+    else:
+        path, flags = folder, os.O_RDONLY
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     try:
-        if not path.is_file() or path.stat().st_size != len(marker):
-            return False
-        return path.read_bytes() == marker
-    except OSError:
-        return False
+        _lock(fd, wait=True)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
 
 
 def _notes_folder(registry: Registry, *, create: bool = True) -> Path:

@@ -22,6 +22,8 @@ GENESIS_PREV = "0" * 64
 
 #: Entry kinds.  ``register`` and ``mark`` each create one work.
 GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT = "genesis", "register", "mark", "edit-title", "export"
+#: An export whose bundle could not be given its name after its entry was signed.
+EXPORT_FAILED = "export-failed"
 #: A trusted time-stamp of an earlier entry (:mod:`.timestamp`).
 TIMESTAMP = "timestamp"
 #: What a work's marked copy said about AI training (:mod:`.consent`).
@@ -34,7 +36,8 @@ VERSION = "version"
 WORK_KINDS = frozenset({REGISTER, MARK})
 STANDING_KINDS = frozenset({WITHDRAW, MERGE, RESTORE})
 KINDS = frozenset(
-    {GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT, TIMESTAMP, CONSENT, VERSION, *STANDING_KINDS}
+    {GENESIS, REGISTER, MARK, EDIT_TITLE, EXPORT, EXPORT_FAILED, TIMESTAMP, CONSENT, VERSION,
+     *STANDING_KINDS}
 )
 _ENTRY_KEYS = frozenset(
     {"type", "v", "seq", "kind", "work_id", "time", "prev_hash", "fields_sha256"}

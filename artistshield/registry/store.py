@@ -17,17 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from artistshield import fileio
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import Exists, OutputExistsError
 from artistshield.identity import Identity
-from artistshield.paths import data_dir
+from artistshield.paths import data_dir, heads_dir
 from artistshield.registry import log as history
-from artistshield.registry.bundle import write_bundle
+from artistshield.registry.bundle import bundle_bytes, bundle_document
 from artistshield.registry.db import Database
 from artistshield.registry.ingest import KeyFramePicture, describe
 from artistshield.registry.records import (
     EDIT_TITLE,
     EXPORT,
+    EXPORT_FAILED,
     GENESIS,
     MARK,
     MERGE,
@@ -403,6 +405,26 @@ class Registry:
         """Where the registry keeps a copy of its signed head, beside its file."""
         return self.path.with_name(self.path.stem + HEAD_SUFFIX)
 
+    @property
+    def outside_head_file(self) -> Path:
+        """A second copy of the signed head, outside the data folder (:func:`.paths.heads_dir`).
+
+        Named after the registry file's full path, so each registry has its own.
+        """
+        name = sha256_hex(str(self.path.resolve()))[:16]
+        return heads_dir() / f"{self.path.stem}-{name}{HEAD_SUFFIX}"
+
+    def _kept_heads(self) -> list[tuple[str, Head]]:
+        """The heads this registry kept of itself, in the data folder and outside it."""
+        from artistshield.registry.head import remembered
+
+        kept = []
+        for path in (self.head_file, self.outside_head_file):
+            known = remembered(path)
+            if known is not None:
+                kept.append((str(path), known))
+        return kept
+
     def check_writable(self) -> None:
         """Raise :class:`~.log.TamperedError` if the registry's head does not check out.
 
@@ -413,32 +435,46 @@ class Registry:
             self._check_head(conn)
 
     def _check_head(self, conn: Any) -> None:
-        from artistshield.registry.head import compare, remembered
+        """Refuse to write unless the log verifies at its head and reaches every head it kept.
+
+        A log cut short is refused even when the head inside the registry
+        file and the head file beside it were rolled back too, as long as
+        the copy outside the data folder remains: so work IDs the log once
+        gave are never given again.
+        """
+        from artistshield.registry.head import compare
 
         owner = history.stored_public_key(self.db)
         if owner is None:
             history.check_empty(conn)
         else:
             history.check_head(conn, owner)
-        known = remembered(self.head_file)
-        if known is not None:
+        for source, known in self._kept_heads():
             if owner is None:
                 raise history.TamperedError(
-                    f"The registry does not verify (it is empty, but {self.head_file} shows it "
-                    f"held {known.seq} entries; if you removed the registry on purpose, remove "
-                    f"that file too); {history.REFUSAL}"
+                    f"The registry does not verify (it is empty, but {source} shows it held "
+                    f"{known.seq} entries; if you removed the registry on purpose, remove that "
+                    f"file too); {history.REFUSAL}"
                 )
-            problems = compare(self.db, [(str(self.head_file), known)], owner)
+            problems = compare(self.db, [(source, known)], owner)
             if problems:
                 raise history.TamperedError(
-                    f"The registry does not verify ({problems[0].reason}); {history.REFUSAL}"
+                    f"The registry does not verify ({problems[0].reason}; the head was kept in "
+                    f"{source}); {history.REFUSAL}"
                 )
 
     def remember_head(self) -> None:
-        """Copy the registry's signed head to :attr:`head_file` (after every write)."""
+        """Copy the registry's signed head to :attr:`head_file` and
+        :attr:`outside_head_file` (after every write)."""
         from artistshield.registry.head import remember
 
         remember(self.db, self.head_file)
+        try:
+            fileio.make_folder(heads_dir(), private=True)
+        except fileio.WriteError as exc:  # the log is committed; a missing copy is only weaker
+            logger.warning("%s", exc)
+            return
+        remember(self.db, self.outside_head_file)
 
     def head(self) -> Head | None:
         """The registry's signed head now: its last entry (``None`` while empty)."""
@@ -454,13 +490,12 @@ class Registry:
         *against* holds ``(source, head)`` pairs given out earlier (see
         :mod:`.head`): the log must still reach each of them unchanged.
         """
-        from artistshield.registry.head import compare, remembered
+        from artistshield.registry.head import compare
         from artistshield.registry.verify import verify_registry
 
         report = verify_registry(self.db, public_key=public_key)
-        known = remembered(self.head_file)
-        if known is not None:
-            against = [(str(self.head_file), known), *against]
+        kept = self._kept_heads()
+        against = [*kept, *against]
         if not against:
             return report
         key = report.public_key or public_key or against[0][1].public_key
@@ -470,7 +505,7 @@ class Registry:
             ok=not problems,
             first_bad=problems[0] if problems else None,
             problems=tuple(problems[:50]),
-            heads_checked=len(against) - (known is not None),
+            heads_checked=len(against) - len(kept),
         )
 
     def export_bundle(
@@ -481,37 +516,59 @@ class Registry:
         identity: Identity,
         exists: Exists = "refuse",
     ) -> Path:
-        """Append an ``export`` entry naming *work_ids* (all works by default), then write
-        the proof bundle to *out* (see :mod:`.bundle`).
+        """Write the proof bundle of *work_ids* (all works by default) to *out* (see
+        :mod:`.bundle`), ending with a signed ``export`` entry naming them.
 
-        An existing *out* is refused unless *exists* says otherwise
+        The whole bundle is written to a temporary file and fsynced before its
+        entry commits, so a full disk leaves no ``export`` entry; should the
+        bundle then fail to take its name, a signed ``export-failed`` entry
+        says so.  An existing *out* is refused unless *exists* says otherwise
         (:func:`artistshield.fileio.write_file`); returns the name written.
         """
+        out = Path(out)
         if exists == "refuse" and os.path.lexists(out):
-            raise OutputExistsError(Path(out))  # before the log says a bundle was made
+            raise OutputExistsError(out)  # before the log says a bundle was made
         # by default the works shown: a withdrawn or merged one only when asked for by ID
         selected = sorted(set([w.work_id for w in self.works()] if work_ids is None else work_ids))
         works = [self.work(work_id) for work_id in selected]  # raises on unknown ids
-        with self.db.transaction() as conn:
-            self.check_writable()  # joins this transaction
-            export = history.append(conn, identity, EXPORT, None, {"works": selected})
-            rows = conn.execute("SELECT entry, signature, fields FROM log ORDER BY seq").fetchall()
-        self.remember_head()
-        entries = []
-        for text, signature, fields in rows:
-            entry = LogEntry.parse(text, bytes(signature), fields)
-            shown = (
-                entry.kind in (GENESIS, TIMESTAMP)  # a stamp's details prove every earlier work
-                or entry.work_id in selected
-                or entry.seq == export.seq
-            )
-            entries.append(entry if shown else LogEntry.parse(text, bytes(signature), None))
-        stored = dict(self.fingerprints_of(selected))
-        return write_bundle(
-            Path(out), identity=identity, entries=entries,
-            works=[(w, self.thumbnail(w.work_id), stored.get(w.work_id)) for w in works],
-            exists=exists,
-        )
+        fileio.make_folder(out.parent)
+        with fileio.staged(out) as temporary:
+            with self.db.transaction() as conn:
+                self.check_writable()  # joins this transaction
+                export = history.append(conn, identity, EXPORT, None, {"works": selected})
+                rows = conn.execute("SELECT entry, signature, fields FROM log ORDER BY seq").fetchall()
+                entries = []
+                for text, signature, fields in rows:
+                    entry = LogEntry.parse(text, bytes(signature), fields)
+                    shown = (
+                        entry.kind in (GENESIS, TIMESTAMP)  # a stamp's details prove every earlier work
+                        or entry.work_id in selected
+                        or entry.seq == export.seq
+                    )
+                    entries.append(entry if shown else LogEntry.parse(text, bytes(signature), None))
+                stored = dict(self.fingerprints_of(selected))
+                document = bundle_document(
+                    identity=identity, entries=entries,
+                    works=[(w, self.thumbnail(w.work_id), stored.get(w.work_id)) for w in works],
+                )
+                fileio.fill(temporary, bundle_bytes(document), target=out)  # a full disk: rolled back
+            self.remember_head()
+            try:
+                return fileio.publish(temporary, out, exists=exists)
+            except fileio.WriteError as exc:
+                self._export_failed(export, identity, exc)
+                raise
+
+    def _export_failed(self, export: LogEntry, identity: Identity, exc: Exception) -> None:
+        """Sign that the bundle of entry *export* was not written (the log must not say it was)."""
+        try:
+            with self.db.transaction() as conn:
+                history.append(
+                    conn, identity, EXPORT_FAILED, None, {"export_seq": export.seq, "reason": str(exc)}
+                )
+            self.remember_head()
+        except (ArtistShieldError, OSError) as again:
+            logger.warning("could not record that export %d failed: %s", export.seq, again)
 
     def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
         """The registered works *pixels* derive from, best first."""

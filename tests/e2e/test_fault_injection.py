@@ -30,9 +30,7 @@ from artistshield import identity as identities
 from artistshield import imageio, watermark
 from artistshield.cli import main
 from artistshield.registry import Registry
-from artistshield.registry.pending import PREFIX
-
-PLACEHOLDER = b"ArtistShield is still writing this file"
+from artistshield.registry.pending import NOTES, PREFIX
 
 
 @pytest.fixture
@@ -81,19 +79,30 @@ def final_files(out: Path) -> list[Path]:
     return sorted(p for p in out.iterdir() if not p.name.startswith(".") and p.is_file())
 
 
-def assert_no_orphans(out: Path, records: list[dict[str, object]]) -> int:
-    """Every marked file under a final name has its record (placeholders hold no mark)."""
+def assert_no_orphans(out: Path, records: list[dict[str, object]], notes: Path) -> int:
+    """Straight after a kill: every file under a final name has its record (no placeholder,
+    nothing half written), and every record has its file or is marked as on its way.
+
+    A record is on its way when its copy, with the record's hash, waits in a hidden
+    staging folder whose note (in the registry's ``pending`` folder) is still there;
+    returns how many are.
+    """
     by_name = {str(r["file_name"]): r for r in records}
-    placeholders = 0
     for path in final_files(out):
-        data = path.read_bytes()
-        if data.startswith(PLACEHOLDER):
-            placeholders += 1
-            continue
         record = by_name.get(path.name)
-        assert record is not None, f"{path.name} carries a mark but has no record"
-        assert record["file_sha256"] == hashlib.sha256(data).hexdigest(), path.name
-    return placeholders
+        assert record is not None, f"{path.name} is under a final name but has no record"
+        assert record["file_sha256"] == sha256(path), path.name
+    waiting = 0
+    for record in records:
+        name = str(record["file_name"])
+        if (out / name).is_file():
+            continue
+        staged = [f / name for f in out.glob(f"{PREFIX}*") if (f / name).is_file()]
+        assert len(staged) == 1, f"{record['work_id']} has no file and is not on its way"
+        assert sha256(staged[0]) == record["file_sha256"], f"{record['work_id']}'s staged copy differs"
+        assert (notes / f"{staged[0].parent.name[len(PREFIX):]}.json").is_file(), "no note"
+        waiting += 1
+    return waiting
 
 
 def assert_records_match_files(out: Path, records: list[dict[str, object]], key: bytes) -> None:
@@ -209,7 +218,7 @@ def test_marking_killed_at_random_moments_leaves_no_orphan(
     out = tmp_path / "out"
     registry_file = Path(os.environ["ARTISTSHIELD_HOME"]) / "registry.sqlite3"
     rng = np.random.default_rng(20)
-    placeholders = 0
+    waiting = 0
     for _ in range(10):
         batches = []
         for _ in range(2):
@@ -229,8 +238,9 @@ def test_marking_killed_at_random_moments_leaves_no_orphan(
             batch.wait(timeout=60)
             assert batch.stdout is not None
             batch.stdout.close()
-        # straight after the kill, before anything tidies up: no marked file lacks its record
-        placeholders += assert_no_orphans(out, marked_records(registry_file))
+        # straight after the kill, before anything tidies up: no marked file lacks its record,
+        # no record lacks its file unless its note says it is on its way
+        waiting += assert_no_orphans(out, marked_records(registry_file), registry_file.parent / NOTES)
 
     with Registry.open() as registry:  # the next start finishes or removes what was on its way
         assert registry.verify(artist.public_key).ok

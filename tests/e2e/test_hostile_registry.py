@@ -142,9 +142,12 @@ def test_verify_against_bundles_reports_and_head_files_catches_a_rewritten_tail(
     code, out, _ = run(capsys, "registry", "verify", "--against", str(bundle), str(head_file), str(report))
     assert code == 0 and "intact" in out
     # A local attacker cuts the log after the second mark (and its consent), makes
-    # the remembered head agree, removes the head file beside the registry and marks again.
+    # the remembered head agree, removes the head files beside the registry and outside
+    # the data folder, and marks again.
     cut_tail(5, rewrite_head=True)
-    Registry.open().head_file.unlink()
+    with Registry.open() as registry:
+        registry.head_file.unlink()
+        registry.outside_head_file.unlink()
     new = pictures(tmp_path / "n", 1, seed=3)[0]
     assert run(capsys, "mark", str(new), "--out", str(tmp_path / "o"))[0] == 0
     assert run(capsys, "registry", "verify")[0] == 0  # undetectable from inside

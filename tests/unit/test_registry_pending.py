@@ -1,4 +1,7 @@
-"""A marked copy takes its name only with its record; a killed writer's copy is finished later."""
+"""A marked copy takes its name only after its record; a killed writer's copy is finished later.
+
+Nothing, not even a placeholder, appears under a final name before the record.
+"""
 
 import os
 import subprocess
@@ -12,8 +15,6 @@ from PIL import Image
 from artistshield.fileio import write_file
 from artistshield.identity import Identity
 from artistshield.registry import Registry, pending
-
-PLACEHOLDER = b"ArtistShield is still writing this file"
 
 
 def _copy(copy: pending.PendingCopy, name: str = "hills.png", seed: int = 0) -> tuple[Path, np.ndarray]:
@@ -40,12 +41,13 @@ def test_a_copy_is_named_only_after_its_record(artist: Identity, tmp_path: Path)
     ) as copy:
         staged, pixels = _copy(copy)
         named = copy.claim(staged)
-        assert named.name == "hills (2).png"  # the name is claimed, not taken over
-        assert (out / "hills (2).png").read_bytes().startswith(PLACEHOLDER)
+        assert named.name == "hills (2).png"  # the name is chosen, not taken over...
+        assert _visible(out) == [copy.folder.name, "hills.png"]  # ...and held only in hiding
         work = registry.add_work(pixels, file_path=named, payload=7, identity=artist)
+        assert not (out / "hills (2).png").exists()
         final = copy.finish(named)
     assert final == out / "hills (2).png" and work.file_name == final.name
-    assert not final.read_bytes().startswith(PLACEHOLDER)
+    assert np.array_equal(np.asarray(Image.open(final)), pixels)
     assert (out / "hills.png").read_bytes() == b"someone else's file"
     assert _visible(out) == ["hills (2).png", "hills.png"]  # no staging folder left
     assert _notes(registry) == []
@@ -64,7 +66,7 @@ def test_a_killed_copy_with_its_record_is_finished_at_the_next_start(
     assert copy._note is not None
     copy._note.release()  # the process dies here: its lock goes, its files stay
     registry.close()
-    assert (out / "hills.png").read_bytes().startswith(PLACEHOLDER)
+    assert _visible(out) == [copy.folder.name]  # the record's note says it is on its way
 
     with Registry.open() as again:
         assert (out / "hills.png").read_bytes() == expected
@@ -72,7 +74,7 @@ def test_a_killed_copy_with_its_record_is_finished_at_the_next_start(
         assert _notes(again) == []
 
 
-def test_a_killed_copy_without_its_record_is_removed_with_its_placeholder(
+def test_a_killed_copy_without_its_record_is_removed(
     artist: Identity, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
@@ -97,7 +99,7 @@ def test_a_live_writer_is_left_alone(artist: Identity, tmp_path: Path) -> None:
         copy.claim(_copy(copy)[0])
         with Registry.open() as other:  # another process (or thread) opening the registry
             assert pending.recover(other) == 0
-        assert (out / "hills.png").read_bytes().startswith(PLACEHOLDER)
+        assert _visible(out) == [copy.folder.name]
         assert len(_notes(registry)) == 1
         raise RuntimeError("the batch fails before the record")
     assert _visible(out) == []
@@ -140,3 +142,45 @@ def test_a_note_half_written_by_a_dead_process_is_removed(artist: Identity, tmp_
         pending.recover(registry)
         assert not stale.exists()
         assert live.exists()  # still being written by a living process
+
+
+def test_two_copies_on_their_way_never_choose_one_name(artist: Identity, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with Registry.open() as registry:
+        first = pending.PendingCopy(out, registry=registry, payload=21)
+        second = pending.PendingCopy(out, registry=registry, payload=22)
+        a, pixels_a = _copy(first, seed=1)
+        b, pixels_b = _copy(second, seed=2)
+        named_a, named_b = first.claim(a), second.claim(b)
+        assert {named_a.name, named_b.name} == {"hills.png", "hills (2).png"}
+        registry.add_work(pixels_b, file_path=named_b, payload=22, identity=artist)
+        registry.add_work(pixels_a, file_path=named_a, payload=21, identity=artist)
+        assert second.finish(named_b) == out / named_b.name
+        assert first.finish(named_a) == out / named_a.name
+    assert _visible(out) == ["hills (2).png", "hills.png"]
+
+
+def test_a_registered_copy_whose_name_was_taken_is_withdrawn_as_never_written(
+    artist: Identity, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    registry = Registry.open()
+    copy = pending.PendingCopy(out, registry=registry, payload=31)
+    staged, pixels = _copy(copy)
+    named = copy.claim(staged)
+    work = registry.add_work(pixels, file_path=named, payload=31, identity=artist)
+    assert copy._note is not None
+    copy._note.release()  # killed after its record
+    registry.close()
+    (out / "hills.png").write_bytes(b"another program's file, made meanwhile")
+
+    with Registry.open() as again:  # no identity: the record waits, marked by its note
+        assert _visible(out) == [copy.folder.name, "hills.png"]
+        assert len(_notes(again)) == 1
+        assert pending.recover(again, identity=artist) == 1  # as the next `mark` does
+        assert _visible(out) == ["hills.png"] and _notes(again) == []
+        standing = again.standings()[work.work_id]
+        assert standing.reason.startswith(pending.NEVER_WRITTEN)
+        assert again.works() == []  # hidden from lists, matches and exports
+        assert again.verify().ok
+    assert (out / "hills.png").read_bytes() == b"another program's file, made meanwhile"

@@ -1,4 +1,5 @@
-"""A transparent cel is found again whether a platform flattens it over white or over black."""
+"""A transparent cel is found again whether a platform flattens it over white or over black,
+or drops its alpha channel."""
 
 from __future__ import annotations
 
@@ -25,10 +26,13 @@ def test_a_cel_flattened_over_white_or_black_matches_and_an_opaque_work_keeps_on
         work = register_file(registry, tmp_path / "cel.png", identity=real_artist)
         other = register_file(registry, tmp_path / "hills.png", identity=real_artist)
         stored = dict(registry.fingerprints_of([work.work_id, other.work_id]))
-        for grey in (255, 0):
-            copy = Image.fromarray(flatten(cel, grey)).resize((300, 300), Image.LANCZOS)
+        dropped = np.ascontiguousarray(cel[..., :3])  # alpha dropped: its hidden colours show
+        for grey in (255, 0, None):
+            flat = dropped if grey is None else flatten(cel, grey)
+            copy = Image.fromarray(flat).resize((300, 300), Image.LANCZOS)
             found = registry.match(np.asarray(copy), limit=2)
             assert found[0].work_id == work.work_id and found[0].is_match, grey
             assert not found[0].key_frame  # reported as a still, not a clip's frame
-    assert [index for index, _ in fingerprints.unpack(stored[work.work_id])] == [0, 0]
+    # over white, over black, and with the alpha dropped (this cel hides colours under it)
+    assert [index for index, _ in fingerprints.unpack(stored[work.work_id])] == [0, 0, 0]
     assert not stored[other.work_id].startswith(fingerprints.MAGIC)  # opaque: one bare print

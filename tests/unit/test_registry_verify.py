@@ -163,9 +163,10 @@ def test_swapped_public_key(raw: sqlite3.Connection, path: Path, artist: Identit
     raw.execute("UPDATE meta SET value = ? WHERE key = 'public_key'", (thief_key,))
     raw.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (prev,))
     with Registry.open(path) as registry:
-        found = registry.verify()  # the head file beside it still shows the artist's key...
+        found = registry.verify()  # the head files still show the artist's key...
         assert not found.ok and "not by this registry's key" in found.first_bad.reason
         registry.head_file.unlink()  # ...so the thief removes it too
+        registry.outside_head_file.unlink()  # and the copy outside the data folder
         assert registry.verify().ok  # consistent in itself...
     seq, reason = _verify(path, artist.public_key)  # ...but not the artist's
     assert seq == 1 and "key swapped" in reason
