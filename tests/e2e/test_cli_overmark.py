@@ -69,3 +69,11 @@ def test_the_artists_registry_finds_works_over_marked_at_the_strongest_setting(
         (theirs,) = as_artist(homes["b"], monkeypatch, capsys, "check", str(published), "--json",
                               "--no-provenance")
         assert theirs["watermark"]["found"]  # type: ignore[index]
+
+    # B's own evidence report says that its mark proves nothing about who was first
+    report = tmp_path / "b-report.html"
+    as_artist(homes["b"], monkeypatch, capsys, "check", str(published), "--no-provenance",
+              "--report", str(report))
+    text = " ".join(report.read_text(encoding="utf-8").split())
+    assert "a second mark proves nothing about who made the work first" in text
+    assert "The artist registered work" in text
