@@ -26,6 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "packaging" / "artistshield.spec"
 NAME = "ArtistShield"
+OPENBLAS_SHIM = ROOT / "packaging" / "openblas_shim.c"
+#: What ``openblas_shim.c`` forwards: the symbol SciPy calls -> the one in NumPy's OpenBLAS.
+OPENBLAS_SHIM_SYMBOLS = {"scipy_dstevr_": "scipy_dstevr_64_"}
 
 
 def build(*, dist: Path, work: Path, profile: Path | None = None) -> Path:
@@ -45,6 +48,8 @@ def build(*, dist: Path, work: Path, profile: Path | None = None) -> Path:
     if sys.platform.startswith("linux"):
         strip_symbols(folder)
         shrink_icu(folder)
+        share_openblas(folder)
+        share_identical_libraries(folder)
         link_cli(folder)
     return folder
 
@@ -57,7 +62,11 @@ def link_cli(folder: Path) -> None:
 
 
 def strip_symbols(folder: Path) -> None:
-    """Strip debugging symbols from the build's ELF files, except those auditwheel grafted.
+    """Strip the symbols nothing links against from the build's ELF files, except those
+    auditwheel grafted.
+
+    ``--strip-unneeded`` keeps the dynamic symbols that loading and Python's
+    imports use, and drops debugging data and the static symbol tables (9 MB).
 
     The libraries in a wheel's ``*.libs/`` folder were rewritten by patchelf,
     and stripping them leaves them unloadable (NumPy's OpenBLAS: "ELF load
@@ -74,7 +83,7 @@ def strip_symbols(folder: Path) -> None:
         and _is_elf(p)
     ]
     for i in range(0, len(targets), 100):
-        subprocess.run([exe, "--strip-debug", *targets[i : i + 100]], check=True)
+        subprocess.run([exe, "--strip-unneeded", *targets[i : i + 100]], check=True)
 
 
 #: ICU data the app never asks Qt for: display names of languages, regions,
@@ -152,6 +161,106 @@ def shrink_icu(folder: Path) -> None:
         before = lib.stat().st_size
         shutil.copyfile(work / soname, lib)
     print(f"build.py: ICU data {before / 1e6:.0f} MB -> {lib.stat().st_size / 1e6:.0f} MB")
+
+
+def share_openblas(folder: Path) -> None:
+    """Replace SciPy's 25 MB OpenBLAS with a small library forwarding to NumPy's.
+
+    NumPy's and SciPy's wheels each carry an OpenBLAS; they are not
+    interchangeable (NumPy's uses 64-bit integers and other symbol names).  Of
+    the SciPy modules a build keeps, only ``scipy.special`` links to SciPy's
+    copy, for the symbols in :data:`OPENBLAS_SHIM_SYMBOLS`;
+    ``openblas_shim.c`` forwards them, widening the integers.  The build checks
+    that nothing in it needs any other symbol of SciPy's copy and that NumPy's
+    has the forwarded ones; otherwise, or without a C compiler, it keeps the
+    copy and says so.
+    """
+    internal = folder / "_internal"
+    scipy_libs = [p for p in sorted((internal / "scipy.libs").glob("libscipy_openblas*.so*"))
+                  if "openblas64_" not in p.name and not p.is_symlink()]
+    numpy_libs = sorted((internal / "numpy.libs").glob("libscipy_openblas64_*.so*"))
+    if len(scipy_libs) != 1 or len(numpy_libs) != 1:
+        return
+    scipy_blas, numpy_blas = scipy_libs[0], numpy_libs[0]
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None or shutil.which("nm") is None:
+        print("build.py: keeping SciPy's own OpenBLAS (no C compiler or nm; apt-get install gcc binutils)")
+        return
+    used = openblas_symbols_used(folder, scipy_blas)
+    unserved = sorted(used - OPENBLAS_SHIM_SYMBOLS.keys())
+    absent = sorted(set(OPENBLAS_SHIM_SYMBOLS.values()) - _dynamic_symbols(numpy_blas, defined=True))
+    if unserved or absent:
+        print(f"build.py: keeping SciPy's own OpenBLAS (the build uses {', '.join(unserved)}; "
+              f"NumPy's lacks {', '.join(absent)})")
+        return
+    before = scipy_blas.stat().st_size
+    build_openblas_shim(scipy_blas, numpy_blas, cc=cc)
+    print(f"build.py: SciPy's OpenBLAS {before / 1e6:.0f} MB -> {scipy_blas.stat().st_size / 1e3:.0f} kB "
+          "(forwarding to NumPy's)")
+
+
+def build_openblas_shim(out: Path, numpy_blas: Path, *, cc: str = "cc") -> None:
+    """Compile ``openblas_shim.c`` to *out*, named as *out* is, finding *numpy_blas* beside it.
+
+    The library's name (its soname) is *out*'s file name, so the modules that
+    need SciPy's OpenBLAS by that name load it; it finds NumPy's OpenBLAS
+    relative to itself, as the wheels lay them out (``../numpy.libs``).
+    """
+    rpath = "$ORIGIN/" + os.path.relpath(numpy_blas.parent, out.parent)
+    with tempfile.TemporaryDirectory() as tmp:
+        built = Path(tmp) / out.name
+        subprocess.run(
+            [cc, "-O2", "-shared", "-fPIC", "-o", str(built), str(OPENBLAS_SHIM),
+             f"-Wl,-soname,{out.name}", f"-Wl,-rpath,{rpath}", "-Wl,-z,noexecstack",
+             f"-L{numpy_blas.parent}", f"-l:{numpy_blas.name}"],
+            check=True,
+        )
+        out.unlink()
+        shutil.copyfile(built, out)
+        out.chmod(0o755)
+
+
+def openblas_symbols_used(folder: Path, lib: Path) -> set[str]:
+    """The symbols that ELF files in *folder* take from *lib* (by linking to it)."""
+    soname = lib.name
+    needing = []
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink() and path != lib and _is_elf(path):
+            dynamic = subprocess.run(["readelf", "-W", "-d", str(path)],
+                                     capture_output=True, text=True).stdout
+            if f"[{soname}]" in dynamic:
+                needing.append(path)
+    offered = _dynamic_symbols(lib, defined=True)
+    used: set[str] = set()
+    for path in needing:
+        used |= _dynamic_symbols(path, defined=False) & offered
+    return used
+
+
+def _dynamic_symbols(path: Path, *, defined: bool) -> set[str]:
+    """The dynamic symbols *path* defines (or, *defined* false, needs), without versions."""
+    flag = "--defined-only" if defined else "--undefined-only"
+    listing = subprocess.run(["nm", "-D", flag, str(path)],
+                             check=True, capture_output=True, text=True).stdout
+    return {line.split()[-1].split("@")[0] for line in listing.splitlines() if line.strip()}
+
+
+def share_identical_libraries(folder: Path) -> None:
+    """Make each library the wheels carry twice (the same file in two ``*.libs``
+    folders, such as NumPy's and SciPy's Fortran runtime) one file and a symbolic link."""
+    internal = folder / "_internal"
+    first: dict[str, Path] = {}
+    saved = 0
+    for lib in sorted(internal.glob("*.libs/*")):
+        if not lib.is_file() or lib.is_symlink():
+            continue
+        same = first.setdefault(lib.name, lib)
+        if same is not lib and same.read_bytes() == lib.read_bytes():
+            saved += lib.stat().st_size
+            lib.unlink()
+            lib.symlink_to(os.path.relpath(same, lib.parent))
+    if saved:
+        print(f"build.py: {saved / 1e6:.0f} MB of libraries carried twice now linked")
 
 
 def _file_offset(lib: Path, address: int) -> int:
