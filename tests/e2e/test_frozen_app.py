@@ -64,6 +64,14 @@ def test_version_runs_without_python(build: Path, env: dict[str, str]) -> None:
     assert done.stdout.strip() == f"artistshield {__version__}"
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the 300 MB budget was measured for Linux")
+def test_the_build_fits_in_300_mb(build: Path) -> None:
+    """The issue's budget, without the Stable Diffusion extra (which the build leaves out)."""
+    size = sum(p.lstat().st_size for p in build.rglob("*") if p.is_file() and not p.is_symlink())
+    assert size <= 300_000_000, f"{size / 1e6:.1f} MB unpacked"
+    assert not list(build.rglob("torch")), "the Stable Diffusion extra's torch is in the build"
+
+
 def test_mark_check_and_pdf_report(build: Path, env: dict[str, str], tmp_path: Path) -> None:
     created = cli(build, "identity", "create", "--name", "Frozen Artist", env=env)
     assert created.returncode == 0, created.stderr
