@@ -247,7 +247,9 @@ def check_file(
                 "checked; check the full-size picture.",
             )
         marks = []
-        for label, key in keys.items():
+        # a still's keys share what no key chooses (see watermark.detect_each)
+        in_still = [] if clip else watermark.detect_each(pixels, list(keys.values()))
+        for number, (label, key) in enumerate(keys.items()):
             frames: dict[str, Any] = {}
             if clip:
                 # a clip pools the evidence of its frames
@@ -258,7 +260,7 @@ def check_file(
                     "frames_with_mark": tuple(found.frames_with_mark),
                 }
             else:
-                detection = watermark.detect(pixels, key)
+                detection = in_still[number]
                 tile_scale = detection.scale
             work_id = registered = None
             if detection.payload is not None and registry is not None:

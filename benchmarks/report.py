@@ -136,7 +136,8 @@ BENCHMARKS = [
     Benchmark(
         "union_check", "union_check.py", (), "Unions: a check for every member",
         "An artist's own check against a union's check for all its members (one key per "
-        "epoch, the shared registry of every member), per suspect, on one core.",
+        "epoch, the shared registry of every member), per suspect, on one core, in CPU "
+        "seconds and on the wall clock.",
     ),
     Benchmark(
         "frozen_app", "frozen_app.py", (), "The standalone build: size and launch",

@@ -6,6 +6,7 @@ Public API::
     watermark.PAYLOAD_BITS                  # 48
     marked = watermark.embed(pixels, key, payload, strength=1.0)
     found = watermark.detect(pixels, key)   # Detection(.found, .payload, .p_value, ...)
+    each = watermark.detect_each(pixels, [key, other_key])  # one Detection per key
 
 ``pixels`` is an HxWx3 (RGB) or HxWx4 (RGBA) uint8 array, ``key`` 32 secret
 bytes, ``payload`` an int below ``2**PAYLOAD_BITS``.  How it works is told in
@@ -14,7 +15,7 @@ the modules: :mod:`.pattern` (the tile), :mod:`.mask` (where it hides),
 coding) and :mod:`.detect` (the statistics behind the p-value).
 """
 
-from artistshield.watermark.detect import THRESHOLD, Detection, detect
+from artistshield.watermark.detect import THRESHOLD, Detection, detect, detect_each
 from artistshield.watermark.embed import embed, mark_delta
 from artistshield.watermark.pattern import FORMAT_VERSION, PAYLOAD_BITS
 
@@ -24,6 +25,7 @@ __all__ = [
     "THRESHOLD",
     "Detection",
     "detect",
+    "detect_each",
     "embed",
     "mark_delta",
 ]

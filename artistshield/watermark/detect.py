@@ -20,6 +20,11 @@ Two tests decide, and the reported p-value covers the whole search:
   all.
 
 The reported p-value is twice the smaller (a Bonferroni over the two tests).
+
+:func:`detect_each` does that search for several keys (a union's key
+epochs, an artist's own key and their union's) and works out once what no
+key chooses; each key's search, and so its p-value, is the one
+:func:`detect` does.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -126,6 +131,11 @@ class Folded:
     variants: Sequence[int] = range(_VARIANTS)
     listed: bool = True  # whether its best peak may get a list of messages
 
+    @cached_property
+    def sums(self) -> "ChipSums":
+        """The tile's chip sums and their spectra, which any key's sync chips are read from."""
+        return ChipSums(self.tile, self.variants)
+
 
 def _variant(tile: np.ndarray, k: int) -> np.ndarray:
     t = np.rot90(tile, k % 4)
@@ -163,6 +173,20 @@ def chip_sums(folded: np.ndarray, variants: Iterable[int] = range(_VARIANTS)) ->
     return sums
 
 
+class ChipSums:
+    """The chip-summed tiles of one folded tile (see :func:`chip_sums`) and their spectra.
+
+    None of it depends on the key, so a tile searched for several keys is
+    summed and transformed once; each key then only correlates its own
+    sync chips with it (:meth:`_Reference.zmap_of`).
+    """
+
+    def __init__(self, tile: np.ndarray, variants: Iterable[int] = range(_VARIANTS)) -> None:
+        self.variants = list(variants)
+        self.boxes = chip_sums(tile.astype(np.float32), self.variants)  # as zmap reads them
+        self.spectra = [_BoxSpectra.of(box) for box in self.boxes]
+
+
 def _box(tile: np.ndarray) -> np.ndarray:
     """Sum each CHIP x CHIP block starting at every pixel (cyclically)."""
     out = tile.copy()
@@ -176,6 +200,26 @@ def _box(tile: np.ndarray) -> np.ndarray:
 #: The share of a folded tile's energy below which a shift's sync chips
 #: are taken to hold nothing (see :meth:`_Reference.zmap`).
 _EMPTY = 1e-4
+
+
+@dataclass(frozen=True)
+class _BoxSpectra:
+    """What :meth:`_Reference.zmap` needs of a chip-summed tile, whatever the key."""
+
+    shape: tuple[int, int]
+    box: np.ndarray  # rfft2 of the tile, single precision
+    energy: np.ndarray  # rfft2 of its square
+    floor: float  # the energy below which a shift holds nothing
+
+    @classmethod
+    def of(cls, box: np.ndarray) -> "_BoxSpectra":
+        # single precision halves the cost; its sums are good to about 1e-6
+        # of the tile's energy, so a shift whose sync chips hold less than
+        # _EMPTY of it (a corner a small picture never folded into) gets
+        # zero rather than a ratio of rounding errors
+        box = box.astype(np.float32, copy=False)
+        floor = max(_EMPTY * float(np.dot(box.ravel(), box.ravel())), 1e-12)
+        return cls((box.shape[0], box.shape[1]), fft.rfft2(box), fft.rfft2(box * box), floor)
 
 
 class _Reference:
@@ -203,14 +247,13 @@ class _Reference:
 
     def zmap(self, box: np.ndarray) -> np.ndarray:
         """Return the sync z-score of every cyclic shift of a chip-summed tile."""
-        # single precision halves the cost; its sums are good to about 1e-6
-        # of the tile's energy, so a shift whose sync chips hold less than
-        # _EMPTY of it (a corner a small picture never folded into) gets
-        # zero rather than a ratio of rounding errors
-        box = box.astype(np.float32, copy=False)
-        s = fft.irfft2(fft.rfft2(box) * self.signs_f, box.shape)
-        v = fft.irfft2(fft.rfft2(box * box) * self.ones_f, box.shape)
-        floor = max(_EMPTY * float(np.dot(box.ravel(), box.ravel())), 1e-12)
+        return self.zmap_of(_BoxSpectra.of(box))
+
+    def zmap_of(self, spectra: _BoxSpectra) -> np.ndarray:
+        """:meth:`zmap` of the chip-summed tile whose *spectra* are given."""
+        s = fft.irfft2(spectra.box * self.signs_f, spectra.shape)
+        v = fft.irfft2(spectra.energy * self.ones_f, spectra.shape)
+        floor = spectra.floor
         return np.where(v > floor, s, 0.0) / np.sqrt(np.maximum(v, floor))
 
 
@@ -250,10 +293,30 @@ def _hoeffding(z: float, tests: int) -> float:
 
 def detect(pixels: np.ndarray, key: bytes) -> Detection:
     """Look for *key*'s mark in *pixels* (HxWx3 or HxWx4 uint8)."""
+    return detect_each(pixels, [key])[0]
+
+
+def detect_each(pixels: np.ndarray, watermark_keys: Sequence[bytes]) -> list[Detection]:
+    """Look for the mark of each of *watermark_keys* in *pixels*: :func:`detect` of each, in order.
+
+    Each key gets the search :func:`detect` does, so each p-value means what
+    it means there; whoever weighs the keys' findings together has tried
+    that many keys.  What no key chooses is worked out once for them all:
+    the residuals, their folds as they are and under the tiling's lattice,
+    the chip sums of those tiles and their spectra, and the template's
+    spectrum of each residual.  Per key remain where its template puts the
+    geometry, the folds under that, the correlation with its sync chips and
+    the decode.  A later key reuses what an earlier one's search got to.
+    """
     check_pixels(pixels)
-    key = keys.check_key(key)
-    ref = _Reference(key)
+    checked = [keys.check_key(key) for key in watermark_keys]
     residuals = _Residuals(mask.luma(pixels))
+    return [_detect_in(residuals, key) for key in checked]
+
+
+def _detect_in(residuals: "_Residuals", key: bytes) -> Detection:
+    """:func:`detect` of *key* in a picture's *residuals*."""
+    ref = _Reference(key)
     slots = _SLOTS + len(_KINDS) * len(_POLISH_STEPS)
     found, cand = search(ref, key, _tiles(residuals, key), slots=slots, listed=_SLOTS)
     if found.payload is not None or cand.z < _POLISH_Z or cand.geometry.is_identity():
@@ -273,12 +336,16 @@ class _Residuals:
     :func:`.sync.whiten_keeping_energy`), ``unweighted`` (the whitened one
     times its energy: the residual before the division) and ``directional``
     (see :func:`.sync.whiten_directional`).  A marked picture usually reads
-    from the first, so it never pays for the others.
+    from the first, so it never pays for the others.  What every key's
+    search reads alike (the folds under geometries no key chose, the
+    template's spectra, the lattice) is kept for the next key.
     """
 
     def __init__(self, luma: np.ndarray) -> None:
         self.luma = luma
         self.whitened, self.energy = sync.whiten_keeping_energy(luma)
+        self._shared: dict[tuple[str, object], Folded] = {}  # by residual and geometry
+        self._spectra: dict[str, template._Spectrum | None] = {}
 
     @cached_property
     def unweighted(self) -> np.ndarray:
@@ -287,6 +354,28 @@ class _Residuals:
     @cached_property
     def directional(self) -> np.ndarray:
         return sync.whiten_directional(self.luma)
+
+    def shared(self, kind: str, geometry: sync.Geometry) -> Folded:
+        """Return residual *kind* folded under a *geometry* no key chose (as is, the lattice's), made once.
+
+        ``reweighted`` is the whitened residual divided by its energy once more.
+        """
+        found = self._shared.get((kind, geometry.matrix))
+        if found is None:
+            r = self.whitened / self.energy if kind == "reweighted" else getattr(self, kind)
+            found = self._shared[kind, geometry.matrix] = Folded(geometry, sync.fold(r, geometry))
+        return found
+
+    @cached_property
+    def lattices(self) -> list[sync.Geometry]:
+        """The geometries the tiling's autocorrelation proposes (for format 1 marks)."""
+        return sync.estimate(self.whitened, count=_LATTICES)
+
+    def spectrum(self, kind: str) -> template._Spectrum | None:
+        """The template's spectrum of residual *kind* (see :func:`.template.spectrum`), made once."""
+        if kind not in self._spectra:
+            self._spectra[kind] = template.spectrum(getattr(self, kind))
+        return self._spectra[kind]
 
     def under(self, geometry: sync.Geometry, kinds: Sequence[str] = _KINDS, *, listed: bool = True) -> list[Folded]:
         """Return the tiles of the residuals named in *kinds* folded under a geometry the template found."""
@@ -347,15 +436,13 @@ def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
     lattice propose.
     """
     identity = sync.Geometry()
-    r = residuals.whitened
-    yield Folded(identity, sync.fold(r, identity))
-    yield Folded(identity, sync.fold(residuals.directional, identity))
-    yield Folded(identity, sync.fold(r / residuals.energy, identity))
+    for kind in ("whitened", "directional", "reweighted"):
+        yield residuals.shared(kind, identity)
     for g, kinds in _geometries(residuals, key):
         if kinds:
             yield from residuals.under(g, kinds)
-        else:
-            yield Folded(g, sync.fold(r, g))
+        else:  # the lattice's
+            yield residuals.shared("whitened", g)
 
 
 def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geometry, tuple[str, ...]]]:
@@ -399,16 +486,20 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
             yield g, todo
 
     found = template.estimate(
-        residuals.directional, key, count=_TEMPLATE_CANDIDATES, upright=True, near=_NEAR_CANDIDATES
+        residuals.spectrum("directional"),
+        key,
+        count=_TEMPLATE_CANDIDATES,
+        upright=True,
+        near=_NEAR_CANDIDATES,
     )
     # the upright one (last) first: the general one is often nearly the same
     for g in found[-1:]:
         yield from fresh(g, ("unweighted", "directional"))
     for g in _ranked(residuals.directional, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
         yield from fresh(g, ("directional",))
-    for g in template.estimate(residuals.unweighted, key, count=0, upright=True):
+    for g in template.estimate(residuals.spectrum("unweighted"), key, count=0, upright=True):
         yield from fresh(g, ("unweighted",))
-    for g in sync.estimate(residuals.whitened, count=_LATTICES):
+    for g in residuals.lattices:
         yield from fresh(g, ())
 
 
@@ -452,9 +543,9 @@ def search(
     list_size = (_TAG_CHECKS - slots * _DECODES_PER_GEOMETRY) // listed
     decodes = slots * _DECODES_PER_GEOMETRY + listed * max(list_size, 0)
     for number, folded in enumerate(tiles):
-        variants = list(folded.variants)
-        boxes = chip_sums(folded.tile.astype(np.float32), variants)  # as zmap reads them
-        zs = np.stack([ref.zmap(box) for box in boxes])
+        sums = folded.sums
+        variants, boxes = sums.variants, sums.boxes
+        zs = np.stack([ref.zmap_of(spectra) for spectra in sums.spectra])
         here = [
             _Candidate(float(zs[i][shift]), variants[i], shift, folded.geometry, boxes[i], number)
             for i, shift in _peaks(zs, _DECODES_PER_GEOMETRY)

@@ -16,7 +16,7 @@ limit after a rescale to 0.4.  Only the key's holder knows where they are.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import fft, ndimage
@@ -35,18 +35,41 @@ ANGLES = 720
 
 @dataclass(frozen=True)
 class _Spectrum:
+    """The spectrum of a residual that :func:`estimate` searches, the same for every key.
+
+    What the search reads of it that no key chooses (its 3x3 maxima, its
+    whole log-polar grid) is kept once worked out, so searching one
+    spectrum for several keys pays for those once.
+    """
+
     power: np.ndarray  # rfft2 power of the window, divided by its local mean
     height: int
     width: int
 
+    @cached_property
+    def maxima(self) -> np.ndarray:
+        """The maximum over each 3x3 neighbourhood of the power (see :func:`_max3`)."""
+        return _max3(self.power)
 
-def _spectrum(r: np.ndarray) -> _Spectrum:
+    @cached_property
+    def log_polar(self) -> tuple[np.ndarray, float]:
+        """The whole log-polar grid and its first log radius (see :func:`_log_polar`)."""
+        grid, log_f0 = _log_polar(self)
+        grid.setflags(write=False)
+        return grid, log_f0
+
+
+def spectrum(r: np.ndarray) -> _Spectrum | None:
     """Return the normalised power spectrum of the window of *r* richest in residual.
 
     The mark lives where the picture has texture or edges, so the window is
     put where the whitened residual has the most energy (on flat art the
-    middle can be empty).
+    middle can be empty).  ``None`` for a residual under 64 pixels a side,
+    too small to search.  Work it out once to :func:`estimate` several keys'
+    geometries in one residual.
     """
+    if min(r.shape) < 64:
+        return None
     patch = richest(r, WINDOW)
     wh, ww = patch.shape
     patch = (patch - patch.mean()) * np.outer(np.hanning(wh), np.hanning(ww)).astype(np.float32)
@@ -78,7 +101,7 @@ def _log_polar(spec: _Spectrum, columns: np.ndarray | None = None) -> tuple[np.n
     if columns is None:
         columns = np.arange(ANGLES)
     grid = np.zeros((rows, ANGLES), np.float32)
-    values = ndimage.map_coordinates(_max3(spec.power), coords, order=1, mode="grid-wrap")
+    values = ndimage.map_coordinates(spec.maxima, coords, order=1, mode="grid-wrap")
     grid[:, columns] = values.reshape(rows, columns.size)
     return grid, float(np.log(f_min))
 
@@ -140,7 +163,7 @@ def _search(
     harmonics = np.stack([peaks, peaks * (1.0, -1.0)])
     turns = np.rint(np.arctan2(harmonics[..., 0], harmonics[..., 1]) / np.pi * ANGLES).astype(int)
     columns = None if angles.size == ANGLES else np.unique((angles[None, :] + turns.reshape(-1, 1)) % ANGLES)
-    grid, log_f0 = _log_polar(spec, columns)
+    grid, log_f0 = spec.log_polar if columns is None else _log_polar(spec, columns)
     n_scales = int(np.log(MAX_SCALE / MIN_SCALE) / LOG_STEP) + 1
     log_scales = np.log(MIN_SCALE) + LOG_STEP * np.arange(n_scales)
     scores = np.zeros((2, n_scales, angles.size), np.float32)
@@ -333,8 +356,13 @@ def _vertex(left: float, mid: float, right: float) -> float:
     return 0.0 if curve >= 0 else float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
 
 
-def estimate(r: np.ndarray, key: bytes, *, count: int = 1, upright: bool = False, near: int = 0) -> list[Geometry]:
+def estimate(
+    r: np.ndarray | _Spectrum | None, key: bytes, *, count: int = 1, upright: bool = False, near: int = 0
+) -> list[Geometry]:
     """Return up to *count* geometries of *key*'s mark in whitened image *r*, best first.
+
+    *r* may be given as its :func:`spectrum` instead, worked out once for
+    several keys (``None``, a residual too small to search, finds nothing).
 
     Then up to *near* of those near upright that are not among them:
     turned by at most NEAR_TURN degrees at a scale within NEAR_SCALE of 1
@@ -348,9 +376,9 @@ def estimate(r: np.ndarray, key: bytes, *, count: int = 1, upright: bool = False
     residual in 8, the general search in 2).  With *count* 0 only the
     upright search is done, on the few angles it needs.
     """
-    if min(r.shape) < 64:
+    spec = r if r is None or isinstance(r, _Spectrum) else spectrum(r)
+    if spec is None:
         return []
-    spec = _spectrum(r)
     peaks = constellation(key).astype(np.float64)
     found = []
     candidates = _search(spec, peaks, count, upright=upright, near=near)
