@@ -132,7 +132,8 @@ def main() -> None:
         figures["mark_fps_one_core"] = round(frames / cpu, 2)
         figures["mark_cpu_s"] = round(cpu, 1)
         folder = frame_folder(d / "walk")
-        wall, cpu, _ = command(home, "mark", str(folder), "--out", str(d / "marked"))
+        # its frames are the clip's, which is registered now: mark them as a work of their own
+        wall, cpu, _ = command(home, "mark", str(folder), "--again", "--out", str(d / "marked"))
         marking.add("artistshield mark, 4-frame folder", f"{4 / wall:.1f}", f"{4 / cpu:.1f}",
                     f"{wall:.1f}", f"{cpu:.1f}")
         marked = d / "marked" / "clip.mp4"
