@@ -414,7 +414,8 @@ def _mark_clip(
             signer.sign_file(marked.output, payload=payload, title=named)
         readable = None
         if verify:
-            found = animation.detect_clip(marked.output, key).detection.payload  # stops once sure
+            # stops once sure; read as written: the copy has not been scaled since
+            found = animation.detect_clip(marked.output, key, resync=False).detection.payload
             readable = found == payload
             if not readable:
                 logger.warning("%s: the mark did not read back from %s", source.name, source.name)

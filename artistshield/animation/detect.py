@@ -94,25 +94,28 @@ def detect_clip(
     cancelled: Callable[[], bool] | None = None,
     max_frames: int = MAX_FRAMES,
     stop_early: bool = True,
+    resync: bool = True,
 ) -> ClipDetection:
     """Look for *key*'s mark in every (sampled) frame of the clip at *path*, pooled.
 
     With *stop_early* (the default), reading stops once the mark is
-    confirmed (see the module's doc).
+    confirmed (see the module's doc).  Without *resync*, the clip is read
+    only at the geometry it was marked at (see :class:`.pooled.Pool`): for
+    a clip just written, not for a copy that may have been scaled.
     """
     path = Path(path)
     with open_clip(path) as clip:
         total = clip.frame_count
         step = sampling_step(total, max_frames=max_frames)
-        return _pool(path, clip, key, total, step, progress, cancelled, stop_early)
+        return _pool(path, clip, Pool(key, resync=resync), total, step, progress, cancelled,
+                     stop_early)
 
 
 def _pool(
-    path: Path, clip: Clip, key: bytes, total: int, step: int,
+    path: Path, clip: Clip, pool: Pool, total: int, step: int,
     progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None,
     stop_early: bool,
 ) -> ClipDetection:
-    pool = Pool(key)
     indexes: list[int] = []
     shape: tuple[int, ...] | None = None
     looks = 0

@@ -303,8 +303,13 @@ def _encoder_options(codec: str, crf: int) -> dict[str, object]:
         raise ArtistShieldError("--crf must be a whole number from 0 to 63.")
     if codec == "libvpx-vp9":
         return {"crf": str(crf), "b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "5"}
-    if codec in ("libx264", "libx265"):
-        # medium, not faster presets: those keep less of the mark in P-frames
-        # (a 480p re-encode of a veryfast-marked clip was no longer found)
+    if codec == H264:
+        # "faster" costs 19.5 s of CPU on the 10 s 1080p clip of
+        # benchmarks/video.py where "medium" costs 35 (the largest share of
+        # marking), and every attack there still finds the mark, as
+        # strongly (docs/decisions/0013-x264-preset-faster.md); "veryfast" once
+        # lost a 480p re-encode
+        return {"crf": str(crf), "preset": "faster"}
+    if codec == "libx265":
         return {"crf": str(crf), "preset": "medium"}
     return {"crf": str(crf)}

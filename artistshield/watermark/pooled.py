@@ -100,11 +100,17 @@ class Pool:
     size.  Only a few whitened frames are held (until the geometry is
     estimated) plus one small tile per frame, so memory does not grow with
     the clip's resolution times its length.
+
+    Without *resync*, no geometry is searched for: the frames are read as
+    the mark was made (at their own size or its video zoom), which is all a
+    file as written needs (the read-back after marking), at a fraction of
+    the cost, and the p-value counts only those geometries.
     """
 
-    def __init__(self, key: bytes, *, lattices: int = LATTICES) -> None:
+    def __init__(self, key: bytes, *, lattices: int = LATTICES, resync: bool = True) -> None:
         self.key = keys.check_key(key)
-        self.lattices = lattices
+        self.lattices = lattices if resync else 0
+        self.resync = resync
         self._pending: list[list[np.ndarray]] = []  # per frame, per residual
         self._geometries: list[sync.Geometry] | None = None
         self._folders: list[sync.Folder] = []
@@ -132,7 +138,7 @@ class Pool:
     def _settle(self) -> None:
         # Every candidate counts in the p-value (self.slots): the ones kept are
         # chosen by their score on these first frames, which is part of the search.
-        candidates = _candidates(self._pending, self.key, self.lattices + 2)
+        candidates = _candidates(self._pending, self.key, self.lattices + 2) if self.resync else []
         ref = _Reference(self.key)
         # folding is linear: fold the sum of each residual once
         pending = [np.sum(kind, axis=0) for kind in zip(*self._pending, strict=True)]
