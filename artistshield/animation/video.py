@@ -218,6 +218,11 @@ def transcode(
     return dataclasses.replace(result, path=written)
 
 
+_MADE_BY_THE_MUXER = frozenset(
+    {"major_brand", "minor_version", "compatible_brands", "encoder"}
+)
+
+
 def _never() -> bool:
     return False
 
@@ -234,6 +239,11 @@ def _run(
     decoded: Decoded | None = None,
     edited: Callable[[Callable[[], np.ndarray]], object] | None = None,
 ) -> Encoded:
+    # The source's own tags (title, artist, copyright...) are kept, as for stills;
+    # what says how the file was made is the muxer's to write.
+    out.metadata.update(
+        {k: v for k, v in src.metadata.items() if k.lower() not in _MADE_BY_THE_MUXER}
+    )
     vin = src.streams.video[0]
     vin.thread_type = "AUTO"
     ain = src.streams.audio[0] if src.streams.audio else None

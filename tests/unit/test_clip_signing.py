@@ -6,6 +6,7 @@ import base64
 import json
 from pathlib import Path
 
+import av
 import c2pa
 import numpy as np
 import pytest
@@ -126,3 +127,20 @@ def test_a_stripped_clip_is_told_what_the_original_said(
         "This copy's credentials were removed; the original said: not for AI training "
         f"(recorded for work {work_id})."
     ) in result.findings
+
+
+def test_a_videos_own_tags_are_kept(tmp_path: Path, artist: identity.Identity) -> None:
+    source = clip(tmp_path, ".mp4")
+    tagged = tmp_path / "tagged.mp4"
+    with av.open(str(source)) as src, av.open(str(tagged), "w") as out:
+        out.metadata.update({"title": "Zoë's walk cycle", "comment": "take 3"})
+        stream = out.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    path, _, _ = mark(tagged, artist)
+    with av.open(str(path)) as marked:
+        assert marked.metadata.get("title") == "Zoë's walk cycle"
+        assert marked.metadata.get("comment") == "take 3"
+        assert "Lavf" in marked.metadata.get("encoder", "")  # written by our muxer, not copied
