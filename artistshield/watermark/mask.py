@@ -3,11 +3,12 @@
 The mark hides in texture and along edges and stays out of flat colour and
 smooth gradients, where even one grey level of structured noise would show on
 an artist's cel.  It goes where the local contrast (standard deviation of
-luma over a 5x5 window) is above about one grey level, and a few pixels past
-that, over which an edge still masks it; there its strength follows the
-contrast over a wider window and is capped by a model of contrast masking
-(see :func:`masking_cap`); the whole mask is then scaled down if needed so
-the mark's RMS stays within the quality budget (PSNR >= 42 dB at strength 1).
+luma over a 5x5 window) is above about one grey level, its strength follows
+that contrast and is capped by a model of contrast masking (see
+:func:`masking_cap`), and the whole mask is then scaled down if needed so the
+mark's RMS stays within the quality budget (PSNR >= 42 dB at strength 1).
+Flat art, whose few edges cannot take that budget, spreads its mark a few
+pixels past them too, over which an edge still masks it.
 
 Two perceptual steps follow (see :func:`need` and
 :func:`artistshield.watermark.embed.mark_delta`): a picture whose texture
@@ -53,9 +54,10 @@ ATTACK_NOISE = 4.0
 #: Every how many pixels the flat colour round a picture is looked for.
 _SURROUND_STEP = 4
 WINDOW = 5
-#: The window (pixels a side) over which an edge masks the mark, wider than
-#: WINDOW: masking reaches a few pixels past an edge, and spreading the mark
-#: thinner over more of them reads as well for less that shows.
+#: The window (pixels a side) over which an edge masks the mark on a picture
+#: whose edges cannot take the budget (see :func:`amplitude`): masking
+#: reaches a few pixels past an edge, and a mark spread thinner over more
+#: of them reads as well for less that shows.
 MASKING_WINDOW = 9
 
 
@@ -121,20 +123,35 @@ def amplitude(
     """
     if step > 1 and weight is not None:
         raise ValueError("a weighted (transparent) picture takes its mask at every pixel")
+    amp, spare = _amplitude(y, WINDOW, weight=weight, step=step)
+    if spare:
+        # edges too few to take the budget even at the highest gain (flat
+        # art): the mark spreads thinner over the pixels just past them too
+        amp, _ = _amplitude(y, MASKING_WINDOW, weight=weight, step=step)
+    amp *= np.float32(strength)
+    return amp
+
+
+def _amplitude(
+    y: np.ndarray, window: int, *, weight: np.ndarray | None, step: int
+) -> tuple[np.ndarray, bool]:
+    """Return :func:`amplitude` at strength 1 with contrast over *window*, and whether the budget was to spare."""
     # in place where it can be: a video frame is 2 million pixels, many times a second
     contrast = local_contrast(y, step=step)
     if weight is None:
         stride = max(1, _SURROUND_STEP // step)
         seen_share = drawn_share(contrast[::stride, ::stride])
-    # where the mark may go: what WINDOW sees as drawn, and the few pixels
-    # past it that MASKING_WINDOW reaches; never a smooth slope, whose
-    # contrast grows with the window however gentle it is
-    reach = 2 * ((MASKING_WINDOW - WINDOW) // 2 // step) + 1
-    drawn = ndimage.maximum_filter((contrast >= FLAT_CONTRAST).view(np.uint8), reach)
-    contrast = local_contrast(y, MASKING_WINDOW, step=step)
+    if window > WINDOW:
+        # where the mark may go: what WINDOW sees as drawn, and the few
+        # pixels past it that *window* reaches; never a smooth slope, whose
+        # contrast grows with the window however gentle it is
+        reach = 2 * ((window - WINDOW) // 2 // step) + 1
+        drawn = ndimage.maximum_filter((contrast >= FLAT_CONTRAST).view(np.uint8), reach)
+        contrast = local_contrast(y, window, step=step)
     excess = np.subtract(contrast, np.float32(FLAT_CONTRAST))
     np.maximum(excess, 0.0, out=excess)
-    excess *= drawn
+    if window > WINDOW:
+        excess *= drawn
     if EXPONENT == 0.5:
         np.sqrt(excess, out=excess)  # a third of the time of the general power
     else:
@@ -166,7 +183,8 @@ def amplitude(
         return float(np.sqrt(drawn * share))
 
     lo, hi = MIN_GAIN, MAX_GAIN
-    if rms(hi) <= RMS_BUDGET:
+    spare = rms(hi) <= RMS_BUDGET
+    if spare:
         gain = hi
     elif rms(lo) >= RMS_BUDGET:
         gain = lo * RMS_BUDGET / rms(lo)
@@ -181,8 +199,7 @@ def amplitude(
     amp = box_mean(excess, 3)
     if weight is not None:
         amp *= weight  # again: smoothing must not leak into transparent pixels
-    amp *= np.float32(strength)
-    return amp
+    return amp, spare
 
 
 def masking_cap(contrast: np.ndarray) -> np.ndarray:

@@ -235,9 +235,7 @@ def test_same_image_key_and_payload_give_the_same_mark() -> None:
 
 
 # Format 2 (the sync template was added); format 1 was 905a85cf...ae7d8c1.
-# The contrast-masking cap (mask.masking_cap) changed the mask, not the
-# format; before it, dc2d6639...8e19e2f.
-PINNED_MARK_SHA256 = "67cb42cb00b0d7c78250eab361857ba09acb6c6b654f76c50fcde3ebdf842855"
+PINNED_MARK_SHA256 = "dc2d663918dcb8556a272fde02c3b825c05146be89ecf1d8792238c4a8e19e2f"
 
 
 def test_marks_made_by_earlier_versions_still_read() -> None:

@@ -30,9 +30,10 @@ def test_a_slope_too_gentle_for_the_narrow_window_stays_unmarked() -> None:
     assert np.array_equal(watermark.embed(pixels, KEY, 5), pixels)
 
 
-def test_the_mark_reaches_a_few_pixels_past_an_edge_and_no_further() -> None:
+def test_flat_art_spreads_its_mark_a_few_pixels_past_an_edge_and_no_further() -> None:
+    # a soft edge cannot take the budget even at the highest gain: it spreads
     flat = np.full((300, 300, 3), 60, np.uint8)
-    flat[:, 150:] = 90
+    flat[:, 150:] = 70
     delta = watermark.mark_delta(flat, KEY, 5)
     touched = np.flatnonzero(np.abs(delta).max(axis=0) > 0)
     # the 5x5 window sees the edge two pixels either side; the mark goes
@@ -40,3 +41,12 @@ def test_the_mark_reaches_a_few_pixels_past_an_edge_and_no_further() -> None:
     assert touched.min() >= 150 - 2 - mask.MASKING_WINDOW // 2 - 1 - 1
     assert touched.max() <= 149 + 2 + mask.MASKING_WINDOW // 2 + 1 + 1
     assert touched.size > 2 * 2 + 2
+
+
+def test_a_picture_whose_budget_binds_keeps_its_mark_on_the_drawing() -> None:
+    flat = np.full((300, 300, 3), 60, np.uint8)
+    flat[:, 150:] = 200
+    delta = watermark.mark_delta(flat, KEY, 5)
+    touched = np.flatnonzero(np.abs(delta).max(axis=0) > 0)
+    # the 5x5 window's band, two pixels either side, and the smoothing's one
+    assert (touched.min(), touched.max()) == (147, 152)
