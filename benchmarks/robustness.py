@@ -25,7 +25,11 @@ Timings are per megapixel on one core (threads pinned to one before numpy
 loads).  Reads ``../shared/corpus`` (beside the repository, not part of it)
 and exits with one sentence when it is missing.
 
-Run:  python benchmarks/robustness.py [--quick] [--keys N] [--json PATH]
+Run:  python benchmarks/robustness.py [--quick] [--keys N] [--images A,B] [--attacks A,B] [--json PATH]
+
+``--images`` and ``--attacks`` keep only the images (by file stem) and
+attacks named, for a quick look while tuning; such a run is not the
+benchmark's figure and says so in its notes.
 """
 
 from __future__ import annotations
@@ -106,14 +110,23 @@ def holds_content(attack_name: str, original: np.ndarray) -> bool:
     return min(attacked.shape[:2]) >= 32 and bool(watermark.mark_delta(attacked, KEY, PAYLOAD).any())
 
 
+def _names(text: str) -> list[str]:
+    return [name for name in text.split(",") if name]
+
+
 def _label(stem: str, k: int) -> str:
     """An image's name under the k-th key: the stem for the first, "stem@k" after."""
     return stem if k == 0 else f"{stem}@{k}"
 
 
-def corpus() -> list[tuple[str, np.ndarray]]:
+def corpus(stems: list[str] | None = None) -> list[tuple[str, np.ndarray]]:
     need_corpus("benchmarks/robustness.py")
     files = sorted(CORPUS.glob("*.png")) + sorted((CORPUS / "frames").glob("*.png"))
+    if stems is not None:
+        unknown = set(stems) - {f.stem for f in files}
+        if unknown:
+            sys.exit(f"No such corpus image: {', '.join(sorted(unknown))}.")
+        files = [f for f in files if f.stem in stems]
     return [(f.stem, np.asarray(Image.open(f).convert("RGBA"))) for f in files]
 
 
@@ -199,11 +212,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the false-positive sweep")
     parser.add_argument("--keys", type=int, default=3, help="watermark keys pooled (default 3)")
+    parser.add_argument("--images", type=_names, help="only these corpus images (file stems, comma-separated)")
+    parser.add_argument("--attacks", type=_names, help="only these attacks (comma-separated)")
     add_json_option(parser)
     args = parser.parse_args()
     keys = secrets(args.keys)
+    attacks = ATTACKS
+    if args.attacks is not None:
+        unknown = set(args.attacks) - set(ATTACKS)
+        if unknown:
+            sys.exit(f"No such attack: {', '.join(sorted(unknown))} (see benchmarks/attacks.py).")
+        attacks = {name: attack for name, attack in ATTACKS.items() if name in args.attacks}
 
-    images = corpus()
+    images = corpus(args.images)
     engines: dict[str, object] = {"ArtistShield": None}
     try:
         for method in ("dwtDct", "dwtDctSvd"):
@@ -252,6 +273,9 @@ def main() -> None:
 
     names = list(engines)
     notes = [f"Corpus: {len(images)} images from ../shared/corpus."]
+    subset = args.images is not None or args.attacks is not None
+    if subset:
+        notes.append("A subset (--images/--attacks): not the benchmark's figure.")
     if unmarkable:
         notes.append("Refused, nothing to mark, so left out of every rate (never a pass): " + "; ".join(
             f"{stem} ({why})" for stem, why in unmarkable.items()) + ".")
@@ -264,7 +288,7 @@ def main() -> None:
     )
     means = dict.fromkeys(names, 0.0)
     failures: dict[str, list[str]] = {}
-    for attack_name, attack in ATTACKS.items():
+    for attack_name, attack in attacks.items():
         row = []
         blank_crops = sorted(stem for stem, original in originals.items()
                              if not holds_content(attack_name, original))
@@ -289,7 +313,7 @@ def main() -> None:
                     ok = engine.found(attacked)  # type: ignore[attr-defined]
                 hits += ok
             rate = hits / max(counted_here, 1)
-            means[name] += rate / len(ATTACKS)
+            means[name] += rate / len(attacks)
             row.append(f"{rate:.2f}")
         target = STRICT_TARGET_EXCEPTIONS.get(attack_name, 0.95)
         table.add(attack_name, *row, "report" if target is None else f">= {target:.2f}")
@@ -337,7 +361,7 @@ def main() -> None:
         smallest = 1.0
         for stem, rgba in images:
             plain = flatten(rgba)
-            for attack in ATTACKS.values():
+            for attack in attacks.values():
                 checks = [(plain, key) for key, _ in keys]  # unmarked, under every key
                 checks += [(marked["ArtistShield"].get(_label(stem, k)), WRONG_KEY)
                            for k in range(len(keys))]  # marked, under the wrong key
@@ -353,6 +377,9 @@ def main() -> None:
                      f"every attack); smallest p-value {smallest:.3g}.")
     print("\n" + "\n".join(notes))
     tables = [table] if quality is None else [table, quality[0]]
+    if subset and args.json is None:
+        print("(a subset: not saved over the benchmark's record; --json PATH keeps it)")
+        return
     save("robustness", tables=tables, figures=figures, notes=notes, path=args.json)
 
 if __name__ == "__main__":

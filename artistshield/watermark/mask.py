@@ -2,10 +2,13 @@
 
 The mark hides in texture and along edges and stays out of flat colour and
 smooth gradients, where even one grey level of structured noise would show on
-an artist's cel.  Strength follows the local contrast (standard deviation of
-luma over a 5x5 window), is zero below about one grey level of contrast, and
-is capped; the whole mask is then scaled down if needed so the mark's RMS stays
-within the quality budget (PSNR >= 42 dB at strength 1).
+an artist's cel.  It goes where the local contrast (standard deviation of
+luma over a 5x5 window) is above about one grey level, its strength follows
+that contrast and is capped by a model of contrast masking (see
+:func:`masking_cap`), and the whole mask is then scaled down if needed so the
+mark's RMS stays within the quality budget (PSNR >= 42 dB at strength 1).
+Flat art, whose few edges cannot take that budget, spreads its mark a few
+pixels past them too, over which an edge still masks it.
 
 Two perceptual steps follow (see :func:`need` and
 :func:`artistshield.watermark.embed.mark_delta`): a picture whose texture
@@ -23,9 +26,11 @@ FLAT_CONTRAST = 1.5
 #: Mark amplitude per grey level of contrast above FLAT_CONTRAST: the range the
 #: gain may take when the RMS budget is shared out.
 MIN_GAIN, MAX_GAIN = 0.15, 3.0
-#: No pixel carries more than this share of its own local contrast, nor more
-#: than PEAK grey levels (at strength 1).
-CONTRAST_SHARE = 0.7
+#: Contrast masking (see :func:`masking_cap`): no pixel carries more than
+#: MASKING_SHARE * sqrt(2 c**2 + MASKING_FLOOR**2) grey levels, c its local
+#: contrast over MASKING_WINDOW, nor more than PEAK (at strength 1).
+MASKING_SHARE = 0.2
+MASKING_FLOOR = 9.0
 PEAK = 12.0
 #: Amplitude grows as this power of the contrast: below 1, texture of middling
 #: contrast (where the detector hears the mark best) carries more than edges.
@@ -49,6 +54,11 @@ ATTACK_NOISE = 4.0
 #: Every how many pixels the flat colour round a picture is looked for.
 _SURROUND_STEP = 4
 WINDOW = 5
+#: The window (pixels a side) over which an edge masks the mark on a picture
+#: whose edges cannot take the budget (see :func:`amplitude`): masking
+#: reaches a few pixels past an edge, and a mark spread thinner over more
+#: of them reads as well for less that shows.
+MASKING_WINDOW = 9
 
 
 def luma(pixels: np.ndarray) -> np.ndarray:
@@ -113,19 +123,40 @@ def amplitude(
     """
     if step > 1 and weight is not None:
         raise ValueError("a weighted (transparent) picture takes its mask at every pixel")
+    amp, spare = _amplitude(y, WINDOW, weight=weight, step=step)
+    if spare:
+        # edges too few to take the budget even at the highest gain (flat
+        # art): the mark spreads thinner over the pixels just past them too
+        amp, _ = _amplitude(y, MASKING_WINDOW, weight=weight, step=step)
+    amp *= np.float32(strength)
+    return amp
+
+
+def _amplitude(
+    y: np.ndarray, window: int, *, weight: np.ndarray | None, step: int
+) -> tuple[np.ndarray, bool]:
+    """Return :func:`amplitude` at strength 1 with contrast over *window*, and whether the budget was to spare."""
     # in place where it can be: a video frame is 2 million pixels, many times a second
     contrast = local_contrast(y, step=step)
-    if weight is None:  # now: the contrast is overwritten below
+    if weight is None:
         stride = max(1, _SURROUND_STEP // step)
         seen_share = drawn_share(contrast[::stride, ::stride])
+    if window > WINDOW:
+        # where the mark may go: what WINDOW sees as drawn, and the few
+        # pixels past it that *window* reaches; never a smooth slope, whose
+        # contrast grows with the window however gentle it is
+        reach = 2 * ((window - WINDOW) // 2 // step) + 1
+        drawn = ndimage.maximum_filter((contrast >= FLAT_CONTRAST).view(np.uint8), reach)
+        contrast = local_contrast(y, window, step=step)
     excess = np.subtract(contrast, np.float32(FLAT_CONTRAST))
     np.maximum(excess, 0.0, out=excess)
+    if window > WINDOW:
+        excess *= drawn
     if EXPONENT == 0.5:
         np.sqrt(excess, out=excess)  # a third of the time of the general power
     else:
         excess **= np.float32(EXPONENT)
-    cap = np.multiply(contrast, np.float32(CONTRAST_SHARE), out=contrast)
-    np.minimum(cap, np.float32(PEAK), out=cap)
+    cap = masking_cap(contrast)
     # the RMS is estimated on a sparse sample: 1 pixel in 16 is plenty
     if weight is not None:
         excess *= weight
@@ -152,7 +183,8 @@ def amplitude(
         return float(np.sqrt(drawn * share))
 
     lo, hi = MIN_GAIN, MAX_GAIN
-    if rms(hi) <= RMS_BUDGET:
+    spare = rms(hi) <= RMS_BUDGET
+    if spare:
         gain = hi
     elif rms(lo) >= RMS_BUDGET:
         gain = lo * RMS_BUDGET / rms(lo)
@@ -167,8 +199,33 @@ def amplitude(
     amp = box_mean(excess, 3)
     if weight is not None:
         amp *= weight  # again: smoothing must not leak into transparent pixels
-    amp *= np.float32(strength)
-    return amp
+    return amp, spare
+
+
+def masking_cap(contrast: np.ndarray) -> np.ndarray:
+    """Return the most mark amplitude (grey levels) that local *contrast* hides, in place.
+
+    SSIM's model of what a change costs the eye, as SSIMULACRA2 applies it in
+    the XYB space of JPEG XL (a cube root of cone responses, where equal
+    steps look about equally large): a change of RMS a in a window of
+    contrast c is seen in proportion to a**2 / (2 c**2 + a**2 + C).  The
+    constant C stands for the eye's own noise floor: it hides a change of
+    about MASKING_FLOOR grey levels on flat colour (8 to 10 across the sRGB
+    range, whose curve already follows the eye's adaptation to brightness,
+    so one value serves).  Holding that ratio to one level everywhere gives
+    the cap ``MASKING_SHARE * sqrt(2 c**2 + MASKING_FLOOR**2)``: the mark
+    is spread evenly over what can hide it, with no peaks on strong edges
+    (a pooled perceptual score is ruled by its worst places), where the
+    detector, which weighs each pixel down by its own detail, hears little
+    of it anyway.
+    """
+    cap = np.multiply(contrast, contrast, out=contrast)
+    cap *= np.float32(2.0)
+    cap += np.float32(MASKING_FLOOR**2)
+    np.sqrt(cap, out=cap)
+    cap *= np.float32(MASKING_SHARE)
+    np.minimum(cap, np.float32(PEAK), out=cap)
+    return cap
 
 
 def need(y: np.ndarray, amp: np.ndarray) -> float:
