@@ -53,7 +53,7 @@ GRID = 4
 """Kept features are spread over a GRID x GRID split of the picture, so a crop keeps some."""
 HASH_BITS = 20
 """Descriptor bits that pick a bucket of the hash index..."""
-FLIPS = 1
+FLIPS = 2
 """...and how many of them may differ between a query feature and a kept one."""
 RADIUS = 10
 """Most differing descriptor bits (of 64) for a kept feature to vote."""
