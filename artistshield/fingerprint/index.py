@@ -166,6 +166,10 @@ def structure_evidence(agreement: structure.Agreement, inliers: int) -> float:
 class FingerprintIndex:
     """Registered fingerprints by work id, searchable for derived copies."""
 
+    PICTURE_COMPRESSION = 6
+    """zlib level for the structure pictures held: an artist's index keeps them long; the
+    scale index's short list of candidates (``scale.py``), built per search, stores them."""
+
     def __init__(self) -> None:
         self._ids: list[str] = []
         """The work each slot (one registered fingerprint) belongs to."""
@@ -215,7 +219,7 @@ class FingerprintIndex:
             if smooth:
                 coarse = shading.coarse(fingerprint.structure)
             shape = np.array(fingerprint.structure.shape, "<u2").tobytes()
-            picture = shape + zlib.compress(fingerprint.structure.tobytes(), 6)
+            picture = shape + zlib.compress(fingerprint.structure.tobytes(), self.PICTURE_COMPRESSION)
             fingerprint = replace(fingerprint, structure=None)
         slots = self._slots.setdefault(work_id, [])
         for slot in slots:

@@ -11,10 +11,19 @@ this search runs in two tiers:
    feature), both from ``faiss-cpu``.  The query's features vote for the works
    whose kept features lie within ``RADIUS`` bits; the best-voted works and
    the works PDQ puts near are the candidates.
+
+   Every step of this tier is bounded whatever the registry's size, the way
+   text search bounds itself with stop words: a hash bucket crowded with the
+   features of one template is left out when the index is built
+   (``CROWDED``), a query feature near more than ``NEAR_MOST`` kept features
+   does not vote, at most ``CANDIDATES`` works go on, and PDQ compares the
+   two deciding variants only.  What grows with the registry is the PDQ scan
+   (32 bytes a work) and the buckets' average size.
 2. *Verification*, from disk: the candidates' full fingerprints are read from
    a memory-mapped file (:class:`FingerprintStore`) and searched exactly as a
    small ``FingerprintIndex`` would (feature placement, structure check), so a
-   verdict means what it means for an artist's own registry.
+   verdict means what it means for an artist's own registry.  As there, the
+   mirror image is searched only when the picture as it is finds nothing.
 
 ``faiss-cpu`` is the optional extra ``scale``; without it the exact index is
 used, as before.
@@ -42,15 +51,22 @@ FINE_LEVELS = 5
 they are kept only when a work has too few finer ones."""
 GRID = 4
 """Kept features are spread over a GRID x GRID split of the picture, so a crop keeps some."""
-HASH_BITS = 16
+HASH_BITS = 20
 """Descriptor bits that pick a bucket of the hash index..."""
-FLIPS = 1
+FLIPS = 2
 """...and how many of them may differ between a query feature and a kept one."""
 RADIUS = 10
 """Most differing descriptor bits (of 64) for a kept feature to vote."""
 CANDIDATES = 48
 """Best-voted works verified per search, besides those PDQ puts near."""
+NEAR_MOST = 256
+"""A query feature near more kept features than this is a stop word: it does not vote."""
+CROWDED = 16
+"""At build time, kept features in a hash bucket holding this many times the average
+are dropped: the features of one template every work shares."""
 PDQ_NEAR = 2 * exact.PDQ_MATCH_DISTANCE
+EXACT_UP_TO = 50_000
+"""Registries of up to this many fingerprints are searched with the exact index instead."""
 FORMAT = "artistshield-scale-index"
 VERSION = 1
 
@@ -131,6 +147,9 @@ class FingerprintStore:
         start, stop = int(self._offsets[slot]), int(self._offsets[slot + 1])
         return bytes(self._prints[start:stop])
 
+    def fingerprint(self, slot: int) -> Fingerprint:
+        return Fingerprint.from_bytes(self.fingerprint_bytes(slot))
+
     def name(self, slot: int) -> str:
         start, stop = int(self._name_offsets[slot]), int(self._name_offsets[slot + 1])
         return bytes(self._names[start:stop]).decode("utf-8")
@@ -179,8 +198,12 @@ class ScaleIndex:
     ``FingerprintIndex.search`` does.
     """
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, folder: str | os.PathLike[str], *, source: dict[str, Any] | None = None
+    ) -> None:
         self.folder = Path(folder)
+        self.source = source
+        """What the index was built from (a registry's digest, say), kept with it as JSON."""
         self._writer: StoreWriter | None = None
         self._store: FingerprintStore | None = None
         self._pdq: Any = None
@@ -242,7 +265,7 @@ class ScaleIndex:
         pdq_hashes: NDArray[np.uint8],
         tones: NDArray[np.uint8],
         codes: NDArray[np.uint64],
-        ids: NDArray[np.int64],
+        ids: NDArray[np.integer[Any]],
     ) -> None:
         """Write the in-memory tier's files: PDQ and tones by slot, kept features with slots."""
         faiss = _faiss()
@@ -253,14 +276,25 @@ class ScaleIndex:
         del flat
         hashed = faiss.IndexBinaryHash(64, HASH_BITS)
         step = 1 << 22
+        # faiss buckets a code by its lowest HASH_BITS bits
+        mask = np.uint64((1 << HASH_BITS) - 1)
+        crowd = np.zeros(1 << HASH_BITS, np.int64)
         for start in range(0, len(codes), step):
-            part = np.ascontiguousarray(codes[start : start + step].astype("<u8")).view(np.uint8)
-            hashed.add_with_ids(part.reshape(-1, 8), np.ascontiguousarray(ids[start : start + step]))
+            crowd += np.bincount(codes[start : start + step] & mask, minlength=1 << HASH_BITS)
+        most = max(CROWDED * len(codes) / (1 << HASH_BITS), NEAR_MOST)
+        dropped = 0
+        for start in range(0, len(codes), step):
+            part, owners = codes[start : start + step], ids[start : start + step]
+            kept = crowd[part & mask] <= most
+            dropped += int(len(part) - kept.sum())
+            words = np.ascontiguousarray(part[kept].astype("<u8")).view(np.uint8)
+            hashed.add_with_ids(words.reshape(-1, 8), owners[kept].astype(np.int64))
         faiss.write_index_binary(hashed, str(self.folder / "features.faiss"))
         del hashed
         np.save(self.folder / "tones.npy", np.ascontiguousarray(tones, np.uint8))
         meta = {"format": FORMAT, "version": VERSION, "works": len(pdq_hashes),
-                "features_per_work": FEATURES_PER_WORK, "hash_bits": HASH_BITS}  # fmt: skip
+                "features_per_work": FEATURES_PER_WORK, "hash_bits": HASH_BITS,
+                "crowded_dropped": dropped, "source": self.source}  # fmt: skip
         (self.folder / "scale-index.json").write_text(json.dumps(meta) + "\n")
 
     @classmethod
@@ -283,6 +317,7 @@ class ScaleIndex:
         meta = json.loads((self.folder / "scale-index.json").read_text())
         if meta.get("format") != FORMAT or meta.get("version") != VERSION:
             raise ValueError(f"{self.folder} is not a scale index this version reads.")
+        self.source = meta.get("source")
         faiss = _faiss()
         self._pdq = faiss.read_index_binary(str(self.folder / "pdq.faiss"))
         self._features = faiss.read_index_binary(str(self.folder / "features.faiss"))
@@ -296,33 +331,42 @@ class ScaleIndex:
             return len(self._pending_pdq)
         return int(self._pdq.ntotal)
 
-    def candidates(self, query: Fingerprint) -> list[int]:
-        """Slots worth verifying for *query*: near by PDQ, best-voted by features, by tones."""
-        faiss = _faiss()
-        faiss.omp_set_num_threads(1)
-        count = len(self)
-        if count == 0:
+    def candidates(self, query: Fingerprint, *, mirrored: bool = False) -> list[int]:
+        """Slots worth verifying for *query*: near by PDQ, best-voted by features, by tones.
+
+        With *mirrored*, those its mirror image's features vote for instead of the PDQ
+        ones (PDQ already compares the mirrored hash).
+        """
+        if len(self) == 0:
             return []
+        _faiss().omp_set_num_threads(1)
         chosen: dict[int, None] = {}
-        words = np.frombuffer(b"".join(query.pdq_hashes), np.uint8).reshape(-1, pdq.HASH_BYTES)
-        distance, slots = self._pdq.search(words, min(exact.SHORTLIST, count))
+        if not mirrored:
+            for slot in self._near(query):
+                chosen[slot] = None
+        features = local.mirrored(query.features) if mirrored else query.features
+        for slot in self._voted(features.descriptor):
+            chosen.setdefault(slot, None)
+        if mirrored and len(query.features) < exact.PLAIN_FEATURES and query.structure is not None:
+            for slot in self._plain(query.structure):
+                chosen.setdefault(slot, None)
+        return list(chosen)
+
+    def _near(self, query: Fingerprint) -> list[int]:
+        """Slots whose PDQ hash is near the query's as is or mirrored (the deciding variants).
+
+        Quarter turns are left to the features, which turn with the picture: comparing
+        all eight variants would cost four times as much at every search.
+        """
+        hashes = [query.pdq_hashes[v] for v in exact.PDQ_DECIDING]
+        words = np.frombuffer(b"".join(hashes), np.uint8).reshape(-1, pdq.HASH_BYTES)
+        distance, slots = self._pdq.search(words, min(exact.SHORTLIST, len(self)))
         near = sorted(
             (int(d), int(s))
             for d, s in zip(distance.ravel(), slots.ravel(), strict=True)
             if s >= 0 and d <= PDQ_NEAR
         )
-        for _, slot in near[: exact.SHORTLIST]:
-            chosen[slot] = None
-        for features in (query.features, local.mirrored(query.features)):
-            for slot in self._voted(features.descriptor):
-                chosen.setdefault(slot, None)
-        if (
-            len(query.features) < exact.PLAIN_FEATURES
-            and query.structure is not None
-        ):
-            for slot in self._plain(query.structure):
-                chosen.setdefault(slot, None)
-        return list(chosen)
+        return list(dict.fromkeys(slot for _, slot in near))[: exact.SHORTLIST]
 
     def _voted(self, descriptor: NDArray[np.uint64]) -> list[int]:
         if len(descriptor) == 0 or self._features.ntotal == 0:
@@ -331,13 +375,19 @@ class ScaleIndex:
         limits, _, found = self._features.range_search(codes, RADIUS + 1)
         if len(found) == 0:
             return []
-        query = np.repeat(np.arange(len(codes)), np.diff(limits.astype(np.int64)))
+        # A query feature near many kept features says little (a corner every drawing
+        # has): it is left out, as text search leaves out stop words.  That also bounds
+        # the work below, whatever the registry's size.
+        near = np.diff(limits.astype(np.int64))
+        voter = np.repeat(np.arange(len(codes)), near)
+        useful = (near <= NEAR_MOST)[voter]
+        voter, work = voter[useful], found[useful].astype(np.int64)
+        if len(work) == 0:
+            return []
         # one vote per query feature and work, however many kept features it is near...
-        pairs = np.unique(query.astype(np.int64) * (1 << 40) + found.astype(np.int64))
+        pairs = np.unique(voter * (1 << 40) + work)
         voter, work = pairs >> 40, pairs % (1 << 40)
-        # ...worth less the more works it is near: a corner every drawing has says little
-        # (what the exact index does by skipping crowded keys)
-        near = np.bincount(voter, minlength=len(codes))
+        # ...worth less the more works it is near
         weight = np.log1p(len(self) / near[voter])
         works, inverse = np.unique(work, return_inverse=True)
         votes = np.bincount(inverse, weights=weight)
@@ -367,14 +417,30 @@ class ScaleIndex:
     def search(
         self, query: Fingerprint | NDArray[np.uint8], *, limit: int = 5
     ) -> list[exact.Match]:
-        """Registered works the query may derive from, best first (at most ``limit``)."""
+        """Registered works the query may derive from, best first (at most ``limit``).
+
+        As ``FingerprintIndex.search`` does, the mirror image is searched only when the
+        picture as it is finds no match.
+        """
         if not isinstance(query, Fingerprint):
             query = compute_query(query)
         if self._writer is not None:  # filled with add(): the first search finishes it
             self.finish()
         if self._store is None:
             raise RuntimeError(f"{self.folder} holds no fingerprints to verify against.")
-        verify = exact.FingerprintIndex()
-        for slot in self.candidates(query):
-            verify.add(self._store.name(slot), self._store.fingerprint_bytes(slot))
-        return verify.search(query, limit=limit)
+        verify = _ShortList()
+        for mirrored in (False, True):
+            for slot in self.candidates(query, mirrored=mirrored):
+                name = self._store.name(slot)
+                if name not in verify:
+                    verify.add(name, self._store.fingerprint(slot))
+            found = verify.search(query, limit=limit)
+            if any(m.is_match for m in found):
+                break
+        return found
+
+
+class _ShortList(exact.FingerprintIndex):
+    """The few works a search verifies: built for one search, so pictures stay as they are."""
+
+    PICTURE_COMPRESSION = 0

@@ -91,6 +91,24 @@ class WorkMatcher:
                 self.unreadable[0],
             )
 
+    @classmethod
+    def over(cls, index: Any, frames: dict[str, Any]) -> WorkMatcher:
+        """A matcher over an *index* filled before (a union's kept one), given its ``frames()``."""
+        matcher = cls((), index=index)
+        matcher._owner = {name: (str(w), int(f)) for name, (w, f) in frames["owners"].items()}
+        matcher._names = {str(w): int(n) for w, n in frames["counts"].items()}
+        return matcher
+
+    def frames(self) -> dict[str, Any]:
+        """What :meth:`over` needs besides the index, as JSON: the names that are key frames.
+
+        A name that is its work id and frame 0 (every still work) is left out.
+        """
+        return {
+            "owners": {n: list(o) for n, o in self._owner.items() if o != (n, 0)},
+            "counts": {w: n for w, n in self._names.items() if n > 1},
+        }
+
     def add_stored(self, work_id: str, data: bytes) -> None:
         """Index a work's stored fingerprints: one, or one per key frame."""
         try:

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from cryptography import x509
@@ -48,6 +51,11 @@ REGISTRY_FORMAT = "artistshield-union-registry"
 INDEX_NAME = "union-registry.json"
 REVOCATIONS_NAME = "revocations.pem"
 MEMBERS_FOLDER = "members"
+SCALE_INDEX_NAME = "scale-index"
+"""The search index of a large registry, kept beside it; rebuilt when the registry changes."""
+FRAMES_NAME = "frames.json"
+
+logger = logging.getLogger("artistshield.union")
 
 
 @dataclass(frozen=True)
@@ -191,7 +199,8 @@ class UnionRegistry:
         self.flagged: set[str] = set()
         self._works: dict[str, Work] = {}
         self._payloads: dict[int, str] = {}
-        stored: list[tuple[str, bytes]] = []
+        self._contributions: list[tuple[int, Path]] = []
+        fingerprints = 0
         for listed in body["members"]:
             path = self.folder / MEMBERS_FOLDER / Path(str(listed["file"])).name
             if not path.is_file() or _sha256(path) != listed["sha256"]:
@@ -202,22 +211,53 @@ class UnionRegistry:
             member, _, late = _check_contribution(path, root, revocations, None)
             self.members[member.member_no] = member
             self.flagged |= {_qualified(member.member_no, w) for w in late}
+            self._contributions.append((member.member_no, path))
             for work, fingerprint in _works_of(path):
                 work_id = _qualified(member.member_no, work.work_id)
                 self._works[work_id] = replace(work, work_id=work_id)
                 if work.payload is not None:
                     self._payloads[work.payload] = work_id
-                if fingerprint is not None:
-                    stored.append((work_id, fingerprint))
+                fingerprints += fingerprint is not None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        self._matcher = self._make_matcher(stored)
+        source = {"registry_sha256": _sha256(index), "fingerprints": fingerprints}
+        self._matcher = self._make_matcher(self._stored(), source)
 
-    def _make_matcher(self, stored: list[tuple[str, bytes]]) -> WorkMatcher:
-        """The exact index, or with the ``scale`` extra the two-tier one for millions of works."""
-        if os.environ.get("ARTISTSHIELD_UNION_INDEX") == "exact" or not scale.available():
+    def _stored(self) -> Iterator[tuple[str, bytes]]:
+        """Every fingerprint by work id, read again one contribution at a time.
+
+        Not kept from the checks on opening: millions of fingerprints do not fit in
+        memory, and a kept index needs none of them.
+        """
+        for member_no, path in self._contributions:
+            for work, fingerprint in _works_of(path):
+                work_id = _qualified(member_no, work.work_id)
+                if fingerprint is not None and work_id in self._works:
+                    yield work_id, fingerprint
+
+    def _make_matcher(
+        self, stored: Iterator[tuple[str, bytes]], source: dict[str, Any]
+    ) -> WorkMatcher:
+        """The exact index for a small registry; with the ``scale`` extra, past
+        ``scale.EXACT_UP_TO`` fingerprints, the two-tier one, kept beside the registry."""
+        wanted = os.environ.get("ARTISTSHIELD_UNION_INDEX", "")
+        if (
+            wanted == "exact"
+            or not scale.available()
+            or (wanted != "scale" and source["fingerprints"] <= scale.EXACT_UP_TO)
+        ):
             return WorkMatcher(stored)
+        kept = self.folder / SCALE_INDEX_NAME
+        reused = _reuse(kept, source)
+        if reused is not None:
+            return reused
+        try:
+            return _keep(kept, stored, source)
+        except OSError as exc:  # a registry on a read-only share: index in a scratch folder
+            logger.warning("Cannot keep the union's index in %s (%s); building it for now.",
+                           kept, exc)  # fmt: skip
         self._scratch = tempfile.TemporaryDirectory(prefix="artistshield-union-index-")
-        return WorkMatcher(stored, index=scale.ScaleIndex(Path(self._scratch.name) / "index"))
+        index = scale.ScaleIndex(Path(self._scratch.name) / "index")
+        return WorkMatcher(self._stored(), index=index)  # afresh: _keep read some
 
     def __enter__(self) -> UnionRegistry:
         return self
@@ -265,6 +305,40 @@ class UnionRegistry:
         if work_id in self.flagged:
             text += f", registered after the member was revoked on {member.revoked[:10]}"  # type: ignore[index]
         return text
+
+
+def _reuse(folder: Path, source: dict[str, Any]) -> WorkMatcher | None:
+    """The index kept in *folder*, if it was built from this very registry."""
+    try:
+        index = scale.ScaleIndex.open(folder)
+        frames = json.loads((folder / FRAMES_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, RuntimeError):
+        return None
+    if index.source != source:
+        return None
+    return WorkMatcher.over(index, frames)
+
+
+def _keep(folder: Path, stored: Iterator[tuple[str, bytes]], source: dict[str, Any]) -> WorkMatcher:
+    """Build the scale index of *stored* into *folder*, replacing an outdated one there."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}-new.", dir=folder.parent))
+    try:
+        built = scale.ScaleIndex(scratch / "index", source=source)
+        matcher = WorkMatcher(stored, index=built)
+        built.finish()
+        (scratch / "index" / FRAMES_NAME).write_text(json.dumps(matcher.frames()), "utf-8")
+        old = None
+        if folder.exists():  # ours, from an earlier state of the registry
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old.", dir=folder.parent))
+            os.rename(folder, old / "index")
+        os.rename(scratch / "index", folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    reopened = _reuse(folder, source)
+    assert reopened is not None
+    return reopened
 
 
 def _works_of(path: Path) -> list[tuple[Work, bytes | None]]:
