@@ -10,11 +10,12 @@ marked copy is published (JPEG 90 again).  A then
 checks B's copies: is A's mark still read, and does A's registry still
 match the work?  Saved as ``results/overmark.json``.
 
-Run: ``nice python benchmarks/overmark.py``.
+Run: ``nice python benchmarks/overmark.py [--json OUT]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -23,13 +24,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _results import Table, add_json_option, save
 from PIL import Image
 
 from artistshield import identity
-from artistshield.cli import main
+from artistshield.cli import main as artistshield
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data"  # the development corpus
-RESULTS = Path(__file__).parent / "results" / "overmark.json"
 WANTED = 18
 #: B's strengths: the default, and the strongest ``mark`` allows.
 STRENGTHS = ("1", "4")
@@ -60,7 +61,7 @@ def as_artist(home: Path, *argv: str) -> tuple[int, list[dict[str, object]]]:
     os.environ["ARTISTSHIELD_HOME"] = str(home)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(list(argv))
+        code = artistshield(list(argv))
     rows = []
     for line in out.getvalue().splitlines():
         with contextlib.suppress(ValueError):
@@ -157,8 +158,38 @@ def run() -> dict[str, object]:
     return {"summary": summary, "rows": rows}
 
 
-if __name__ == "__main__":
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_json_option(parser)
+    args = parser.parse_args()
     result = run()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result["summary"], indent=1))
+    summary = result["summary"]
+    assert isinstance(summary, dict)
+    table = Table(
+        f"A's {summary['pictures_marked_by_a']} marked pictures, downloaded, marked again by B",
+        ["B's strength", "copy", "A's mark read", "A's registry matches", "A finds it", "B's mark read"],
+    )
+    for strength in STRENGTHS:
+        for label, copy in ((f"over_marked_{strength}", "B's marked copy"),
+                            (f"b_published_{strength}", "published by B (JPEG 90)")):
+            s = summary[label]
+            table.add(strength, copy, f"{s['a_mark_read']}/{s['copies']}",
+                      f"{s['a_registry_match']}/{s['copies']}",
+                      f"{s['a_found_either']}/{s['copies']}", summary[f"b_sees_own_{strength}"])
+    table.print()
+    figures = {
+        f"{what}_{strength}": summary[f"b_published_{strength}"][key]
+        for strength in STRENGTHS
+        for what, key in (("a_mark_read", "a_mark_read"), ("a_found", "a_found_either"))
+    }
+    figures["copies"] = summary["pictures_marked_by_a"]
+    refused = ", ".join(summary["refused_by_a"]) or "none"
+    save("overmark", tables=[table], figures=figures,
+         notes=[f"Refused by A's mark, so left out: {refused}.",
+                f"A found its work in its own downloaded copy: {summary['a_found_in_download']}."],
+         path=args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

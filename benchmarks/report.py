@@ -134,6 +134,13 @@ BENCHMARKS = [
         "1920x1080 MP4 (CRF 18), by length, and each 1920x1080 PNG frame of a frame folder.",
     ),
     Benchmark(
+        "overmark", "overmark.py", (), "Over-marking: another identity marks the artist's copies",
+        "18 pictures marked by artist A and downloaded (flattened over white, JPEG 90), then "
+        "marked again by identity B at the default and the strongest strength and published "
+        "(JPEG 90): does A still read its mark, and does A's registry still match the work?",
+        "tests/data (the pictures the tests use)",
+    ),
+    Benchmark(
         "union_check", "union_check.py", (), "Unions: a check for every member",
         "An artist's own check against a union's check for all its members (one key per "
         "epoch, the shared registry of every member), per suspect, on one core, in CPU "
