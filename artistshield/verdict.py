@@ -494,14 +494,18 @@ def _fields(meta: Any, name: str) -> list[tuple[str, str]]:
 
 
 def _frames_of(mark: MarkFinding) -> str:
-    """For a clip: ", in frames 1\N{EN DASH}4 and 9 of the 12 checked"; nothing for a still."""
+    """For a clip: ", in frames 1\N{EN DASH}4 and 9 (5 of the 12 frames checked)"; nothing
+    for a still.  The frames are named by their number in the clip."""
     if mark.frames_with_mark is None:
         return ""
     marked = mark.frames_with_mark
-    return (
-        f", in frame{'s' * (len(marked) != 1)} {frames_in_words(marked)}"
-        f" of the {mark.frames_checked} checked"
+    checked = mark.frames_checked
+    share = (
+        "the one frame checked" if checked == 1
+        else f"every one of the {checked} frames checked" if len(marked) >= checked
+        else f"{len(marked)} of the {checked} frames checked"
     )
+    return f", in frame{'s' * (len(marked) != 1)} {frames_in_words(marked)} ({share})"
 
 
 def frames_in_words(indexes: list[int] | tuple[int, ...], *, most: int = 12) -> str:

@@ -94,9 +94,9 @@ def test_a_clips_verdict_names_the_frames_that_carry_the_mark(tmp_path: Path) ->
     finding = result.mark
     assert finding is not None and finding.frames_with_mark
     named = clips.frames_in_words(finding.frames_with_mark)
-    assert f"in frame{'s' * (len(finding.frames_with_mark) != 1)} {named} of the 4 checked" in (
-        result.verdict
-    )
+    count = len(finding.frames_with_mark)
+    share = "every one of the 4 frames checked" if count == 4 else f"{count} of the 4 frames checked"
+    assert f"in frame{'s' * (count != 1)} {named} ({share})" in result.verdict
 
 
 def test_a_folder_is_a_sequence_only_with_one_size_format_and_pattern(tmp_path: Path) -> None:
