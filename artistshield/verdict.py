@@ -499,7 +499,7 @@ def _frames_of(mark: MarkFinding) -> str:
     if mark.frames_with_mark is None:
         return ""
     marked = mark.frames_with_mark
-    checked = mark.frames_checked
+    checked = mark.frames_checked or len(marked)
     share = (
         "the one frame checked" if checked == 1
         else f"every one of the {checked} frames checked" if len(marked) >= checked

@@ -80,7 +80,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _start_gui() -> int:
     try:
         from artistshield.gui.app import run
-    except ImportError:
+    except ImportError as exc:
+        from artistshield.gui import qt_libs
+
+        library = qt_libs.unopened_library(exc)
+        if library is not None:  # Qt is installed, a system library it needs is not
+            qt_libs.show(qt_libs.install_hint([library]))
+            return 1
         build_parser().print_help()
-        return 0
+        print(
+            f"\nThe app's window cannot start ({exc}); the commands above work without it. "
+            "Reinstall ArtistShield (pip install -e .) to get PySide6 back.",
+            file=sys.stderr,
+        )
+        return 1
     return run()
+
+
+def start_app() -> int:
+    """The ``artistshield-app`` entry point: the window, or a sentence saying what it lacks."""
+    return _start_gui()

@@ -52,6 +52,9 @@ PACKAGES: dict[str, str] = {
     "libglib-2.0.so.0": "libglib2.0-0",
     "libgthread-2.0.so.0": "libglib2.0-0",
     "libdbus-1.so.3": "libdbus-1-3",
+    "libOpenGL.so.0": "libopengl0",
+    "libGLX.so.0": "libglx0",
+    "libxcb-glx.so.0": "libxcb-glx0",
 }
 
 #: Every package the app needs on a Debian 12 / Ubuntu 24.04 desktop, for the README.
@@ -64,6 +67,20 @@ APT_PACKAGES = (
 RUNTIME_LIBRARIES = ("libxcb-cursor.so.0",)
 
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s+=>\s+not found\s*$")
+
+
+_CANNOT_OPEN = re.compile(r"(\S+\.so(?:\.\d+)*): cannot open shared object file")
+
+
+def unopened_library(error: ImportError) -> str | None:
+    """The system library an ``ImportError`` of Qt says it could not open, if that is its cause.
+
+    ``import PySide6.QtWidgets`` fails this way when a library Qt itself links
+    against (``libdbus-1.so.3``, ``libEGL.so.1``...) is missing, before any
+    platform plugin is looked at.
+    """
+    match = _CANNOT_OPEN.search(str(error))
+    return match.group(1) if match else None
 
 
 def parse_ldd(output: str) -> list[str]:

@@ -113,3 +113,32 @@ def test_the_plugin_is_looked_for_where_qt_looks(tmp_path: Path) -> None:
     (second / "platforms" / "libqxcb.so").touch()
     assert qt_libs.xcb_plugin([first, second]) == second / "platforms" / "libqxcb.so"
     assert qt_libs.xcb_plugin([first]) is None
+
+
+def test_a_qt_import_that_lacks_a_system_library_names_it_and_its_package(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What `import PySide6.QtWidgets` raised on a minimal Ubuntu 24.04 without libdbus
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without_dbus(name: str, *args: object, **kwargs: object) -> object:
+        if name == "artistshield.gui.app":
+            raise ImportError("libdbus-1.so.3: cannot open shared object file: No such file or directory")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(qt_libs.shutil, "which", lambda tool: None)  # no desktop dialog tool
+    monkeypatch.setattr(builtins, "__import__", without_dbus)
+    from artistshield.cli import start_app
+
+    assert start_app() == 1
+    err = capsys.readouterr().err
+    assert "libdbus-1.so.3" in err
+    assert "sudo apt install libdbus-1-3" in err
+
+
+def test_an_import_error_without_a_library_is_not_read_as_one() -> None:
+    assert qt_libs.unopened_library(ImportError("No module named 'PySide6'")) is None
+    error = ImportError("libEGL.so.1: cannot open shared object file: No such file or directory")
+    assert qt_libs.unopened_library(error) == "libEGL.so.1"
