@@ -61,6 +61,7 @@ PACKAGES: dict[str, str] = {
 APT_PACKAGES = (
     "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0",
     "libxcb-render-util0", "libxcb-xinerama0", "libxcb-xkb1", "libxkbcommon-x11-0", "libegl1",
+    "libdbus-1-3",
 )
 
 #: Loaded by Qt at run time (dlopen), so ``ldd`` on the plugin may not list it.

@@ -37,7 +37,7 @@ def test_each_library_maps_to_its_debian_package() -> None:
     libraries = [
         "libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libxcb-image.so.0",
         "libxcb-render-util.so.0", "libxcb-xinerama.so.0", "libxcb-xkb.so.1",
-        "libxkbcommon-x11.so.0", "libEGL.so.1",
+        "libxkbcommon-x11.so.0", "libEGL.so.1", "libdbus-1.so.3",
     ]
     assert qt_libs.packages_for(libraries) == list(qt_libs.APT_PACKAGES)
 
