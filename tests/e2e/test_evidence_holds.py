@@ -17,30 +17,16 @@ import pytest
 from PIL import Image
 
 from artistshield import identity
-from artistshield.cli import main
 from artistshield.paths import data_dir
-from artistshield.registry import Registry, ingest
-from artistshield.registry.records import sha256_hex
+from artistshield.registry import Registry
+from tests.e2e.cli import run_in_process
 
 REAL_FSYNC = os.fsync
 PAINTING = Path(__file__).parents[1] / "data" / "painted-hills.png"
 
 
-@pytest.fixture(autouse=True)
-def setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap keys, a passphrase for scripts, and a hash for a fingerprint (not under test)."""
-    monkeypatch.setattr(identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "a long passphrase")
-    monkeypatch.setattr(
-        ingest, "fingerprint_bytes", lambda p, background=255: sha256_hex(p.tobytes()).encode()
-    )
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("hashed_cli")
+run = run_in_process
 
 
 def pictures(folder: Path, count: int, *, seed: int = 0) -> list[Path]:

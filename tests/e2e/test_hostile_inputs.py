@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 
 from artistshield import identity
-from artistshield.cli import main
 from artistshield.paths import data_dir
 from tests.e2e.cli import run as run_process
+from tests.e2e.cli import run_in_process
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -38,11 +38,7 @@ def artist(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) 
     assert run(capsys, "identity", "create", "--name", "Ada")[0] == 0
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+run = run_in_process
 
 
 def png_header(path: Path, width: int, height: int) -> Path:
