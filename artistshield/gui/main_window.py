@@ -103,9 +103,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ArtistShield" if union is None else f"ArtistShield — {union['name']}")
 
     def show_view(self, index: int) -> None:
-        self.stack.setCurrentIndex(index)
         if self.sidebar.currentRow() != index:
-            self.sidebar.setCurrentRow(index)
+            self.sidebar.setCurrentRow(index)  # comes back here through currentRowChanged
+            return
+        self.stack.setCurrentIndex(index)
         if self.stack.currentWidget() is self.registry_view and not self.registry_view.works:
             self.registry_view.refresh()
 

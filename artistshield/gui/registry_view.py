@@ -71,6 +71,8 @@ class RegistryView(QWidget):
         self.stamps: dict[str, Stamp | None] = {}  # each work's trusted time-stamp, if any
         self.report: VerifyReport | None = None
         self.workers: set[Worker] = set()
+        self._listing: Worker | None = None  # the listing under way, if any
+        self._stale = False  # asked to refresh while a listing was under way
         self._build()
 
     def _build(self) -> None:
@@ -178,6 +180,14 @@ class RegistryView(QWidget):
     # -- listing -------------------------------------------------------------
 
     def refresh(self) -> None:
+        """List the registry again, in the background.
+
+        Asks made while a listing is under way fold into one more listing after it, so
+        :attr:`loaded` always reports what the registry held after the latest ask.
+        """
+        if self._listing is not None:
+            self._stale = True
+            return
         every = self.show_hidden.isChecked()
 
         def job(report, cancelled):
@@ -194,7 +204,14 @@ class RegistryView(QWidget):
                 versions = {k: v for k, v in standing_versions(log).items() if k in thumbs}
             return works, thumbs, stamps, hidden, versions
 
-        self._start(job, "listing the registry", self._listed, doing="Reading the registry…")
+        self._listing = self._start(job, "listing the registry", self._listed, doing="Reading the registry…")
+        self._listing.signals.finished.connect(self._listing_finished)
+
+    def _listing_finished(self) -> None:
+        self._listing = None
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     def _listed(
         self,
@@ -203,6 +220,8 @@ class RegistryView(QWidget):
             dict[str, str],
         ],
     ) -> None:
+        if self._stale:  # a newer listing follows; show only that one
+            return
         works, self.thumbs, self.stamps, self.hidden, self.versions = found
         keep = set(self.selected_ids())
         self.works = {w.work_id: w for w in works}

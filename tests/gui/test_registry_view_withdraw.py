@@ -89,3 +89,16 @@ def test_withdraw_and_merge_hide_works_until_asked(qtbot, window, tmp_path, monk
     with qtbot.waitSignal(view.verified, timeout=20_000) as verified:
         view.verify_button.click()
     assert verified.args[0].ok
+
+
+def test_asks_during_a_listing_fold_into_one_current_listing(qtbot, window) -> None:
+    """Opening the view and two more asks while it lists: one listing is shown, the latest."""
+    view = window.registry_view
+    seen: list[int] = []
+    view.loaded.connect(seen.append)
+    window.show_view(2)
+    view.refresh()
+    view.refresh()
+    qtbot.waitUntil(lambda: bool(seen) and view._listing is None, timeout=20_000)
+    qtbot.wait(300)  # nothing more is queued
+    assert seen == [0]
