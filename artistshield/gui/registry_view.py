@@ -167,13 +167,20 @@ class RegistryView(QWidget):
         bottom.addWidget(self.tidy_button)
         layout.addLayout(bottom)
 
-    def _start(self, job: Any, name: str, done: Any, *, doing: str = "") -> Worker:
-        """Run *job* on the registry's thread; *doing* is shown if it takes over a second."""
+    def _start(
+        self, job: Any, name: str, done: Any, *, doing: str = "", finished: Any = None
+    ) -> Worker:
+        """Run *job* on the registry's thread; *doing* is shown if it takes over a second.
+
+        *finished* is called after *done* or a failure, on the UI thread.
+        """
         worker = Worker(job, name=name)
         self.job_progress.track(worker, doing or f"{name[:1].upper()}{name[1:]}…")
         worker.signals.succeeded.connect(done)
         worker.signals.failed.connect(lambda m, d: show_error(m, d, self))
         worker.signals.finished.connect(lambda: self.workers.discard(worker))
+        if finished is not None:  # before the start: a quick job may end at once
+            worker.signals.finished.connect(finished)
         self.workers.add(worker)
         return worker.start(registry=True)
 
@@ -204,8 +211,10 @@ class RegistryView(QWidget):
                 versions = {k: v for k, v in standing_versions(log).items() if k in thumbs}
             return works, thumbs, stamps, hidden, versions
 
-        self._listing = self._start(job, "listing the registry", self._listed, doing="Reading the registry…")
-        self._listing.signals.finished.connect(self._listing_finished)
+        self._listing = self._start(
+            job, "listing the registry", self._listed, doing="Reading the registry…",
+            finished=self._listing_finished,
+        )
 
     def _listing_finished(self) -> None:
         self._listing = None
