@@ -42,28 +42,28 @@ def test_a_clip_zooms_to_full_size_and_shows_the_original_frame_beside(
     with qtbot.waitSignal(view.files_added, timeout=10_000):
         drop(view, [folder])
     pane, player = view.preview_pane, view.preview_pane.player
-    qtbot.waitUntil(lambda: player.frame_index == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: player.frame_index == 0, timeout=90_000)
     assert _size(player.picture.image())[0] == SIDE  # fitted: shrunk for the screen
     for button in (*pane.zoom.buttons(), pane.beside_button):
         assert button.isEnabled()
 
     pane.zoom.button(1).click()  # 100%: every pixel of the frame
     assert player.picture.zoom == 1.0
-    qtbot.waitUntil(lambda: _size(player.picture.image()) == (1920, 1080), timeout=30_000)
+    qtbot.waitUntil(lambda: _size(player.picture.image()) == (1920, 1080), timeout=90_000)
     pane.zoom.button(2).click()
     assert player.picture.zoom == 2.0
 
     pane.beside_button.click()
     assert pane.beside.isVisible() and pane.beside.zoom == 2.0
     assert pane.beside.caption == "Original" and player.picture.caption == "Marked"
-    qtbot.waitUntil(lambda: pane.beside.image() is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: pane.beside.image() is not None, timeout=90_000)
     assert _pixels(pane.beside.image()).tolist() == frames[0].tolist()
     assert "1920 \N{MULTIPLICATION SIGN} 1080" in pane.size_label.text()
 
     player.next_frame()  # the original beside follows the frame shown
-    qtbot.waitUntil(lambda: player.frame_index == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: player.frame_index == 1, timeout=90_000)
     qtbot.waitUntil(
-        lambda: _pixels(pane.beside.image()).tolist() == frames[1].tolist(), timeout=30_000
+        lambda: _pixels(pane.beside.image()).tolist() == frames[1].tolist(), timeout=90_000
     )
     # the marked frame differs from the original beside it, but only slightly
     marked = _pixels(player.picture.image()).astype(int)
@@ -71,5 +71,5 @@ def test_a_clip_zooms_to_full_size_and_shows_the_original_frame_beside(
     assert 0 < change < 8
 
     pane.zoom.button(0).click()  # back to fit: frames shrunk again, on both sides
-    qtbot.waitUntil(lambda: _size(player.picture.image())[0] == SIDE, timeout=30_000)
-    qtbot.waitUntil(lambda: _size(pane.beside.image())[0] == SIDE, timeout=30_000)
+    qtbot.waitUntil(lambda: _size(player.picture.image())[0] == SIDE, timeout=90_000)
+    qtbot.waitUntil(lambda: _size(pane.beside.image())[0] == SIDE, timeout=90_000)
