@@ -17,8 +17,19 @@ from collections.abc import Sequence
 from artistshield import __version__
 from artistshield.errors import in_words
 
-#: Modules under ``artistshield.cli`` that add sub-commands, in help order.
-COMMAND_MODULES = ("mark", "check", "identity", "registry", "consent", "union")
+#: The sub-commands, in help order, each added by the module of its name under
+#: ``artistshield.cli``, with the line the top-level help gives it.  The lines
+#: stand here too so that ``--help`` and ``--version`` need not import the
+#: modules (and the engine behind them); a test holds them equal to the modules'.
+COMMANDS = {
+    "mark": "mark copies of your artwork (originals are never changed)",
+    "check": "look for your mark and your registered works in suspect images",
+    "identity": "your keys: create, show, back up, restore",
+    "registry": "your signed registry of works",
+    "consent": "state your refusal of AI training where crawlers look",
+    "union": "unions and guilds: members, shared registry",
+}
+COMMAND_MODULES = tuple(COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +44,9 @@ class _Parser(argparse.ArgumentParser):
         return super().format_usage().replace("``", "")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with *only* the one command's module imported: the
+    others then stand as their help line, enough for the top-level help."""
     parser = _Parser(
         prog="artistshield",
         description="Mark, register and check your published artwork.",
@@ -41,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name, help in COMMANDS.items():
+        if only is not None and name != only:
+            subparsers.add_parser(name, help=help)
+            continue
         try:
             module = importlib.import_module(f"artistshield.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -58,8 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Before the parser: building it imports every command and the engine
         # behind them, which the window does not need to open.
         return _start_gui()
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+    # Import only the command asked for: none for --help or --version.
+    words = [a for a in args_list if not a.startswith("-")]
+    args = build_parser(only=words[0] if words else "").parse_args(args_list)
+    if args.command is not None and not hasattr(args, "handler"):
+        args = build_parser().parse_args(args_list)  # the command word was an option's value
     # Pillow's warning about very large images is for programmers; the user gets a sentence.
     warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit")
     logging.basicConfig(
