@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,109 +39,105 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "registry", help="your signed registry of works", description=__doc__
     )
     actions = parser.add_subparsers(dest="registry_action", metavar="ACTION", required=True)
+    for name, handler, about, arguments in _actions():
+        action = actions.add_parser(name, **about)
+        for flags, options in arguments:
+            action.add_argument(*flags, **options)
+        action.set_defaults(handler=handler)
 
-    add = actions.add_parser("add", help="register works without marking them")
-    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    add.add_argument("--title", help="the work's title (one FILE only; default: file name)")
-    add.add_argument("--json", action="store_true", help="print JSON")
-    add.set_defaults(handler=_add)
 
-    listing = actions.add_parser("list", help="list registered works")
-    listing.add_argument(
-        "--all", action="store_true", help="also list works withdrawn or merged into another"
-    )
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    listing.set_defaults(handler=_list)
+Handler = Callable[[argparse.Namespace], int]
+_Argument = tuple[tuple[str, ...], dict[str, Any]]
 
-    withdraw = actions.add_parser(
-        "withdraw",
-        help="hide a work from checks, lists and bundles (its signed record stays)",
-    )
-    withdraw.add_argument("work_id", metavar="ID")
-    withdraw.add_argument("--reason", default="", help="why, kept in the signed entry")
-    withdraw.add_argument("--json", action="store_true", help="print JSON")
-    withdraw.set_defaults(handler=_withdraw)
 
-    merge = actions.add_parser(
-        "merge",
-        help="merge a duplicate record into the work it repeats: checks then name that work",
-    )
-    merge.add_argument("duplicate", metavar="DUP")
-    merge.add_argument("into", metavar="INTO")
-    merge.add_argument("--json", action="store_true", help="print JSON")
-    merge.set_defaults(handler=_merge)
+def _arg(*flags: str, **options: Any) -> _Argument:
+    return flags, options
 
-    restore = actions.add_parser("restore", help="show a withdrawn or merged work again")
-    restore.add_argument("work_id", metavar="ID")
-    restore.add_argument("--json", action="store_true", help="print JSON")
-    restore.set_defaults(handler=_restore)
 
-    show = actions.add_parser("show", help="show one work and its history")
-    show.add_argument("work_id", metavar="ID")
-    show.add_argument("--json", action="store_true", help="print JSON")
-    show.set_defaults(handler=_show)
+_JSON = _arg("--json", action="store_true", help="print JSON")
+_ID = _arg("work_id", metavar="ID")
+_FILES = _arg("files", nargs="+", type=Path, metavar="FILE")
 
-    check = actions.add_parser(
-        "verify", help="check every signature and link (exit 0 intact, 1 tampered)"
-    )
-    check.add_argument("--json", action="store_true", help="print JSON")
-    check.add_argument(
-        "--against", nargs="+", type=Path, default=[], metavar="FILE",
-        help="also compare with the registry head shown in these proof bundles, evidence "
-        "reports or .head.json files (catches a log cut short and rewritten)",
-    )
-    check.set_defaults(handler=_verify)
 
-    export = actions.add_parser("export", help="write a proof bundle anyone can verify")
-    export.add_argument(
-        "--out", type=Path, default=Path(PROOF_BUNDLE.default_name), metavar="FILE",
-        help=f"where to write it (default: {PROOF_BUNDLE.default_name} in the current folder)",
-    )
-    export.add_argument(
-        "--force", action="store_true", help="replace FILE if it exists (refused otherwise)"
-    )
-    export.add_argument(
-        "--work", action="append", dest="works", metavar="ID", help="only this work (repeatable)"
-    )
-    export.set_defaults(handler=_export)
-
-    bundle = actions.add_parser(
-        "verify-bundle",
-        help="check proof bundles offline (exit 0 valid, 1 not); with two and --image, "
-        "which registered the image first",
-    )
-    bundle.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    bundle.add_argument(
-        "--image", type=Path, metavar="IMAGE",
-        help="with two bundles: say which registered IMAGE first, and on what evidence",
-    )
-    bundle.add_argument("--json", action="store_true", help="print JSON")
-    bundle.set_defaults(handler=_verify_bundle)
-
-    stamp = actions.add_parser(
-        "timestamp",
-        help="have a time-stamp authority (RFC 3161) prove when your works were registered",
-        description="Send the hash of the registry's newest entry to the time-stamp "
-        "authority (TSA) at --tsa, or at tsa_url in the settings file; its signed answer "
-        "proves every work registered so far existed by then. The only network request "
-        "ArtistShield makes, and only when asked.",
-    )
-    stamp.add_argument("--tsa", metavar="URL", help="the TSA's address (default: tsa_url)")
-    stamp.add_argument(
-        "--tsa-certs", type=Path, metavar="FILE",
-        help="the TSA's CA certificates (PEM), if its answers do not carry them "
-        "(default: tsa_certs)",
-    )
-    stamp.add_argument("--json", action="store_true", help="print JSON")
-    stamp.set_defaults(handler=_timestamp)
-
-    match = actions.add_parser(
-        "match", help="find the registered works an image derives from (exit 0 found, 1 not)"
-    )
-    match.add_argument("file", type=Path, metavar="FILE")
-    match.add_argument("--limit", type=int, default=5, help="how many candidates (default 5)")
-    match.add_argument("--json", action="store_true", help="print JSON")
-    match.set_defaults(handler=_match)
+def _actions() -> list[tuple[str, Handler, dict[str, Any], list[_Argument]]]:
+    """Each action: its name, handler, help (and description), and its arguments in order."""
+    return [
+        ("add", _add, {"help": "register works without marking them"}, [
+            _FILES,
+            _arg("--title", help="the work's title (one FILE only; default: file name)"),
+            _JSON,
+        ]),
+        ("list", _list, {"help": "list registered works"}, [
+            _arg(
+                "--all", action="store_true",
+                help="also list works withdrawn or merged into another",
+            ),
+            _JSON,
+        ]),
+        ("withdraw", _withdraw, {
+            "help": "hide a work from checks, lists and bundles (its signed record stays)",
+        }, [_ID, _arg("--reason", default="", help="why, kept in the signed entry"), _JSON]),
+        ("merge", _merge, {
+            "help": "merge a duplicate record into the work it repeats: checks then name that work",
+        }, [_arg("duplicate", metavar="DUP"), _arg("into", metavar="INTO"), _JSON]),
+        ("restore", _restore, {"help": "show a withdrawn or merged work again"}, [_ID, _JSON]),
+        ("show", _show, {"help": "show one work and its history"}, [_ID, _JSON]),
+        ("verify", _verify, {
+            "help": "check every signature and link (exit 0 intact, 1 tampered)",
+        }, [
+            _JSON,
+            _arg(
+                "--against", nargs="+", type=Path, default=[], metavar="FILE",
+                help="also compare with the registry head shown in these proof bundles, "
+                "evidence reports or .head.json files (catches a log cut short and rewritten)",
+            ),
+        ]),
+        ("export", _export, {"help": "write a proof bundle anyone can verify"}, [
+            _arg(
+                "--out", type=Path, default=Path(PROOF_BUNDLE.default_name), metavar="FILE",
+                help=f"where to write it (default: {PROOF_BUNDLE.default_name} in the current "
+                "folder)",
+            ),
+            _arg("--force", action="store_true", help="replace FILE if it exists (refused otherwise)"),
+            _arg(
+                "--work", action="append", dest="works", metavar="ID",
+                help="only this work (repeatable)",
+            ),
+        ]),
+        ("verify-bundle", _verify_bundle, {
+            "help": "check proof bundles offline (exit 0 valid, 1 not); with two and --image, "
+            "which registered the image first",
+        }, [
+            _FILES,
+            _arg(
+                "--image", type=Path, metavar="IMAGE",
+                help="with two bundles: say which registered IMAGE first, and on what evidence",
+            ),
+            _JSON,
+        ]),
+        ("timestamp", _timestamp, {
+            "help": "have a time-stamp authority (RFC 3161) prove when your works were registered",
+            "description": "Send the hash of the registry's newest entry to the time-stamp "
+            "authority (TSA) at --tsa, or at tsa_url in the settings file; its signed answer "
+            "proves every work registered so far existed by then. The only network request "
+            "ArtistShield makes, and only when asked.",
+        }, [
+            _arg("--tsa", metavar="URL", help="the TSA's address (default: tsa_url)"),
+            _arg(
+                "--tsa-certs", type=Path, metavar="FILE",
+                help="the TSA's CA certificates (PEM), if its answers do not carry them "
+                "(default: tsa_certs)",
+            ),
+            _JSON,
+        ]),
+        ("match", _match, {
+            "help": "find the registered works an image derives from (exit 0 found, 1 not)",
+        }, [
+            _arg("file", type=Path, metavar="FILE"),
+            _arg("--limit", type=int, default=5, help="how many candidates (default 5)"),
+            _JSON,
+        ]),
+    ]
 
 
 def load_pixels(path: Path) -> tuple[np.ndarray, int]:
