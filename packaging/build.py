@@ -119,11 +119,12 @@ def shrink_icu(folder: Path) -> None:
     the build keeps the full library and says so.
     """
     libs = sorted((folder / "_internal" / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
-    tools = {name: shutil.which(name) for name in ("icupkg", "ld", "objcopy", "nm")}
+    found_tools = {name: shutil.which(name) for name in ("icupkg", "ld", "objcopy", "nm")}
     if not libs:
         return
-    if not all(tools.values()):
-        missing = ", ".join(name for name, path in tools.items() if path is None)
+    tools = {name: path for name, path in found_tools.items() if path is not None}
+    if len(tools) < len(found_tools):
+        missing = ", ".join(name for name in found_tools if name not in tools)
         print(f"build.py: keeping the full ICU data ({missing} not found; "
               "apt-get install icu-devtools binutils)")
         return
