@@ -12,21 +12,12 @@ import numpy as np
 import pytest
 from clip_files import pan, write_gif, write_video
 from PIL import Image
+from signed_marks import NAME, REFUSED, mark
 
 from artistshield import identity
 from artistshield.check import check_file
-from artistshield.mark import mark_files
 from artistshield.provenance import credentials, record, signing
-from artistshield.provenance.consent import Consent
 from artistshield.registry import Registry
-
-NAME = "Zoë Ödegaard"
-REFUSED = [
-    "cawg.ai_generative_training: notAllowed",
-    "cawg.ai_inference: notAllowed",
-    "cawg.ai_training: notAllowed",
-    "cawg.data_mining: notAllowed",
-]
 
 
 @pytest.fixture
@@ -48,20 +39,6 @@ def clip(tmp_path: Path, suffix: str) -> Path:
     if suffix == ".gif":
         return write_gif(tmp_path / "clip.gif", frames)
     return write_animation(tmp_path / f"clip{suffix}", frames)
-
-
-def mark(
-    source: Path, artist: identity.Identity, registry: Registry | None = None
-) -> tuple[Path, int, str | None]:
-    (outcome,) = mark_files(
-        [source], out_dir=source.parent / "out", key=artist.watermark_key,
-        registry=registry, identity=artist if registry is not None else None,
-        consent=Consent(creator=NAME), signer=signing.ContentSigner(artist),
-    )
-    assert outcome.ok, outcome.error
-    assert outcome.readable, "the mark must still read in the signed clip"
-    assert outcome.output is not None and outcome.payload is not None
-    return outcome.output, outcome.payload, outcome.work_id
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".gif", ".png", ".webp"])

@@ -17,23 +17,15 @@ import numpy as np
 import pytest
 from clip_files import pan
 from PIL import Image
+from signed_marks import NAME, REFUSED, mark
 
 from artistshield import identity, watermark
 from artistshield.animation.sequence import frame_files
 from artistshield.check import check_file
-from artistshield.mark import mark_files
 from artistshield.provenance import credentials, record, signing
-from artistshield.provenance.consent import Consent
 from artistshield.registry import Registry
 
-NAME = "Zoë Ödegaard"
 FRAMES = 3
-REFUSED = [
-    "cawg.ai_generative_training: notAllowed",
-    "cawg.ai_inference: notAllowed",
-    "cawg.ai_training: notAllowed",
-    "cawg.data_mining: notAllowed",
-]
 EXIFTOOL = shutil.which("exiftool")
 
 
@@ -50,21 +42,6 @@ def frame_folder(tmp_path: Path, suffix: str = ".png") -> Path:
     return folder
 
 
-def mark(
-    source: Path, artist: identity.Identity, registry: Registry | None = None
-) -> tuple[Path, int, str | None]:
-    (outcome,) = mark_files(
-        [source], out_dir=source.parent / "out", key=artist.watermark_key,
-        registry=registry, identity=artist if registry is not None else None,
-        consent=Consent(creator=NAME), signer=signing.ContentSigner(artist),
-    )
-    assert outcome.ok, outcome.error
-    assert outcome.readable, "the mark must still read in the signed frames"
-    assert outcome.output is not None and outcome.payload is not None
-    assert outcome.output.is_dir() and outcome.frames == FRAMES
-    return outcome.output, outcome.payload, outcome.work_id
-
-
 def soft_binding(path: Path) -> dict[str, object]:
     with c2pa.Reader(str(path)) as reader:
         store = json.loads(reader.json())
@@ -76,7 +53,7 @@ def soft_binding(path: Path) -> dict[str, object]:
 def test_every_frame_carries_a_valid_manifest_naming_the_payload(
     tmp_path: Path, artist: identity.Identity, suffix: str
 ) -> None:
-    folder, payload, _ = mark(frame_folder(tmp_path, suffix), artist)
+    folder, payload, _ = mark(frame_folder(tmp_path, suffix), artist, frames=FRAMES)
     frames = frame_files(folder)
     assert len(frames) == FRAMES
     for frame in frames:
@@ -101,7 +78,7 @@ def test_every_frame_carries_a_valid_manifest_naming_the_payload(
 def test_check_of_a_frame_folder_reports_its_frames_provenance(
     tmp_path: Path, artist: identity.Identity
 ) -> None:
-    folder, _, _ = mark(frame_folder(tmp_path), artist)
+    folder, _, _ = mark(frame_folder(tmp_path), artist, frames=FRAMES)
     report = check_file(folder, keys={"mine": artist.watermark_key}).to_json()
     assert report["watermark"]["found"] is True
     assert report["c2pa"] is not None and report["c2pa"]["status"] == "present"
@@ -118,7 +95,7 @@ def test_the_first_frames_manifest_is_kept_in_the_registry(
     tmp_path: Path, artist: identity.Identity
 ) -> None:
     with Registry.open() as registry:
-        folder, _, work_id = mark(frame_folder(tmp_path), artist, registry)
+        folder, _, work_id = mark(frame_folder(tmp_path), artist, registry, frames=FRAMES)
         assert work_id is not None
         recorded = record.load(registry.path.parent, work_id)
     assert recorded is not None and recorded.manifest
@@ -132,7 +109,7 @@ def test_the_first_frames_manifest_is_kept_in_the_registry(
     reason="ExifTool is not installed (Debian: apt-get install libimage-exiftool-perl)",
 )
 def test_exiftool_reads_the_consent_of_a_frame(tmp_path: Path, artist: identity.Identity) -> None:
-    folder, _, _ = mark(frame_folder(tmp_path), artist)
+    folder, _, _ = mark(frame_folder(tmp_path), artist, frames=FRAMES)
     assert EXIFTOOL is not None
     out = subprocess.run(
         [EXIFTOOL, "-j", "-G1", "-n", "-a", "-charset", "utf8", str(frame_files(folder)[-1])],
