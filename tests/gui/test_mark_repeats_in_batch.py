@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from PIL import Image
+from remark_steps import add, asked, works
 
 from artistshield.gui.mark_view import COL_STATUS
 from artistshield.registry import Registry
@@ -14,25 +15,8 @@ NAME = "painted-hills.png"
 OTHER = "cel-spookytree-alpha.png"
 
 
-def _add(qtbot, drop, view, paths: list[Path]) -> None:
-    with qtbot.waitSignal(view.files_added, timeout=10_000):
-        drop(view, paths)
-
-
 def _status(view, path: Path) -> str:
     return view.table.item(view.rows[path.absolute()], COL_STATUS).text()
-
-
-def _asked(qtbot, view):
-    qtbot.waitUntil(
-        lambda: view.remark_dialog is not None and view.remark_dialog.isVisible(), timeout=120_000
-    )
-    return view.remark_dialog
-
-
-def _works() -> dict[str, str | None]:
-    with Registry.open() as registry:
-        return {w.work_id: registry.version_of(w.work_id) for w in registry.works()}
 
 
 def _copies(artwork, tmp_path: Path) -> list[Path]:
@@ -49,9 +33,9 @@ def test_a_repeat_within_the_batch_is_asked_about_once_then_marked_again(
 ) -> None:
     view = window.mark_view
     first, same, resaved = _copies(artwork, tmp_path)
-    _add(qtbot, drop, view, [first, same, resaved])
+    add(qtbot, drop, view, [first, same, resaved])
     view.start_button.click()  # the registry is empty: nothing is asked before marking
-    dialog = _asked(qtbot, view)
+    dialog = asked(qtbot, view)
     assert "1 file is registered already" in dialog.text()
     assert "hills-copy.png: already registered as W-000001" in dialog.informativeText()
     assert "(the same " in dialog.informativeText()  # pixels, or picture by its fingerprint
@@ -61,9 +45,10 @@ def test_a_repeat_within_the_batch_is_asked_about_once_then_marked_again(
     assert view.remark_dialog is None  # the answer covers the JPEG re-save too: asked once
     for repeat in (same, resaved):
         assert "a new version of W-00000" in _status(view, repeat), _status(view, repeat)
-    works = _works()
-    assert len(works) == 3 and works["W-000001"] is None
-    assert works["W-000002"] == "W-000001" and works["W-000003"] in ("W-000001", "W-000002")
+    registered = works()
+    assert len(registered) == 3 and registered["W-000001"] is None
+    assert registered["W-000002"] == "W-000001"
+    assert registered["W-000003"] in ("W-000001", "W-000002")
     with Registry.open() as registry:
         assert registry.verify().ok
 
@@ -74,15 +59,15 @@ def test_a_repeat_within_the_batch_gets_the_answer_given_before_it(
     view = window.mark_view
     first, same, _ = _copies(artwork, tmp_path)
     (other,) = artwork(OTHER)
-    _add(qtbot, drop, view, [other])
+    add(qtbot, drop, view, [other])
     with qtbot.waitSignal(view.batch_finished, timeout=120_000):
         view.start_button.click()
-    assert _works() == {"W-000001": None}
+    assert works() == {"W-000001": None}
 
     # the registered one is asked about before the batch: "Skip" covers the repeat found in it
-    _add(qtbot, drop, view, [first, same])
+    add(qtbot, drop, view, [first, same])
     view.start_button.click()
-    dialog = _asked(qtbot, view)
+    dialog = asked(qtbot, view)
     assert "1 file is registered already" in dialog.text()
     assert OTHER in dialog.informativeText()
     with qtbot.waitSignal(view.batch_finished, timeout=240_000):
@@ -92,4 +77,4 @@ def test_a_repeat_within_the_batch_gets_the_answer_given_before_it(
     assert "registered as W-000002" in _status(view, first)
     assert _status(view, same).startswith("Skipped: already registered as W-000002")
     assert "Marked 1 of 3 files; skipped 2 registered already" in view.status.text()
-    assert _works() == {"W-000001": None, "W-000002": None}
+    assert works() == {"W-000001": None, "W-000002": None}
