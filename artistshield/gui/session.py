@@ -11,15 +11,9 @@ import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
+
+from artistshield.gui.checked_dialog import CheckedDialog
 
 if TYPE_CHECKING:
     from artistshield.identity import Identity
@@ -34,19 +28,17 @@ def settings() -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
-class PassphraseDialog(QDialog):
+class PassphraseDialog(CheckedDialog):
     """Ask for a passphrase; with *confirm*, ask twice (for a new one)."""
 
     def __init__(
         self, prompt: str, parent: QWidget | None = None, *, confirm: bool = False,
         title: str = "Passphrase",
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        layout = QVBoxLayout(self)
+        super().__init__(title, parent)
         label = QLabel(prompt)
         label.setWordWrap(True)
-        layout.addWidget(label)
+        self.content.addWidget(label)
         form = QFormLayout()
         self.first = QLineEdit()
         self.first.setEchoMode(QLineEdit.EchoMode.Password)
@@ -56,24 +48,14 @@ class PassphraseDialog(QDialog):
             self.second = QLineEdit()
             self.second.setEchoMode(QLineEdit.EchoMode.Password)
             form.addRow("Again:", self.second)
-        layout.addLayout(form)
-        self.problem = QLabel()
-        self.problem.setStyleSheet("color: #c0392b")
-        layout.addWidget(self.problem)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.content.addLayout(form)
 
-    def _check(self) -> None:
+    def find_problem(self) -> str | None:
         if not self.first.text():
-            self.problem.setText("The passphrase is empty.")
-        elif self.second is not None and self.second.text() != self.first.text():
-            self.problem.setText("The two passphrases differ.")
-        else:
-            self.accept()
+            return "The passphrase is empty."
+        if self.second is not None and self.second.text() != self.first.text():
+            return "The two passphrases differ."
+        return None
 
     def passphrase(self) -> str:
         return self.first.text()

@@ -20,18 +20,16 @@ from typing import Any
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
+from artistshield.gui.checked_dialog import CheckedDialog
 from artistshield.provenance.consent import DATA_MINING_VALUES, DEFAULT_DATA_MINING
 from artistshield.provenance.metadata import DATA_MINING
 
@@ -174,37 +172,28 @@ class ConsentSettings(QGroupBox):
         return None
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(CheckedDialog):
     """The app's settings; saved to ``settings.ini`` when accepted."""
 
     def __init__(self, parent: QWidget | None = None, *, stamps: str = "") -> None:
         from artistshield.gui.session import settings
 
-        super().__init__(parent)
-        self.setWindowTitle("Settings")
-        layout = QVBoxLayout(self)
+        super().__init__("Settings", parent)
         self.consent = ConsentSettings()
         self.consent.load(settings())
         self.consent.status.setText(stamps)
-        layout.addWidget(self.consent)
-        self.problem = QLabel()
-        self.problem.setStyleSheet("color: #c0392b")
-        layout.addWidget(self.problem)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.content.addWidget(self.consent)
 
     def save(self) -> None:
+        """Save and close (the OK button), unless a setting cannot be saved as it is."""
+        self.accept()
+
+    def find_problem(self) -> str | None:
+        return self.consent.problem()
+
+    def keep(self) -> None:
         from artistshield.gui.session import settings
 
-        problem = self.consent.problem()
-        if problem is not None:
-            self.problem.setText(problem)
-            return
         store = settings()
         self.consent.save(store)
         store.sync()
-        self.accept()
