@@ -29,7 +29,7 @@ def mark(
 ) -> tuple[Path, int, str | None]:
     """Mark and sign *source* (registered when *registry* is given): output, payload, work ID.
 
-    With *frames*, the output must be a folder of that many frames.
+    A folder of frames gives a folder, a file a file; with *frames*, that many frames.
     """
     (outcome,) = mark_files(
         [source], out_dir=source.parent / "out", key=artist.watermark_key,
@@ -39,6 +39,7 @@ def mark(
     assert outcome.ok, outcome.error
     assert outcome.readable, "the mark must still read in the signed output"
     assert outcome.output is not None and outcome.payload is not None
+    assert outcome.output.is_dir() == source.is_dir()
     if frames is not None:
-        assert outcome.output.is_dir() and outcome.frames == frames
+        assert outcome.frames == frames
     return outcome.output, outcome.payload, outcome.work_id

@@ -6,22 +6,17 @@ is skipped with that reason.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from clip_files import pan
+from exiftool_tags import exiftool, needs_exiftool
 from PIL import Image, PngImagePlugin
+from signed_marks import NAME, mark
 
 from artistshield import identity
-from artistshield.mark import mark_files
-from artistshield.provenance import credentials, signing
-from artistshield.provenance.consent import Consent
+from artistshield.provenance import credentials
 
-NAME = "Zoë Ödegaard"
-EXIFTOOL = shutil.which("exiftool")
 XMP = (
     '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
     'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -46,28 +41,14 @@ def animation(path: Path) -> Path:
     return path
 
 
-@pytest.mark.skipif(
-    EXIFTOOL is None,
-    reason="ExifTool is not installed (Debian: apt-get install libimage-exiftool-perl)",
-)
+@needs_exiftool
 @pytest.mark.parametrize("suffix", [".png", ".webp"])
 def test_animated_copies_carry_consent_exif_and_keep_their_own(tmp_path: Path, suffix: str) -> None:
     artist = identity.create(NAME, None)
-    source = animation(tmp_path / f"walk{suffix}")
-    (outcome,) = mark_files(
-        [source], out_dir=tmp_path / "out", key=artist.watermark_key,
-        consent=Consent(creator=NAME), signer=signing.ContentSigner(artist),
-    )
-    assert outcome.ok and outcome.readable and outcome.output is not None
-    assert outcome.frames == 4
-    found = credentials.read_file(outcome.output)
+    output, _, _ = mark(animation(tmp_path / f"walk{suffix}"), artist, frames=4)
+    found = credentials.read_file(output)
     assert found.status == credentials.PRESENT and found.problems == ()
-    assert EXIFTOOL is not None
-    out = subprocess.run(
-        [EXIFTOOL, "-j", "-G1", "-n", "-a", "-charset", "utf8", str(outcome.output)],
-        capture_output=True, check=True, timeout=60,
-    ).stdout
-    tags = json.loads(out.decode("utf-8"))[0]
+    tags = exiftool(output)
     assert not any("Warning" in k for k in tags), tags
     assert tags["IFD0:Artist"] == NAME  # UTF-8
     assert NAME in str(tags["IFD0:Copyright"])
@@ -75,5 +56,5 @@ def test_animated_copies_carry_consent_exif_and_keep_their_own(tmp_path: Path, s
     assert tags["XMP-dc:Title"] == "Walk cycle"  # the source's XMP, kept
     assert NAME in str(tags["XMP-dc:Creator"])
     assert tags["XMP-plus:DataMining"].endswith("/DMI-PROHIBITED-AIMLTRAINING")
-    with Image.open(outcome.output) as image:
+    with Image.open(output) as image:
         assert image.n_frames == 4

@@ -7,14 +7,12 @@ read-back tests are skipped with that reason (the Python-side checks still run).
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 from clip_files import pan, write_gif, write_video
+from exiftool_tags import exiftool, needs_exiftool
 from PIL import Image
 
 from artistshield import imageio, watermark
@@ -30,23 +28,6 @@ KEY = bytes(range(32))
 CREATOR = "Zoë Ödegaard"
 PLUS = "http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-AIMLTRAINING"
 DIGITAL_CREATION = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCreation"
-EXIFTOOL = shutil.which("exiftool")
-needs_exiftool = pytest.mark.skipif(
-    EXIFTOOL is None,
-    reason="ExifTool is not installed (Debian: apt-get install libimage-exiftool-perl)",
-)
-
-
-def exiftool(path: Path) -> dict[str, object]:
-    """Every tag ExifTool finds, as ``{"Group:Tag": value}`` with raw (-n) values."""
-    assert EXIFTOOL is not None
-    out = subprocess.run(
-        [EXIFTOOL, "-j", "-G1", "-n", "-a", "-charset", "utf8", str(path)],
-        capture_output=True, check=True, timeout=60,
-    ).stdout
-    return dict(json.loads(out.decode("utf-8"))[0])
-
-
 def picture() -> np.ndarray:
     return np.asarray(Image.open(DATA / "painted-hills.png").convert("RGB"))[:256, :320].copy()
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import c2pa
 import numpy as np
 import pytest
 from clip_files import pan
+from exiftool_tags import exiftool, needs_exiftool
 from PIL import Image
 from signed_marks import NAME, REFUSED, mark
 
@@ -26,7 +25,6 @@ from artistshield.provenance import credentials, record, signing
 from artistshield.registry import Registry
 
 FRAMES = 3
-EXIFTOOL = shutil.which("exiftool")
 
 
 @pytest.fixture
@@ -104,18 +102,10 @@ def test_the_first_frames_manifest_is_kept_in_the_registry(
     assert active.encode("utf-8") in recorded.manifest
 
 
-@pytest.mark.skipif(
-    EXIFTOOL is None,
-    reason="ExifTool is not installed (Debian: apt-get install libimage-exiftool-perl)",
-)
+@needs_exiftool
 def test_exiftool_reads_the_consent_of_a_frame(tmp_path: Path, artist: identity.Identity) -> None:
     folder, _, _ = mark(frame_folder(tmp_path), artist, frames=FRAMES)
-    assert EXIFTOOL is not None
-    out = subprocess.run(
-        [EXIFTOOL, "-j", "-G1", "-n", "-a", "-charset", "utf8", str(frame_files(folder)[-1])],
-        capture_output=True, check=True, timeout=60,
-    ).stdout
-    tags = json.loads(out.decode("utf-8"))[0]
+    tags = exiftool(frame_files(folder)[-1])
     creators = tags["XMP-dc:Creator"]
     assert NAME in (creators if isinstance(creators, list) else [creators])
     assert tags["XMP-plus:DataMining"].endswith("/DMI-PROHIBITED-AIMLTRAINING")
