@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mark_steps import add as _add
 from PIL import Image
 from PySide6.QtGui import QImage
 
@@ -52,11 +53,6 @@ def make_video(path: Path, count: int) -> Path:
             out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         out.mux(stream.encode())
     return path
-
-
-def _add(qtbot, drop, view, paths: list[Path]) -> None:
-    with qtbot.waitSignal(view.files_added, timeout=10_000):
-        drop(view, paths)
 
 
 def _status(view, row: int) -> str:

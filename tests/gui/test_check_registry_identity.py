@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from mark_steps import mark_all as _mark
 from PIL import Image
 from PySide6.QtGui import QGuiApplication, QImage
 
 from artistshield import identity
 from artistshield.gui import errors
 from artistshield.gui.check_view import verdict_kind
-
-
-def _mark(qtbot, window, drop, paths: list[Path]) -> Path:
-    view = window.mark_view
-    with qtbot.waitSignal(view.files_added, timeout=10_000):
-        drop(view, paths)
-    with qtbot.waitSignal(view.batch_finished, timeout=60_000):
-        view.start_button.click()
-    return view.output_folder()
 
 
 def _check(qtbot, view, path: Path):

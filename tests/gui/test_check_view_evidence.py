@@ -6,6 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
+from mark_steps import mark_all as _mark
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from PySide6.QtCore import QUrl
@@ -25,15 +26,6 @@ SETTINGS = (
     "Model hash: 31e35c80fc, Model: sd_xl_base_1.0_0.9vae, Version: v1.6.0"
 )
 MISSED = Detection(found=False, payload=None, p_value=0.4, score=0.3)
-
-
-def _mark(qtbot, window, drop, paths: list[Path]) -> Path:
-    view = window.mark_view
-    with qtbot.waitSignal(view.files_added, timeout=10_000):
-        drop(view, paths)
-    with qtbot.waitSignal(view.batch_finished, timeout=60_000):
-        view.start_button.click()
-    return view.output_folder()
 
 
 def _check(qtbot, view, path: Path) -> CheckResult:

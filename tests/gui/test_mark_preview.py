@@ -5,17 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from mark_steps import add as _add
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from artistshield.gui.mark_preview import RENDERING
 from artistshield.gui.mark_table import COL_QUALITY, MarkTable
 from artistshield.mark import MarkOutcome
-
-
-def _add(qtbot, drop, view, paths: list[Path]) -> None:
-    with qtbot.waitSignal(view.files_added, timeout=10_000):
-        drop(view, paths)
 
 
 def _rendered(qtbot, view) -> None:

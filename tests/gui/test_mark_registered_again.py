@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from remark_steps import add, asked, works
+from mark_steps import add, asked, works
 
 from artistshield.gui.mark_view import COL_STATUS
 from artistshield.registry import Registry

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from mark_steps import add, asked, works
 from PIL import Image
-from remark_steps import add, asked, works
 
 from artistshield.gui.mark_view import COL_STATUS
 from artistshield.registry import Registry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from mark_steps import add as _add
 
 from artistshield import imageio
 from artistshield.gui import errors
@@ -10,12 +10,6 @@ from artistshield.gui.mark_view import COL_STATUS, COL_SURVIVES
 from artistshield.registry import Registry
 
 NAMES = ("cel-portrait-alpha.png", "painted-hills.png", "cartoon-halloween-outro.png")
-
-
-def _add(qtbot, drop, view, paths: list[Path]) -> None:
-    with qtbot.waitSignal(view.files_added, timeout=10_000):
-        drop(view, paths)
-
 
 
 def _mark(qtbot, view) -> None:

@@ -1,4 +1,4 @@
-"""Steps shared by the tests of marking what is registered already: add, wait for the question."""
+"""Steps the GUI tests of marking share: add files, mark them, answer "registered already"."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ def add(qtbot, drop, view, paths: list[Path]) -> None:
     """Drop *paths* on the Mark view and wait until it lists them."""
     with qtbot.waitSignal(view.files_added, timeout=10_000):
         drop(view, paths)
+
+
+def mark_all(qtbot, window, drop, paths: list[Path]) -> Path:
+    """Add *paths* to the Mark view, mark them all, and return the output folder."""
+    view = window.mark_view
+    add(qtbot, drop, view, paths)
+    with qtbot.waitSignal(view.batch_finished, timeout=60_000):
+        view.start_button.click()
+    return view.output_folder()
 
 
 def asked(qtbot, view):
