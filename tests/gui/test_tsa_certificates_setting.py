@@ -7,13 +7,12 @@ lets its stamps be checked.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import unit_modules
 from PIL import Image
 from PySide6.QtCore import Qt
 
@@ -24,13 +23,7 @@ from artistshield.gui.settings_dialog import SettingsDialog
 from artistshield.gui.stamping import StampingJob
 from artistshield.registry import Registry, timestamp
 
-_spec = importlib.util.spec_from_file_location(
-    "local_tsa", Path(__file__).parents[1] / "unit" / "local_tsa.py"
-)
-assert _spec is not None and _spec.loader is not None
-local_tsa = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("local_tsa", local_tsa)
-_spec.loader.exec_module(local_tsa)
+local_tsa = unit_modules.load("local_tsa")
 
 
 @pytest.fixture
