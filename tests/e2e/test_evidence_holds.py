@@ -10,36 +10,26 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from artistshield import identity
 from artistshield.paths import data_dir
 from artistshield.registry import Registry
 from tests.e2e.cli import run_in_process
+from tests.e2e.paintings import pieces
 
 REAL_FSYNC = os.fsync
-PAINTING = Path(__file__).parents[1] / "data" / "painted-hills.png"
 
 
 pytestmark = pytest.mark.usefixtures("hashed_cli")
 run = run_in_process
 
 
-def pictures(folder: Path, count: int, *, seed: int = 0) -> list[Path]:
-    """*count* different 192x192 pieces of a painting, which a mark reads back from."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    painting = np.asarray(Image.open(PAINTING).convert("RGB"))
-    paths = []
-    for i in range(count):
-        y, x = (int(rng.integers(0, n - 192)) for n in painting.shape[:2])
-        paths.append(folder / f"art-{seed}-{i}.png")
-        Image.fromarray(painting[y : y + 192, x : x + 192]).save(paths[-1])
-    return paths
+#: *count* different 192x192 pieces of a painting, which a mark reads back from.
+pictures = partial(pieces, size=192)
 
 
 def log_kinds() -> list[str]:
