@@ -9,10 +9,15 @@ crop 50% only over crops that hold drawn content, as in robustness.py).
 Saves the figures as ``strength_tradeoff`` and draws them, from that record,
 as docs/strength-tradeoff.svg (``--plot`` redraws it from the saved record
 without measuring).  The app's strength slider words its scale from these
-figures (``artistshield/gui/mark_options.py``).  Needs the ``bench`` extra
-(``pip install -e .[bench]``) for SSIMULACRA2.
+figures: each run also writes them to ``resources/strength.json``, which
+``artistshield/gui/mark_options.py`` reads (``--plot`` rewrites it too).
+Needs the ``bench`` extra (``pip install -e .[bench]``) for SSIMULACRA2.
 
-Run:  python benchmarks/strength_tradeoff.py [--attacks all] [--plot] [--json PATH]
+Run:  python benchmarks/strength_tradeoff.py [--attacks all] [--images A,B] [--plot] [--json PATH]
+
+``--images`` keeps only the corpus images named (file stems), for a quick
+look; such a run is not the benchmark's figure, and is neither saved over its
+record nor given to the app unless ``--json PATH`` says where to keep it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
@@ -31,7 +37,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import RESULTS, ROOT, Table, add_json_option, save  # noqa: E402
 from attacks import ATTACKS, jpeg, scale  # noqa: E402
-from robustness import KEY, PAYLOAD, corpus, flatten, holds_content, ssimulacra2  # noqa: E402
+from robustness import KEY, PAYLOAD, _names, corpus, flatten, holds_content, ssimulacra2  # noqa: E402
 
 from artistshield import watermark  # noqa: E402
 
@@ -43,10 +49,12 @@ HARD_ATTACKS = ("jpeg50", "scale0.5", "crop50", "rot5", "blur1.5", "instagram", 
                 "crop80_scale0.7_jpeg70", "jpeg30", "rot15", "scale0.5_jpeg50")
 EXTRA_ATTACKS = {"scale0.5_jpeg50": lambda p: jpeg(scale(p, 0.5), 50)}
 PLOT = ROOT / "docs" / "strength-tradeoff.svg"
+#: What the app's strength slider reads (artistshield/gui/mark_options.py).
+SLIDER = ROOT / "resources" / "strength.json"
 
 
-def measure(attack_names: list[str]) -> tuple[Table, dict[str, object], list[str]]:
-    images = [(stem, rgba) for stem, rgba in corpus()]
+def measure(attack_names: list[str], stems: list[str] | None = None) -> tuple[Table, dict[str, object], list[str]]:
+    images = corpus(stems)
     table = Table(f"Per strength, over the corpus (one key; detection over: {', '.join(attack_names)})",
                   ["strength", "SSIMULACRA2 median", "SSIMULACRA2 worst (image)",
                    "images >= JPEG 90", "detection rate", "weakest attack (rate)",
@@ -166,24 +174,50 @@ def plot(figures: dict[str, object], path: Path) -> None:
     path.write_text("\n".join(parts) + "\n")
 
 
+def slider_figures(record: dict[str, Any]) -> dict[str, Any]:
+    """The part of a saved record the strength slider words its scale from, with its date."""
+    return {
+        "about": "Written by benchmarks/strength_tradeoff.py from its record; do not edit.",
+        "date": record["date"],
+        "commit": record["commit"],
+        "strengths": [{key: row[key] for key in ("strength", "ssimulacra2_median",
+                                                 "ssimulacra2_worst", "detection_rate")}
+                      for row in record["figures"]["strengths"]],
+    }
+
+
+def write_slider(record: dict[str, Any]) -> None:
+    SLIDER.write_text(json.dumps(slider_figures(record), indent=1) + "\n")
+    print(f"The strength slider's figures: {SLIDER.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attacks", choices=("hard", "all"), default="hard",
                         help="the attacks where misses happen (default) or every attack")
-    parser.add_argument("--plot", action="store_true", help="only redraw the plot from the saved record")
+    parser.add_argument("--images", type=_names, help="only these corpus images (file stems, comma-separated)")
+    parser.add_argument("--plot", action="store_true",
+                        help="only redraw the plot and the slider's figures from the saved record")
     add_json_option(parser)
     args = parser.parse_args()
     if args.plot:
         record = json.loads((RESULTS / "strength_tradeoff.json").read_text())
         plot(record["figures"], PLOT)
+        write_slider(record)
         return
     names = list(HARD_ATTACKS) if args.attacks == "hard" else [*ATTACKS, *EXTRA_ATTACKS]
-    table, figures, notes = measure(names)
+    table, figures, notes = measure(names, args.images)
+    if args.images is not None:
+        notes.append("A subset (--images): not the benchmark's figure.")
     table.print()
     print("\n".join(notes))
-    save("strength_tradeoff", tables=[table], figures=figures, notes=notes, path=args.json)
+    if args.images is not None and args.json is None:
+        print("(a subset: not saved over the benchmark's record; --json PATH keeps it)")
+        return
+    saved = save("strength_tradeoff", tables=[table], figures=figures, notes=notes, path=args.json)
     if args.json is None:
         plot(figures, PLOT)
+        write_slider(json.loads(saved.read_text()))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ to a marking job as plain values.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from artistshield.gui import dialogs
 from artistshield.gui.errors import show_error
-from artistshield.gui.resources import icon
+from artistshield.gui.resources import icon, resource_path
 
 FORMATS = {"Same as original": None, "PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "TIFF": "TIFF"}
 #: "None" and the names of ``platforms.PRESETS``, spelt out so the window opens without NumPy.
@@ -38,19 +40,19 @@ PLATFORMS = (
 )
 
 
-#: Measured by benchmarks/strength_tradeoff.py (docs/benchmarks.md, "Mark strength"; the
-#: run of 2026-12-07 on ../shared/corpus, one key): strength, then SSIMULACRA2 of the median
-#: picture and of the worst one (100 identical, 90 visually lossless; a JPEG quality-90
-#: re-save of the same pictures scores 75 to 92), then the rate the mark is read at after
-#: the hardest edits (eleven, half size + JPEG 50 among them; every edit with a target in the
-#: robustness benchmark reads at 0.90 or more at 1.0).  tests/gui/test_strength_words.py keeps them equal.
-STRENGTH_FIGURES = (
-    (0.5, 95.2, 91.4, 0.718),
-    (0.75, 92.7, 86.7, 0.809),
-    (1.0, 90.3, 82.0, 0.9),
-    (1.5, 85.2, 72.9, 0.918),
-    (2.0, 79.9, 64.3, 0.973),
-)
+@functools.cache
+def strength_figures() -> tuple[tuple[float, float, float, float], ...]:
+    """The measured trade-off behind the strength slider's words, one row per strength.
+
+    Each row: strength, then SSIMULACRA2 of the median picture and of the worst one (100
+    identical, 90 visually lossless), then the rate the mark is read at after the hardest
+    edits.  benchmarks/strength_tradeoff.py measures them on the development corpus and
+    writes ``resources/strength.json`` from its saved record, so the words follow the
+    engine as measured; tests/gui/test_strength_words.py checks the two are the same run.
+    """
+    rows = json.loads(resource_path("strength.json").read_text(encoding="utf-8"))["strengths"]
+    return tuple((row["strength"], row["ssimulacra2_median"], row["ssimulacra2_worst"],
+                  row["detection_rate"]) for row in rows)
 
 
 def strength_words(strength: float) -> tuple[str, str]:
@@ -59,7 +61,7 @@ def strength_words(strength: float) -> tuple[str, str]:
     From the measured strength nearest *strength*: invisible at 100% while the median
     picture stays visually lossless (SSIMULACRA2 90 or more).
     """
-    _, median, worst, read = min(STRENGTH_FIGURES, key=lambda row: abs(row[0] - strength))
+    _, median, worst, read = min(strength_figures(), key=lambda row: abs(row[0] - strength))
     if median >= 90:
         looks = "invisible at 100%"
     elif median >= 85:

@@ -3,16 +3,24 @@
 import json
 from pathlib import Path
 
-from artistshield.gui.mark_options import STRENGTH_FIGURES, strength_words
+from artistshield.gui.mark_options import strength_figures, strength_words
 
-RECORD = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "strength_tradeoff.json"
+ROOT = Path(__file__).resolve().parents[2]
+RECORD = ROOT / "benchmarks" / "results" / "strength_tradeoff.json"
+SLIDER = ROOT / "resources" / "strength.json"
 
 
 def test_the_words_figures_are_the_saved_benchmarks() -> None:
-    rows = json.loads(RECORD.read_text())["figures"]["strengths"]
+    record = json.loads(RECORD.read_text())
     saved = tuple((r["strength"], r["ssimulacra2_median"], r["ssimulacra2_worst"], r["detection_rate"])
-                  for r in rows)
-    assert saved == STRENGTH_FIGURES
+                  for r in record["figures"]["strengths"])
+    assert saved == strength_figures()
+    # the same run, not figures that happen to match: a rerun that was not handed on fails here
+    slider = json.loads(SLIDER.read_text())
+    assert (slider["date"], slider["commit"]) == (record["date"], record["commit"]), (
+        "resources/strength.json is not from the saved strength_tradeoff run: "
+        "python benchmarks/strength_tradeoff.py --plot"
+    )
 
 
 def test_the_default_strength_reads_invisible_at_100_percent() -> None:
