@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import Table, add_json_option, save  # noqa: E402
 from attacks import ATTACKS, STRICT_TARGET_EXCEPTIONS, jpeg  # noqa: E402
 from match import distractor_files  # noqa: E402
-from robustness import KEY, PAYLOAD, flatten, holds_content, ssimulacra2  # noqa: E402
+from robustness import KEY, PAYLOAD, flatten, holds_content, refusal, ssimulacra2  # noqa: E402
 
 from artistshield import watermark  # noqa: E402
 from artistshield.mark import psnr  # noqa: E402
@@ -69,7 +69,8 @@ def main() -> None:
     add_json_option(parser)
     args = parser.parse_args()
 
-    marked, psnrs, unmarkable = {}, [], []
+    marked, psnrs = {}, []
+    unmarkable: dict[str, tuple[np.ndarray, str]] = {}  # refused: the picture and why
     for name, rgba in drawings(args.count):
         original = flatten(rgba)
         if args.on_white:
@@ -77,14 +78,15 @@ def main() -> None:
         else:
             out = flatten(watermark.embed(rgba, KEY, PAYLOAD))
         if np.array_equal(out, original):
-            unmarkable.append(name)
+            unmarkable[name] = (original, refusal(original if args.on_white else rgba))
             continue
         marked[name] = (original, out)
         psnrs.append(psnr(original, out))
     page = ", each flattened over white first" if args.on_white else ""
     notes = [f"Held-out drawings: {len(marked)} marked (one key{page})."]
     if unmarkable:
-        notes.append(f"Left out, nothing to mark (one flat colour or gradient): {', '.join(unmarkable)}.")
+        notes.append("Refused, nothing to mark, so left out of every rate (never a pass): " + "; ".join(
+            f"{name} ({why})" for name, (_, why) in unmarkable.items()) + ".")
     table = Table("Rate of exact-payload reads", ["attack", "read", "target (on the corpus)"])
     untouched = sum(watermark.detect(out, KEY).payload == PAYLOAD for _, out in marked.values())
     table.add("none", f"{untouched / len(marked):.2f}", "")
@@ -93,9 +95,10 @@ def main() -> None:
     for attack_name, attack in ATTACKS.items():
         hits = counted = 0
         blank = []
-        for name, (original, out) in marked.items():
-            if args.false:
+        if args.false:  # every unmarked drawing, the refused ones too
+            for original in [*(o for o, _ in marked.values()), *(o for o, _ in unmarkable.values())]:
                 false += watermark.detect(attack(original), KEY).found
+        for name, (original, out) in marked.items():
             if not holds_content(attack_name, original):
                 blank.append(name)
                 continue
@@ -110,10 +113,16 @@ def main() -> None:
         table.add(attack_name, f"{rate:.2f}", "report" if target is None else f">= {target:.2f}")
         print(f"{attack_name}: {rate:.2f}", flush=True)
     table.add("mean over attacks", f"{mean:.2f}", "")
+    if unmarkable:
+        table.add(f"mean, the {len(unmarkable)} refused counted as missed",
+                  f"{mean * len(marked) / (len(marked) + len(unmarkable)):.2f}", "")
     table.print()
     figures: dict[str, object] = {
         "drawings": len(marked),
         "mean_rate": round(mean, 4),
+        # the refused drawings counted as missed under every attack, beside the rate over marks
+        "mean_rate_refused_as_missed": round(mean * len(marked) / (len(marked) + len(unmarkable)), 4),
+        "refused": len(unmarkable),
         "psnr_median_db": round(float(np.median(psnrs)), 2),
         "psnr_worst_db": round(float(np.min(psnrs)), 2),
     }
@@ -135,7 +144,7 @@ def main() -> None:
         notes.append(f"SSIMULACRA2 median {np.median(scores):.1f}, worst {np.min(scores):.1f}; "
                      f"below a JPEG 90 re-save: {'; '.join(below) if below else 'none'}.")
     if args.false:
-        checks = len(marked) * len(ATTACKS)
+        checks = (len(marked) + len(unmarkable)) * len(ATTACKS)
         figures.update(false_positives=false, false_checks=checks)
         notes.append(f"False positives: {false} of {checks} unmarked, attacked drawings.")
     print("\n" + "\n".join(notes))
