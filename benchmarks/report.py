@@ -66,6 +66,16 @@ BENCHMARKS = [
         "from these figures.", CORPUS + "; the bench extra (pip install -e .[bench])",
     ),
     Benchmark(
+        "ssimulacra2_agreement", "ssimulacra2_agreement.py", (),
+        "SSIMULACRA2: the package against the reference tool",
+        "The SSIMULACRA2 scores above come from the ssimulacra2 package on PyPI; this scores every "
+        "corpus image against its JPEG quality-90 re-save and its marked copy with that package "
+        "and with the metric authors' C++ tool, and says whether the two ever disagree on "
+        "'the mark scores at least as high as JPEG 90'.",
+        CORPUS + "; the bench extra; the reference ssimulacra2 tool, built from "
+        "github.com/cloudinary/ssimulacra2 (--reference PATH)",
+    ),
+    Benchmark(
         "heldout", "heldout.py", ("--false",), "Held-out drawings (Debian clip art)",
         "Drawings the engine was never tuned on, marked with one key and put through the same "
         "attacks; with --false, every unmarked drawing too, where any find is false.", DEBIAN,
