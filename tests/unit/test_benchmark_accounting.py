@@ -69,7 +69,8 @@ def test_both_scores_of_a_mark_and_a_jpeg_and_where_their_verdicts_part(agreemen
 
     images = [("a", _textured(1)), ("b", _textured(2))]
     first_pixel_b = agreement.flatten(images[1][1])[0, 0, 0]
-    pairs = agreement.compare(images, reference, package)
+    pairs, refused = agreement.compare(images, reference, package)
+    assert refused == []
     assert [(p.image, p.copy) for p in pairs] == [("a", "JPEG 90"), ("a", "mark"),
                                                    ("b", "JPEG 90"), ("b", "mark")]
     assert agreement.verdicts(pairs) == {"a": (True, True), "b": (True, False)}
@@ -78,14 +79,15 @@ def test_both_scores_of_a_mark_and_a_jpeg_and_where_their_verdicts_part(agreemen
     assert figures["max_abs_difference"] == 2.0
     assert figures["mean_abs_difference"] == pytest.approx((1 + 0.5 + 2 + 0.5) / 4)
     assert len(table.rows) == 4 and table.rows[2][-1] == "+2.00"
-    assert "they differ on b" in notes[1]
+    assert figures["package_higher"] == 3
+    assert figures["mark_median_reference"] == 91.0 and figures["mark_median_package"] == 91.5
+    assert "they differ on b" in notes[-1]
 
 
-def test_a_refused_picture_has_no_mark_to_score(agreement: ModuleType) -> None:
+def test_a_refused_picture_is_left_out_and_named(agreement: ModuleType) -> None:
     blank = np.full((96, 96, 4), 255, np.uint8)
-    pairs = agreement.compare([("blank", blank)], lambda a, b: 100.0, lambda a, b: 100.0)
-    assert [p.copy for p in pairs] == ["JPEG 90"]
-    assert agreement.verdicts(pairs) == {}
+    pairs, refused = agreement.compare([("blank", blank)], lambda a, b: 100.0, lambda a, b: 100.0)
+    assert pairs == [] and refused == ["blank"]
 
 
 def test_speed_is_given_as_a_ratio_to_dwtdct(robustness: ModuleType) -> None:
