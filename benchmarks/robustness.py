@@ -12,8 +12,9 @@ Quality: PSNR, and SSIMULACRA2 (the perceptual metric JPEG XL is tuned with;
 100 is identical, about 90 visually lossless) per image beside a JPEG
 quality-90 re-save of the same image, the compression platforms apply anyway:
 the mark should score at least as high.  SSIMULACRA2 comes from the
-``ssimulacra2`` package (``pip install -e .[bench]``); without it that table
-is left out.
+``ssimulacra2`` package (``pip install -e .[bench]``; without it that table
+is left out), or from the metric's reference tool when ``SSIMULACRA2`` names
+it (see ssimulacra2_agreement.py: the package reads about 0.8 higher).
 
 Honest accounting: a picture the engine refuses (nothing to mark: transparent,
 one flat colour or a bare gradient) is listed apart with the reason and
@@ -75,8 +76,29 @@ def secrets(count: int) -> list[tuple[bytes, int]]:
 IW_BYTES = b"ArSh"
 
 
+def ssimulacra2_by() -> str:
+    """Which SSIMULACRA2 scores: the reference tool named by $SSIMULACRA2, or the package."""
+    tool = os.environ.get("SSIMULACRA2")
+    return f"reference tool ({Path(tool).name})" if tool else "ssimulacra2 package (PyPI)"
+
+
 def ssimulacra2(original: np.ndarray, changed: np.ndarray) -> float | None:
-    """SSIMULACRA2 of RGB *changed* against *original*, or None without the package."""
+    """SSIMULACRA2 of RGB *changed* against *original*, or None without the package.
+
+    With ``SSIMULACRA2=/path/to/ssimulacra2`` (the authors' C++ tool, see
+    ssimulacra2_agreement.py), the reference tool scores instead: the package
+    reads about 0.8 higher than it.
+    """
+    tool = os.environ.get("SSIMULACRA2")
+    if tool:
+        from ssimulacra2_agreement import reference_score
+
+        return reference_score(Path(tool))(original, changed)
+    return package_ssimulacra2(original, changed)
+
+
+def package_ssimulacra2(original: np.ndarray, changed: np.ndarray) -> float | None:
+    """SSIMULACRA2 by the ``ssimulacra2`` package, or None without it."""
     try:
         from ssimulacra2 import compute_ssimulacra2
     except ImportError:
@@ -204,6 +226,7 @@ def quality_table(
         "ssimulacra2_median": round(float(np.median(scores)), 1),
         "ssimulacra2_worst": round(float(np.min(scores)), 1),
         "ssimulacra2_below_jpeg90": below,
+        "ssimulacra2_by": ssimulacra2_by(),
     }
     return table, figures
 

@@ -43,7 +43,7 @@ from PIL import Image  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import Table, add_json_option, save  # noqa: E402
 from attacks import jpeg  # noqa: E402
-from robustness import KEY, PAYLOAD, _names, corpus, flatten, ssimulacra2  # noqa: E402
+from robustness import KEY, PAYLOAD, _names, corpus, flatten, package_ssimulacra2  # noqa: E402
 
 from artistshield import watermark  # noqa: E402
 
@@ -100,7 +100,7 @@ def parse_score(output: str) -> float:
 
 
 def package_score(original: np.ndarray, changed: np.ndarray) -> float:
-    score = ssimulacra2(original, changed)
+    score = package_ssimulacra2(original, changed)
     if score is None:
         sys.exit("benchmarks/ssimulacra2_agreement.py needs the ssimulacra2 package: "
                  "pip install -e .[bench]")

@@ -37,7 +37,16 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import RESULTS, ROOT, Table, add_json_option, save  # noqa: E402
 from attacks import ATTACKS, jpeg, scale  # noqa: E402
-from robustness import KEY, PAYLOAD, _names, corpus, flatten, holds_content, ssimulacra2  # noqa: E402
+from robustness import (  # noqa: E402
+    KEY,
+    PAYLOAD,
+    _names,
+    corpus,
+    flatten,
+    holds_content,
+    ssimulacra2,
+    ssimulacra2_by,
+)
 
 from artistshield import watermark  # noqa: E402
 
@@ -207,6 +216,7 @@ def main() -> None:
         return
     names = list(HARD_ATTACKS) if args.attacks == "hard" else [*ATTACKS, *EXTRA_ATTACKS]
     table, figures, notes = measure(names, args.images)
+    figures["ssimulacra2_by"] = ssimulacra2_by()
     if args.images is not None:
         notes.append("A subset (--images): not the benchmark's figure.")
     table.print()
