@@ -5,13 +5,15 @@ fingerprints and the signed log; never originals or keys) with their member
 certificate (:func:`contribute`).  The union checks each contribution (the
 bundle's own signatures, the certificate against its root and revocation
 list) and writes a shared registry folder (:func:`merge`): the contributions
-as they came, the revocation list, and an index of them signed by the union.
+as they came, the revocation list, a catalog of their records and, for a
+large registry, the search index (:mod:`.catalog`), and an index document
+signed by the union that lists the digest of every one of those files.
 The union cannot alter a member's claim: each contribution is kept byte for
 byte and still verifies with the member's key alone.
 
 :class:`UnionRegistry` opens such a folder, refusing it if the union's
-signature, any contribution's hash or any member's signatures fail, and
-answers a check the way an artist's own registry does, naming the member.
+signature or any file's digest fails, checks a member's signatures before it
+names them, and answers a check the way an artist's own registry does.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from artistshield.registry import Registry
 from artistshield.registry.bundle import verify_bundle
 from artistshield.registry.match import WorkMatch, WorkMatcher
 from artistshield.registry.records import Work
+from artistshield.union import catalog
 from artistshield.union.authority import VERSION, UnionAuthority, UnionError, canonical_bytes
 from artistshield.union.membership import (
     Membership,
@@ -52,8 +56,15 @@ INDEX_NAME = "union-registry.json"
 REVOCATIONS_NAME = "revocations.pem"
 MEMBERS_FOLDER = "members"
 SCALE_INDEX_NAME = "scale-index"
-"""The search index of a large registry, kept beside it; rebuilt when the registry changes."""
+"""The search index of a large registry, written at merge and signed with it."""
 FRAMES_NAME = "frames.json"
+PRINTS_NAME = "prints.bin"
+"""The index's fingerprint store: checked a block at a time, as searches read it."""
+EAGER_BYTES = 256 << 20
+"""Contributions up to this size in all are checked in full on opening (a few seconds);
+larger ones a member at a time, when a check first cites the member's work."""
+_qualified = catalog.qualified
+_sha256 = catalog.sha256_file
 
 logger = logging.getLogger("artistshield.union")
 
@@ -91,29 +102,46 @@ def contribute(
 
 
 def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeReport:
-    """Check every contribution and write the signed shared registry folder *out*."""
+    """Check every contribution and write the signed shared registry folder *out*.
+
+    Besides the contributions, as they came, it writes the catalog and, for a
+    large registry, the search index (:mod:`.catalog`), whose digests the
+    union signs with the rest.
+    """
     if out.exists() and any(out.iterdir()):
         raise UnionError(f"{out} already exists and is not empty; choose a new folder.")
     revocations = authority.revocation_list()
     root = authority.root
-    members: list[tuple[UnionMember, Path, str]] = []
+    members: list[tuple[UnionMember, Path, set[str]]] = []
     flagged: list[str] = []
-    works = 0
-    for path in files:
-        member, work_ids, late = _check_contribution(path, root, revocations, authority)
-        if any(m.artist_id == member.artist_id for m, _, _ in members):
-            raise UnionError(f"{path}: {member.name} contributed twice; merge one file each.")
-        members.append((member, path, _sha256(path)))
-        works += len(work_ids)
-        flagged += [f"M{member.member_no}:{w}" for w in late]
+    works = fingerprints = 0
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        writer = catalog.CatalogWriter(scratch / catalog.CATALOG_NAME)
+        for path in files:
+            member, signed, late = _check_contribution(path, root, revocations, authority)
+            if any(m.artist_id == member.artist_id for m, _, _ in members):
+                raise UnionError(f"{path}: {member.name} contributed twice; merge one file each.")
+            members.append((member, path, {w.work_id for w in signed}))
+            writer.add(member.member_no, signed, set(late))
+            works += len(signed)
+            fingerprints += sum(w.fingerprint_sha256 is not None for w in signed)
+            flagged += [_qualified(member.member_no, w) for w in late]
+        stored = _fingerprints_of([(m.member_no, path, ids) for m, path, ids in members])
+        index = None
+        if _wants_index(fingerprints):
+            index = _write_index(scratch / SCALE_INDEX_NAME, stored)
+        else:
+            writer.add_fingerprints(stored)
+        writer.close()
         (scratch / MEMBERS_FOLDER).mkdir()
         listed = []
-        for member, path, digest in members:
+        for member, path, _ in members:
             name = f"{member.artist_id}.asbundle"
             shutil.copyfile(path, scratch / MEMBERS_FOLDER / name)
-            listed.append({**member.__dict__, "file": name, "sha256": digest})
+            copy = scratch / MEMBERS_FOLDER / name
+            listed.append({**member.__dict__, "file": name, "sha256": _sha256(copy),
+                           "bytes": copy.stat().st_size})  # fmt: skip
         (scratch / REVOCATIONS_NAME).write_bytes(revocations)
         body = {
             "format": REGISTRY_FORMAT,
@@ -122,9 +150,16 @@ def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeRepor
             "merged": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "revocations_sha256": hashlib.sha256(revocations).hexdigest(),
             "members": listed,
+            "works": works,
+            "fingerprints": fingerprints,
+            "catalog": {
+                "file": catalog.CATALOG_NAME,
+                "sha256": _sha256(scratch / catalog.CATALOG_NAME),
+            },
+            "index": index,
         }
-        signed = {**body, "signature": authority.sign(canonical_bytes(body)).hex()}
-        (scratch / INDEX_NAME).write_text(json.dumps(signed, indent=1, ensure_ascii=False))
+        signed_body = {**body, "signature": authority.sign(canonical_bytes(body)).hex()}
+        (scratch / INDEX_NAME).write_text(json.dumps(signed_body, indent=1, ensure_ascii=False))
         if out.exists():
             out.rmdir()
         os.rename(scratch, out)
@@ -134,10 +169,48 @@ def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeRepor
     return MergeReport(tuple(m for m, _, _ in members), works, tuple(flagged))
 
 
+def _wants_index(fingerprints: int) -> bool:
+    """Whether a registry of *fingerprints* gets the two-tier search index (``scale`` extra)."""
+    wanted = os.environ.get("ARTISTSHIELD_UNION_INDEX", "")
+    if wanted == "exact" or not scale.available() or fingerprints == 0:
+        return False
+    return wanted == "scale" or fingerprints > scale.EXACT_UP_TO
+
+
+def _write_index(folder: Path, stored: Iterator[tuple[str, bytes]]) -> dict[str, Any]:
+    """Build the scale index of *stored* into *folder*; return what the union signs of it."""
+    built = scale.ScaleIndex(folder)
+    matcher = WorkMatcher(stored, index=built)
+    built.finish()
+    (folder / FRAMES_NAME).write_text(json.dumps(matcher.frames()), "utf-8")
+    del built, matcher
+    table = catalog.write_block_table(folder / PRINTS_NAME)
+    files = {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.name != PRINTS_NAME}
+    return {
+        "folder": folder.name,
+        "files": files,
+        "blocked": {"file": PRINTS_NAME, "table": table.name, "block_bytes": catalog.BLOCK_BYTES},
+    }
+
+
+def _fingerprints_of(
+    contributions: list[tuple[int, Path, set[str]]],
+) -> Iterator[tuple[str, bytes]]:
+    """Every verified work's stored fingerprints, read again one contribution at a time.
+
+    Not kept from the checks: millions of fingerprints do not fit in memory.
+    """
+    for member_no, path, work_ids in contributions:
+        for work, fingerprint in _works_of(path):
+            if fingerprint is not None and work.work_id in work_ids:
+                yield _qualified(member_no, work.work_id), fingerprint
+
+
 def _check_contribution(
     path: Path, root: x509.Certificate, revocations: bytes, authority: UnionAuthority | None
-) -> tuple[UnionMember, list[str], list[str]]:
-    """Verify one contribution; return its member, its works and those made after revocation."""
+) -> tuple[UnionMember, tuple[Work, ...], list[str]]:
+    """Verify one contribution; return its member, its signed works and the ids of those
+    made after revocation."""
     report = verify_bundle(path)
     if not report.ok:
         raise UnionError(
@@ -170,13 +243,29 @@ def _check_contribution(
         report.artist_id,
         None if revoked is None else revoked.isoformat().replace("+00:00", "Z"),
     )
-    return member, [w.work_id for w in report.works], late
+    return member, report.works, late
 
 
 class UnionRegistry:
-    """A merged union registry, verified on opening, searched like an artist's own."""
+    """A merged union registry, checked on opening, searched like an artist's own.
 
-    def __init__(self, folder: str | os.PathLike[str], *, root_pem: str | None = None) -> None:
+    Opening checks the union's signature and the digests it signed of the
+    revocation list, the catalog and the search index; works are read from the
+    catalog when asked for, not held in memory.  Each member's contribution is
+    checked (its digest, and every signature in it with the member's key) when
+    a check first cites one of that member's works, or for every member on
+    opening when the contributions are small (*check_members*: ``None`` decides
+    by ``EAGER_BYTES``, ``True`` always, ``False`` never); :meth:`verify`
+    checks everything.
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        root_pem: str | None = None,
+        check_members: bool | None = None,
+    ) -> None:
         self.folder = Path(folder)
         index = self.folder / INDEX_NAME
         try:
@@ -189,75 +278,129 @@ class UnionRegistry:
             document, expected_format=REGISTRY_FORMAT, source=str(self.folder)
         )
         self.union = body["union"]
-        root = x509.load_pem_x509_certificate(str(self.union["root_pem"]).encode("ascii"))
-        if root_pem is not None and _pem(root).strip() != root_pem.encode("ascii").strip():
+        self._root = x509.load_pem_x509_certificate(str(self.union["root_pem"]).encode("ascii"))
+        if root_pem is not None and _pem(self._root).strip() != root_pem.encode("ascii").strip():
             raise UnionError(f"{self.folder} is another union's registry, not your union's.")
-        revocations = (self.folder / REVOCATIONS_NAME).read_bytes()
-        if hashlib.sha256(revocations).hexdigest() != body["revocations_sha256"]:
-            raise UnionError(f"{self.folder} was tampered with: its revocation list changed.")
+        if "catalog" not in body:
+            raise UnionError(
+                f"{self.folder} was merged by an older ArtistShield, which this one no longer "
+                "opens. The union can merge it again from its own contributions: artistshield "
+                f"union merge {self.folder / MEMBERS_FOLDER}/*.asbundle --out NEW_FOLDER"
+            )
+        self._revocations = self._read_signed(REVOCATIONS_NAME, body["revocations_sha256"])
+        self._check_file(str(body["catalog"]["file"]), str(body["catalog"]["sha256"]))
         self.members: dict[int, UnionMember] = {}
-        self.flagged: set[str] = set()
-        self._works: dict[str, Work] = {}
-        self._payloads: dict[int, str] = {}
-        self._contributions: list[tuple[int, Path]] = []
-        fingerprints = 0
+        self._listed: dict[int, dict[str, Any]] = {}
         for listed in body["members"]:
+            member = UnionMember(int(listed["member_no"]), str(listed["name"]),
+                                 str(listed["artist_id"]), listed.get("revoked"))  # fmt: skip
+            self.members[member.member_no] = member
+            self._listed[member.member_no] = listed
+        self._index: dict[str, Any] | None = body.get("index")
+        self._store: catalog.CheckedStore | None = None
+        if self._index is not None:
+            self._store = self._open_store(self._index)
+        self._catalog = catalog.Catalog(self.folder / str(body["catalog"]["file"]))
+        self.flagged: set[str] = self._catalog.flagged()
+        self._vouched: set[int] = set()
+        self._vouching = threading.Lock()
+        if check_members is None:
+            check_members = sum(int(m.get("bytes", 0)) for m in body["members"]) <= EAGER_BYTES
+        if check_members:
+            for member_no in self.members:
+                self._vouch(member_no)
+        self._matcher = self._make_matcher()
+
+    def _path(self, name: str) -> Path:
+        path = (self.folder / name).resolve()
+        if not path.is_relative_to(self.folder.resolve()):
+            raise UnionError(f"{self.folder} names a file outside itself ({name}).")
+        return path
+
+    def _check_file(self, name: str, digest: str) -> None:
+        path = self._path(name)
+        if not path.is_file() or _sha256(path) != digest:
+            raise UnionError(
+                f"{self.folder} was tampered with: {name} is not the file the union signed."
+            )
+
+    def _read_signed(self, name: str, digest: str) -> bytes:
+        try:
+            data = self._path(name).read_bytes()
+        except OSError:
+            data = b""
+        if hashlib.sha256(data).hexdigest() != digest:
+            what = "its revocation list" if name == REVOCATIONS_NAME else name
+            raise UnionError(f"{self.folder} was tampered with: {what} changed.")
+        return data
+
+    def _open_store(self, index: dict[str, Any]) -> catalog.CheckedStore:
+        """Check the index files the union signed; the fingerprints are checked as read."""
+        folder = str(index["folder"])
+        blocked = index["blocked"]
+        for name, digest in index["files"].items():
+            if name != blocked["table"]:
+                self._check_file(f"{folder}/{name}", str(digest))
+        table = self._read_signed(f"{folder}/{blocked['table']}", index["files"][blocked["table"]])
+        if int(blocked["block_bytes"]) != catalog.BLOCK_BYTES:
+            raise UnionError(f"{self.folder}: its index's blocks are not ones this version reads.")
+        return catalog.CheckedStore(self._path(folder), table, source=str(self.folder))
+
+    def _make_matcher(self) -> WorkMatcher:
+        """The exact index of a small registry's catalog; the kept two-tier one of a large
+        registry (exact too, from its fingerprints, without the ``scale`` extra)."""
+        if self._index is None or self._store is None:
+            return WorkMatcher(self._catalog.fingerprints())
+        folder = self._path(str(self._index["folder"]))
+        frames = json.loads((folder / FRAMES_NAME).read_text(encoding="utf-8"))
+        if os.environ.get("ARTISTSHIELD_UNION_INDEX") == "exact" or not scale.available():
+            logger.warning("Searching %s exactly: the scale extra is not installed.", self.folder)
+            owners = {str(n): (str(w), int(f)) for n, (w, f) in frames["owners"].items()}
+            matcher = WorkMatcher(())
+            for slot in range(len(self._store)):
+                name = self._store.name(slot)
+                work_id, frame = owners.get(name, (name, 0))
+                matcher.add(work_id, self._store.fingerprint_bytes(slot), frame=frame)
+            return matcher
+        opened = scale.ScaleIndex.open(folder)
+        opened._store = self._store  # read fingerprints through the signed block table
+        return WorkMatcher.over(opened, frames)
+
+    def _vouch(self, member_no: int) -> None:
+        """Check one member's contribution and that the catalog holds its records as signed."""
+        if member_no in self._vouched:
+            return
+        with self._vouching:
+            if member_no in self._vouched:
+                return
+            listed = self._listed[member_no]
             path = self.folder / MEMBERS_FOLDER / Path(str(listed["file"])).name
             if not path.is_file() or _sha256(path) != listed["sha256"]:
                 raise UnionError(
                     f"{self.folder} was tampered with: {listed['name']}'s records changed "
                     "after the union merged them."
                 )
-            member, _, late = _check_contribution(path, root, revocations, None)
-            self.members[member.member_no] = member
-            self.flagged |= {_qualified(member.member_no, w) for w in late}
-            self._contributions.append((member.member_no, path))
-            for work, fingerprint in _works_of(path):
-                work_id = _qualified(member.member_no, work.work_id)
-                self._works[work_id] = replace(work, work_id=work_id)
-                if work.payload is not None:
-                    self._payloads[work.payload] = work_id
-                fingerprints += fingerprint is not None
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        source = {"registry_sha256": _sha256(index), "fingerprints": fingerprints}
-        self._matcher = self._make_matcher(self._stored(), source)
+            member, works, late = _check_contribution(path, self._root, self._revocations, None)
+            signed = {_qualified(member_no, w.work_id): catalog.record_json(w) for w in works}
+            late_ids = {_qualified(member_no, w) for w in late}
+            flagged = {w for w in self.flagged if catalog.member_no_of(w) == member_no}
+            if (
+                member != self.members[member_no]
+                or signed != self._catalog.records_of(member_no)
+                or late_ids != flagged
+            ):
+                raise UnionError(
+                    f"{self.folder} was tampered with: its catalog differs from "
+                    f"{listed['name']}'s signed records."
+                )
+            self._vouched.add(member_no)
 
-    def _stored(self) -> Iterator[tuple[str, bytes]]:
-        """Every fingerprint by work id, read again one contribution at a time.
-
-        Not kept from the checks on opening: millions of fingerprints do not fit in
-        memory, and a kept index needs none of them.
-        """
-        for member_no, path in self._contributions:
-            for work, fingerprint in _works_of(path):
-                work_id = _qualified(member_no, work.work_id)
-                if fingerprint is not None and work_id in self._works:
-                    yield work_id, fingerprint
-
-    def _make_matcher(
-        self, stored: Iterator[tuple[str, bytes]], source: dict[str, Any]
-    ) -> WorkMatcher:
-        """The exact index for a small registry; with the ``scale`` extra, past
-        ``scale.EXACT_UP_TO`` fingerprints, the two-tier one, kept beside the registry."""
-        wanted = os.environ.get("ARTISTSHIELD_UNION_INDEX", "")
-        if (
-            wanted == "exact"
-            or not scale.available()
-            or (wanted != "scale" and source["fingerprints"] <= scale.EXACT_UP_TO)
-        ):
-            return WorkMatcher(stored)
-        kept = self.folder / SCALE_INDEX_NAME
-        reused = _reuse(kept, source)
-        if reused is not None:
-            return reused
-        try:
-            return _keep(kept, stored, source)
-        except OSError as exc:  # a registry on a read-only share: index in a scratch folder
-            logger.warning("Cannot keep the union's index in %s (%s); building it for now.",
-                           kept, exc)  # fmt: skip
-        self._scratch = tempfile.TemporaryDirectory(prefix="artistshield-union-index-")
-        index = scale.ScaleIndex(Path(self._scratch.name) / "index")
-        return WorkMatcher(self._stored(), index=index)  # afresh: _keep read some
+    def verify(self) -> None:
+        """Check everything: every member's contribution and every fingerprint of the index."""
+        for member_no in self.members:
+            self._vouch(member_no)
+        if self._store is not None:
+            self._store.check_all()
 
     def __enter__(self) -> UnionRegistry:
         return self
@@ -266,35 +409,37 @@ class UnionRegistry:
         self.close()
 
     def close(self) -> None:
-        if self._scratch is not None:
-            self._scratch.cleanup()
-            self._scratch = None
+        self._catalog.close()
 
     @property
     def name(self) -> str:
         return str(self.union["name"])
 
     def works(self) -> list[Work]:
-        return list(self._works.values())
+        """Every work (read from the catalog: at millions of works, ask for one instead)."""
+        return self._catalog.works()
 
     def work(self, work_id: str) -> Work:
-        return self._works[work_id]
+        """The record of *work_id*, once its member's signatures are checked."""
+        self._vouch(catalog.member_no_of(work_id))
+        return self._catalog.work(work_id)
 
     def member_of(self, work_id: str) -> UnionMember:
         """The member who registered *work_id* (a ``M<number>:W-...`` id)."""
-        return self.members[int(work_id.split(":", 1)[0][1:])]
+        return self.members[catalog.member_no_of(work_id)]
 
     def find_by_payload(self, payload: int) -> Work | None:
-        work_id = self._payloads.get(payload)
+        work_id = self._catalog.by_payload(payload)
         if work_id is None:
             return None
         if member_of_payload(payload) not in self.members:
             return None
-        return self._works[work_id]
+        return self.work(work_id)
 
     def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
+        """Like an artist's registry's; a match's member is checked before it is named."""
         return [
-            m.with_work(self._works[m.work_id])
+            m.with_work(self.work(m.work_id) if m.is_match else self._catalog.work(m.work_id))
             for m in self._matcher.search(pixels, limit=limit)
         ]
 
@@ -305,40 +450,6 @@ class UnionRegistry:
         if work_id in self.flagged:
             text += f", registered after the member was revoked on {member.revoked[:10]}"  # type: ignore[index]
         return text
-
-
-def _reuse(folder: Path, source: dict[str, Any]) -> WorkMatcher | None:
-    """The index kept in *folder*, if it was built from this very registry."""
-    try:
-        index = scale.ScaleIndex.open(folder)
-        frames = json.loads((folder / FRAMES_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, RuntimeError):
-        return None
-    if index.source != source:
-        return None
-    return WorkMatcher.over(index, frames)
-
-
-def _keep(folder: Path, stored: Iterator[tuple[str, bytes]], source: dict[str, Any]) -> WorkMatcher:
-    """Build the scale index of *stored* into *folder*, replacing an outdated one there."""
-    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}-new.", dir=folder.parent))
-    try:
-        built = scale.ScaleIndex(scratch / "index", source=source)
-        matcher = WorkMatcher(stored, index=built)
-        built.finish()
-        (scratch / "index" / FRAMES_NAME).write_text(json.dumps(matcher.frames()), "utf-8")
-        old = None
-        if folder.exists():  # ours, from an earlier state of the registry
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old.", dir=folder.parent))
-            os.rename(folder, old / "index")
-        os.rename(scratch / "index", folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    reopened = _reuse(folder, source)
-    assert reopened is not None
-    return reopened
 
 
 def _works_of(path: Path) -> list[tuple[Work, bytes | None]]:
@@ -355,10 +466,6 @@ def _works_of(path: Path) -> list[tuple[Work, bytes | None]]:
             )
         )
     return found
-
-
-def _qualified(member_no: int, work_id: str) -> str:
-    return f"M{member_no}:{work_id}"
 
 
 def _issued_time(certificate_pem: str) -> datetime:
@@ -381,10 +488,4 @@ def _pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
