@@ -189,7 +189,9 @@ class CheckedStore(scale.FingerprintStore):
         self._source = source
         self._lock = threading.Lock()
         size = len(self._prints)
-        if len(table) != 32 * (-(-size // BLOCK_BYTES)):
+        # the offsets are hashed whole on opening: they say where the store ends
+        ends = int(self._offsets[-1]) if len(self._offsets) else 0
+        if size != ends or len(table) != 32 * (-(-size // BLOCK_BYTES)):
             raise UnionError(f"{source} was tampered with: its fingerprint store changed size.")
 
     def fingerprint_bytes(self, slot: int) -> bytes:
