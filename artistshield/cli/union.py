@@ -87,6 +87,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     merge.add_argument("--out", type=Path, required=True, help="a new folder")
     merge.set_defaults(handler=_merge)
 
+    verify = actions.add_parser(
+        "verify", help="check a shared registry in full: every member's records and fingerprints"
+    )
+    verify.add_argument("registry", type=Path, metavar="REGISTRY", help="the shared registry folder")
+    verify.set_defaults(handler=_verify)
+
     check = staff("check", "check suspects for every member at once")
     check.add_argument("files", type=Path, nargs="+", metavar="SUSPECT")
     check.add_argument("--registry", type=Path, required=True, help="the shared registry folder")
@@ -227,6 +233,16 @@ def _merge(args: argparse.Namespace) -> int:
     )
     for work_id in report.flagged:
         print(f"Flagged: {work_id} was registered after its member's certificate ended.")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    with shared.UnionRegistry(args.registry, check_members=False) as registry:
+        registry.verify()
+        print(
+            f"Shared registry of {registry.name} verifies: {len(registry.members)} member(s), "
+            "every record signed by its member, every file as the union signed it."
+        )
     return 0
 
 

@@ -188,3 +188,17 @@ def test_a_registry_of_the_older_format_is_refused_with_how_to_merge_it_again(
     _resign(union, folder, older)
     with pytest.raises(UnionError, match="older ArtistShield.*union merge .*members"):
         shared.UnionRegistry(folder)
+
+
+def test_union_verify_checks_a_shared_registry_in_full(
+    union: UnionAuthority, ada: Member, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811
+) -> None:
+    from artistshield.cli import main
+
+    folder = _merged(union, ada, tmp_path, index=True)
+    assert main(["union", "verify", str(folder)]) == 0
+    assert "verifies: 1 member(s)" in capsys.readouterr().out
+    prints = folder / shared.SCALE_INDEX_NAME / shared.PRINTS_NAME
+    _flip_byte(prints, prints.stat().st_size // 2)
+    assert main(["union", "verify", str(folder)]) != 0
+    assert "fingerprints changed" in capsys.readouterr().err
