@@ -141,9 +141,11 @@ def test_a_catalog_the_union_altered_and_signed_is_refused_by_the_members_signat
     with pytest.raises(UnionError, match="differs from Ada Artist's signed records"):
         shared.UnionRegistry(folder)
     # checked when the work is cited, when the contributions are not checked on opening
-    with shared.UnionRegistry(folder, check_members=False) as registry:
-        with pytest.raises(UnionError, match="differs from Ada Artist's signed records"):
-            registry.work("M7:W-000001")
+    with (
+        shared.UnionRegistry(folder, check_members=False) as registry,
+        pytest.raises(UnionError, match="differs from Ada Artist's signed records"),
+    ):
+        registry.work("M7:W-000001")
 
 
 def test_a_large_registrys_contribution_is_checked_when_its_member_is_cited(
@@ -186,7 +188,7 @@ def test_a_registry_of_the_older_format_is_refused_with_how_to_merge_it_again(
             del body[key]
 
     _resign(union, folder, older)
-    with pytest.raises(UnionError, match="older ArtistShield.*union merge .*members"):
+    with pytest.raises(UnionError, match=r"older ArtistShield.*union merge .*members"):
         shared.UnionRegistry(folder)
 
 
