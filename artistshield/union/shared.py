@@ -301,15 +301,20 @@ class UnionRegistry:
         if self._index is not None:
             self._store = self._open_store(self._index)
         self._catalog = catalog.Catalog(self.folder / str(body["catalog"]["file"]))
-        self.flagged: set[str] = self._catalog.flagged()
-        self._vouched: set[int] = set()
-        self._vouching = threading.Lock()
-        if check_members is None:
-            check_members = sum(int(m.get("bytes", 0)) for m in body["members"]) <= EAGER_BYTES
-        if check_members:
-            for member_no in self.members:
-                self._vouch(member_no)
-        self._matcher = self._make_matcher()
+        try:
+            self.flagged: set[str] = self._catalog.flagged()
+            self._vouched: set[int] = set()
+            self._vouching = threading.Lock()
+            if check_members is None:
+                listed_bytes = sum(int(m.get("bytes", 0)) for m in body["members"])
+                check_members = listed_bytes <= EAGER_BYTES
+            if check_members:
+                for member_no in self.members:
+                    self._vouch(member_no)
+            self._matcher = self._make_matcher()
+        except BaseException:
+            self._catalog.close()
+            raise
 
     def _path(self, name: str) -> Path:
         path = (self.folder / name).resolve()
