@@ -24,6 +24,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from artistshield.fingerprint import scale
 from artistshield.registry.records import Work
@@ -31,6 +32,8 @@ from artistshield.union.authority import UnionError
 
 CATALOG_NAME = "catalog.sqlite"
 CATALOG_VERSION = 1
+Entries = list[dict[str, Any]]
+"""A work's signed log entries, as ``LogEntry.to_json`` writes them."""
 BLOCK_BYTES = 1 << 16
 """Block size of the fingerprint store's hash table: a search reads a few dozen blocks."""
 BLOCKS_SUFFIX = ".blocks-sha256"
@@ -42,6 +45,7 @@ CREATE TABLE works (
     payload INTEGER,
     flagged INTEGER NOT NULL, -- registered after the member's certificate ended
     record TEXT NOT NULL,     -- the member-signed record, as JSON (its own work id)
+    entries TEXT NOT NULL,    -- the member's signed log entries about the work, as JSON
     fingerprint BLOB          -- as stored; NULL when the search index holds them
 );
 CREATE INDEX works_payload ON works (payload) WHERE payload IS NOT NULL;
@@ -76,9 +80,12 @@ class CatalogWriter:
         self._db.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
         self._db.execute("BEGIN")
 
-    def add(self, member_no: int, works: Iterable[Work], late: set[str]) -> None:
+    def add(
+        self, member_no: int, works: Iterable[Work], late: set[str], entries: dict[str, Entries]
+    ) -> None:
         self._db.executemany(
-            "INSERT INTO works (id, member_no, payload, flagged, record) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO works (id, member_no, payload, flagged, record, entries)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (
                 (
                     qualified(member_no, w.work_id),
@@ -86,6 +93,7 @@ class CatalogWriter:
                     w.payload,
                     int(w.work_id in late),
                     record_json(w),
+                    json.dumps(entries[w.work_id], ensure_ascii=False, separators=(",", ":")),
                 )
                 for w in works
             ),
@@ -133,6 +141,14 @@ class Catalog:
         if not rows:
             raise KeyError(work_id)
         return _work(work_id, str(rows[0][0]))
+
+    def signed(self, work_id: str) -> tuple[str, Entries, bool]:
+        """The record of *work_id* as kept, the member's entries about it, and its flag."""
+        rows = self._rows("SELECT record, entries, flagged FROM works WHERE id = ?", work_id)
+        if not rows:
+            raise KeyError(work_id)
+        record, entries, flagged = rows[0]
+        return str(record), json.loads(str(entries)), bool(flagged)
 
     def by_payload(self, payload: int) -> str | None:
         rows = self._rows("SELECT id FROM works WHERE payload = ? ORDER BY id LIMIT 1", payload)

@@ -36,11 +36,11 @@ from cryptography import x509
 
 from artistshield.fileio import write_file
 from artistshield.fingerprint import scale
-from artistshield.identity import Identity
+from artistshield.identity import Identity, artist_id, verify
 from artistshield.registry import Registry
 from artistshield.registry.bundle import verify_bundle
 from artistshield.registry.match import WorkMatch, WorkMatcher
-from artistshield.registry.records import Work
+from artistshield.registry.records import WORK_KINDS, LogEntry, Work
 from artistshield.union import catalog
 from artistshield.union.authority import VERSION, UnionAuthority, UnionError, canonical_bytes
 from artistshield.union.membership import (
@@ -113,17 +113,22 @@ def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeRepor
     revocations = authority.revocation_list()
     root = authority.root
     members: list[tuple[UnionMember, Path, set[str]]] = []
+    certificates: dict[int, str] = {}
     flagged: list[str] = []
     works = fingerprints = 0
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         writer = catalog.CatalogWriter(scratch / catalog.CATALOG_NAME)
         for path in files:
-            member, signed, late = _check_contribution(path, root, revocations, authority)
+            member, signed, late, document = _check_contribution(
+                path, root, revocations, authority
+            )
             if any(m.artist_id == member.artist_id for m, _, _ in members):
                 raise UnionError(f"{path}: {member.name} contributed twice; merge one file each.")
             members.append((member, path, {w.work_id for w in signed}))
-            writer.add(member.member_no, signed, set(late))
+            certificates[member.member_no] = str(document["membership"]["certificate_pem"])
+            writer.add(member.member_no, signed, set(late), _entries_of(document, signed))
+            del document
             works += len(signed)
             fingerprints += sum(w.fingerprint_sha256 is not None for w in signed)
             flagged += [_qualified(member.member_no, w) for w in late]
@@ -141,7 +146,8 @@ def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeRepor
             shutil.copyfile(path, scratch / MEMBERS_FOLDER / name)
             copy = scratch / MEMBERS_FOLDER / name
             listed.append({**member.__dict__, "file": name, "sha256": _sha256(copy),
-                           "bytes": copy.stat().st_size})  # fmt: skip
+                           "bytes": copy.stat().st_size,
+                           "certificate_pem": certificates[member.member_no]})  # fmt: skip
         (scratch / REVOCATIONS_NAME).write_bytes(revocations)
         body = {
             "format": REGISTRY_FORMAT,
@@ -193,6 +199,16 @@ def _write_index(folder: Path, stored: Iterator[tuple[str, bytes]]) -> dict[str,
     }
 
 
+def _entries_of(document: dict[str, Any], works: tuple[Work, ...]) -> dict[str, catalog.Entries]:
+    """The signed log entries about each of *works* in a (verified) bundle's *document*."""
+    wanted: dict[str, catalog.Entries] = {w.work_id: [] for w in works}
+    for raw in document["entries"]:
+        entry = LogEntry.from_json(raw)
+        if entry.work_id in wanted and entry.fields is not None:
+            wanted[entry.work_id].append(entry.to_json())
+    return wanted
+
+
 def _fingerprints_of(
     contributions: list[tuple[int, Path, set[str]]],
 ) -> Iterator[tuple[str, bytes]]:
@@ -208,9 +224,9 @@ def _fingerprints_of(
 
 def _check_contribution(
     path: Path, root: x509.Certificate, revocations: bytes, authority: UnionAuthority | None
-) -> tuple[UnionMember, tuple[Work, ...], list[str]]:
-    """Verify one contribution; return its member, its signed works and the ids of those
-    made after revocation."""
+) -> tuple[UnionMember, tuple[Work, ...], list[str], dict[str, Any]]:
+    """Verify one contribution; return its member, its signed works, the ids of those
+    made after revocation, and the contribution's JSON document."""
     report = verify_bundle(path)
     if not report.ok:
         raise UnionError(
@@ -243,7 +259,7 @@ def _check_contribution(
         report.artist_id,
         None if revoked is None else revoked.isoformat().replace("+00:00", "Z"),
     )
-    return member, report.works, late
+    return member, report.works, late, document
 
 
 class UnionRegistry:
@@ -305,6 +321,8 @@ class UnionRegistry:
             self.flagged: set[str] = self._catalog.flagged()
             self._vouched: set[int] = set()
             self._vouching = threading.Lock()
+            self._signers: dict[int, tuple[bytes, datetime]] = {}
+            self._checked: set[str] = set()
             if check_members is None:
                 listed_bytes = sum(int(m.get("bytes", 0)) for m in body["members"])
                 check_members = listed_bytes <= EAGER_BYTES
@@ -385,7 +403,9 @@ class UnionRegistry:
                     f"{self.folder} was tampered with: {listed['name']}'s records changed "
                     "after the union merged them."
                 )
-            member, works, late = _check_contribution(path, self._root, self._revocations, None)
+            member, works, late, _ = _check_contribution(
+                path, self._root, self._revocations, None
+            )
             signed = {_qualified(member_no, w.work_id): catalog.record_json(w) for w in works}
             late_ids = {_qualified(member_no, w) for w in late}
             flagged = {w for w in self.flagged if catalog.member_no_of(w) == member_no}
@@ -399,6 +419,56 @@ class UnionRegistry:
                     f"{listed['name']}'s signed records."
                 )
             self._vouched.add(member_no)
+
+    def _signer(self, member_no: int) -> tuple[bytes, datetime]:
+        """The member's key, from their certificate checked against the root, and when the
+        union stopped vouching for their new works (revocation or the certificate's end)."""
+        known = self._signers.get(member_no)
+        if known is not None:
+            return known
+        listed = self._listed[member_no]
+        pem = str(listed["certificate_pem"])
+        status = check_certificate(pem, _pem(self._root), at=_issued_time(pem))
+        certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
+        key = certificate.public_key().public_bytes_raw()  # type: ignore[union-attr]
+        if not status.ok or status.member_no != member_no or artist_id(key) != listed["artist_id"]:
+            raise UnionError(
+                f"{self.folder}: {listed['name']}'s certificate does not hold ({status.reason})."
+            )
+        revoked = revoked_since(certificate, self._root, self._revocations)
+        ended = certificate.not_valid_after_utc if revoked is None else revoked
+        self._signers[member_no] = (key, ended)
+        return key, ended
+
+    def _check_work(self, work_id: str) -> None:
+        """Check *work_id*'s record against its member's signed entries, with the member's
+        key alone: what the catalog says of a work is what the member signed."""
+        if work_id in self._checked:
+            return
+        member_no = catalog.member_no_of(work_id)
+        key, ended = self._signer(member_no)
+        record, raw, flagged = self._catalog.signed(work_id)
+        local = work_id.split(":", 1)[1]
+        try:
+            entries = [LogEntry.from_json(e) for e in raw]
+            forged = any(
+                e.work_id != local
+                or not verify(key, e.text.encode("utf-8"), e.signature)
+                or e.fields is None
+                or hashlib.sha256(e.fields.encode("utf-8")).hexdigest() != e.fields_sha256
+                for e in entries
+            )
+            first = next(e for e in entries if e.kind in WORK_KINDS)
+            signed = Work.from_log(first, entries)
+            late = _time(signed.registered) > ended
+        except (ValueError, KeyError, TypeError, LookupError, StopIteration):
+            forged = True
+        if forged or catalog.record_json(signed) != record or late != flagged:
+            raise UnionError(
+                f"{self.folder} was tampered with: its catalog differs from "
+                f"{self._listed[member_no]['name']}'s signed records."
+            )
+        self._checked.add(work_id)
 
     def verify(self) -> None:
         """Check everything: every member's contribution and every fingerprint of the index."""
@@ -425,8 +495,8 @@ class UnionRegistry:
         return self._catalog.works()
 
     def work(self, work_id: str) -> Work:
-        """The record of *work_id*, once its member's signatures are checked."""
-        self._vouch(catalog.member_no_of(work_id))
+        """The record of *work_id*, once checked against its member's signed entries."""
+        self._check_work(work_id)
         return self._catalog.work(work_id)
 
     def member_of(self, work_id: str) -> UnionMember:

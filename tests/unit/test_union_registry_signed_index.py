@@ -140,7 +140,8 @@ def test_a_catalog_the_union_altered_and_signed_is_refused_by_the_members_signat
     _resign(union, folder, sign_new_catalog)
     with pytest.raises(UnionError, match="differs from Ada Artist's signed records"):
         shared.UnionRegistry(folder)
-    # checked when the work is cited, when the contributions are not checked on opening
+    # checked when the work is cited, when the contributions are not checked on opening:
+    # against the member's signed entries, which the union cannot forge
     with (
         shared.UnionRegistry(folder, check_members=False) as registry,
         pytest.raises(UnionError, match="differs from Ada Artist's signed records"),
@@ -148,7 +149,7 @@ def test_a_catalog_the_union_altered_and_signed_is_refused_by_the_members_signat
         registry.work("M7:W-000001")
 
 
-def test_a_large_registrys_contribution_is_checked_when_its_member_is_cited(
+def test_a_large_registrys_contributions_are_checked_by_verify(
     union: UnionAuthority, ada: Member, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
     folder = _merged(union, ada, tmp_path, index=True)
@@ -158,11 +159,9 @@ def test_a_large_registrys_contribution_is_checked_when_its_member_is_cited(
         shared.UnionRegistry(folder)  # small: every contribution checked on opening
     monkeypatch.setattr(shared, "EAGER_BYTES", 0)
     with shared.UnionRegistry(folder) as registry:  # large: opens without reading them
-        assert registry.members[7].name == "Ada Artist"
-        with pytest.raises(UnionError, match="records changed"):
-            registry.match(_suspect(tmp_path))
-        with pytest.raises(UnionError, match="records changed"):
-            registry.work("M7:W-000001")
+        # a cited work is checked against the member's signed entries the catalog keeps
+        found = [m for m in registry.match(_suspect(tmp_path)) if m.is_match]
+        assert [(m.work_id, m.work.title) for m in found] == [("M7:W-000001", "hills")]
         with pytest.raises(UnionError, match="records changed"):
             registry.verify()
 
@@ -204,3 +203,23 @@ def test_union_verify_checks_a_shared_registry_in_full(
     _flip_byte(prints, prints.stat().st_size // 2)
     assert main(["union", "verify", str(folder)]) != 0
     assert "fingerprints changed" in capsys.readouterr().err
+
+
+def test_entries_the_union_forged_in_its_catalog_are_refused_when_cited(
+    union: UnionAuthority, ada: Member, tmp_path: Path  # noqa: F811
+) -> None:
+    folder = _merged(union, ada, tmp_path, index=False)
+    path = folder / catalog.CATALOG_NAME
+    with sqlite3.connect(path) as db:
+        for column in ("record", "entries"):
+            db.execute(f"UPDATE works SET {column} = replace({column}, 'hills', 'stolen')")
+    db.close()
+
+    def sign_new_catalog(body: dict) -> None:
+        body["catalog"]["sha256"] = catalog.sha256_file(path)
+
+    _resign(union, folder, sign_new_catalog)
+    with shared.UnionRegistry(folder, check_members=False) as registry:
+        payload = registry.works()[0].payload
+        with pytest.raises(UnionError, match="differs from Ada Artist's signed records"):
+            registry.find_by_payload(payload)
