@@ -123,34 +123,42 @@ def amplitude(
     """
     if step > 1 and weight is not None:
         raise ValueError("a weighted (transparent) picture takes its mask at every pixel")
-    amp, spare = _amplitude(y, WINDOW, weight=weight, step=step)
+    # the narrow window's contrast serves both passes: worked out once (a
+    # video frame is 2 million pixels, many times a second)
+    contrast = local_contrast(y, step=step)
+    seen_share = 1.0
+    if weight is None:
+        stride = max(1, _SURROUND_STEP // step)
+        seen_share = drawn_share(contrast[::stride, ::stride])
+    drawn = contrast >= FLAT_CONTRAST  # before the first pass takes *contrast* over
+    amp, spare = _amplitude(y, contrast, None, weight=weight, step=step, seen_share=seen_share)
     if spare:
         # edges too few to take the budget even at the highest gain (flat
-        # art): the mark spreads thinner over the pixels just past them too
-        amp, _ = _amplitude(y, MASKING_WINDOW, weight=weight, step=step)
+        # art): the mark spreads thinner over the pixels just past them too,
+        # as far as MASKING_WINDOW reaches; never onto a smooth slope, whose
+        # contrast grows with the window however gentle it is
+        reach = 2 * ((MASKING_WINDOW - WINDOW) // 2 // step) + 1
+        near = ndimage.maximum_filter(drawn.view(np.uint8), reach)
+        wide = local_contrast(y, MASKING_WINDOW, step=step)
+        amp, _ = _amplitude(y, wide, near, weight=weight, step=step, seen_share=seen_share)
+    assert amp is not None
     amp *= np.float32(strength)
     return amp
 
 
 def _amplitude(
-    y: np.ndarray, window: int, *, weight: np.ndarray | None, step: int
-) -> tuple[np.ndarray, bool]:
-    """Return :func:`amplitude` at strength 1 with contrast over *window*, and whether the budget was to spare."""
-    # in place where it can be: a video frame is 2 million pixels, many times a second
-    contrast = local_contrast(y, step=step)
-    if weight is None:
-        stride = max(1, _SURROUND_STEP // step)
-        seen_share = drawn_share(contrast[::stride, ::stride])
-    if window > WINDOW:
-        # where the mark may go: what WINDOW sees as drawn, and the few
-        # pixels past it that *window* reaches; never a smooth slope, whose
-        # contrast grows with the window however gentle it is
-        reach = 2 * ((window - WINDOW) // 2 // step) + 1
-        drawn = ndimage.maximum_filter((contrast >= FLAT_CONTRAST).view(np.uint8), reach)
-        contrast = local_contrast(y, window, step=step)
+    y: np.ndarray, contrast: np.ndarray, drawn: np.ndarray | None, *,
+    weight: np.ndarray | None, step: int, seen_share: float,
+) -> tuple[np.ndarray | None, bool]:
+    """Return :func:`amplitude` at strength 1 for local *contrast* (taken over, changed in
+    place), kept to where *drawn* is set if given, and whether the budget was to spare.
+
+    The amplitude is None when the budget was to spare without *drawn*: the
+    caller then spreads the mark wider, so working it out would be wasted.
+    """
     excess = np.subtract(contrast, np.float32(FLAT_CONTRAST))
     np.maximum(excess, 0.0, out=excess)
-    if window > WINDOW:
+    if drawn is not None:
         excess *= drawn
     if EXPONENT == 0.5:
         np.sqrt(excess, out=excess)  # a third of the time of the general power
@@ -179,11 +187,13 @@ def _amplitude(
     def rms(gain: float) -> float:
         if sample_excess.size == 0:
             return 0.0
-        drawn = np.mean(np.minimum(sample_excess * gain, sample_cap) ** 2) / sampled_share
-        return float(np.sqrt(drawn * share))
+        energy = np.mean(np.minimum(sample_excess * gain, sample_cap) ** 2) / sampled_share
+        return float(np.sqrt(energy * share))
 
     lo, hi = MIN_GAIN, MAX_GAIN
     spare = rms(hi) <= RMS_BUDGET
+    if spare and drawn is None:
+        return None, True
     if spare:
         gain = hi
     elif rms(lo) >= RMS_BUDGET:
