@@ -24,7 +24,9 @@ import itertools
 import os
 import shutil
 import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,19 +154,59 @@ def mark_clip(
     if isinstance(clip, VideoClip):
         marker = LumaMarker(key, payload, strength=strength)
         selector, seen, done = KeyFrameSelector(), itertools.count(), itertools.count()
-        encoded = video.transcode(
-            source, out / source.name, marker, exists="free",
-            crf=video.DEFAULT_CRF if crf is None else crf, codec=codec,
-            progress=progress, cancelled=stop,
-            decoded=lambda luma, rgb: selector.offer(next(seen), luma, rgb),
-            edited=lambda rgb: selector.attach(next(done), rgb),
-        )
+        # the key frames are chosen on a thread of their own: a look that
+        # fingerprints a frame would otherwise hold up the frames fed to the
+        # encoder; the luma plane is copied, as the encoder's thread marks it
+        with InOrder() as choosing:
+            encoded = video.transcode(
+                source, out / source.name, marker, exists="free",
+                crf=video.DEFAULT_CRF if crf is None else crf, codec=codec,
+                progress=progress, cancelled=stop,
+                decoded=lambda luma, rgb: choosing.call(
+                    selector.offer, next(seen), np.array(luma), rgb
+                ),
+                edited=lambda rgb: choosing.call(selector.attach, next(done), rgb),
+            )
         target = encoded.path or out / source.name
         return ClipMarked(
             target, encoded.frames, _psnr(encoded.mean_square_change), video.first_frame(target),
             selector.key_frames,
         )
     return _mark_animation(source, out, key, payload, strength, quality, progress, stop)
+
+
+class InOrder:
+    """Calls made one after another, in the order given, on a thread of their own.
+
+    At most *most* wait at a time (the caller waits for room), so a slow
+    call cannot let frames pile up in memory.  Leaving the ``with`` block
+    waits for every call; a call that failed raises at the next :meth:`call`
+    or there, unless the block itself failed.
+    """
+
+    def __init__(self, most: int = 16) -> None:
+        self._pool = ThreadPoolExecutor(1)
+        self._waiting: deque[Future[object]] = deque()
+        self._most = most
+
+    def call(self, fn: Callable[..., object], *args: object) -> None:
+        while self._waiting and (self._waiting[0].done() or len(self._waiting) >= self._most):
+            self._waiting.popleft().result()
+        self._waiting.append(self._pool.submit(fn, *args))
+
+    def __enter__(self) -> InOrder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            while self._waiting:
+                future = self._waiting.popleft()
+                if kind is None:
+                    future.result()
+                else:
+                    future.cancel()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _psnr(mean_square: float) -> float:
