@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ __all__ = ["CLIP_SUFFIXES", "MarkOutcome", "expand_inputs", "mark_files", "read_
 _WRITTEN_AS_ANIMATION = frozenset({".gif", ".apng"})
 
 if TYPE_CHECKING:
+    from artistshield.animation.keyframes import KeyFramePicture
     from artistshield.identity import Identity
     from artistshield.provenance.consent import Consent
     from artistshield.provenance.signing import ContentSigner
@@ -405,28 +407,28 @@ def _mark_clip(
             codec=codec, quality=quality, progress=progress, cancelled=cancelled,
             prepare=None if consent is None else consent.apply, finish=finish,
         )
-        if consent is not None and marked.output.is_file():
-            from artistshield.provenance.consent import add_to_clip
-
-            add_to_clip(marked.output, consent, source=source)
-        if signer is not None and marked.output.is_file():
-            # before the read-back, so the mark is checked in the signed file
-            signer.sign_file(marked.output, payload=payload, title=named)
-        readable = None
-        if verify:
-            # stops once sure; read as written: the copy has not been scaled since
-            found = animation.detect_clip(marked.output, key, resync=False).detection.payload
-            readable = found == payload
-            if not readable:
-                logger.warning("%s: the mark did not read back from %s", source.name, source.name)
+        # the key frames are fingerprinted for the registry while the copy is
+        # signed and read back: the two take the two cores the encoder had
+        key_frames: Future[list[KeyFramePicture]] | None = None
+        pool = ThreadPoolExecutor(1)
+        if registry is not None and identity is not None:
+            key_frames = pool.submit(animation.fingerprinted, animation.pictures_of(marked.key_frames))
+        try:
+            readable = _finish_clip(
+                source, marked.output, key=key, payload=payload, title=named, verify=verify,
+                consent=consent, signer=signer,
+            )
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         work_id = None
         staged = marked.output
         if registry is not None and identity is not None:
+            assert key_frames is not None
             staged = copy.claim(staged)
             work = registry.add_work(
                 marked.first_frame, file_path=_registered_file(staged),
                 title=title or source.stem, payload=payload, frame_count=marked.frames,
-                key_frames=animation.pictures_of(marked.key_frames) or None, identity=identity,
+                key_frames=key_frames.result() or None, identity=identity,
             )
             work_id = work.work_id
             if consent is not None:
@@ -436,6 +438,32 @@ def _mark_clip(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=marked.psnr, readable=readable, frames=marked.frames,
     )
+
+
+def _finish_clip(
+    source: Path, output: Path, *, key: bytes, payload: int, title: str, verify: bool,
+    consent: Consent | None, signer: ContentSigner | None,
+) -> bool | None:
+    """Write the consent and Content Credentials into a marked clip, then read its mark back.
+
+    Returns whether the mark read back (None: not checked).
+    """
+    from artistshield import animation
+
+    if consent is not None and output.is_file():
+        from artistshield.provenance.consent import add_to_clip
+
+        add_to_clip(output, consent, source=source)
+    if signer is not None and output.is_file():
+        # before the read-back, so the mark is checked in the signed file
+        signer.sign_file(output, payload=payload, title=title)
+    if not verify:
+        return None
+    # stops once sure; read as written: the copy has not been scaled since
+    readable = animation.detect_clip(output, key, resync=False).detection.payload == payload
+    if not readable:
+        logger.warning("%s: the mark did not read back from %s", source.name, source.name)
+    return readable
 
 
 def _record_consent(

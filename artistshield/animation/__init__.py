@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from artistshield.animation.keyframes import (
         ClipKeyFrames,
         KeyFrame,
+        fingerprinted,
         pictures_of,
         read_key_frames,
     )
@@ -40,6 +41,7 @@ _WHERE = {
     "Clip": "clip", "frames_in_words": "clip", "is_clip": "clip", "open_clip": "clip",
     "ClipDetection": "detect", "detect_clip": "detect",
     "ClipKeyFrames": "keyframes", "KeyFrame": "keyframes", "pictures_of": "keyframes",
+    "fingerprinted": "keyframes",
     "read_key_frames": "keyframes",
     "ClipMarked": "mark", "mark_clip": "mark",
     "Cancelled": "video",
@@ -62,6 +64,7 @@ __all__ = [
     "ClipMarked",
     "KeyFrame",
     "detect_clip",
+    "fingerprinted",
     "frames_in_words",
     "is_clip",
     "mark_clip",

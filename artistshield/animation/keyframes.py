@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -120,6 +121,20 @@ def pictures_of(key_frames: Iterable[KeyFrame]) -> list[KeyFramePicture]:
         pictures.append(KeyFramePicture(key.frame, key.pixels, key.fingerprint))
         if key.marked is not None:
             pictures.append(KeyFramePicture(key.frame, key.marked))
+    return pictures
+
+
+def fingerprinted(
+    pictures: Iterable[KeyFramePicture], *, threads: int = 2
+) -> list[KeyFramePicture]:
+    """*pictures* each with its fingerprint (over white): those missing are worked out
+    on *threads* threads, as the registry would one after another."""
+    pictures = list(pictures)
+    missing = [i for i, picture in enumerate(pictures) if picture.fingerprint is None]
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        found = list(pool.map(lambda i: fingerprint.compute(pictures[i].pixels), missing))
+    for i, printed in zip(missing, found, strict=True):
+        pictures[i] = pictures[i]._replace(fingerprint=printed)
     return pictures
 
 
