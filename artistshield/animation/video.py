@@ -257,20 +257,11 @@ def _run(
     vout.thread_type = "AUTO"
     aout = out.add_stream_from_template(ain) if ain is not None else None
     total = int(vin.frames or 0)
-    pending: deque[tuple[Future[np.ndarray], np.ndarray, av.VideoFrame, bool]] = deque()
+    pending: deque[tuple[Future[float], np.ndarray, av.VideoFrame]] = deque()
     stats = {"frames": 0, "square": 0.0}
 
-    def emit(fut: Future[np.ndarray], yuv: np.ndarray, frame: av.VideoFrame, full: bool) -> None:
-        delta = fut.result()
-        h = frame.height
-        # few passes over the frame: this runs on the thread that feeds the encoder
-        y = np.multiply(delta, np.float32(1.0 if full else 219.0 / 255.0))
-        y += yuv[:h]
-        np.clip(y, 0, 255, out=y)
-        np.rint(y, out=y)
-        yuv[:h] = y  # whole numbers in 0..255: the cast to uint8 is exact
-        flat = delta.ravel()
-        stats["square"] += float(np.dot(flat, flat)) / max(flat.size, 1)
+    def emit(fut: Future[float], yuv: np.ndarray, frame: av.VideoFrame) -> None:
+        stats["square"] += fut.result()  # the frame's luma in *yuv* is edited now
         new = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         new.pts, new.time_base = frame.pts, frame.time_base
         if edited is not None:
@@ -294,8 +285,8 @@ def _run(
             yuv, full = _yuv420(frame)
             if decoded is not None:
                 decoded(yuv[: frame.height], Picture(frame))
-            fut = pool.submit(edit, _to_luma(yuv[: frame.height], full))
-            pending.append((fut, yuv, frame, full))
+            fut = pool.submit(_apply, edit, yuv[: frame.height], full)
+            pending.append((fut, yuv, frame))
             if len(pending) > _IN_FLIGHT:
                 emit(*pending.popleft())
     while pending:
@@ -306,6 +297,22 @@ def _run(
         out.mux(packet)
     count = int(stats["frames"])
     return Encoded(frames=count, mean_square_change=stats["square"] / max(count, 1))
+
+
+def _apply(edit: Callable[[np.ndarray], np.ndarray], y: np.ndarray, full: bool) -> float:
+    """Change the 8-bit luma plane *y* in place by *edit*; return the mean square change.
+
+    Runs on a worker thread, so the thread that feeds the encoder only
+    decodes and encodes.
+    """
+    delta = edit(_to_luma(y, full))
+    changed = np.multiply(delta, np.float32(1.0 if full else 219.0 / 255.0))
+    changed += y
+    np.clip(changed, 0, 255, out=changed)
+    np.rint(changed, out=changed)
+    y[...] = changed  # whole numbers in 0..255: the cast to uint8 is exact
+    flat = delta.ravel()
+    return float(np.dot(flat, flat)) / max(flat.size, 1)
 
 
 def _encoder_options(codec: str, crf: int) -> dict[str, object]:
