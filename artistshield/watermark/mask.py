@@ -59,6 +59,13 @@ WINDOW = 5
 #: reaches a few pixels past an edge, and a mark spread thinner over more
 #: of them reads as well for less that shows.
 MASKING_WINDOW = 9
+#: On such a picture the mark spread over that band takes the cap of
+#: :func:`masking_cap` at the contrast a Gaussian window of this many pixels
+#: sees (the window SSIM, and so SSIMULACRA2, measures structure with), not
+#: the wide box's: the box dilutes a thin edge's contrast where the eye sees
+#: it whole and lends an edge's contrast to flat pixels a few pixels off it,
+#: where the eye sees none.
+SPREAD_SIGMA = 1.5
 
 
 def luma(pixels: np.ndarray) -> np.ndarray:
@@ -204,7 +211,21 @@ def _amplitude(
             lo, hi = (mid, hi) if rms(mid) < RMS_BUDGET else (lo, mid)
         gain = lo
     excess *= np.float32(gain)
-    np.minimum(excess, cap, out=excess)
+    if drawn is not None and step == 1:
+        # flat art (see SPREAD_SIGMA): the cap where the metric's own window
+        # sees it, everywhere the mark may go
+        reach = box_mean(excess, 3) > 0  # the band the smoothing below takes in
+        excess = np.where(reach, masking_cap(gaussian_contrast(y)), np.float32(0.0))
+        if weight is not None:
+            excess *= weight
+            sample = excess[seen][::16]
+        else:
+            sample = excess.ravel()[::sparse]
+        spread_rms = float(np.sqrt(np.mean(sample.astype(np.float64) ** 2) / sampled_share * share))
+        if spread_rms > RMS_BUDGET:
+            excess *= np.float32(RMS_BUDGET / spread_rms)
+    else:
+        np.minimum(excess, cap, out=excess)
     # smooth so the mask itself draws no edges
     amp = box_mean(excess, 3)
     if weight is not None:
@@ -236,6 +257,15 @@ def masking_cap(contrast: np.ndarray) -> np.ndarray:
     cap *= np.float32(MASKING_SHARE)
     np.minimum(cap, np.float32(PEAK), out=cap)
     return cap
+
+
+def gaussian_contrast(y: np.ndarray) -> np.ndarray:
+    """Return the standard deviation of *y* under a Gaussian window of SPREAD_SIGMA pixels."""
+    mean = ndimage.gaussian_filter(y, SPREAD_SIGMA)
+    mean_sq = ndimage.gaussian_filter(y * y, SPREAD_SIGMA)
+    np.subtract(mean_sq, mean * mean, out=mean_sq)
+    np.maximum(mean_sq, 0.0, out=mean_sq)
+    return np.sqrt(mean_sq, out=mean_sq)
 
 
 def need(y: np.ndarray, amp: np.ndarray) -> float:
