@@ -1,0 +1,46 @@
+"""What importing the engine costs: numpy's test and Fortran tools wait until used."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_scipy_through_the_engine_does_not_run_numpys_extras() -> None:
+    out = _run(
+        "import sys, artistshield.watermark, artistshield.fingerprint, scipy.fft, scipy.ndimage\n"
+        "ran = [m for m in sys.modules if m.startswith(('numpy.f2py.', 'numpy.testing.'))]\n"
+        "print(sorted(ran), 'unittest' in sys.modules, 'charset_normalizer' in sys.modules)\n"
+    )
+    assert out == "[] False False"
+
+
+def test_a_deferred_extra_still_works_when_used() -> None:
+    out = _run(
+        "import artistshield.watermark, numpy as np\n"
+        "import numpy.testing as npt\n"
+        "from numpy.testing import assert_array_equal\n"
+        "assert_array_equal(np.arange(3), [0, 1, 2])\n"
+        "npt.assert_allclose(1.0, 1.0)\n"
+        "import numpy.f2py\n"
+        "print(callable(numpy.f2py.run_main), np.testing is npt)\n"
+    )
+    assert out == "True True"
+
+
+def test_installing_the_finder_twice_keeps_one() -> None:
+    out = _run(
+        "import sys, artistshield\n"
+        "from artistshield import startup\n"
+        "startup.defer_numpy_extras()\n"
+        "print(sum(isinstance(f, startup._LazyExtras) for f in sys.meta_path))\n"
+    )
+    assert out == "1"
