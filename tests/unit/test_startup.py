@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,3 +46,26 @@ def test_installing_the_finder_twice_keeps_one() -> None:
         "print(sum(isinstance(f, startup._LazyExtras) for f in sys.meta_path))\n"
     )
     assert out == "1"
+
+
+def test_a_named_command_loads_only_its_own_module() -> None:
+    out = _run(
+        "import sys\n"
+        "from artistshield.cli import build_parser\n"
+        "parser = build_parser('check')\n"
+        "args = parser.parse_args(['-v', 'check', 'x.png'])\n"
+        "loaded = [m for m in ('artistshield.cli.mark', 'artistshield.cli.union', 'artistshield.mark')"
+        " if m in sys.modules]\n"
+        "print(args.command, args.verbose, loaded)\n"
+    )
+    assert out == "check True []"
+
+
+def test_an_unknown_command_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from artistshield.cli import COMMAND_MODULES, main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["chek", "a.png"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert all(name in err for name in COMMAND_MODULES), err
