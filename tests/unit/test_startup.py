@@ -4,7 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,3 +71,19 @@ def test_an_unknown_command_still_lists_every_command(capsys: pytest.CaptureFixt
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert all(name in err for name in COMMAND_MODULES), err
+
+
+def test_checking_a_frame_folder_never_loads_pyav(tmp_path: Path) -> None:
+    folder = tmp_path / "walk"
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    for i in range(4):
+        Image.fromarray(rng.integers(0, 255, (160, 240, 3), dtype=np.uint8)).save(
+            folder / f"walk_{i + 1:04d}.png")
+    out = _run(
+        "import sys\n"
+        "from artistshield.check import check_file\n"
+        f"result = check_file({str(folder)!r}, keys={{'k': bytes(32)}}, provenance=False)\n"
+        "print(result.error, result.marks[0].frames_checked, 'av' in sys.modules)\n"
+    )
+    assert out == "None 4 False"
