@@ -13,4 +13,10 @@ import os
 # CPU with them and 94 ms without.  Set OPENBLAS_NUM_THREADS to override.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+# Before SciPy loads: its first import pulls in numpy's test and Fortran tools,
+# which nothing here uses (see artistshield.startup).
+from artistshield import startup
+
+startup.defer_numpy_extras()
+
 __version__ = "0.2.0"

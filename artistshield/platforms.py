@@ -19,6 +19,8 @@ import io
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -308,20 +310,30 @@ def clip_survival(
     with open_clip(marked) as clip:
         sampled = clip.sample(count)
     indexes = tuple(index for index, _ in sampled)
+    video = is_video(original)
+    remark: Remark = _as_pictures
     try:
         with open_clip(original) as clip:
-            originals = dict(clip.sample(count))
-        sources = [originals[index] for index in indexes]
-    except (ArtistShieldError, OSError, KeyError):  # gone, or its frames do not line up
+            if video:  # each sampled frame among its neighbours, as the encoder sees it
+                spans = [_span(index, clip.frame_count) for index in indexes]
+                sources = [clip.read_frame(i) for span in spans for i in span]
+                rate = Fraction(clip.timing().fps).limit_denominator(1001)
+                remark = _spans_as_video([len(span) for span in spans],
+                                         [span.index(i) for span, i in zip(spans, indexes, strict=True)],
+                                         rate)
+            else:
+                originals = dict(clip.sample(count))
+                sources = [originals[index] for index in indexes]
+    except (ArtistShieldError, OSError, KeyError, ValueError):  # gone, or its frames do not line up
         sources = []  # the test still stands; nothing can be tried
-    video = is_video(original)
     return _test(
         sources, [frame for _, frame in sampled], key, platform(preset), payload, strength,
-        frames=indexes, remark=_as_video if video else _as_pictures,
+        frames=indexes, remark=remark,
         how_tried=(
-            f"Each way was tried on the {len(sources)} sampled frames of the original, marked "
-            "as ArtistShield marks a video (the clip marker's mark in the brightness, then "
-            f"H.264 at CRF {DEFAULT_CRF} as the marked copy is written) and then put through "
+            f"Each way was tried on the {len(indexes)} sampled frames of the original, marked "
+            "as ArtistShield marks a video: each with the frames around it "
+            f"({SPAN} in all) was written as a clip and re-encoded through the same clip marker "
+            f"and H.264 encoder (CRF {DEFAULT_CRF}) that mark writes with, then put through "
             "the platform's processing again."
             if video else
             f"Each way was tried on the {len(sources)} sampled frames of the original, each "
@@ -329,6 +341,18 @@ def clip_survival(
             "platform's processing again."
         ),
     )
+
+
+#: Frames re-encoded together around each sampled frame of a video when a way is tried,
+#: so the encoder codes it as in the clip: among its neighbours, not as a lone picture.
+SPAN = 7
+
+
+def _span(index: int, total: int) -> list[int]:
+    """The :data:`SPAN` frame indexes around *index* (fewer at a clip's ends)."""
+    start = max(0, index - SPAN // 2)
+    stop = start + SPAN if not total else min(total, start + SPAN)
+    return list(range(max(0, min(start, stop - SPAN)), stop))
 
 
 #: Marks *frames* (already at the size tried) with a key, payload and strength.
@@ -342,31 +366,53 @@ def _as_pictures(frames: list[np.ndarray], key: bytes, payload: int, strength: f
     return [watermark.embed(frame, key, payload, strength=strength) for frame in frames]
 
 
-def _as_video(frames: list[np.ndarray], key: bytes, payload: int, strength: float) -> list[np.ndarray]:
-    """Mark video frames as :func:`artistshield.animation.mark.mark_clip` marks a video.
+def _as_video(
+    frames: list[np.ndarray], key: bytes, payload: int, strength: float, *, rate: Fraction = Fraction(30)
+) -> list[np.ndarray]:
+    """Mark consecutive video *frames* as :func:`artistshield.animation.mark.mark_clip` marks a video.
 
-    The clip marker changes the luma plane of the decoded YUV 4:2:0 frame
-    (studio range), and the marked copy is written as H.264; both are done
-    here in memory, so a retry sees what ``mark`` would write.
+    The frames are written as a clip (lossless H.264, at *rate*), which
+    goes through :func:`artistshield.animation.video.transcode` with the
+    clip marker and ``mark``'s encoder and settings, and the marked clip is
+    read back: a retry sees what ``mark`` would write, coding included.
     """
+    import tempfile
+
     import av
 
+    from artistshield.animation import video
     from artistshield.animation.mark import LumaMarker
-    from artistshield.animation.video import DEFAULT_CRF
 
-    marker = LumaMarker(key, payload, strength=strength)
     height, width = frames[0].shape[:2]
     height, width = height - height % 2, width - width % 2  # 4:2:0 needs even sides
-    marked = []
-    for frame in frames:
-        rgb = np.ascontiguousarray(_opaque(frame)[:height, :width])
-        yuv = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p").to_ndarray()
-        y = yuv[:height].astype(np.float32)
-        # studio range, as the clip marker sees it: black at 16, white at 235
-        change = marker(y * np.float32(255.0 / 219.0) - np.float32(16.0 * 255.0 / 219.0))
-        yuv[:height] = np.rint(np.clip(y + change * np.float32(219.0 / 255.0), 0, 255))
-        marked.append(av.VideoFrame.from_ndarray(yuv, format="yuv420p").to_ndarray(format="rgb24"))
-    return _h264(marked, DEFAULT_CRF)
+    with tempfile.TemporaryDirectory(prefix="artistshield-") as folder:
+        source, target = Path(folder) / "span.mp4", Path(folder) / "marked.mp4"
+        with av.open(str(source), "w") as out:
+            stream = out.add_stream("libx264", rate=rate)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.options = {"qp": "0", "preset": "ultrafast"}  # lossless: the frames as they are
+            for frame in frames:
+                rgb = np.ascontiguousarray(_opaque(frame)[:height, :width])
+                out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+            out.mux(stream.encode(None))
+        written = video.transcode(source, target, LumaMarker(key, payload, strength=strength),
+                                  crf=video.DEFAULT_CRF)
+        with av.open(str(written.path or target)) as clip:
+            return [f.to_ndarray(format="rgb24") for f in clip.decode(video=0)]
+
+
+def _spans_as_video(lengths: list[int], picks: list[int], rate: Fraction) -> Remark:
+    """A :data:`Remark` for frames given as consecutive spans of *lengths*: each span is
+    marked as a video (:func:`_as_video`) and its frame at *picks* kept."""
+
+    def remark(frames: list[np.ndarray], key: bytes, payload: int, strength: float) -> list[np.ndarray]:
+        kept, start = [], 0
+        for length, pick in zip(lengths, picks, strict=True):
+            kept.append(_as_video(frames[start : start + length], key, payload, strength, rate=rate)[pick])
+            start += length
+        return kept
+
+    return remark
 
 
 def _opaque(frame: np.ndarray) -> np.ndarray:

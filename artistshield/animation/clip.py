@@ -30,7 +30,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import av
 import numpy as np
 from PIL import Image, ImageSequence
 
@@ -393,6 +392,8 @@ class VideoClip(Clip):
     def _read_frame(self, index: int) -> np.ndarray:
         if self._last is not None and self._last[0] == index:
             return self._last[1]
+        import av  # for its error type; a frame folder never loads PyAV
+
         stream = self._stream()
         try:
             if self._decoder is None or not self._next <= index < self._next + _DECODE_AHEAD:

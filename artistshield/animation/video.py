@@ -22,13 +22,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import av
 import numpy as np
 
 from artistshield.errors import ArtistShieldError, ImageError
 from artistshield.fileio import Exists, WriteError, describe, publish, staged
+
+if TYPE_CHECKING:  # PyAV is imported where a video is opened: a frame folder never needs it
+    import av
 
 #: Video suffixes and the FFmpeg muxer that writes each.
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".webm": "webm", ".mkv": "matroska"}
@@ -68,6 +70,8 @@ def is_video(path: str | os.PathLike[str]) -> bool:
 
 
 def open_input(path: Path) -> av.container.InputContainer:
+    import av
+
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
@@ -80,6 +84,8 @@ def open_input(path: Path) -> av.container.InputContainer:
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Return what the container says about *path*'s first video stream."""
+    import av
+
     with open_input(Path(path)) as container:
         v = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
@@ -96,6 +102,8 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
 def luma_frames(path: str | os.PathLike[str], *, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (frame index, float32 luma 0..255) for every *step*-th frame."""
+    import av
+
     with open_input(Path(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -115,6 +123,8 @@ def pictures(
 
     The RGB conversion is left to the caller: most frames never need it.
     """
+    import av
+
     with open_input(Path(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -194,6 +204,8 @@ def transcode(
     as *exists* says (:func:`artistshield.fileio.publish`), and the name
     written is the result's ``path``.
     """
+    import av
+
     source, target = Path(source), Path(target)
     muxer = MUXERS.get(target.suffix.lower())
     if muxer is None:
@@ -239,6 +251,8 @@ def _run(
     decoded: Decoded | None = None,
     edited: Callable[[Callable[[], np.ndarray]], object] | None = None,
 ) -> Encoded:
+    import av
+
     # The source's own tags (title, artist, copyright...) are kept, as for stills;
     # what says how the file was made is the muxer's to write.
     out.metadata.update(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from artistshield import identity
 from artistshield.animation.inputs import Input, gather
 from artistshield.check import CheckResult, check_file
-from artistshield.cli.mark import watermark_key
+from artistshield.cli.keys import watermark_key
 from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError, in_words
 from artistshield.fileio import Exists

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 from artistshield import identity
 from artistshield.animation.inputs import gather
+from artistshield.cli.keys import watermark_key
 from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError
-from artistshield.mark import MarkOutcome, mark_files, read_key_file
+from artistshield.mark import MarkOutcome, mark_files
 from artistshield.provenance import signing
 from artistshield.provenance.consent import (
     DATA_MINING_VALUES,
@@ -104,19 +105,6 @@ def consent_for(args: argparse.Namespace, creator: str | None) -> Consent | None
     if args.data_mining:
         return Consent(creator=creator, data_mining=args.data_mining)
     return from_settings(creator)
-
-
-def watermark_key(key_file: Path | None) -> tuple[bytes, identity.Identity | None]:
-    """Return the key to use and the identity it came from (None for a key file)."""
-    if key_file is not None:
-        return read_key_file(key_file), None
-    if not identity.exists():
-        raise ArtistShieldError(
-            "You have no identity yet: run `artistshield identity create --name \"Your Name\"` "
-            "first (or pass --key-file KEY in scripts)."
-        )
-    ident = identity.load()
-    return ident.watermark_key, ident
 
 
 def run(args: argparse.Namespace) -> int:

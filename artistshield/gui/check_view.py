@@ -350,8 +350,19 @@ class CheckView(DropView):
 
         self.notice.hide()
         dialog = SdInstallDialog(self)
+        dialog.finished_install.connect(self._sd_reader_installed)
         dialog.open()
         self.sd_dialog = dialog
+
+    def _sd_reader_installed(self, loads: bool) -> None:
+        """Check the picture shown again once the reader loads: its marks were not read."""
+        from artistshield.provenance.sd import NOT_INSTALLED
+
+        result = self.result
+        if not loads or result is None or self.worker is not None:
+            return
+        if result.stable_diffusion is not None and result.stable_diffusion.status == NOT_INSTALLED:
+            self.check_path(Path(result.input))
 
     def _decline_sd(self) -> None:
         from artistshield.gui import sd_install

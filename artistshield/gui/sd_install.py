@@ -1,20 +1,25 @@
 """Offer the optional Stable Diffusion mark reader, and install it on request.
 
-Stable Diffusion's public marks are read with invisible-watermark, the
-``sd`` extra (it pulls PyTorch and OpenCV, so it stays optional).  The Check
-view offers it once a session when a check could not read them;
-:class:`SdInstallDialog` shows the one command that installs it and, when
-the app runs from a Python installation (not a standalone build), runs that
-command itself in a :class:`~PySide6.QtCore.QProcess`, showing pip's output.
+Stable Diffusion's public marks are read with invisible-watermark's reader,
+which ArtistShield does not bring itself.  The Check view offers it once a
+session when a check could not read them; :class:`SdInstallDialog` shows the
+one command that installs it into the Python running the app
+(:mod:`artistshield.provenance.sd.install`: the reader alone, without the
+PyTorch invisible-watermark would otherwise pull in) and runs it on request
+in a :class:`~PySide6.QtCore.QProcess`, showing pip's output as it comes,
+then asks the checker's own child process whether it now loads the reader,
+and says how it went.  Checks run that child afresh each time, so a reader
+that loads is used from the next check on, without a restart.  A standalone
+build cannot add packages: the dialog says so instead of offering to.
 "Don't ask again" is kept in the app's settings (``[check]`` in
 ``settings.ini``), so a refusal is remembered.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 
-from PySide6.QtCore import QProcess, Qt, Signal
+from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,19 +28,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from artistshield.gui.session import settings
+from artistshield.provenance.sd import install as reader
 
 #: The settings key that remembers "Don't ask again".
 DECLINED = "check/sd_reader_offer"
-#: What the ``sd`` extra installs, when the package's metadata cannot say.
-FALLBACK = ["invisible-watermark>=0.2"]
-#: The command a user runs to add the extra to ArtistShield installed with pip.
-EXTRA_COMMAND = 'pip install "artistshield[sd]"'
+#: pip's lines worth showing as the current step while it works.
+_STEPS = ("Collecting", "Downloading", "Processing", "Installing", "Successfully")
 
 
 def declined() -> bool:
@@ -49,68 +54,40 @@ def decline() -> None:
     store.sync()
 
 
-def requirements() -> list[str]:
-    """The requirements of the ``sd`` extra, from the installed package's metadata."""
-    from importlib import metadata
-
-    try:
-        listed = metadata.requires("artistshield") or []
-    except metadata.PackageNotFoundError:
-        return list(FALLBACK)
-    found = [
-        r.split(";", 1)[0].strip() for r in listed
-        if "extra" in r and "sd" in r.split(";", 1)[-1].replace("'", '"').split('"')
-    ]
-    return found or list(FALLBACK)
-
-
-def install_command() -> list[str]:
-    """The command that installs the extra into the Python running the app (cwd never on the path)."""
-    return [sys.executable, "-P", "-m", "pip", "install", *requirements()]
-
-
-def shown(command: list[str]) -> str:
-    """*command* as one line to paste into a terminal."""
-    return " ".join(f'"{part}"' if any(c in part for c in ' <>=|&') else part for part in command)
-
-
 class SdInstallDialog(QDialog):
     """Explain the one command that enables Stable Diffusion marks, and run it on request."""
 
-    finished_install = Signal(bool)  # whether pip succeeded
+    finished_install = Signal(bool)  # whether the checker now loads the reader
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Check Stable Diffusion marks")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.process: QProcess | None = None
-        self.command = install_command()
+        self.command = reader.install_command()  # None: a standalone build
+        self.verify = reader.verify_command()
+        self._text: list[str] = []  # what the running process printed
+        self._showing = False  # its output goes to the output box (pip's does)
+        self._pip_output = ""
         layout = QVBoxLayout(self)
-        frozen = bool(getattr(sys, "frozen", False))  # a standalone build (frozen.is_frozen)
         intro = QLabel(
             "Images made with Stable Diffusion often carry its public invisible mark. Reading "
-            "it needs the optional reader invisible-watermark, which brings PyTorch and OpenCV "
-            "with it: a large download (over 1 GB). On a computer without an NVIDIA graphics "
-            "card, install the smaller CPU-only PyTorch first "
-            "(pip install torch --index-url https://download.pytorch.org/whl/cpu)."
+            "it needs invisible-watermark's reader, with OpenCV and PyWavelets: about 70 MB "
+            "(PyTorch, which invisible-watermark also lists, is left out: only its other "
+            "method uses it)."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        if frozen:
-            how = QLabel(
-                "This standalone build cannot add Python packages. Install ArtistShield with "
-                f"pip and its reader with one command: {EXTRA_COMMAND}"
-            )
-        else:
-            how = QLabel(
-                f"The one command (for ArtistShield installed with pip: {EXTRA_COMMAND}); "
-                "“Install now” runs it for this app:"
-            )
+        how = QLabel(
+            reader.FROZEN if self.command is None else
+            "The one command, for the Python this app runs on; “Install now” runs it:"
+        )
         how.setWordWrap(True)
         how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(how)
         row = QHBoxLayout()
-        self.command_line = QLineEdit(EXTRA_COMMAND if frozen else shown(self.command))
+        self.command_line = QLineEdit("pip install artistshield" if self.command is None
+                                      else reader.shown(self.command))
         self.command_line.setReadOnly(True)
         copy = QPushButton("Copy")
         copy.setToolTip("Copy the command, to run it in a terminal")
@@ -118,6 +95,11 @@ class SdInstallDialog(QDialog):
         row.addWidget(self.command_line, 1)
         row.addWidget(copy)
         layout.addLayout(row)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # pip says what it does, not how far it is
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        layout.addWidget(self.busy)
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setMinimumHeight(140)
@@ -130,53 +112,87 @@ class SdInstallDialog(QDialog):
         self.install_button = buttons.addButton("Install now", QDialogButtonBox.ButtonRole.ActionRole)
         self.install_button.setToolTip("Run the command above with this app's Python")
         self.install_button.clicked.connect(self.install)
-        self.install_button.setVisible(not frozen)
+        self.install_button.setVisible(self.command is not None)
         self.never_button = buttons.addButton("Don't ask again", QDialogButtonBox.ButtonRole.RejectRole)
         self.never_button.clicked.connect(self._never)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(620, 260)
+        self.resize(640, 280)
 
     def install(self) -> None:
-        """Run the command in the app's environment, showing pip's output as it comes."""
+        """Run pip, showing its output as it comes; then ask the checker whether it loads the reader."""
         if self.process is not None:
             return
+        if self.command is None:  # a standalone build: nothing to run
+            self.status.setText(reader.FROZEN)
+            return
+        self.install_button.setEnabled(False)
+        self.output.clear()
+        self.output.show()
+        self.busy.show()
+        self.status.setText("Installing… pip is starting.")
+        self._showing = True
+        self._start(self.command, self._pip_finished)
+
+    def _start(self, command: list[str], finished: Callable[[int, QProcess.ExitStatus], None]) -> None:
         from artistshield.paths import data_dir
 
-        self.install_button.setEnabled(False)
-        self.output.show()
-        self.status.setText("Installing… this can take several minutes.")
+        self._text = []
         process = self.process = QProcess(self)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-        process.setWorkingDirectory(str(data_dir()))
+        process.setWorkingDirectory(str(data_dir()))  # never a folder of downloaded suspects
+        environment = QProcessEnvironment.systemEnvironment()
+        environment.insert("PYTHONUNBUFFERED", "1")  # pip's lines as they come, not at the end
+        process.setProcessEnvironment(environment)
         process.readyReadStandardOutput.connect(self._read)
-        process.finished.connect(self._finished)
+        process.finished.connect(finished)
         process.errorOccurred.connect(self._error)
-        process.start(self.command[0], self.command[1:])
+        process.start(command[0], command[1:])
 
     def _read(self) -> None:
-        if self.process is not None:
-            data = self.process.readAllStandardOutput().data()
-            self.output.appendPlainText(bytes(data).decode("utf-8", "replace").rstrip())
+        if self.process is None:
+            return
+        text = bytes(self.process.readAllStandardOutput().data()).decode("utf-8", "replace")
+        if not text:
+            return
+        self._text.append(text)
+        if self._showing:  # pip's output, not the checker's answer
+            self.output.appendPlainText(text.rstrip())
+            steps = [line.strip() for line in text.splitlines() if line.strip().startswith(_STEPS)]
+            if steps:
+                self.status.setText(f"Installing… {steps[-1]}")
 
-    def _finished(self, code: int, status: QProcess.ExitStatus) -> None:
+    def _pip_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._read()
-        ok = code == 0 and status == QProcess.ExitStatus.NormalExit
-        self.status.setText(
-            "Installed: checks from now on read Stable Diffusion's marks."
-            if ok else
-            "pip could not install it (see its output above). You can run the command "
-            "yourself in a terminal."
-        )
-        self.install_button.setEnabled(not ok)
+        self._pip_output = "".join(self._text)
+        self._showing = False
+        pip_exit = code if status == QProcess.ExitStatus.NormalExit else None
+        if pip_exit != 0:
+            self._finish(reader.outcome(pip_exit, self._pip_output))
+            return
+        self.status.setText("Installed; making sure the checker loads it…")
+        self._start(self.verify, self._verified)
+
+    def _verified(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._read()
+        exit_code = code if status == QProcess.ExitStatus.NormalExit else None
+        loads = reader.reader_says(exit_code, "".join(self._text))
+        self._finish(reader.outcome(0, self._pip_output, loads))
+
+    def _finish(self, result: reader.Outcome) -> None:
+        self.busy.hide()
+        self.status.setText(result.message)
+        self.install_button.setEnabled(not result.ok)
         self.process = None
-        self.finished_install.emit(ok)
+        self.finished_install.emit(result.ok)
 
     def _error(self, error: QProcess.ProcessError) -> None:
-        if error == QProcess.ProcessError.FailedToStart:
-            self.status.setText(f"pip could not be started ({self.command[0]}).")
-            self.install_button.setEnabled(True)
+        if error == QProcess.ProcessError.FailedToStart and self.process is not None:
+            program = self.process.program()
             self.process = None
+            self.busy.hide()
+            self.status.setText(f"The installer could not be started ({program}).")
+            self.install_button.setEnabled(True)
             self.finished_install.emit(False)
 
     def _never(self) -> None:
@@ -185,6 +201,8 @@ class SdInstallDialog(QDialog):
 
     def done(self, result: int) -> None:
         if self.process is not None:  # closing stops an install half way: pip rolls back
-            self.process.kill()
-            self.process.waitForFinished(5000)
+            process, self.process = self.process, None
+            process.finished.disconnect()
+            process.kill()
+            process.waitForFinished(5000)
         super().done(result)

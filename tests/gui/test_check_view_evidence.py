@@ -180,6 +180,7 @@ def test_install_now_runs_the_command_and_says_how_it_went(qtbot, monkeypatch) -
     dialog = sd_install.SdInstallDialog()
     qtbot.addWidget(dialog)
     dialog.command = [sys.executable, "-c", "print('Successfully installed invisible-watermark')"]
+    dialog.verify = [sys.executable, "-c", "print('{\"available\": true}')"]  # the checker loads it
     with qtbot.waitSignal(dialog.finished_install, timeout=30_000) as done:
         dialog.install_button.click()
     assert done.args == [True]

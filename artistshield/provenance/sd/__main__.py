@@ -1,6 +1,9 @@
 """``python -m artistshield.provenance.sd FILE...``: one JSON line per file.
 
 Runs in a child process of the check so OpenCV never loads in the caller.
+``--available`` prints whether the reader loads here, as
+``{"available": true}`` or ``{"available": false, "error": "..."}`` (exit
+status 0 or 1): after installing it, the app asks the checker itself.
 """
 
 from __future__ import annotations
@@ -34,7 +37,19 @@ def read(path: str) -> dict[str, Any]:
     return sd.StableDiffusionReport(sd.CHECKED, sd.classify(decoded)).to_json()
 
 
+def available() -> dict[str, Any]:
+    """Whether the reader and what it imports load in this process, and if not why."""
+    from artistshield.provenance.sd import dwtdct
+
+    why = dwtdct.why_unavailable()
+    return {"available": True} if why is None else {"available": False, "error": why}
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--available"]:
+        said = available()
+        print(json.dumps(said), flush=True)
+        return 0 if said["available"] else 1
     for path in argv:
         print(json.dumps({"input": path, **read(path)}), flush=True)
     return 0

@@ -48,11 +48,16 @@ def _load_max_dct() -> ModuleType:
 
 def available() -> bool:
     """Whether invisible-watermark and its OpenCV and PyWavelets can be loaded."""
+    return why_unavailable() is None
+
+
+def why_unavailable() -> str | None:
+    """``None`` when the reader loads, else why not (the package missing, named)."""
     try:
-        _load_max_dct()
-    except ImportError:
-        return False
-    return True
+        _load_max_dct()  # it imports OpenCV and PyWavelets
+    except ImportError as exc:
+        return str(exc)
+    return None
 
 
 def block_scores(bgr: np.ndarray) -> np.ndarray:
