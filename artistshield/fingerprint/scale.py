@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from artistshield.fingerprint import index as exact
-from artistshield.fingerprint import local, pdq
+from artistshield.fingerprint import local, pdq, tones
 from artistshield.fingerprint.compute import Fingerprint, compute_query
 
 FEATURES_PER_WORK = 32
@@ -68,7 +68,7 @@ PDQ_NEAR = 2 * exact.PDQ_MATCH_DISTANCE
 EXACT_UP_TO = 50_000
 """Registries of up to this many fingerprints are searched with the exact index instead."""
 FORMAT = "artistshield-scale-index"
-VERSION = 1
+VERSION = 2
 
 
 def available() -> bool:
@@ -208,7 +208,7 @@ class ScaleIndex:
         self._store: FingerprintStore | None = None
         self._pdq: Any = None
         self._features: Any = None
-        self._tones: NDArray[np.uint8] | None = None
+        self._tones: tones.ToneBlocks | None = None
         self._pending_pdq: list[bytes] = []
         self._pending_tones: list[NDArray[np.uint8]] = []
         self._pending_codes: list[NDArray[np.uint64]] = []
@@ -235,10 +235,10 @@ class ScaleIndex:
     ) -> None:
         """What memory keeps of slot *slot* (the benchmark builds these without a store)."""
         self._pending_pdq.append(pdq_hash)
-        tones = np.zeros(exact._TONE_BINS, np.uint8)
+        shares = np.zeros(exact._TONE_BINS, np.uint8)
         if picture is not None:
-            tones = np.round(exact._tones(picture) * 255).astype(np.uint8)
-        self._pending_tones.append(tones)
+            shares = np.round(exact._tones(picture) * 255).astype(np.uint8)
+        self._pending_tones.append(shares)
         codes = kept_features(features)
         self._pending_codes.append(codes)
         self._pending_ids.append(np.full(len(codes), slot, np.int64))
@@ -263,7 +263,7 @@ class ScaleIndex:
     def write_summaries(
         self,
         pdq_hashes: NDArray[np.uint8],
-        tones: NDArray[np.uint8],
+        tone_rows: NDArray[np.uint8],
         codes: NDArray[np.uint64],
         ids: NDArray[np.integer[Any]],
     ) -> None:
@@ -291,7 +291,7 @@ class ScaleIndex:
             hashed.add_with_ids(words.reshape(-1, 8), owners[kept].astype(np.int64))
         faiss.write_index_binary(hashed, str(self.folder / "features.faiss"))
         del hashed
-        np.save(self.folder / "tones.npy", np.ascontiguousarray(tones, np.uint8))
+        tones.ToneBlocks.build(tone_rows).save(self.folder)
         meta = {"format": FORMAT, "version": VERSION, "works": len(pdq_hashes),
                 "features_per_work": FEATURES_PER_WORK, "hash_bits": HASH_BITS,
                 "crowded_dropped": dropped, "source": self.source}  # fmt: skip
@@ -322,7 +322,7 @@ class ScaleIndex:
         self._pdq = faiss.read_index_binary(str(self.folder / "pdq.faiss"))
         self._features = faiss.read_index_binary(str(self.folder / "features.faiss"))
         self._features.nflip = FLIPS
-        self._tones = np.load(self.folder / "tones.npy", mmap_mode="r")
+        self._tones = tones.ToneBlocks.open(self.folder)
         if (self.folder / "prints.bin").exists():
             self._store = FingerprintStore(self.folder)
 
@@ -395,24 +395,13 @@ class ScaleIndex:
         return [int(works[i]) for i in best]
 
     def _plain(self, picture: NDArray[np.uint8]) -> list[int]:
-        """Slots whose tones could hold a plain crop, as ``FingerprintIndex`` picks them."""
+        """Slots whose tones could hold a plain crop, as ``FingerprintIndex`` picks them.
+
+        Only the blocks of works with the nearest tones are read (``tones.ToneBlocks``),
+        so a plain suspect costs the same whatever the registry's size.
+        """
         assert self._tones is not None
-        query = exact._tones(picture)
-        found: list[tuple[float, float, int]] = []
-        step = 1 << 20
-        for start in range(0, len(self._tones), step):
-            tones = np.asarray(self._tones[start : start + step], np.float32) / 255.0
-            have = tones.sum(axis=1) > 0
-            widened = np.maximum(
-                tones, np.maximum(np.roll(tones, 1, axis=1), np.roll(tones, -1, axis=1))
-            )
-            held = np.minimum(query, widened / exact.structure.LOCATE_SMALLEST).sum(axis=1)
-            shared = np.minimum(query, tones).sum(axis=1)
-            held[~have] = -1.0
-            top = np.argsort(-np.round(held, 2), kind="stable")[: exact.PLAIN_SHORTLIST]
-            found += [(float(np.round(held[i], 2)), float(shared[i]), start + int(i)) for i in top]
-        found.sort(key=lambda t: (-t[0], -t[1]))
-        return [slot for held, _, slot in found[: exact.PLAIN_SHORTLIST] if held >= 0]
+        return self._tones.search(exact._tones(picture), exact.PLAIN_SHORTLIST)
 
     def search(
         self, query: Fingerprint | NDArray[np.uint8], *, limit: int = 5
