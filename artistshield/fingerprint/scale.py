@@ -9,15 +9,18 @@ this search runs in two tiers:
    binary index (32 bytes a work), and ``FEATURES_PER_WORK`` of its local
    features, spread over the picture, in a binary hash index (16 bytes a
    feature), both from ``faiss-cpu``.  The query's features vote for the works
-   whose kept features lie within ``RADIUS`` bits; the best-voted works and
-   the works PDQ puts near are the candidates.
+   whose kept features lie within ``RADIUS`` bits; the best-voted works, the
+   works most likely to share a few rare features with it (a copy under a
+   sticker keeps few of a work's kept features) and the works PDQ puts near
+   are the candidates.
 
    Every step of this tier is bounded whatever the registry's size, the way
    text search bounds itself with stop words: a hash bucket crowded with the
    features of one template is left out when the index is built
    (``CROWDED``), a query feature near more than ``NEAR_MOST`` kept features
-   does not vote, at most ``CANDIDATES`` works go on, and PDQ compares the
-   two deciding variants only.  What grows with the registry is the PDQ scan
+   does not vote, at most ``CANDIDATES + CORRESPONDING`` works go on, a
+   plain suspect reads only the nearest blocks of tones
+   (``tones.ToneBlocks``), and PDQ compares the two deciding variants only.  What grows with the registry is the PDQ scan
    (32 bytes a work) and the buckets' average size.
 2. *Verification*, from disk: the candidates' full fingerprints are read from
    a memory-mapped file (:class:`FingerprintStore`) and searched exactly as a
@@ -59,6 +62,8 @@ RADIUS = 10
 """Most differing descriptor bits (of 64) for a kept feature to vote."""
 CANDIDATES = 48
 """Best-voted works verified per search, besides those PDQ puts near."""
+CORRESPONDING = 16
+"""Works verified besides those, most likely by the query features near few kept features."""
 NEAR_MOST = 256
 """A query feature near more kept features than this is a stop word: it does not vote."""
 CROWDED = 16
@@ -388,11 +393,17 @@ class ScaleIndex:
         pairs = np.unique(voter * (1 << 40) + work)
         voter, work = pairs >> 40, pairs % (1 << 40)
         # ...worth less the more works it is near
-        weight = np.log1p(len(self) / near[voter])
         works, inverse = np.unique(work, return_inverse=True)
-        votes = np.bincount(inverse, weights=weight)
-        best = np.argsort(-votes, kind="stable")[:CANDIDATES]
-        return [int(works[i]) for i in best]
+        votes = np.bincount(inverse, weights=np.log1p(len(self) / near[voter]))
+        best = np.argsort(-votes, kind="stable")[:CANDIDATES].tolist()
+        # A copy under a sticker or cut small keeps few of a work's kept features: they
+        # vote for it alone, while many works sharing a template each collect votes
+        # shared with hundreds.  A feature near `near` kept features is the copy's own
+        # for one of them at most, so a work's expected number of true correspondences
+        # is the sum of 1 / near; the works most likely to hold the copy by it go on too.
+        expected = np.bincount(inverse, weights=1.0 / near[voter])
+        best += np.argsort(-expected, kind="stable")[:CORRESPONDING].tolist()
+        return [int(works[i]) for i in dict.fromkeys(best)]
 
     def _plain(self, picture: NDArray[np.uint8]) -> list[int]:
         """Slots whose tones could hold a plain crop, as ``FingerprintIndex`` picks them.
