@@ -200,11 +200,15 @@ def check_file(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     names: Sequence[str] = (),
+    one_mark: bool = False,
 ) -> CheckResult:
     """Check the image at *path* with every key in *keys* and against *registry*.
 
     *names* are the artist's name, handles and aliases: a prompt among the
     image's generation settings that names one is reported (``names_artist``).
+    With *one_mark* the image can carry the mark of one of *keys* at most (a
+    union's key epochs): the keys after the first whose mark is found are not
+    searched, and get no finding.
 
     With *provenance* (the default) the image's public marks, Content
     Credentials and metadata are read too; the public marks in a child
@@ -246,10 +250,14 @@ def check_file(
                 error=f"{path} is {width}x{height} pixels, too small to carry a mark or to be "
                 "checked; check the full-size picture.",
             )
-        marks = []
+        marks: list[MarkFinding] = []
         # a still's keys share what no key chooses (see watermark.detect_each)
-        in_still = [] if clip else watermark.detect_each(pixels, list(keys.values()))
+        in_still = (
+            [] if clip else watermark.detect_each(pixels, list(keys.values()), until_found=one_mark)
+        )
         for number, (label, key) in enumerate(keys.items()):
+            if one_mark and any(m.detection.found for m in marks):
+                break
             frames: dict[str, Any] = {}
             if clip:
                 # a clip pools the evidence of its frames

@@ -109,7 +109,8 @@ def check_one(item: str, keys: Mapping[str, bytes], folder: str) -> ScanResult:
         if registry is None:
             registry = _OPEN[folder] = UnionRegistry(folder)
         with _local_copy(item) as path:
-            result = check_file(path, keys=keys, registry=registry, provenance=False)
+            # a member marks with one epoch's key: the search stops at the first found
+            result = check_file(path, keys=keys, registry=registry, provenance=False, one_mark=True)
     except ArtistShieldError as exc:
         return ScanResult(item, False, None, None, "not checked", str(exc))
     if result.error is not None:

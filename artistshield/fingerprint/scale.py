@@ -9,15 +9,18 @@ this search runs in two tiers:
    binary index (32 bytes a work), and ``FEATURES_PER_WORK`` of its local
    features, spread over the picture, in a binary hash index (16 bytes a
    feature), both from ``faiss-cpu``.  The query's features vote for the works
-   whose kept features lie within ``RADIUS`` bits; the best-voted works and
-   the works PDQ puts near are the candidates.
+   whose kept features lie within ``RADIUS`` bits; the best-voted works, the
+   works most likely to share a few rare features with it (a copy under a
+   sticker keeps few of a work's kept features) and the works PDQ puts near
+   are the candidates.
 
    Every step of this tier is bounded whatever the registry's size, the way
    text search bounds itself with stop words: a hash bucket crowded with the
    features of one template is left out when the index is built
    (``CROWDED``), a query feature near more than ``NEAR_MOST`` kept features
-   does not vote, at most ``CANDIDATES`` works go on, and PDQ compares the
-   two deciding variants only.  What grows with the registry is the PDQ scan
+   does not vote, at most ``CANDIDATES + CORRESPONDING`` works go on, a
+   plain suspect reads only the nearest blocks of tones
+   (``tones.ToneBlocks``), and PDQ compares the two deciding variants only.  What grows with the registry is the PDQ scan
    (32 bytes a work) and the buckets' average size.
 2. *Verification*, from disk: the candidates' full fingerprints are read from
    a memory-mapped file (:class:`FingerprintStore`) and searched exactly as a
@@ -41,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from artistshield.fingerprint import index as exact
-from artistshield.fingerprint import local, pdq
+from artistshield.fingerprint import local, pdq, tones
 from artistshield.fingerprint.compute import Fingerprint, compute_query
 
 FEATURES_PER_WORK = 32
@@ -59,6 +62,8 @@ RADIUS = 10
 """Most differing descriptor bits (of 64) for a kept feature to vote."""
 CANDIDATES = 48
 """Best-voted works verified per search, besides those PDQ puts near."""
+CORRESPONDING = 16
+"""Works verified besides those, most likely by the query features near few kept features."""
 NEAR_MOST = 256
 """A query feature near more kept features than this is a stop word: it does not vote."""
 CROWDED = 16
@@ -68,7 +73,7 @@ PDQ_NEAR = 2 * exact.PDQ_MATCH_DISTANCE
 EXACT_UP_TO = 50_000
 """Registries of up to this many fingerprints are searched with the exact index instead."""
 FORMAT = "artistshield-scale-index"
-VERSION = 1
+VERSION = 2
 
 
 def available() -> bool:
@@ -208,7 +213,7 @@ class ScaleIndex:
         self._store: FingerprintStore | None = None
         self._pdq: Any = None
         self._features: Any = None
-        self._tones: NDArray[np.uint8] | None = None
+        self._tones: tones.ToneBlocks | None = None
         self._pending_pdq: list[bytes] = []
         self._pending_tones: list[NDArray[np.uint8]] = []
         self._pending_codes: list[NDArray[np.uint64]] = []
@@ -235,10 +240,10 @@ class ScaleIndex:
     ) -> None:
         """What memory keeps of slot *slot* (the benchmark builds these without a store)."""
         self._pending_pdq.append(pdq_hash)
-        tones = np.zeros(exact._TONE_BINS, np.uint8)
+        shares = np.zeros(exact._TONE_BINS, np.uint8)
         if picture is not None:
-            tones = np.round(exact._tones(picture) * 255).astype(np.uint8)
-        self._pending_tones.append(tones)
+            shares = np.round(exact._tones(picture) * 255).astype(np.uint8)
+        self._pending_tones.append(shares)
         codes = kept_features(features)
         self._pending_codes.append(codes)
         self._pending_ids.append(np.full(len(codes), slot, np.int64))
@@ -263,7 +268,7 @@ class ScaleIndex:
     def write_summaries(
         self,
         pdq_hashes: NDArray[np.uint8],
-        tones: NDArray[np.uint8],
+        tone_rows: NDArray[np.uint8],
         codes: NDArray[np.uint64],
         ids: NDArray[np.integer[Any]],
     ) -> None:
@@ -291,7 +296,7 @@ class ScaleIndex:
             hashed.add_with_ids(words.reshape(-1, 8), owners[kept].astype(np.int64))
         faiss.write_index_binary(hashed, str(self.folder / "features.faiss"))
         del hashed
-        np.save(self.folder / "tones.npy", np.ascontiguousarray(tones, np.uint8))
+        tones.ToneBlocks.build(tone_rows).save(self.folder)
         meta = {"format": FORMAT, "version": VERSION, "works": len(pdq_hashes),
                 "features_per_work": FEATURES_PER_WORK, "hash_bits": HASH_BITS,
                 "crowded_dropped": dropped, "source": self.source}  # fmt: skip
@@ -322,7 +327,7 @@ class ScaleIndex:
         self._pdq = faiss.read_index_binary(str(self.folder / "pdq.faiss"))
         self._features = faiss.read_index_binary(str(self.folder / "features.faiss"))
         self._features.nflip = FLIPS
-        self._tones = np.load(self.folder / "tones.npy", mmap_mode="r")
+        self._tones = tones.ToneBlocks.open(self.folder)
         if (self.folder / "prints.bin").exists():
             self._store = FingerprintStore(self.folder)
 
@@ -388,31 +393,26 @@ class ScaleIndex:
         pairs = np.unique(voter * (1 << 40) + work)
         voter, work = pairs >> 40, pairs % (1 << 40)
         # ...worth less the more works it is near
-        weight = np.log1p(len(self) / near[voter])
         works, inverse = np.unique(work, return_inverse=True)
-        votes = np.bincount(inverse, weights=weight)
-        best = np.argsort(-votes, kind="stable")[:CANDIDATES]
-        return [int(works[i]) for i in best]
+        votes = np.bincount(inverse, weights=np.log1p(len(self) / near[voter]))
+        best = np.argsort(-votes, kind="stable")[:CANDIDATES].tolist()
+        # A copy under a sticker or cut small keeps few of a work's kept features: they
+        # vote for it alone, while many works sharing a template each collect votes
+        # shared with hundreds.  A feature near `near` kept features is the copy's own
+        # for one of them at most, so a work's expected number of true correspondences
+        # is the sum of 1 / near; the works most likely to hold the copy by it go on too.
+        expected = np.bincount(inverse, weights=1.0 / near[voter])
+        best += np.argsort(-expected, kind="stable")[:CORRESPONDING].tolist()
+        return [int(works[i]) for i in dict.fromkeys(best)]
 
     def _plain(self, picture: NDArray[np.uint8]) -> list[int]:
-        """Slots whose tones could hold a plain crop, as ``FingerprintIndex`` picks them."""
+        """Slots whose tones could hold a plain crop, as ``FingerprintIndex`` picks them.
+
+        Only the blocks of works with the nearest tones are read (``tones.ToneBlocks``),
+        so a plain suspect costs the same whatever the registry's size.
+        """
         assert self._tones is not None
-        query = exact._tones(picture)
-        found: list[tuple[float, float, int]] = []
-        step = 1 << 20
-        for start in range(0, len(self._tones), step):
-            tones = np.asarray(self._tones[start : start + step], np.float32) / 255.0
-            have = tones.sum(axis=1) > 0
-            widened = np.maximum(
-                tones, np.maximum(np.roll(tones, 1, axis=1), np.roll(tones, -1, axis=1))
-            )
-            held = np.minimum(query, widened / exact.structure.LOCATE_SMALLEST).sum(axis=1)
-            shared = np.minimum(query, tones).sum(axis=1)
-            held[~have] = -1.0
-            top = np.argsort(-np.round(held, 2), kind="stable")[: exact.PLAIN_SHORTLIST]
-            found += [(float(np.round(held[i], 2)), float(shared[i]), start + int(i)) for i in top]
-        found.sort(key=lambda t: (-t[0], -t[1]))
-        return [slot for held, _, slot in found[: exact.PLAIN_SHORTLIST] if held >= 0]
+        return self._tones.search(exact._tones(picture), exact.PLAIN_SHORTLIST)
 
     def search(
         self, query: Fingerprint | NDArray[np.uint8], *, limit: int = 5

@@ -296,8 +296,15 @@ def detect(pixels: np.ndarray, key: bytes) -> Detection:
     return detect_each(pixels, [key])[0]
 
 
-def detect_each(pixels: np.ndarray, watermark_keys: Sequence[bytes]) -> list[Detection]:
+def detect_each(
+    pixels: np.ndarray, watermark_keys: Sequence[bytes], *, until_found: bool = False
+) -> list[Detection]:
     """Look for the mark of each of *watermark_keys* in *pixels*: :func:`detect` of each, in order.
+
+    With *until_found*, the keys after the first whose mark is found are not
+    searched and get no :class:`Detection` (the list is shorter): for keys of
+    which a picture carries one mark at most, such as a union's key epochs,
+    whose member marks with one epoch's key.
 
     Each key gets the search :func:`detect` does, so each p-value means what
     it means there; whoever weighs the keys' findings together has tried
@@ -311,7 +318,12 @@ def detect_each(pixels: np.ndarray, watermark_keys: Sequence[bytes]) -> list[Det
     check_pixels(pixels)
     checked = [keys.check_key(key) for key in watermark_keys]
     residuals = _Residuals(mask.luma(pixels))
-    return [_detect_in(residuals, key) for key in checked]
+    found: list[Detection] = []
+    for key in checked:
+        found.append(_detect_in(residuals, key))
+        if until_found and found[-1].found:
+            break
+    return found
 
 
 def _detect_in(residuals: "_Residuals", key: bytes) -> Detection:
