@@ -23,40 +23,28 @@ does not inflate (the wall clock's are kept beside them).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
-import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
 
+import _union  # noqa: E402
 from _results import Table, add_json_option, save  # noqa: E402
 
-from artistshield import identity, watermark  # noqa: E402
 from artistshield.check import check_file  # noqa: E402
 from artistshield.registry import Registry  # noqa: E402
-from artistshield.union import UnionAuthority, membership, shared  # noqa: E402
+from artistshield.union import shared  # noqa: E402
 
-WORKS = [
-    ROOT / "tests" / "data" / name
-    for name in (
-        "painted-hills.png",
-        "cartoon-snowmountains.png",
-        "flat-futureprototype.png",
-        "painted-bridge.png",
-    )
-]
 UNMARKED = ROOT / "tests" / "data" / "painted-mountains.png"
 
 
@@ -79,42 +67,14 @@ def main() -> None:
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
-    with tempfile.TemporaryDirectory() as scratch, mock.patch.object(
-        identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1}
-    ):
+    with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        union = UnionAuthority.create("Benchmark Guild", None, home=scratch / "guild")
-        contributions, first_member = [], None
-        for number in range(1, args.members + 1):
-            home = scratch / f"member-{number}"
-            home.mkdir()
-            os.environ["ARTISTSHIELD_HOME"] = str(home)
-            artist = identity.create(f"Member {number}", None)
-            document = union.issue(
-                membership.request_membership(artist), member_no=number, until="2099-01-01"
-            )
-            (home / "m.asmember").write_text(json.dumps(document))
-            joined = membership.join(home / "m.asmember", artist)
-            source = WORKS[(number - 1) % len(WORKS)]
-            pixels = np.asarray(Image.open(source).convert("RGB"))
-            payload = membership.payload_for(number)
-            out = home / f"marked-{source.name}"
-            Image.fromarray(watermark.embed(pixels, joined.key, payload)).save(out)
-            with Registry.open() as registry:
-                registry.add_work(
-                    np.asarray(Image.open(out)), file_path=out, payload=payload, identity=artist
-                )
-                contributions.append(
-                    shared.contribute(registry, artist, joined, scratch / f"c{number}.json")
-                )
-            if first_member is None:
-                first_member = (home, artist, out)
-        merged = scratch / "shared"
-        shared.merge(union, contributions, merged)
-        union_registry = shared.UnionRegistry(merged)
+        built = _union.build(scratch, args.members)
+        union = built.authority
+        union_registry = shared.UnionRegistry(built.registry)
 
-        assert first_member is not None
-        home, artist, marked = first_member
+        first = built.members[0]
+        home, artist, marked = first.home, first.artist, first.marked
         suspect = scratch / "suspect.jpg"
         Image.open(marked).convert("RGB").save(suspect, quality=80)
         os.environ["ARTISTSHIELD_HOME"] = str(home)
