@@ -108,6 +108,7 @@ def main() -> int:
     window.check_view.check_path(suspect)
     wait_for(window.check_view.checked)
     window.show_view(2)
+    window.registry_view.refresh()  # listed already after the batch: list again, and wait
     wait_for(window.registry_view.loaded)
     window.registry_view.table.selectRow(0)
     window.registry_view.verify()
