@@ -153,16 +153,18 @@ class MarkOptions(QGroupBox):
         )
         row.addWidget(self.strength_slider, 1)
         row.addWidget(self.strength_label)
-        row.addSpacing(24)
-        row.addWidget(QLabel("Platform:"))
+        form.addRow("Format:", row)
+        # a row of its own: the strength's words need the room in a small window
         self.platform_combo = QComboBox()
         self.platform_combo.addItems(list(PLATFORMS))
         self.platform_combo.setToolTip(
             "Test each marked file against this platform's resize and recompression "
             "(approximate settings)"
         )
-        row.addWidget(self.platform_combo)
-        form.addRow("Format:", row)
+        platform_row = QHBoxLayout()
+        platform_row.addWidget(self.platform_combo)
+        platform_row.addStretch(1)
+        form.addRow("Platform:", platform_row)
         self._format_changed(self.format_combo.currentText())
         self.consent_label = QLabel()
         self.consent_label.setToolTip("What every marked copy says about AI training (Settings)")
