@@ -64,3 +64,29 @@ def test_a_run_is_shown_with_its_date_machine_and_commit(report: ModuleType, tmp
     assert "| Registering a 1920x1080 work | 123 ms | ≤ 300 ms | 2026-12-07 |" in block
     assert "Measured on Test CPU, 2 cores" in block
     assert block.count("\n| ") == 2  # the header and the one row measured
+
+
+def _save_union_scale(folder: Path, name: str, works: int, note: str) -> None:
+    record = {
+        "benchmark": name, "command": f"python benchmarks/union_scale.py --works {works}",
+        "date": "2026-12-07T15:00:00+00:00", "commit": "0" * 40, "dirty": False,
+        "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux 6", "python": "3.11.7"},
+        "figures": {"works": works}, "tables": [], "notes": [note],
+    }
+    (folder / f"{name}.json").write_text(json.dumps(record))
+
+
+def test_the_extrapolation_is_shown_only_until_ten_million_is_measured(
+    report: ModuleType, tmp_path: Path
+) -> None:
+    _save_union_scale(tmp_path, "union_scale_extrapolated", 10_000_000, "A straight line.")
+    doc = report.render(tmp_path)
+    assert "## Unions: ten million works (EXTRAPOLATED, not measured)" in doc
+    assert "A straight line." in doc
+
+    _save_union_scale(tmp_path, "union_scale_10000000", 10_000_000, "Measured at ten million.")
+    doc = report.render(tmp_path)
+    assert "## Unions: ten million works (EXTRAPOLATED" not in doc
+    assert "A straight line." not in doc
+    assert "## Unions: a shared registry of ten million works" in doc
+    assert "Measured at ten million." in doc
