@@ -18,7 +18,6 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import write_file
 from artistshield.gui import dialogs
+from artistshield.gui.checked_dialog import CheckedDialog
 from artistshield.gui.dialogs import kind_filter
 from artistshield.gui.errors import show_error
 from artistshield.gui.job_progress import JobProgress
@@ -53,32 +53,52 @@ from artistshield.paths import (
 if TYPE_CHECKING:
     from artistshield import scan
     from artistshield.union import UnionAuthority, shared
+    from artistshield.union.authority import IssuedMember
 
 COLUMNS = ("No.", "Member", "Artist ID", "Until", "Standing")
 
 
-class IssueDialog(QDialog):
-    """The member number and end date of a new membership."""
+class IssueDialog(CheckedDialog):
+    """The member number and end date of a new membership, checked before OK closes."""
 
-    def __init__(self, name: str, first_free: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Issue a membership")
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"Certify <b>{name}</b> as a member."))
+    def __init__(
+        self,
+        name: str,
+        artist_id: str,
+        members: dict[int, IssuedMember],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Issue a membership", parent)
+        self.artist_id = artist_id
+        self.members = members
+        renewing = next((m for m in members.values() if m.artist_id == artist_id), None)
+        form = QFormLayout()
+        self.content.addLayout(form)
+        lead = f"Renew <b>{name}</b>'s membership." if renewing else f"Certify <b>{name}</b> as a member."
+        form.addRow(QLabel(lead))
         self.number = QSpinBox()
         self.number.setRange(1, 65535)
-        self.number.setValue(first_free)
+        if renewing is not None:
+            self.number.setValue(renewing.member_no)
+        else:
+            self.number.setValue(max(members, default=0) + 1)
         self.until = QDateEdit(QDate.currentDate().addYears(1))
         self.until.setCalendarPopup(True)
         self.until.setDisplayFormat("yyyy-MM-dd")
         form.addRow("Member number:", self.number)
         form.addRow("Member until:", self.until)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+
+    def find_problem(self) -> str | None:
+        number = self.number.value()
+        taken = self.members.get(number)
+        if taken is not None and taken.artist_id != self.artist_id:
+            return f"Member number {number} is already {_escape(taken.name)}'s; choose another."
+        for other in self.members.values():
+            if other.artist_id == self.artist_id and other.member_no != number:
+                return f"They are already member {other.member_no}; keep that number to renew."
+        if self.until.date() <= QDate.currentDate():
+            return "The membership must last past today; choose a later date."
+        return None
 
 
 class UnionView(QWidget):
@@ -239,8 +259,7 @@ class UnionView(QWidget):
             return
         try:
             asker = membership.verify_request(membership.read_union_file(path))
-            free = max(self.union.members, default=0) + 1
-            dialog = IssueDialog(asker.name, free, self)
+            dialog = IssueDialog(asker.name, asker.artist_id, self.union.members, self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             number = dialog.number.value()
