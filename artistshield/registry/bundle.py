@@ -144,7 +144,19 @@ def _work_json(work: Work, thumbnail: bytes, fingerprint: bytes | None) -> dict[
 
 def verify_bundle(path: str | Path, *, public_key: bytes | None = None) -> BundleReport:
     """Check a proof bundle offline; with *public_key*, also that it is that artist's."""
-    document = untrusted.read_json(path, what="proof bundle")
+    return check_bundle(read_bundle(path), public_key=public_key, source=path)
+
+
+def read_bundle(path: str | Path) -> Any:
+    """The JSON document of the bundle file at *path*, read within the untrusted limits."""
+    return untrusted.read_json(path, what="proof bundle")
+
+
+def check_bundle(
+    document: Any, *, public_key: bytes | None = None, source: str | Path = "the bundle"
+) -> BundleReport:
+    """:func:`verify_bundle` of a document read already (a union merge reads it once)."""
+    path = source
     try:
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not a proof bundle")
@@ -235,6 +247,9 @@ def _check_works(
             problems.append(Problem(last_seq, "the export entry's list of works is unreadable"))
             listed = []
     registering = {e.work_id: e for e in entries.values() if e.kind in WORK_KINDS}
+    about: dict[str | None, list[LogEntry]] = {}
+    for e in entries.values():
+        about.setdefault(e.work_id, []).append(e)
     works: list[Work] = []
     for raw in raw_works:
         try:
@@ -243,7 +258,7 @@ def _check_works(
             if entry is None or entry.fields is None:
                 problems.append(Problem(last_seq, f"no signed entry registers {record.work_id}"))
                 continue
-            edits = [e for e in entries.values() if e.work_id == record.work_id]
+            edits = about.get(record.work_id, [])
             if any(e.kind == EDIT_TITLE and e.fields is None for e in edits):
                 problems.append(Problem(entry.seq, f"a title edit of {record.work_id} is hidden"))
                 continue

@@ -38,7 +38,7 @@ from artistshield.fileio import write_file
 from artistshield.fingerprint import scale
 from artistshield.identity import Identity, artist_id, verify
 from artistshield.registry import Registry
-from artistshield.registry.bundle import verify_bundle
+from artistshield.registry.bundle import check_bundle, read_bundle
 from artistshield.registry.match import WorkMatch, WorkMatcher
 from artistshield.registry.records import WORK_KINDS, LogEntry, Work
 from artistshield.union import catalog
@@ -57,6 +57,8 @@ REVOCATIONS_NAME = "revocations.pem"
 MEMBERS_FOLDER = "members"
 SCALE_INDEX_NAME = "scale-index"
 """The search index of a large registry, written at merge and signed with it."""
+SPILL_NAME = ".fingerprints"
+"""Where a merge keeps fingerprints until it knows where they go; removed after."""
 FRAMES_NAME = "frames.json"
 PRINTS_NAME = "prints.bin"
 """The index's fingerprint store: checked a block at a time, as searches read it."""
@@ -119,6 +121,9 @@ def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeRepor
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         writer = catalog.CatalogWriter(scratch / catalog.CATALOG_NAME)
+        # each contribution is read once: its fingerprints wait on disk until the
+        # total says whether they go to the catalog or to the search index
+        spill = scale.StoreWriter(scratch / SPILL_NAME)
         for path in files:
             member, signed, late, document = _check_contribution(
                 path, root, revocations, authority
@@ -128,17 +133,21 @@ def merge(authority: UnionAuthority, files: list[Path], out: Path) -> MergeRepor
             members.append((member, path, {w.work_id for w in signed}))
             certificates[member.member_no] = str(document["membership"]["certificate_pem"])
             writer.add(member.member_no, signed, set(late), _entries_of(document, signed))
+            for work_id, fingerprint in _fingerprints_of(document, signed):
+                spill.add(_qualified(member.member_no, work_id), fingerprint)
+                fingerprints += 1
             del document
             works += len(signed)
-            fingerprints += sum(w.fingerprint_sha256 is not None for w in signed)
             flagged += [_qualified(member.member_no, w) for w in late]
-        stored = _fingerprints_of([(m.member_no, path, ids) for m, path, ids in members])
+        spill.close()
+        stored = _spilled(scratch / SPILL_NAME)
         index = None
         if _wants_index(fingerprints):
             index = _write_index(scratch / SCALE_INDEX_NAME, stored)
         else:
             writer.add_fingerprints(stored)
         writer.close()
+        shutil.rmtree(scratch / SPILL_NAME)
         (scratch / MEMBERS_FOLDER).mkdir()
         listed = []
         for member, path, _ in members:
@@ -210,16 +219,26 @@ def _entries_of(document: dict[str, Any], works: tuple[Work, ...]) -> dict[str, 
 
 
 def _fingerprints_of(
-    contributions: list[tuple[int, Path, set[str]]],
+    document: dict[str, Any], works: tuple[Work, ...]
 ) -> Iterator[tuple[str, bytes]]:
-    """Every verified work's stored fingerprints, read again one contribution at a time.
+    """The stored fingerprints of *works* in a (verified) bundle's *document*."""
+    import base64
 
-    Not kept from the checks: millions of fingerprints do not fit in memory.
+    wanted = {w.work_id for w in works if w.fingerprint_sha256 is not None}
+    for raw in document["works"]:
+        work_id = raw["record"]["work_id"]
+        if work_id in wanted:
+            yield work_id, base64.b64decode(raw["fingerprint"], validate=True)
+
+
+def _spilled(folder: Path) -> Iterator[tuple[str, bytes]]:
+    """The fingerprints a merge set aside, in the order they came.
+
+    Not kept in memory: millions of fingerprints do not fit.
     """
-    for member_no, path, work_ids in contributions:
-        for work, fingerprint in _works_of(path):
-            if fingerprint is not None and work.work_id in work_ids:
-                yield _qualified(member_no, work.work_id), fingerprint
+    store = scale.FingerprintStore(folder)
+    for slot in range(len(store)):
+        yield store.name(slot), store.fingerprint_bytes(slot)
 
 
 def _check_contribution(
@@ -227,16 +246,16 @@ def _check_contribution(
 ) -> tuple[UnionMember, tuple[Work, ...], list[str], dict[str, Any]]:
     """Verify one contribution; return its member, its signed works, the ids of those
     made after revocation, and the contribution's JSON document."""
-    report = verify_bundle(path)
+    document = read_bundle(path)
+    report = check_bundle(document, source=path)
     if not report.ok:
         raise UnionError(
             f"{path}: the member's records do not verify ({report.summary()}); "
             "nothing was merged. Ask the member for a fresh contribution."
         )
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
         certificate_pem = str(document["membership"]["certificate_pem"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise UnionError(f"{path} carries no member certificate; it is not a contribution.") from exc
     status = check_certificate(
         certificate_pem, _pem(root), public_key=report.public_key, at=_issued_time(certificate_pem)
@@ -525,22 +544,6 @@ class UnionRegistry:
         if work_id in self.flagged:
             text += f", registered after the member was revoked on {member.revoked[:10]}"  # type: ignore[index]
         return text
-
-
-def _works_of(path: Path) -> list[tuple[Work, bytes | None]]:
-    import base64
-
-    document = json.loads(path.read_text(encoding="utf-8"))
-    found = []
-    for raw in document["works"]:
-        fingerprint = raw.get("fingerprint")
-        found.append(
-            (
-                Work.from_json(raw["record"]),
-                None if fingerprint is None else base64.b64decode(fingerprint),
-            )
-        )
-    return found
 
 
 def _issued_time(certificate_pem: str) -> datetime:
