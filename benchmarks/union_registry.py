@@ -38,9 +38,11 @@ Saved as ``union_registry`` (``union_registry_<works>`` with ``--tag``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -215,6 +217,13 @@ OPEN = """
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 from artistshield.union import shared
+if sys.argv[4] == "cold":  # as after a restart: the registry's files read from disk
+    import os, pathlib
+    for path in pathlib.Path(sys.argv[1]).rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
 start, cpu = time.perf_counter(), time.process_time()
 registry = shared.UnionRegistry(sys.argv[1])
 load_s, load_cpu_s = time.perf_counter() - start, time.process_time() - cpu
@@ -237,11 +246,12 @@ print(json.dumps({"load_s": load_s, "load_cpu_s": load_cpu_s, "load_rss_bytes": 
 """
 
 
-def measure_open(folder: Path, *, verify: bool) -> dict[str, float]:
-    """Open the registry in a fresh process, as ``check --registry`` does."""
+def measure_open(folder: Path, *, verify: bool, cold: bool = False) -> dict[str, float]:
+    """Open the registry in a fresh process, as ``check --registry`` does; *cold*: with
+    its files dropped from the page cache first (``posix_fadvise``), as after a restart."""
     root = str(Path(__file__).resolve().parent.parent)
-    done = subprocess.run([sys.executable, "-c", OPEN, str(folder), root, "verify" if verify else "-"], check=True,
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", OPEN, str(folder), root, "verify" if verify else "-",
+                           "cold" if cold else "warm"], check=True, capture_output=True, text=True)  # fmt: skip
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -340,6 +350,7 @@ def main() -> None:
                         help="where to build (a temporary folder by default)")  # fmt: skip
     parser.add_argument("--tag", action="store_true", help="save as union_registry_<works>")
     parser.add_argument("--verify", action="store_true", help="also time union verify")
+    parser.add_argument("--keep", action="store_true", help="keep the merged registry")
     parser.add_argument("--resign", action="store_true",
                         help="build the first member through the registry and sign the rest "
                         "from it with their own keys (see resigned): minutes, not days, "
@@ -360,7 +371,10 @@ def main() -> None:
 
     if args.index:
         os.environ["ARTISTSHIELD_UNION_INDEX"] = "scale"
-    with tempfile.TemporaryDirectory(dir=args.folder, prefix="union-registry-") as scratch:
+    with contextlib.ExitStack() as stack:
+        scratch = tempfile.mkdtemp(dir=args.folder, prefix="union-registry-")
+        if not args.keep:
+            stack.callback(shutil.rmtree, scratch)
         folder = Path(scratch)
         start = time.perf_counter()
         union, files = build_contributions(
@@ -368,13 +382,14 @@ def main() -> None:
         )
         build_s = time.perf_counter() - start
         print(f"  {len(files)} contributions in {build_s:.0f} s", flush=True)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         shared.merge(union, files, folder / "shared")  # type: ignore[arg-type]
-        merge_s = time.perf_counter() - start
-        print(f"  merged in {merge_s:.0f} s", flush=True)
+        merge_s, merge_cpu_s = time.perf_counter() - start, time.process_time() - cpu
+        print(f"  merged in {merge_s:.0f} s ({merge_cpu_s:.0f} s CPU)", flush=True)
         for path in files:
             path.unlink()
         registry = folder / "shared"
+        cold = measure_open(registry, verify=False, cold=True)
         opened = measure_open(registry, verify=args.verify)
         hash_s = hash_all(registry / shared.MEMBERS_FOLDER)
         parts = {
@@ -390,6 +405,10 @@ def main() -> None:
     summary.add("search", "two-tier scale index, kept and signed" if opened["index"]
                 else f"exact (up to {scale.EXACT_UP_TO:,} works, or no faiss)")  # fmt: skip
     summary.add("merge_s (every signature checked, catalog and index written)", f"{merge_s:.0f} s")
+    summary.add("merge_cpu_s (process time)",
+                f"{merge_cpu_s:.0f} s ({args.works / merge_cpu_s:.0f} works a CPU second)")  # fmt: skip
+    summary.add("load_cold_s (open, files dropped from the page cache first)",
+                f"{cold['load_s']:.2f} s ({cold['load_cpu_s']:.2f} s CPU)")  # fmt: skip
     summary.add("load_s (open, wall)", f"{opened['load_s']:.2f} s")
     summary.add("load_cpu_s (open, process time)", f"{opened['load_cpu_s']:.2f} s")
     summary.add("resident memory after opening", f"{opened['load_rss_bytes'] / 2**20:.0f} MiB")
@@ -408,6 +427,9 @@ def main() -> None:
         "works": args.works,
         "members": len(files),
         "merge_s": round(merge_s, 1),
+        "merge_cpu_s": round(merge_cpu_s, 1),
+        "load_cold_s": round(cold["load_s"], 3),
+        "load_cold_cpu_s": round(cold["load_cpu_s"], 3),
         "build_s": round(build_s, 1),
         "load_s": round(opened["load_s"], 3),
         "load_cpu_s": round(opened["load_cpu_s"], 3),
