@@ -271,7 +271,8 @@ def hash_all(folder: Path) -> float:
 
 
 def extrapolate(target: int) -> None:
-    """Sizes and merge time along a straight line; opening time composed from its parts.
+    """Sizes along a straight line; merge time from a work's CPU cost; opening time both
+    along a straight line through the measured openings and composed from its parts.
 
     Opening at a few thousand works is a second of fixed cost (imports, faiss)
     and noise, so a line through it says nothing.  What grows with the
@@ -295,7 +296,7 @@ def extrapolate(target: int) -> None:
         ["figure", *[f"measured at {int(w):,}" for w in works], f"extrapolated to {target:,}"],
     )  # fmt: skip
     figures: dict[str, object] = {"works": target, "extrapolated_from": [int(w) for w in works]}
-    for key, form in (("merge_s", "{:.0f} s"), ("hash_contributions_s", "{:.0f} s"),
+    for key, form in (("hash_contributions_s", "{:.0f} s"),
                       ("disk_bytes", "{:.1f} GiB"), ("contribution_bytes", "{:.1f} GiB"),
                       ("catalog_bytes", "{:.2f} GiB"), ("index_file_bytes", "{:.1f} GiB")):  # fmt: skip
         values = np.array([r["figures"][key] for r in records], float)
@@ -304,6 +305,36 @@ def extrapolate(target: int) -> None:
         figures[key] = value
         unit = 2**30 if key.endswith("bytes") else 1
         table.add(key, *[form.format(v / unit) for v in values], form.format(value / unit))
+    # the merge: a work's cost, measured in CPU time by this version (runs before it
+    # timed only wall time, of a merge that parsed each contribution three times)
+    timed = [r["figures"] for r in records if "merge_cpu_s" in r["figures"]]
+    merges = Table(
+        f"Merging {target:,} works (EXTRAPOLATED: a work's CPU cost at the largest run, "
+        "times the works)", ["run", "works", "merge wall", "merge CPU", "works a CPU second",
+                             f"CPU at {target:,}"],
+    )  # fmt: skip
+    for run in timed:
+        rate_cpu = run["works"] / run["merge_cpu_s"]
+        merges.add("measured", f"{run['works']:,}", f"{run['merge_s']:.0f} s",
+                   f"{run['merge_cpu_s']:.0f} s", f"{rate_cpu:.0f}",
+                   f"{target / rate_cpu / 3600:.1f} h")  # fmt: skip
+    if timed:
+        figures["merge_cpu_s"] = target * timed[-1]["merge_cpu_s"] / timed[-1]["works"]
+    # opening, measured: a straight line through the runs that timed it
+    opens = Table(
+        f"Opening, MEASURED at each run; EXTRAPOLATED to {target:,} along a straight line "
+        "through them", ["figure", *[f"{int(w):,}" for w in works], f"at {target:,}"],
+    )  # fmt: skip
+    for key in ("load_s", "load_cpu_s", "load_cold_s", "load_cold_cpu_s"):
+        pairs = [(r["figures"]["works"], r["figures"][key]) for r in records
+                 if r["figures"].get(key) is not None]  # fmt: skip
+        shown = dict(pairs)
+        line = "-"
+        if len(pairs) >= 2:
+            slope, intercept = np.polyfit(*np.array(pairs, float).T, 1)
+            figures[f"{key}_line"] = value = float(slope * target + intercept)
+            line = f"{value:.0f} s"
+        opens.add(key, *[f"{shown[w]:.2f} s" if w in shown else "-" for w in works], line)
     largest = records[-1]["figures"]
     rate = largest["contribution_bytes"] / largest["hash_contributions_s"]
     catalog_bytes = largest["catalog_bytes"] / largest["works"] * target
@@ -329,11 +360,11 @@ def extrapolate(target: int) -> None:
     parts.add("load_s, the sum (target: at most 300 s)", f"{load_s:.0f} s")
     parts.add("resident memory: measured registry process + index (union_scale_extrapolated)",
               f"{resident / 2**30:.1f} GiB")  # fmt: skip
-    for t in (table, parts):
+    for t in (table, merges, opens, parts):
         t.print()
     save(
         "union_registry_extrapolated",
-        tables=[table, parts],
+        tables=[table, merges, opens, parts],
         figures=figures,
         notes=[f"EXTRAPOLATED, not measured: a {target:,}-work merged registry (about "
                f"{figures['disk_bytes'] / 2**30:.0f} GiB) does not fit this machine's disk.",
