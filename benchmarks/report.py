@@ -239,6 +239,13 @@ BENCHMARKS = [
         "cited_s).",
     ),
     Benchmark(
+        "union_registry_20000", "union_registry.py",
+        ("--works", "20000", "--index", "--resign", "--tag"),
+        "Unions: merging and opening a shared registry of twenty thousand works",
+        "As the run at two hundred thousand below (--resign), at a tenth of its size: the "
+        "other point of the line through the measured openings.",
+    ),
+    Benchmark(
         "union_registry_200000", "union_registry.py",
         ("--works", "200000", "--resign", "--tag", "--keep"),
         "Unions: merging and opening a shared registry of two hundred thousand works (measured)",
