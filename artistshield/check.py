@@ -10,14 +10,21 @@ The command line's ``check`` and the app's Check view both use it.
 A suspect clip is matched against the registry by up to :data:`MATCH_FRAMES`
 frames spread evenly over it, so a clip that shows a registered work only
 in a later scene is found; each match names the suspect frame it was found in.
+The frames are matched on a thread of their own while the mark is searched
+for, and once the mark names a registered work that the frames matched so
+far already match, the rest are not read: the result says how many frames
+were compared (:attr:`CheckResult.frames_compared`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +33,7 @@ import numpy as np
 from artistshield import imageio, memory, watermark
 from artistshield.animation.clip import is_clip, open_clip
 from artistshield.animation.detect import detect_clip
-from artistshield.animation.keyframes import distinct, shrink
+from artistshield.animation.keyframes import each_distinct, shrink
 from artistshield.animation.scale import against_original
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ArtistShieldError
@@ -76,6 +83,19 @@ class MarkFinding:
 
 
 @dataclass(frozen=True)
+class FramesCompared:
+    """How many of a suspect clip's sampled frames were compared with the registry."""
+
+    compared: int
+    sampled: int
+    #: The rest were not compared: the mark names a work the frames compared match.
+    stopped_early: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Everything found in one suspect image."""
 
@@ -96,6 +116,8 @@ class CheckResult:
     size: tuple[int, int] | None = None
     #: How many registered works the picture was compared with (``None``: no registry).
     works_compared: int | None = None
+    #: For a clip checked against a registry: how many of its frames were compared.
+    frames_compared: FramesCompared | None = None
 
     @property
     def credentials_stripped(self) -> bool:
@@ -169,6 +191,7 @@ class CheckResult:
             "names_artist": [hit.to_json() for hit in self.names_artist],
             "size": None if self.size is None else list(self.size),
             "works_compared": self.works_compared,
+            "frames_compared": _json_of(self.frames_compared),
             "findings": self.findings,
             "is_artists_work": self.is_artists_work,
             "verdict": self.verdict,
@@ -221,6 +244,7 @@ def check_file(
     clip = is_clip(path)
     pending = sd.PendingCheck(path) if provenance and not clip else None
     scratch = contextlib.ExitStack()  # a clip's first frame, written for the public-mark reader
+    matching: _ClipMatching | None = None
     try:
         try:
             if not clip:
@@ -229,7 +253,10 @@ def check_file(
                 )
                 samples = [(0, imageio.load(path).rgb8())]
             elif registry is not None:
-                samples = sample_frames(path, progress=progress, cancelled=cancelled)
+                # the frames are matched while the mark is searched for; the first is
+                # read here, so an unreadable clip is reported as one
+                matching = _ClipMatching(path, registry, cancelled=cancelled)
+                samples = [matching.first]
             else:  # nothing to match: read one frame, to report an unreadable clip here
                 with open_clip(path) as reader:
                     samples = [(0, reader.read_frame(0))]
@@ -281,8 +308,9 @@ def check_file(
         extra: dict[str, Any] = {"size": _size(path, pixels, shrunk=clip and registry is not None)}
         if registry is not None:
             extra["works_compared"] = _works_compared(registry)
-        if registry is not None and clip:
-            matches, extra["match_frames"] = match_frames(registry, samples)
+        if matching is not None:
+            matching.named({m.work_id for m in marks if m.detection.found and m.work_id})
+            matches, extra["match_frames"], extra["frames_compared"] = matching.result()
         elif registry is not None:
             matches = registry.match(pixels)
         if pending is not None:
@@ -297,6 +325,8 @@ def check_file(
             pending = None
         return CheckResult(input=str(Path(path)), marks=marks, matches=matches, **extra)
     finally:
+        if matching is not None:
+            matching.stop()
         if pending is not None:
             pending.cancel()
         scratch.close()
@@ -375,14 +405,91 @@ def match_frames(
 
     Returns the matches, best first, and the frame each was found in, by work id.
     """
+    matches, frames, _, _ = _match_frames(registry, samples, limit=limit)
+    return matches, frames
+
+
+def _match_frames(
+    registry: Searchable,
+    samples: Iterable[tuple[int, np.ndarray]],
+    *,
+    limit: int = 5,
+    enough: Callable[[Sequence[WorkMatch]], bool] | None = None,
+) -> tuple[list[WorkMatch], dict[str, int], int, bool]:
+    """:func:`match_frames`, stopping once *enough* says so of the matches so far.
+
+    Returns also how many frames were compared, and whether *enough* stopped it.
+    """
     best: dict[str, tuple[WorkMatch, int]] = {}
-    for index, pixels in distinct(samples):  # a frame like one matched finds nothing new
+    compared, stopped = 0, False
+    for index, pixels in each_distinct(samples):  # a frame like one matched finds nothing new
+        compared += 1
         for match in registry.match(pixels, limit=limit):
             known = best.get(match.work_id)
             if known is None or _rank(match) < _rank(known[0]):
                 best[match.work_id] = (match, index)
+        if enough is not None and enough([m for m, _ in best.values()]):
+            stopped = True
+            break
     ranked = sorted(best.values(), key=lambda found: (_rank(found[0]), found[0].work_id))
-    return [m for m, _ in ranked[:limit]], {m.work_id: i for m, i in ranked[:limit]}
+    found_in = {m.work_id: i for m, i in ranked[:limit]}
+    return [m for m, _ in ranked[:limit]], found_in, compared, stopped
+
+
+class _ClipMatching:
+    """A suspect clip's sampled frames matched against the registry on a thread of their own.
+
+    While the main thread searches the clip for the mark, this one reads the
+    sampled frames and matches them.  Once told the works the mark named
+    (:meth:`named`), it stops after the first frame by which the frames
+    matched so far match one of them: the rest would only confirm the work
+    the mark already names.  Until a frame matches some work it never waits
+    for the mark, and the frames it compares do not depend on how fast
+    either thread is: only on what the mark named and what the frames match.
+    """
+
+    def __init__(
+        self, path: Path, registry: Searchable, *, cancelled: Callable[[], bool] | None
+    ) -> None:
+        self._stopped = threading.Event()
+        self._named: Future[set[str]] = Future()
+        self._clip = open_clip(path)
+        try:
+            self.sampled = min(MATCH_FRAMES, self._clip.frame_count) or MATCH_FRAMES
+            self._frames = frames = self._clip.samples(
+                MATCH_FRAMES, shrink=shrink,
+                cancelled=lambda: self._stopped.is_set() or bool(cancelled and cancelled()),
+            )
+            self.first = next(frames)
+        except BaseException:
+            self._clip.close()
+            raise
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="artistshield-match")
+        self._result = self._pool.submit(
+            _match_frames, registry, itertools.chain([self.first], frames), enough=self._enough
+        )
+
+    def _enough(self, matches: Sequence[WorkMatch]) -> bool:
+        matched = {m.work_id for m in matches if m.is_match}
+        return bool(matched) and bool(matched & self._named.result())
+
+    def named(self, works: set[str]) -> None:
+        """Tell the works the mark named (none: every sampled frame is compared)."""
+        if not self._named.done():
+            self._named.set_result(works)
+
+    def result(self) -> tuple[list[WorkMatch], dict[str, int], FramesCompared]:
+        """The matches, the frame each was found in, and how many frames were compared."""
+        matches, frames, compared, stopped = self._result.result()
+        return matches, frames, FramesCompared(compared, max(compared, self.sampled), stopped)
+
+    def stop(self) -> None:
+        """Stop reading frames (after the one being matched) and close the clip."""
+        self._stopped.set()
+        self.named(set())
+        self._pool.shutdown(wait=True)
+        self._frames.close()  # the decoder, if the frames were not all read
+        self._clip.close()
 
 
 def _rank(match: WorkMatch) -> tuple[bool, float]:

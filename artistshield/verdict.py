@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from artistshield.provenance.credentials import GENERATIVE_SOURCE_TYPES
 
 if TYPE_CHECKING:
-    from artistshield.check import CheckResult, MarkFinding
+    from artistshield.check import CheckResult, FramesCompared, MarkFinding
     from artistshield.registry import Work, WorkMatch
     from artistshield.watermark import Detection
 
@@ -244,6 +244,22 @@ def frames_sentence(finding: MarkFinding) -> str:
         f" It was read in {len(marked)} of the {finding.frames_checked} frames checked "
         f"(frame{'s' * (len(marked) != 1)} {frames_in_words(marked)})."
     )
+
+
+def frames_compared_in_words(frames: FramesCompared) -> str:
+    """How many of a suspect clip's sampled frames were compared with the registry, in words."""
+    said = (
+        f"The registry compared {frames.compared} of the {frames.sampled} frames sampled "
+        "from the suspect clip"
+    )
+    if frames.stopped_early:
+        return said + (
+            "; it stopped there because the mark names a work those frames already match, "
+            "so the rest could only confirm it."
+        )
+    if frames.compared < frames.sampled:
+        return said + "; the others were too like a frame compared to find anything new."
+    return said + "."
 
 
 def p_value_in_words(p: float, found: bool) -> str:

@@ -24,7 +24,7 @@ import bisect
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -199,6 +199,22 @@ class Clip:
         *progress* is told (frame reached, frames in the clip or 0);
         :class:`Cancelled` is raised when *cancelled* says so between frames.
         """
+        return list(self.samples(count, shrink=shrink, progress=progress, cancelled=cancelled))
+
+    def samples(
+        self,
+        count: int,
+        *,
+        shrink: Callable[[np.ndarray], np.ndarray] = np.array,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Generator[tuple[int, np.ndarray], None, None]:
+        """The frames :meth:`sample` returns, in order, each as soon as it is read.
+
+        Whoever stops early saves reading the rest of the clip.  A clip that
+        does not say how many frames it has is read whole first, as which
+        frames are kept is known only at its end.
+        """
         if count < 1:
             raise ValueError("count must be at least 1")
         total = self._count()
@@ -210,7 +226,10 @@ class Clip:
                     raise Cancelled("The check was cancelled.")
                 if sampler.wants(index):
                     picture = pixels() if callable(pixels) else pixels
-                    sampler.keep(index, shrink(np.ascontiguousarray(picture)))
+                    kept = shrink(np.ascontiguousarray(picture))
+                    if sampler.known:
+                        yield index, kept
+                    sampler.keep(index, kept)
                 elif sampler.done(index):
                     break
                 if progress is not None:
@@ -219,7 +238,8 @@ class Clip:
             _close(stream)  # a video or an animated image stays open until its reader is closed
         if not sampler.kept:
             raise ImageError(f"{self.path} has no frames to check.")
-        return sorted(sampler.kept.items())
+        if not sampler.known:
+            yield from sorted(sampler.kept.items())
 
     def read_frame(self, index: int) -> np.ndarray:
         """Frame *index* (from 0), full size, reading up to it only; an error past the end."""
@@ -435,6 +455,9 @@ class VideoClip(Clip):
         self._container = self._decoder = self._last = None
 
 
+_NOTHING = np.empty(0, np.uint8)
+
+
 class _Sampler:
     """Chooses up to *count* frames spread over a clip of *total* frames (0: not known).
 
@@ -459,7 +482,15 @@ class _Sampler:
     def done(self, index: int) -> bool:
         return self._chosen is not None and index > max(self._chosen)
 
+    @property
+    def known(self) -> bool:
+        """Whether the frames chosen are known from the start (the clip's length is)."""
+        return self._chosen is not None
+
     def keep(self, index: int, pixels: np.ndarray) -> None:
+        if self.known:  # handed out as read: only counted
+            self.kept[index] = _NOTHING
+            return
         self.kept[index] = pixels
         if len(self.kept) > self.count:
             self._stride *= 2

@@ -171,14 +171,17 @@ def distinct(frames: Iterable[tuple[int, np.ndarray]]) -> list[tuple[int, np.nda
     is left out: matched against the registry it would only find what that
     one found, at the price of a search each.
     """
-    kept: list[tuple[int, np.ndarray]] = []
+    return list(each_distinct(frames))
+
+
+def each_distinct(frames: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
+    """The frames :func:`distinct` keeps, each as soon as it is known to be one."""
     thumbs: list[np.ndarray] = []
     for index, pixels in frames:
         thumb = normalised(thumbnail(grey_of(pixels)))
         if all(float(np.abs(seen - thumb).mean()) >= SAME_SHOT for seen in thumbs):
-            kept.append((index, pixels))
             thumbs.append(thumb)
-    return kept
+            yield index, pixels
 
 
 def shrunk_size(width: int, height: int, side: int = KEY_FRAME_SIDE) -> tuple[int, int] | None:

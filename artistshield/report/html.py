@@ -17,6 +17,7 @@ from artistshield.verdict import (
     ai_findings,
     consent_in_words,
     copy_sentence,
+    frames_compared_in_words,
     geometry_numbers,
     method_in_words,
     named_match,
@@ -195,6 +196,8 @@ def _detected(evidence: Evidence) -> str:
             whole = "that frame's" if m.key_frame else "the original's"
             text += f" The suspect shows {(x1 - x0) * (y1 - y0):.0%} of {whole} area."
         out.append(text + "</p>")
+    if result.frames_compared is not None and any(m.is_match for m in result.matches):
+        out.append(f"<p>{escape(frames_compared_in_words(result.frames_compared))}</p>")
     if any(m.is_match and (m.key_frame or result.match_frame(m.work_id) is not None)
            for m in result.matches):
         out.append("<p>Frames are counted from 1, the first frame of each clip.</p>")
