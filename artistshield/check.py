@@ -266,7 +266,8 @@ def check_file(
             return CheckResult(input=str(path), error=str(exc))
         pixels = samples[0][1]
         if provenance and clip:
-            pending = sd.PendingCheck(_first_frame_file(path, scratch))
+            first = None if matching is None else matching.first_picture
+            pending = sd.PendingCheck(_first_frame_file(path, scratch, first))
         try:
             if not clip:
                 check_pixels(pixels)
@@ -305,7 +306,9 @@ def check_file(
                     detection = against_original(detection, tile_scale, work)
             marks.append(MarkFinding(label, detection, work_id, registered=registered, **frames))
         matches: list[WorkMatch] = []
-        extra: dict[str, Any] = {"size": _size(path, pixels, shrunk=clip and registry is not None)}
+        extra: dict[str, Any] = {
+            "size": matching.size if matching is not None else (pixels.shape[1], pixels.shape[0])
+        }
         if registry is not None:
             extra["works_compared"] = _works_compared(registry)
         if matching is not None:
@@ -341,8 +344,13 @@ def _provenance_file(path: Path) -> Path:
     return path
 
 
-def _first_frame_file(path: Path, scratch: contextlib.ExitStack) -> Path:
-    """A clip's first frame as a still file (a frame folder's own), for the public-mark reader."""
+def _first_frame_file(
+    path: Path, scratch: contextlib.ExitStack, pixels: np.ndarray | None = None
+) -> Path:
+    """A clip's first frame as a still file (a frame folder's own), for the public-mark reader.
+
+    *pixels* are that frame when it was read already.
+    """
     if path.is_dir():
         return _provenance_file(path)
     import tempfile
@@ -351,20 +359,9 @@ def _first_frame_file(path: Path, scratch: contextlib.ExitStack) -> Path:
 
     folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="artistshield-")))
     target = folder / "frame-0.png"
-    Image.fromarray(read_frame(path, 0)).save(target, compress_level=1)
+    # a scratch file read once, at once: not worth compressing
+    Image.fromarray(read_frame(path, 0) if pixels is None else pixels).save(target, compress_level=0)
     return target
-
-
-def _size(path: Path, pixels: np.ndarray, *, shrunk: bool) -> tuple[int, int]:
-    """The suspect's width and height; a clip's *shrunk* frames (to be matched) ask the clip."""
-    if shrunk:
-        try:
-            with open_clip(path) as reader:
-                frame = reader.read_frame(0)
-            return (int(frame.shape[1]), int(frame.shape[0]))
-        except (ArtistShieldError, OSError):
-            pass
-    return (int(pixels.shape[1]), int(pixels.shape[0]))
 
 
 def _works_compared(registry: Searchable) -> int | None:
@@ -454,10 +451,20 @@ class _ClipMatching:
         self._stopped = threading.Event()
         self._named: Future[set[str]] = Future()
         self._clip = open_clip(path)
+        #: The first frame, full size (for the public-mark reader), and its (width, height).
+        self.first_picture: np.ndarray | None = None
+        self.size = (0, 0)
+
+        def shrink_first(pixels: np.ndarray) -> np.ndarray:
+            if self.first_picture is None:
+                self.first_picture = pixels
+                self.size = (int(pixels.shape[1]), int(pixels.shape[0]))
+            return shrink(pixels)
+
         try:
             self.sampled = min(MATCH_FRAMES, self._clip.frame_count) or MATCH_FRAMES
             self._frames = frames = self._clip.samples(
-                MATCH_FRAMES, shrink=shrink,
+                MATCH_FRAMES, shrink=shrink_first,
                 cancelled=lambda: self._stopped.is_set() or bool(cancelled and cancelled()),
             )
             self.first = next(frames)
