@@ -381,10 +381,9 @@ class VideoClip(Clip):
 
     def pictures(self) -> Iterator[tuple[int, Pixels]]:
         """Yield ``(frame index, a function returning its pixels)``: most frames are never converted."""
-        decoded = video.pictures(self.path)
+        decoded = video.rgb_pictures(self.path)
         try:
-            for index, (_, rgb) in enumerate(decoded):
-                yield index, rgb
+            yield from enumerate(decoded)
         finally:
             _close(decoded)
 

@@ -123,15 +123,25 @@ def pictures(
 
     The RGB conversion is left to the caller: most frames never need it.
     """
+    for frame in _decoded(path):
+        yuv, _ = _yuv420(frame)
+        yield yuv[: frame.height], Picture(frame)
+
+
+def rgb_pictures(path: str | os.PathLike[str]) -> Iterator[Picture]:
+    """Yield every frame as a :class:`Picture`, converted only when called."""
+    for frame in _decoded(path):
+        yield Picture(frame)
+
+
+def _decoded(path: str | os.PathLike[str]) -> Iterator[av.VideoFrame]:
     import av
 
     with open_input(Path(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         try:
-            for frame in container.decode(stream):
-                yuv, _ = _yuv420(frame)
-                yield yuv[: frame.height], Picture(frame)
+            yield from container.decode(stream)
         except av.error.FFmpegError as exc:
             raise ImageError(f"Could not decode {path} ({exc}).") from exc
 
