@@ -35,6 +35,7 @@ from artistshield.gui.progress import ProgressBar
 from artistshield.gui.resources import icon
 from artistshield.verdict import (
     ai_findings,
+    frames_compared_in_words,
     frames_in_words,
     geometry_numbers,
     method_in_words,
@@ -267,6 +268,11 @@ def findings_html(result: CheckResult, *, non_matches: bool = False) -> str:
         rows.append(
             f"<li><b>Registry</b>: {hidden} more work{'s' * (hidden != 1)} compared, none a "
             "match (“Show works it does not match” lists them).</li>"
+        )
+    if result.frames_compared is not None and result.matches:
+        rows.append(
+            "<li><b>Registry</b>: "
+            f"{html.escape(frames_compared_in_words(result.frames_compared))}</li>"
         )
     if not result.matches and not result.error:
         compared = (

@@ -19,6 +19,7 @@ from artistshield.check import CheckResult, FramesCompared
 from artistshield.identity import Identity
 from artistshield.mark import mark_files
 from artistshield.registry import Registry
+from artistshield.report import gather, render_html
 from artistshield.verdict import frames_compared_in_words, named_work
 from tests.unit.clip_files import pan, write_video
 
@@ -88,6 +89,9 @@ def test_the_short_cut_comes_to_what_every_frame_comes_to(
                 assert result.mark is not None and result.mark.work_id == outcome.work_id
                 assert result.mark.detection.payload == outcome.payload, name
                 assert compared.stopped_early and compared.compared < compared.sampled, name
+                # the evidence report says how many frames it compared
+                page = render_html(gather(result, registry=registry))
+                assert f"The registry compared {compared.compared} of the 8 frames" in page
 
 
 def test_without_a_registry_no_frames_are_compared(tmp_path: Path, real_artist: Identity) -> None:
