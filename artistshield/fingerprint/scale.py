@@ -14,14 +14,15 @@ this search runs in two tiers:
    sticker keeps few of a work's kept features) and the works PDQ puts near
    are the candidates.
 
-   Every step of this tier is bounded whatever the registry's size, the way
-   text search bounds itself with stop words: a hash bucket crowded with the
-   features of one template is left out when the index is built
-   (``CROWDED``), a query feature near more than ``NEAR_MOST`` kept features
+   Every step of this tier is bounded the way text search bounds itself with
+   stop words: a hash bucket crowded with the features of one template is
+   left out when the index is built (``CROWDED``), a query feature near the
+   kept features of more than a fixed share of the works (``stop_word``)
    does not vote, at most ``CANDIDATES + CORRESPONDING`` works go on, a
    plain suspect reads only the nearest blocks of tones
-   (``tones.ToneBlocks``), and PDQ compares the two deciding variants only.  What grows with the registry is the PDQ scan
-   (32 bytes a work) and the buckets' average size.
+   (``tones.ToneBlocks``), and PDQ compares the two deciding variants only.
+   What grows with the registry is the PDQ scan (32 bytes a work), the
+   buckets' average size and, with them, the votes counted.
 2. *Verification*, from disk: the candidates' full fingerprints are read from
    a memory-mapped file (:class:`FingerprintStore`) and searched exactly as a
    small ``FingerprintIndex`` would (feature placement, structure check), so a
@@ -65,7 +66,11 @@ CANDIDATES = 48
 CORRESPONDING = 16
 """Works verified besides those, most likely by the query features near few kept features."""
 NEAR_MOST = 256
-"""A query feature near more kept features than this is a stop word: it does not vote."""
+"""A query feature near more kept features than this is a stop word: it does not vote..."""
+NEAR_SHARE = 1 / 4096
+"""...or, in a registry of more than ``NEAR_MOST / NEAR_SHARE`` works, near more than this
+share of its works.  A feature's crowd grows with the registry: a fixed count would make
+stop words at ten million works of features rare enough to find a copy by at one million."""
 CROWDED = 16
 """At build time, kept features in a hash bucket holding this many times the average
 are dropped: the features of one template every work shares."""
@@ -93,6 +98,15 @@ def _faiss() -> Any:
             "Searching millions of works needs the scale extra: pip install 'artistshield[scale]'."
         ) from exc
     return faiss
+
+
+def stop_word(works: int) -> int:
+    """Most kept features a query feature may be near and still vote, in *works* works.
+
+    A fixed share of the registry, so what counts as a stop word does not change with
+    its size (a feature's crowd grows in proportion to it), and at least ``NEAR_MOST``.
+    """
+    return max(NEAR_MOST, int(works * NEAR_SHARE))
 
 
 def kept_features(features: local.Features, count: int = FEATURES_PER_WORK) -> NDArray[np.uint64]:
@@ -385,7 +399,7 @@ class ScaleIndex:
         # the work below, whatever the registry's size.
         near = np.diff(limits.astype(np.int64))
         voter = np.repeat(np.arange(len(codes)), near)
-        useful = (near <= NEAR_MOST)[voter]
+        useful = (near <= stop_word(len(self)))[voter]
         voter, work = voter[useful], found[useful].astype(np.int64)
         if len(work) == 0:
             return []
