@@ -367,8 +367,9 @@ def locate(
     th, tw = work.shape
     qh, qw = query.shape
     field_w = _field(work)
-    # Correlation by FFT, padded so no placement wraps around.
-    padded = (fft.next_fast_len(2 * th), fft.next_fast_len(2 * tw))
+    # Correlation by FFT.  Only placements inside the work are read, and for those the
+    # query's pixels never reach past the work's edge: no padding beyond the work is needed.
+    padded = (fft.next_fast_len(th), fft.next_fast_len(tw))
     spectrum_w = fft.fft2(field_w, padded)
     energy_w = np.zeros((th + 1, tw + 1))
     energy_w[1:, 1:] = np.cumsum(np.cumsum(np.abs(field_w) ** 2, axis=0), axis=1)
