@@ -27,7 +27,10 @@ this search runs in two tiers:
    a memory-mapped file (:class:`FingerprintStore`) and searched exactly as a
    small ``FingerprintIndex`` would (feature placement, structure check), so a
    verdict means what it means for an artist's own registry.  As there, the
-   mirror image is searched only when the picture as it is finds nothing.
+   mirror image is searched only when the picture as it is finds nothing, and
+   a plain suspect placed by structure alone only when neither does; each of
+   these rounds (``ScaleIndex.rounds``) verifies only works the earlier ones
+   did not, so the slowest search costs about what the rounds' new works do.
 
 ``faiss-cpu`` is the optional extra ``scale``; without it the exact index is
 used, as before.
@@ -75,6 +78,8 @@ CROWDED = 16
 """At build time, kept features in a hash bucket holding this many times the average
 are dropped: the features of one template every work shares."""
 PDQ_NEAR = 2 * exact.PDQ_MATCH_DISTANCE
+PLAIN_FIRST = 4
+"""Works with the nearest tones a plain suspect is placed on before the rest of them."""
 EXACT_UP_TO = 50_000
 """Registries of up to this many fingerprints are searched with the exact index instead."""
 FORMAT = "artistshield-scale-index"
@@ -350,26 +355,24 @@ class ScaleIndex:
             return len(self._pending_pdq)
         return int(self._pdq.ntotal)
 
-    def candidates(self, query: Fingerprint, *, mirrored: bool = False) -> list[int]:
-        """Slots worth verifying for *query*: near by PDQ, best-voted by features, by tones.
+    def rounds(self, query: Fingerprint) -> Iterator[tuple[list[int], bool]]:
+        """Slots worth verifying for *query*, a round at a time, and whether by tones.
 
-        With *mirrored*, those its mirror image's features vote for instead of the PDQ
-        ones (PDQ already compares the mirrored hash).
+        First those PDQ puts near and its features vote for; then those its mirror
+        image's features vote for (PDQ already compares the mirrored hash); then, for
+        a suspect too plain for features, the works whose tones could hold it, nearest
+        first and ``PLAIN_FIRST`` of them before the rest.  A search stops after the
+        first round with a match.
         """
         if len(self) == 0:
-            return []
+            return
         _faiss().omp_set_num_threads(1)
-        chosen: dict[int, None] = {}
-        if not mirrored:
-            for slot in self._near(query):
-                chosen[slot] = None
-        features = local.mirrored(query.features) if mirrored else query.features
-        for slot in self._voted(features.descriptor):
-            chosen.setdefault(slot, None)
-        if mirrored and len(query.features) < exact.PLAIN_FEATURES and query.structure is not None:
-            for slot in self._plain(query.structure):
-                chosen.setdefault(slot, None)
-        return list(chosen)
+        yield [*dict.fromkeys(self._near(query) + self._voted(query.features.descriptor))], False
+        yield self._voted(local.mirrored(query.features).descriptor), False
+        if len(query.features) < exact.PLAIN_FEATURES and query.structure is not None:
+            plain = self._plain(query.structure)
+            yield plain[:PLAIN_FIRST], True
+            yield plain[PLAIN_FIRST:], True
 
     def _near(self, query: Fingerprint) -> list[int]:
         """Slots whose PDQ hash is near the query's as is or mirrored (the deciding variants).
@@ -434,7 +437,8 @@ class ScaleIndex:
         """Registered works the query may derive from, best first (at most ``limit``).
 
         As ``FingerprintIndex.search`` does, the mirror image is searched only when the
-        picture as it is finds no match.
+        picture as it is finds no match, and a plain suspect placed on works by their
+        tones only when neither finds one (see :meth:`rounds`).
         """
         if not isinstance(query, Fingerprint):
             query = compute_query(query)
@@ -442,19 +446,41 @@ class ScaleIndex:
             self.finish()
         if self._store is None:
             raise RuntimeError(f"{self.folder} holds no fingerprints to verify against.")
-        verify = _ShortList()
-        for mirrored in (False, True):
-            for slot in self.candidates(query, mirrored=mirrored):
+        found: dict[str, exact.Match] = {}
+        verified: set[str] = set()
+        for slots, plain in self.rounds(query):
+            # Each round verifies only works no earlier round did: a round's short list
+            # answers for its own works as the whole list would.
+            verify = _ShortList(plain=plain)
+            for slot in slots:
                 name = self._store.name(slot)
-                if name not in verify:
+                if name not in verified:
+                    verified.add(name)
                     verify.add(name, self._store.fingerprint(slot))
-            found = verify.search(query, limit=limit)
-            if any(m.is_match for m in found):
+            if len(verify) == 0:
+                continue
+            for match in verify.search(query, limit=limit):
+                if match.work_id not in found or match.similarity > found[match.work_id].similarity:
+                    found[match.work_id] = match
+            if any(m.is_match for m in found.values()):
                 break
-        return found
+        return sorted(found.values(), key=lambda m: (-m.similarity, m.work_id))[:limit]
 
 
 class _ShortList(exact.FingerprintIndex):
-    """The few works a search verifies: built for one search, so pictures stay as they are."""
+    """The few works a search verifies: built for one search, so pictures stay as they are.
+
+    Only a short list of works picked by their tones (*plain*) places a plain suspect by
+    structure alone, as ``FingerprintIndex`` places it on the registry's works with the
+    nearest tones: not on works the features voted for, which would repeat that costly
+    step in every round.
+    """
 
     PICTURE_COMPRESSION = 0
+
+    def __init__(self, *, plain: bool) -> None:
+        super().__init__()
+        self._by_tones = plain
+
+    def _plain_candidates(self, picture: NDArray[np.uint8], alive: NDArray[np.bool_]) -> list[int]:
+        return super()._plain_candidates(picture, alive) if self._by_tones else []
