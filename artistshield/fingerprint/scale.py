@@ -399,19 +399,23 @@ class ScaleIndex:
             return []
         # A query feature near many kept features says little (a corner every drawing
         # has): it is left out, as text search leaves out stop words.  That also bounds
-        # the work below, whatever the registry's size.
+        # the work below to a share of the registry.
         near = np.diff(limits.astype(np.int64))
+        stop = stop_word(len(self))
         voter = np.repeat(np.arange(len(codes)), near)
-        useful = (near <= stop_word(len(self)))[voter]
+        useful = (near <= stop)[voter]
         voter, work = voter[useful], found[useful].astype(np.int64)
         if len(work) == 0:
             return []
         # one vote per query feature and work, however many kept features it is near...
         pairs = np.unique(voter * (1 << 40) + work)
         voter, work = pairs >> 40, pairs % (1 << 40)
-        # ...worth less the more works it is near
+        # ...worth less the more works it is near, and nothing near a stop word's count:
+        # so the crowd of features almost common enough to be stop words, which grows
+        # with the registry, adds little, and the works a copy's rare features are near
+        # stay the best-voted at any size.
         works, inverse = np.unique(work, return_inverse=True)
-        votes = np.bincount(inverse, weights=np.log1p(len(self) / near[voter]))
+        votes = np.bincount(inverse, weights=np.log(stop / near[voter]))
         best = np.argsort(-votes, kind="stable")[:CANDIDATES].tolist()
         # A copy under a sticker or cut small keeps few of a work's kept features: they
         # vote for it alone, while many works sharing a template each collect votes

@@ -42,10 +42,14 @@ def test_a_work_sharing_few_rare_features_is_voted_in_beside_a_template_crowd(
     monkeypatch.setattr(scale, "CORRESPONDING", 4)
     index, query = _index(tmp_path, np.random.default_rng(11))
     voted = index._voted(query)
-    # the template's crowd fills the best-voted part: ten shared votes outweigh three rare ones
-    assert set(voted[:8]) <= set(range(CROWD))
-    assert TRUE in voted[8:]
+    # a vote is worth nothing near a stop word's count: three rare votes outweigh ten
+    # shared with a tenth of the works, and the crowd comes after
+    assert voted[0] == TRUE
+    assert set(voted[1:]) <= set(range(CROWD))
     assert len(voted) <= 12
+    # and by its expected correspondences alone, the work still goes on
+    monkeypatch.setattr(scale, "CANDIDATES", 0)
+    assert TRUE in index._voted(query)
 
 
 def test_without_rare_features_only_the_best_voted_go_on(
