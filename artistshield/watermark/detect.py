@@ -29,7 +29,7 @@ key chooses; each key's search, and so its p-value, is the one
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 from scipy import fft, ndimage
@@ -178,13 +178,52 @@ class ChipSums:
 
     None of it depends on the key, so a tile searched for several keys is
     summed and transformed once; each key then only correlates its own
-    sync chips with it (:meth:`_Reference.zmap_of`).
+    sync chips with it (:meth:`_Reference.zmaps`).  Only the tile as folded
+    and with its smooth part removed are summed and transformed: a flip or
+    a quarter turn of a tile only moves its chip sums about, so each key
+    reads every variant from those two with its sync chips moved the other
+    way (see :func:`_moves`).
     """
 
     def __init__(self, tile: np.ndarray, variants: Iterable[int] = range(_VARIANTS)) -> None:
         self.variants = list(variants)
-        self.boxes = chip_sums(tile.astype(np.float32), self.variants)  # as zmap reads them
-        self.spectra = [_BoxSpectra.of(box) for box in self.boxes]
+        plain = tile.astype(np.float32)  # as zmap reads them
+        self._tiles = (plain, _smooth_removed(plain) if any(v >= 8 for v in self.variants) else plain)
+        wanted = sorted({v >= 8 for v in self.variants})
+        self.spectra = {smooth: _BoxSpectra.of(_box(self._tiles[smooth])) for smooth in wanted}
+
+    def box(self, variant: int) -> np.ndarray:
+        """Return the chip-summed tile of *variant*, as :func:`chip_sums` gives it."""
+        return _box(_variant(self._tiles[variant >= 8], variant % 8))
+
+
+@cache
+def _moves(turn: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return where flip-and-quarter-turn *turn* (0 to 7, as :func:`_variant`) moves chip sums and shifts.
+
+    Two flat index arrays over the tile: ``moved``, such that the chip sums
+    of the turned tile are those of the tile itself at ``moved`` (each
+    CHIP x CHIP block of a turned tile is a block of the tile, anchored at
+    another corner); and ``shifts``, such that a cyclic shift ``s`` of the
+    turned tile's chip sums is the shift ``shifts[s]`` of the tile's.
+    """
+    index = np.arange(TILE * TILE).reshape(TILE, TILE)
+    rows, cols = np.divmod(_variant(index, turn), TILE)  # the turned tile's pixel p is the tile's (rows, cols)[p]
+
+    def anchor(a: np.ndarray) -> np.ndarray:
+        # the block's rows (or columns) are a[p] - j .. a[p] - j + CHIP - 1 for the j found here
+        reach = np.min(
+            [(np.roll(a, (-dr, -dc), axis=(0, 1)) - a + CHIP - 1) % TILE for dr in range(CHIP) for dc in range(CHIP)],
+            axis=0,
+        )
+        return (a - (CHIP - 1 - reach)) % TILE
+
+    top, left = anchor(rows), anchor(cols)
+    moved = top * TILE + left
+    shifts = ((top - top[0, 0]) % TILE) * TILE + (left - left[0, 0]) % TILE
+    for a in (moved, shifts):
+        a.setflags(write=False)
+    return moved.ravel(), shifts.ravel()
 
 
 def _box(tile: np.ndarray) -> np.ndarray:
@@ -232,8 +271,12 @@ class _Reference:
         ones = np.zeros((TILE, TILE))
         signs[rows * CHIP, cols * CHIP] = lay.sync_sign
         ones[rows * CHIP, cols * CHIP] = 1.0
-        self.signs_f = np.conj(fft.rfft2(signs)).astype(np.complex64)
-        self.ones_f = np.conj(fft.rfft2(ones)).astype(np.complex64)
+        # for each flip and quarter turn of a tile, the sync chips moved as
+        # its chip sums move (see _moves), so every variant is read from the
+        # sums of the tile itself
+        moved = [_moves(turn)[0] for turn in range(8)]
+        self._signs_f = _conj_spectra(signs, moved)
+        self._ones_f = _conj_spectra(ones, moved)
         self.layout = lay
         # the template as the detector sees it: whitened (as sync.whiten does) and chip-summed
         t = template_tile(key).astype(np.float64)
@@ -251,10 +294,33 @@ class _Reference:
 
     def zmap_of(self, spectra: _BoxSpectra) -> np.ndarray:
         """:meth:`zmap` of the chip-summed tile whose *spectra* are given."""
-        s = fft.irfft2(spectra.box * self.signs_f, spectra.shape)
-        v = fft.irfft2(spectra.energy * self.ones_f, spectra.shape)
+        return self._zmap(spectra, 0)
+
+    def zmaps(self, sums: ChipSums) -> np.ndarray:
+        """Return the :meth:`zmap` of the chip sums of each of *sums*' variants, stacked."""
+        out = np.empty((len(sums.variants), TILE * TILE), np.float32)
+        for z, variant in zip(out, sums.variants, strict=True):
+            turn = variant % 8
+            z[:] = self._zmap(sums.spectra[variant >= 8], turn).ravel().take(_moves(turn)[1])
+        return out.reshape(-1, TILE, TILE)
+
+    def _zmap(self, spectra: _BoxSpectra, turn: int) -> np.ndarray:
+        """Return :meth:`zmap_of` of *spectra* with the sync chips moved as *turn* moves chip sums.
+
+        Its shift ``s`` is that of the chip sums turned by *turn* at ``_moves(turn)[1][s]``.
+        """
+        s = fft.irfft2(spectra.box * self._signs_f[turn], spectra.shape)
+        v = fft.irfft2(spectra.energy * self._ones_f[turn], spectra.shape)
         floor = spectra.floor
         return np.where(v > floor, s, 0.0) / np.sqrt(np.maximum(v, floor))
+
+
+def _conj_spectra(chips: np.ndarray, moved: list[np.ndarray]) -> np.ndarray:
+    """Return the conjugate spectra of *chips* moved by each of *moved* (``out[moved] = chips``), stacked."""
+    tiles = np.zeros((len(moved), TILE * TILE), np.float32)
+    for tile, where in zip(tiles, moved, strict=True):
+        tile[where] = chips.ravel()
+    return np.conj([fft.rfft2(tile.reshape(TILE, TILE)) for tile in tiles])
 
 
 def _soft_bits(ref: _Reference, box: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
@@ -556,10 +622,10 @@ def search(
     decodes = slots * _DECODES_PER_GEOMETRY + listed * max(list_size, 0)
     for number, folded in enumerate(tiles):
         sums = folded.sums
-        variants, boxes = sums.variants, sums.boxes
-        zs = np.stack([ref.zmap_of(spectra) for spectra in sums.spectra])
+        variants = sums.variants
+        zs = ref.zmaps(sums)
         here = [
-            _Candidate(float(zs[i][shift]), variants[i], shift, folded.geometry, boxes[i], number)
+            _Candidate(float(zs[i][shift]), variants[i], shift, folded.geometry, sums.box(variants[i]), number)
             for i, shift in _peaks(zs, _DECODES_PER_GEOMETRY)
         ]
         if best is None or here[0].z > best.z:
