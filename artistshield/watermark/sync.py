@@ -109,21 +109,48 @@ def whiten_directional(y: np.ndarray) -> np.ndarray:
     y = np.asarray(y, np.float32)
     h, w = y.shape
     padded = np.pad(y, 1, mode="reflect")
-
-    def along(dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return the residual against the two neighbours *dy*, *dx* away, and its window's energy."""
-        r = padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w] + padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        r *= np.float32(-0.5)
-        r += padded[1:-1, 1:-1]
-        return r, _window_sum(r * r, _DIRECTION_WINDOW)
-
-    best, best_energy = along(*_DIRECTIONS[0])
-    for dy, dx in _DIRECTIONS[1:]:
-        r, energy = along(dy, dx)
-        np.copyto(best, r, where=energy < best_energy)  # ties keep the earlier direction
-        np.minimum(best_energy, energy, out=best_energy)
+    best = np.empty_like(y)
+    # a band of rows at a time, so that the many passes over each stay in
+    # the cache; every value is what the whole picture at once would give
+    band = max(8, _BAND_PIXELS // w)
+    for top in range(0, h, band):
+        bottom = min(top + band, h)
+        best[top:bottom] = _smoothest(padded, top, bottom)
     _normalise(best)
     return best
+
+
+def _smoothest(padded: np.ndarray, top: int, bottom: int) -> np.ndarray:
+    """Return :func:`whiten_directional`'s residual, before normalising, of rows *top* to *bottom*.
+
+    *padded* is the whole picture with one reflected pixel round it.
+    """
+    h, w = padded.shape[0] - 2, padded.shape[1] - 2
+    half = _DIRECTION_WINDOW // 2
+    lo, hi = max(top - half, 0), min(bottom + half, h)  # the rows the band's windows reach
+    rows = padded[lo : hi + 2]
+    n = hi - lo
+    # beyond the picture's top and bottom a window repeats the edge row
+    pad = (half - (top - lo), half - (hi - bottom))
+    best, best_energy = None, None
+    for dy, dx in _DIRECTIONS:
+        # the residual against the two neighbours dy, dx away, and its window's energy
+        r = rows[1 - dy : 1 - dy + n, 1 - dx : 1 - dx + w] + rows[1 + dy : 1 + dy + n, 1 + dx : 1 + dx + w]
+        r *= np.float32(-0.5)
+        r += rows[1 : 1 + n, 1:-1]
+        energy = _window_sum(r * r, _DIRECTION_WINDOW, rows=pad)
+        r = r[top - lo : bottom - lo]
+        if best is None or best_energy is None:
+            best, best_energy = r, energy
+        else:
+            np.copyto(best, r, where=energy < best_energy)  # ties keep the earlier direction
+            np.minimum(best_energy, energy, out=best_energy)
+    assert best is not None
+    return best
+
+
+#: Pixels in a band of rows that :func:`whiten_directional` works on at a time.
+_BAND_PIXELS = 131_072
 
 
 #: The directions (row, column steps) :func:`whiten_directional` chooses
@@ -132,21 +159,25 @@ _DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
 _DIRECTION_WINDOW = 5
 
 
-def _window_sum(a: np.ndarray, size: int) -> np.ndarray:
+def _window_sum(a: np.ndarray, size: int, *, rows: tuple[int, int] | None = None) -> np.ndarray:
     """Return the sum of 2-D *a* over a *size* x *size* window, the border repeated.
 
     By adding shifted rows, then shifted columns: for comparing sums, this
-    is a third cheaper than :func:`.mask.box_mean`.
+    is a third cheaper than :func:`.mask.box_mean`.  With *rows* (before,
+    after), only that many rows are repeated above and below, the rest of
+    the windows' rows being *a*'s own: the sums come back for *a*'s rows
+    less those its windows need beyond them.
     """
     half = size // 2
-    padded = np.pad(a, half, mode="edge")
-    height, width = a.shape
-    rows = padded[:, :width].copy()
+    before, after = (half, half) if rows is None else rows
+    padded = np.pad(a, ((before, after), (half, half)), mode="edge")
+    height, width = padded.shape[0] - 2 * half, a.shape[1]
+    sums = padded[:, :width].copy()
     for shift in range(1, size):
-        rows += padded[:, shift : shift + width]
-    out = rows[:height].copy()
+        sums += padded[:, shift : shift + width]
+    out = sums[:height].copy()
     for shift in range(1, size):
-        out += rows[shift : shift + height]
+        out += sums[shift : shift + height]
     return out
 
 
@@ -351,6 +382,9 @@ def fold_each(residuals: Sequence[np.ndarray], geometry: Geometry) -> list[np.nd
     shape = residuals[0].shape
     if any(r.shape != shape for r in residuals):
         raise ValueError("the residuals folded together must all be one size")
+    upright = _upright_bins(shape, geometry)
+    if upright is not None:
+        return [_spread(_fold_upright(r, *upright, _bins(geometry)), geometry) for r in residuals]
     w = shape[1]
     bins = _bins(geometry)
     outs = [np.zeros(bins * bins) for _ in residuals]
@@ -359,6 +393,43 @@ def fold_each(residuals: Sequence[np.ndarray], geometry: Geometry) -> list[np.nd
             values = r[top : top + index.size // w].ravel()
             out += np.bincount(index, weights=values, minlength=bins * bins)
     return [_spread(out.reshape(bins, bins), geometry) for out in outs]
+
+
+def _upright_bins(shape: tuple[int, int], geometry: Geometry) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """Return the bins of a geometry that only rescales, flips and turns by quarters, or None.
+
+    Under such a geometry the bin (see :func:`_targets`) of a pixel's row in
+    the tile depends on one of its coordinates alone, and the bin of its
+    column on the other: returned are the bins of the picture's rows and of
+    its columns (each as :func:`_targets` works it out) and whether they
+    cross over (a quarter turn: a row's bin gives the tile's column).
+    """
+    sub = _bins(geometry) // TILE
+    inverse = (np.linalg.inv(np.array(geometry.matrix)) * sub).astype(np.float32)
+    if inverse[0, 1] == 0 and inverse[1, 0] == 0:
+        by_row, by_col, crossed = inverse[0, 0], inverse[1, 1], False
+    elif inverse[0, 0] == 0 and inverse[1, 1] == 0:
+        by_row, by_col, crossed = inverse[1, 0], inverse[0, 1], True
+    else:
+        return None
+    wrap = TILE * sub - 1
+    h, w = shape
+    # the same float32 arithmetic as _targets, whose other term is zero here
+    rows = by_row * (np.arange(h, dtype=np.float32) + 0.5) - 0.5 * sub
+    cols = by_col * (np.arange(w, dtype=np.float32) + 0.5) - 0.5 * sub
+    return np.rint(rows).astype(np.int32) & wrap, np.rint(cols).astype(np.int32) & wrap, crossed
+
+
+def _fold_upright(r: np.ndarray, rows: np.ndarray, cols: np.ndarray, crossed: bool, side: int) -> np.ndarray:
+    """Sum *r* into the *side* x *side* bins of its rows and of its columns (see :func:`_upright_bins`).
+
+    Two sparse products, rows then columns, instead of binning every pixel
+    one by one.
+    """
+    by_row = sparse.csr_array((np.ones(rows.size), (rows, np.arange(rows.size))), shape=(side, rows.size))
+    by_col = sparse.csr_array((np.ones(cols.size), (cols, np.arange(cols.size))), shape=(side, cols.size))
+    folded = (by_row @ r) @ by_col.T  # (row bin, column bin)
+    return folded.T if crossed else folded
 
 
 class Folder:

@@ -9,6 +9,8 @@ import importlib
 import numpy as np
 import pytest
 
+from artistshield.watermark import sync
+
 # the package re-exports the function `detect`, which hides the module's name
 detect_module = importlib.import_module("artistshield.watermark.detect")
 
@@ -29,3 +31,42 @@ def test_every_variant_is_read_from_the_tile_itself(variants: range | list[int])
     np.testing.assert_allclose(ref.zmaps(sums), wanted, atol=1e-4)
     for variant, box in zip(variants, boxes, strict=True):
         np.testing.assert_array_equal(sums.box(variant), box)
+
+
+@pytest.mark.parametrize("shape", [(1, 9), (37, 50), (300, 17), (203, 190)])
+def test_directional_residual_in_bands_is_the_whole_pictures(shape: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    y = rng.normal(128, 30, shape).astype(np.float32)
+    y[: shape[0] // 2, : shape[1] // 3] = 255.0  # flat parts make ties between directions
+    monkeypatch.setattr(sync, "_BAND_PIXELS", 10**9)
+    whole = sync.whiten_directional(y)
+    monkeypatch.setattr(sync, "_BAND_PIXELS", 1)  # bands of eight rows
+    np.testing.assert_array_equal(sync.whiten_directional(y), whole)
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [
+        ((0.7, 0.0), (0.0, 0.7)),
+        ((1.37, 0.0), (0.0, 1.37)),
+        ((-0.6972, 0.0), (0.0, 0.6972)),
+        ((0.0, -0.8), (0.8, 0.0)),
+        ((0.0, 1.3), (-1.3, 0.0)),
+    ],
+)
+def test_upright_fold_is_the_pixel_by_pixel_fold(
+    matrix: tuple[tuple[float, float], tuple[float, float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a rescale, flip or quarter turn bins rows and columns apart: the same sums
+    rng = np.random.default_rng(5)
+    residuals = [rng.normal(size=(301, 457)).astype(np.float32) for _ in range(2)]
+    geometry = sync.Geometry(matrix=matrix)
+    assert sync._upright_bins(residuals[0].shape, geometry) is not None
+    fast = sync.fold_each(residuals, geometry)
+    monkeypatch.setattr(sync, "_upright_bins", lambda shape, geometry: None)
+    for got, wanted in zip(fast, sync.fold_each(residuals, geometry), strict=True):
+        np.testing.assert_allclose(got, wanted, rtol=1e-12, atol=1e-9)
+
+
+def test_a_turned_geometry_is_not_taken_for_upright() -> None:
+    assert sync._upright_bins((100, 100), sync.Geometry(matrix=((0.5, 0.01), (-0.01, 0.5)))) is None
