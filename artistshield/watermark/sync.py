@@ -11,6 +11,7 @@ turns are found later by correlating the folded tile with the key's pattern.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import fft, ndimage, sparse
@@ -276,16 +277,18 @@ def _finest(smooth: np.ndarray, v: np.ndarray, score: float, rmin: float) -> np.
 
 def _coarse_lattices(acf: np.ndarray, count: int) -> list[np.ndarray]:
     """Return up to *count* distinct square-lattice first vectors, best first."""
-    smooth = ndimage.gaussian_filter(acf, 1.0, mode="wrap")
-    rmin, rmax = MIN_SCALE * TILE, MAX_SCALE * TILE
-    lim = int(np.ceil(rmax))
-    rows, cols = np.mgrid[-lim : lim + 1, 0 : lim + 1]
-    radius = np.hypot(rows, cols)
-    # first vectors point right-ish: angle in [-45, 45) degrees
-    keep = (radius >= rmin) & (radius <= rmax) & (cols > np.abs(rows) - 1e-9) & ~((rows == cols) & (rows > 0))
-    whole = np.stack([rows[keep], cols[keep]], axis=1)
+    # only the lags the search reads are smoothed: the same values, as
+    # smoothing looks no farther than _GAUSS_REACH either side
+    reach = _COARSE_REACH + _GAUSS_REACH
+    if 2 * reach + 1 < min(acf.shape):
+        lags = np.r_[0 : reach + 1, -reach:0]
+        acf = acf[np.ix_(lags, lags)]
+    smooth = ndimage.gaussian_filter(acf, 1.0, mode="wrap", truncate=_GAUSS_REACH)
+    whole, points = _whole_lattices(smooth.shape)
     cand = whole.astype(np.float64)
-    scores = _score(smooth, whole)  # whole-pixel vectors: read, not interpolated
+    # whole-pixel vectors: read, not interpolated (the same as _score)
+    scores = smooth.ravel()[points].mean(axis=1)
+    rmin = MIN_SCALE * TILE
     chosen: list[np.ndarray] = []
     for i in np.argsort(scores)[::-1][: 50 * count]:
         if scores[i] <= 0:
@@ -296,6 +299,35 @@ def _coarse_lattices(acf: np.ndarray, count: int) -> list[np.ndarray]:
             if len(chosen) == count:
                 break
     return chosen
+
+
+#: The farthest lag (each way) the coarse search reads: the diagonal
+#: neighbour of its longest first vector, and the pixel after it.
+_COARSE_REACH = int(np.ceil(MAX_SCALE * TILE * np.sqrt(2))) + 1
+#: How far the coarse search's smoothing looks (SciPy's default for a sigma of 1).
+_GAUSS_REACH = 4
+
+
+@lru_cache(maxsize=4)
+def _whole_lattices(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the whole-pixel first vectors the coarse search scores, and where their points sit.
+
+    The vectors (n, 2) point right-ish (angle in [-45, 45) degrees) and
+    span the scales searched; the points (n, 4) are flat indexes into a
+    circular autocorrelation of *shape*, as :func:`_score` reads them.
+    """
+    rmin, rmax = MIN_SCALE * TILE, MAX_SCALE * TILE
+    lim = int(np.ceil(rmax))
+    rows, cols = np.mgrid[-lim : lim + 1, 0 : lim + 1]
+    radius = np.hypot(rows, cols)
+    keep = (radius >= rmin) & (radius <= rmax) & (cols > np.abs(rows) - 1e-9) & ~((rows == cols) & (rows > 0))
+    whole = np.stack([rows[keep], cols[keep]], axis=1)
+    v2 = np.stack([whole[:, 1], -whole[:, 0]], axis=1)  # turned a quarter, as _quarter
+    pts = _NEIGHBOURS[None, :, 0:1] * whole[:, None, :] + _NEIGHBOURS[None, :, 1:2] * v2[:, None, :]
+    points = (pts[..., 0] % shape[0]) * shape[1] + pts[..., 1] % shape[1]
+    for a in (whole, points):
+        a.setflags(write=False)
+    return whole, points
 
 
 def _refine(smooth: np.ndarray, v1: np.ndarray, max_lag: int) -> np.ndarray:

@@ -70,3 +70,20 @@ def test_upright_fold_is_the_pixel_by_pixel_fold(
 
 def test_a_turned_geometry_is_not_taken_for_upright() -> None:
     assert sync._upright_bins((100, 100), sync.Geometry(matrix=((0.5, 0.01), (-0.01, 0.5)))) is None
+
+
+def test_lattice_search_smoothing_only_the_lags_it_reads_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a tiled pattern, rescaled and turned: its lattice stands out
+    rng = np.random.default_rng(11)
+    tile = rng.normal(size=(128, 128)).astype(np.float32)
+    geometry = sync.Geometry(matrix=((0.83, -0.06), (0.06, 0.83)))
+    inverse = np.linalg.inv(np.array(geometry.matrix))
+    rows, cols = np.mgrid[0:700, 0:900]
+    q = np.tensordot(inverse, np.stack([rows, cols]).astype(np.float64), axes=1)
+    tiled = tile[np.rint(q[0]).astype(int) % 128, np.rint(q[1]).astype(int) % 128]
+    r = sync.whiten(tiled + rng.normal(size=(700, 900)).astype(np.float32))
+    cropped = sync.estimate(r, count=2)
+    monkeypatch.setattr(sync, "_COARSE_REACH", 10**6)  # smooth every lag
+    whole = sync.estimate(r, count=2)
+    assert cropped
+    assert [g.matrix for g in cropped] == [g.matrix for g in whole]
