@@ -27,6 +27,17 @@ CUT_RAMP = 4.0
 #: art scored 0.4 to 0.7 higher, and every attack read as before.
 LOW_RADIUS = 8.0
 LOW_RAMP = 2.0
+#: An opaque picture's mark is made zero-mean locally, over two passes of a
+#: box this many pixels a side (about a Gaussian of 2.8 pixels): the mask
+#: that shapes it, a thin band along an edge on flat art, lets through coarse
+#: harmonics the tile itself lacks, a faint smudge along the edge that
+#: SSIMULACRA2 sees at its coarser scales.  Subtracting the mask times the
+#: mark's local mean over the mask removes it and keeps the mark where the
+#: mask put it.  On the corpus (reference tool): flat art, cartoons and
+#: paintings 0.2 to 0.9 higher, every attack reading as before under two
+#: keys.  Not on transparent cels: after a blur or crop + scale + JPEG their
+#: few edges need what it takes away.  At 5 pixels flat art lost Instagram.
+LOCAL_MEAN_BOX = 7
 
 
 def check_pixels(pixels: np.ndarray) -> None:
@@ -71,7 +82,17 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
         tile = fine_tile(key, payload) + np.float32(coarse) * (tile - fine_tile(key, payload))
     h, w = y.shape
     reps = (-(-h // pattern.TILE), -(-w // pattern.TILE))
+    opaque = weight is None or bool(weight.all())
+    if opaque:
+        where = mask.box_mean(mask.box_mean(amp, LOCAL_MEAN_BOX), LOCAL_MEAN_BOX)
+        where += np.float32(1e-3)  # no division by zero far from the mask
+        support = amp.copy()
     amp *= np.tile(tile, reps)[:h, :w]
+    if opaque:
+        local = mask.box_mean(mask.box_mean(amp, LOCAL_MEAN_BOX), LOCAL_MEAN_BOX)
+        local /= where
+        local *= support
+        amp -= local
     return amp
 
 
