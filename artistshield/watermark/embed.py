@@ -23,8 +23,9 @@ CUT_RAMP = 4.0
 #: either side: SSIMULACRA2 sees them at its 4x and 8x scales, on the smooth
 #: slopes of cartoons and flat art most, while the detector's 3x3 residual
 #: keeps under a twentieth of them even after a halving.  On the corpus
-#: (robustness.py --quick --keys 1, reference tool): cels, cartoons and flat
-#: art scored 0.4 to 0.7 higher, and every attack read as before.
+#: (SSIMULACRA2's reference tool, one key): cels, cartoons and flat art
+#: scored 0.4 to 0.7 higher, and the weakest attacks read as before under
+#: three keys.
 LOW_RADIUS = 8.0
 LOW_RAMP = 2.0
 #: An opaque picture's mark is made zero-mean locally, over two passes of a
@@ -33,9 +34,9 @@ LOW_RAMP = 2.0
 #: harmonics the tile itself lacks, a faint smudge along the edge that
 #: SSIMULACRA2 sees at its coarser scales.  Subtracting the mask times the
 #: mark's local mean over the mask removes it and keeps the mark where the
-#: mask put it.  On the corpus (reference tool): flat art, cartoons and
-#: paintings 0.2 to 0.9 higher, every attack reading as before under two
-#: keys.  Not on transparent cels: after a blur or crop + scale + JPEG their
+#: mask put it.  On the corpus (reference tool): flat art and cartoons 0.5
+#: to 0.9 higher, paintings 0.1 to 0.2, the weakest attacks reading as
+#: before under three keys.  Not on transparent cels: after a blur or crop + scale + JPEG their
 #: few edges need what it takes away.  At 5 pixels flat art lost Instagram.
 LOCAL_MEAN_BOX = 7
 
