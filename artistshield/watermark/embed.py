@@ -86,7 +86,7 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
     opaque = weight is None or bool(weight.all())
     if opaque:
         where = mask.box_mean(mask.box_mean(amp, LOCAL_MEAN_BOX), LOCAL_MEAN_BOX)
-        where += np.float32(1e-3)  # no division by zero far from the mask
+        where += np.float32(1e-3 * strength)  # no division by zero; linear in strength
         support = amp.copy()
     amp *= np.tile(tile, reps)[:h, :w]
     if opaque:
