@@ -169,6 +169,11 @@ class FingerprintIndex:
     PICTURE_COMPRESSION = 6
     """zlib level for the structure pictures held: an artist's index keeps them long; the
     scale index's short list of candidates (``scale.py``), built per search, stores them."""
+    REFINE_MOST: int | None = None
+    """Most placements one search refines (``structure.refine``), the strongest evidence
+    first; None for no bound.  An artist's index checks a short list and refines as it
+    needs; the scale index bounds it, as a crowd of near-identical works (one
+    character's frames) would otherwise each cost a refinement."""
 
     def __init__(self) -> None:
         self._ids: list[str] = []
@@ -189,6 +194,8 @@ class FingerprintIndex:
         self._postings: list[NDArray[np.int32]] = []
         self._starts: list[NDArray[np.int64]] = []
         self._stale = True
+        self._refines_left: int | None = None
+        """Refinements this search may still make (``REFINE_MOST``)."""
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -326,6 +333,7 @@ class FingerprintIndex:
             self._rebuild()
         count = len(self._ids)
         alive = np.array([p is not None for p in self._prints], bool)
+        self._refines_left = self.REFINE_MOST
 
         # Whole-picture PDQ against every work, under all eight transforms.
         words = _pdq_words(query.pdq_hashes)
@@ -349,11 +357,16 @@ class FingerprintIndex:
             (False, query.features),
             (True, local.mirrored(query.features)),
         ):
+            placements = []
             for slot in self._candidates(features, alive, near):
+                placement = geometry.place(features, self._work(slot).features)
+                if placement is not None:
+                    placements.append((slot, placement))
+            # Strongest placements first, so a bound on refinements spends them where a
+            # match is likeliest; without one the order changes nothing.
+            placements.sort(key=lambda item: -item[1].inliers)
+            for slot, placement in placements:
                 work = self._work(slot)
-                placement = geometry.place(features, work.features)
-                if placement is None:
-                    continue
                 affine = _affine(placement, query.features, mirrored)
                 region = _outline(
                     affine,
@@ -486,7 +499,7 @@ class FingerprintIndex:
                 picture, work_frame, query.structure, query_frame, affine
             )
             confirmed = structure_evidence(agreement, inliers)
-            if confirmed < 1.0:  # a placement from a few features may be a little off
+            if confirmed < 1.0 and self._refine():  # a few features' placement may be off
                 affine = structure.refine(
                     picture, work_frame, query.structure, query_frame, affine
                 )
@@ -500,6 +513,15 @@ class FingerprintIndex:
                 evidence = min(evidence, confirmed)
         similarity = _odds(evidence)
         return Match(self._ids[slot], similarity, evidence >= 1.0, region, method)
+
+    def _refine(self) -> bool:
+        """Whether this search may refine one more placement (and count it if so)."""
+        if self._refines_left is None:
+            return True
+        if self._refines_left <= 0:
+            return False
+        self._refines_left -= 1
+        return True
 
 
 def _affine(

@@ -80,6 +80,10 @@ are dropped: the features of one template every work shares."""
 PDQ_NEAR = 2 * exact.PDQ_MATCH_DISTANCE
 PLAIN_FIRST = 4
 """Works with the nearest tones a plain suspect is placed on before the rest of them."""
+REFINE_MOST = 8
+"""Most placements a search refines (``structure.refine``, some 50 ms each), over all its
+rounds, those with the most agreeing features first: works sharing one structure picture
+(an animator's near-identical frames) would otherwise each cost one."""
 EXACT_UP_TO = 50_000
 """Registries of up to this many fingerprints are searched with the exact index instead."""
 FORMAT = "artistshield-scale-index"
@@ -452,10 +456,11 @@ class ScaleIndex:
             raise RuntimeError(f"{self.folder} holds no fingerprints to verify against.")
         found: dict[str, exact.Match] = {}
         verified: set[str] = set()
+        refines = REFINE_MOST
         for slots, plain in self.rounds(query):
             # Each round verifies only works no earlier round did: a round's short list
             # answers for its own works as the whole list would.
-            verify = _ShortList(plain=plain)
+            verify = _ShortList(plain=plain, refines=refines)
             for slot in slots:
                 name = self._store.name(slot)
                 if name not in verified:
@@ -463,7 +468,9 @@ class ScaleIndex:
                     verify.add(name, self._store.fingerprint(slot))
             if len(verify) == 0:
                 continue
-            for match in verify.search(query, limit=limit):
+            matches = verify.search(query, limit=limit)
+            refines = verify.refines_left
+            for match in matches:
                 if match.work_id not in found or match.similarity > found[match.work_id].similarity:
                     found[match.work_id] = match
             if any(m.is_match for m in found.values()):
@@ -482,9 +489,16 @@ class _ShortList(exact.FingerprintIndex):
 
     PICTURE_COMPRESSION = 0
 
-    def __init__(self, *, plain: bool) -> None:
+    def __init__(self, *, plain: bool, refines: int = REFINE_MOST) -> None:
         super().__init__()
         self._by_tones = plain
+        self._budget = refines
+        self.REFINE_MOST = refines  # what the search's earlier rounds left
+
+    @property
+    def refines_left(self) -> int:
+        """Refinements the search's later rounds may still make."""
+        return self._budget if self._refines_left is None else self._refines_left
 
     def _plain_candidates(self, picture: NDArray[np.uint8], alive: NDArray[np.bool_]) -> list[int]:
         return super()._plain_candidates(picture, alive) if self._by_tones else []
