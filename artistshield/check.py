@@ -11,9 +11,10 @@ A suspect clip is matched against the registry by up to :data:`MATCH_FRAMES`
 frames spread evenly over it, so a clip that shows a registered work only
 in a later scene is found; each match names the suspect frame it was found in.
 The frames are matched on a thread of their own while the mark is searched
-for, and once the mark names a registered work that the frames matched so
-far already match, the rest are not read: the result says how many frames
-were compared (:attr:`CheckResult.frames_compared`).
+for, taken from the search's own reading of the clip, and once the mark
+names a registered work that the frames matched so far already match, the
+rest are not read: the result says how many frames were compared
+(:attr:`CheckResult.frames_compared`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import queue
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from artistshield import imageio, memory, watermark
-from artistshield.animation.clip import is_clip, open_clip
+from artistshield.animation.clip import Pixels, is_clip, open_clip, sampled_indexes
 from artistshield.animation.detect import detect_clip
 from artistshield.animation.keyframes import each_distinct, shrink
 from artistshield.animation.scale import against_original
@@ -289,7 +291,16 @@ def check_file(
             frames: dict[str, Any] = {}
             if clip:
                 # a clip pools the evidence of its frames
-                found = detect_clip(path, key, progress=progress, cancelled=cancelled)
+                # the first search hands the frames it reads to the matching, so the
+                # clip is decoded once
+                tee = matching.offer if matching is not None and number == 0 else None
+                try:
+                    found = detect_clip(
+                        path, key, progress=progress, cancelled=cancelled, decoded=tee
+                    )
+                finally:
+                    if tee is not None and matching is not None:
+                        matching.searched()
                 detection, tile_scale = found.detection, found.tile_scale
                 frames = {
                     "frames_checked": found.frames_checked,
@@ -312,6 +323,7 @@ def check_file(
         if registry is not None:
             extra["works_compared"] = _works_compared(registry)
         if matching is not None:
+            matching.searched()  # with no key, nothing was searched
             matching.named({m.work_id for m in marks if m.detection.found and m.work_id})
             matches, extra["match_frames"], extra["frames_compared"] = matching.result()
         elif registry is not None:
@@ -443,6 +455,11 @@ class _ClipMatching:
     the mark already names.  Until a frame matches some work it never waits
     for the mark, and the frames it compares do not depend on how fast
     either thread is: only on what the mark named and what the frames match.
+
+    The sampled frames after the first are taken from the mark search's
+    reading of the clip (:meth:`offer`), so the clip is decoded once.  If the
+    search stops before the last of them (a mark confirmed early), the
+    matching reads the rest itself, if it still needs them.
     """
 
     def __init__(
@@ -461,8 +478,12 @@ class _ClipMatching:
                 self.size = (int(pixels.shape[1]), int(pixels.shape[0]))
             return shrink(pixels)
 
+        self._offered: queue.SimpleQueue[tuple[int, Pixels] | None] = queue.SimpleQueue()
         try:
-            self.sampled = min(MATCH_FRAMES, self._clip.frame_count) or MATCH_FRAMES
+            total = self._clip.frame_count
+            self.sampled = min(MATCH_FRAMES, total) or MATCH_FRAMES
+            # a clip that does not say its length is sampled by a reading of its own
+            self._wanted = sampled_indexes(MATCH_FRAMES, total) - {0} if total else frozenset()
             self._frames = frames = self._clip.samples(
                 MATCH_FRAMES, shrink=shrink_first,
                 cancelled=lambda: self._stopped.is_set() or bool(cancelled and cancelled()),
@@ -471,10 +492,36 @@ class _ClipMatching:
         except BaseException:
             self._clip.close()
             raise
+        rest = self._from_search(frames) if self._wanted else frames
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="artistshield-match")
         self._result = self._pool.submit(
-            _match_frames, registry, itertools.chain([self.first], frames), enough=self._enough
+            _match_frames, registry, itertools.chain([self.first], rest), enough=self._enough
         )
+
+    def offer(self, index: int, pixels: Pixels) -> None:
+        """Take frame *index* if it is sampled: the mark search reads frames in order."""
+        if index in self._wanted:
+            self._offered.put((index, pixels))
+
+    def searched(self) -> None:
+        """Say the mark search reads no more frames: the rest are read by the matching."""
+        self._offered.put(None)
+
+    def _from_search(
+        self, own: Iterator[tuple[int, np.ndarray]]
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """The sampled frames after the first, from the search, then from *own* reading."""
+        wanted, last = len(self._wanted), 0
+        while wanted:
+            offered = self._offered.get()
+            if offered is None or self._stopped.is_set():
+                break
+            last, pixels = offered
+            wanted -= 1
+            yield last, shrink(np.ascontiguousarray(pixels() if callable(pixels) else pixels))
+        if wanted and not self._stopped.is_set():
+            # the search stopped first; the same frames, from the matching's own reading
+            yield from ((i, kept) for i, kept in own if i > last)
 
     def _enough(self, matches: Sequence[WorkMatch]) -> bool:
         matched = {m.work_id for m in matches if m.is_match}
@@ -494,6 +541,7 @@ class _ClipMatching:
         """Stop reading frames (after the one being matched) and close the clip."""
         self._stopped.set()
         self.named(set())
+        self.searched()  # the matching waits for no more frames
         self._pool.shutdown(wait=True)
         self._frames.close()  # the decoder, if the frames were not all read
         self._clip.close()

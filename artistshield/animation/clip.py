@@ -174,13 +174,18 @@ class Clip:
         """
         raise NotImplementedError
 
-    def readable_frames(self, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+    def readable_frames(
+        self, step: int = 1, *, decoded: Callable[[int, Pixels], object] | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, what the mark is read from)`` for every *step*-th frame.
 
         That is the frame's RGB(A) pixels, or for a video its luma plane
-        (float32, 0..255), where the mark lives.
+        (float32, 0..255), where the mark lives.  *decoded*, if given, is
+        told of every frame read on the way, as :meth:`pictures` yields it.
         """
         for index, pixels in self.pictures():
+            if decoded is not None:
+                decoded(index, pixels)
             if index % step == 0:
                 yield index, pixels() if callable(pixels) else pixels
 
@@ -391,8 +396,10 @@ class VideoClip(Clip):
         """Yield every frame's luma plane (uint8) and a :class:`.video.Picture` of it."""
         return video.pictures(self.path)
 
-    def readable_frames(self, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
-        return video.luma_frames(self.path, step=step)
+    def readable_frames(
+        self, step: int = 1, *, decoded: Callable[[int, Pixels], object] | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        return video.luma_frames(self.path, step=step, decoded=decoded)
 
     def _stream(self) -> Any:
         self._check_open()
@@ -457,6 +464,12 @@ class VideoClip(Clip):
 _NOTHING = np.empty(0, np.uint8)
 
 
+def sampled_indexes(count: int, total: int) -> frozenset[int]:
+    """The frames (from 0) :meth:`Clip.sample` keeps of *count* in a clip of *total* frames."""
+    taken = min(count, total)
+    return frozenset(round(i * (total - 1) / max(1, taken - 1)) for i in range(taken))
+
+
 class _Sampler:
     """Chooses up to *count* frames spread over a clip of *total* frames (0: not known).
 
@@ -470,8 +483,7 @@ class _Sampler:
         self._stride = 1
         self._chosen: set[int] | None = None
         if total > 0:
-            taken = min(count, total)
-            self._chosen = {round(i * (total - 1) / max(1, taken - 1)) for i in range(taken)}
+            self._chosen = set(sampled_indexes(count, total))
 
     def wants(self, index: int) -> bool:
         if self._chosen is not None:

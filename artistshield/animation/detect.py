@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artistshield.animation.clip import Clip, open_clip
+from artistshield.animation.clip import Clip, Pixels, open_clip
 from artistshield.animation.scale import scale_of_copy
 from artistshield.animation.video import Cancelled
 from artistshield.errors import ImageError
@@ -95,6 +95,7 @@ def detect_clip(
     max_frames: int = MAX_FRAMES,
     stop_early: bool = True,
     resync: bool = True,
+    decoded: Callable[[int, Pixels], object] | None = None,
 ) -> ClipDetection:
     """Look for *key*'s mark in every (sampled) frame of the clip at *path*, pooled.
 
@@ -102,19 +103,21 @@ def detect_clip(
     confirmed (see the module's doc).  Without *resync*, the clip is read
     only at the geometry it was marked at (see :class:`.pooled.Pool`): for
     a clip just written, not for a copy that may have been scaled.
+    *decoded* is told of every frame read on the way (see
+    :meth:`.clip.Clip.readable_frames`), so the frames need not be read twice.
     """
     path = Path(path)
     with open_clip(path) as clip:
         total = clip.frame_count
         step = sampling_step(total, max_frames=max_frames)
         return _pool(path, clip, Pool(key, resync=resync), total, step, progress, cancelled,
-                     stop_early)
+                     stop_early, decoded)
 
 
 def _pool(
     path: Path, clip: Clip, pool: Pool, total: int, step: int,
     progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None,
-    stop_early: bool,
+    stop_early: bool, decoded: Callable[[int, Pixels], object] | None = None,
 ) -> ClipDetection:
     indexes: list[int] = []
     shape: tuple[int, ...] | None = None
@@ -122,7 +125,7 @@ def _pool(
     confirmed: PooledDetection | None = None
     # a short clip is read whole: it costs little, and every frame gets its say
     stop_early = stop_early and (not total or len(range(0, total, step)) > SHORT_CLIP)
-    frames = clip.readable_frames(step)
+    frames = clip.readable_frames(step, decoded=decoded)
     try:
         for index, frame in frames:
             if cancelled is not None and cancelled():

@@ -100,8 +100,18 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         )
 
 
-def luma_frames(path: str | os.PathLike[str], *, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (frame index, float32 luma 0..255) for every *step*-th frame."""
+def luma_frames(
+    path: str | os.PathLike[str],
+    *,
+    step: int = 1,
+    decoded: Callable[[int, Picture], object] | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (frame index, float32 luma 0..255) for every *step*-th frame.
+
+    *decoded*, if given, is told of every frame decoded (its index and a
+    :class:`Picture` of it), so another reader of the frames needs no
+    decoder of its own.
+    """
     import av
 
     with open_input(Path(path)) as container:
@@ -109,6 +119,8 @@ def luma_frames(path: str | os.PathLike[str], *, step: int = 1) -> Iterator[tupl
         stream.thread_type = "AUTO"
         try:
             for i, frame in enumerate(container.decode(stream)):
+                if decoded is not None:
+                    decoded(i, Picture(frame))
                 if i % step == 0:
                     yuv, full = _yuv420(frame)
                     yield i, _to_luma(yuv[: frame.height], full)
