@@ -305,6 +305,8 @@ HEADLINES = [
              _fig("mark_fps_end_to_end", "{:.1f} fps"), "≥ 8 fps"),
     Headline("Checking a marked 10 s 1080p clip, end to end (artistshield check)", "clip_check",
              _fig("check_marked_1080p_s", "{:.1f} s"), "≤ 10 s"),
+    Headline("Checking an unmarked 10 s 1080p clip, end to end (nothing to find)", "clip_check",
+             _fig("check_unmarked_1080p_s", "{:.1f} s"), "≤ 10 s"),
     Headline("Checking a folder of 4 small frames, end to end", "clip_check",
              _fig("check_folder_s", "{:.1f} s"), "≤ 3 s"),
     Headline("Checking a 10 s 1080p clip, slowest", "video",
