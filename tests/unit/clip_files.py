@@ -37,3 +37,30 @@ def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
             out.mux(stream.encode(frame))
         out.mux(stream.encode())
     return path
+
+
+def reencode(source: Path, target: Path, *, height: int, interpolation: str | None = None) -> Path:
+    """Re-encode *source* scaled to *height*, as a site that resizes uploads would."""
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        vin = inp.streams.video[0]
+        width = round(vin.codec_context.width * height / vin.codec_context.height / 2) * 2
+        stream = out.add_stream("libx264", rate=12)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "20", "preset": "ultrafast"}
+        for i, frame in enumerate(inp.decode(vin)):
+            small = frame.reformat(
+                width=width, height=height, format="yuv420p", interpolation=interpolation
+            )
+            small.pts, small.time_base = i, Fraction(1, 12)
+            out.mux(stream.encode(small))
+        out.mux(stream.encode())
+    return target
+
+
+def walk(path: Path, scene: int) -> Path:
+    """A clip of three painted scenes, *scene* frames each, panning across each picture."""
+    return write_video(
+        path,
+        pan("painted-hills.png", scene) + pan("painted-bridge.png", scene)
+        + pan("painted-mountains.png", scene),
+    )

@@ -8,10 +8,8 @@ result must say how many frames it compared.
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import pytest
 
 from artistshield import check
@@ -21,25 +19,9 @@ from artistshield.mark import mark_files
 from artistshield.registry import Registry
 from artistshield.report import gather, render_html
 from artistshield.verdict import frames_compared_in_words, named_work
-from tests.unit.clip_files import pan, write_video
+from tests.unit.clip_files import pan, reencode, walk, write_video
 
 SCENE = 8  # frames per scene
-
-
-def _reencode(source: Path, target: Path, *, height: int) -> Path:
-    """Re-encode *source* scaled to *height*, as a site that resizes uploads would."""
-    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
-        vin = inp.streams.video[0]
-        width = round(vin.codec_context.width * height / vin.codec_context.height / 2) * 2
-        stream = out.add_stream("libx264", rate=12)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": "20", "preset": "ultrafast"}
-        for i, frame in enumerate(inp.decode(vin)):
-            small = frame.reformat(width=width, height=height, format="yuv420p")
-            small.pts, small.time_base = i, Fraction(1, 12)
-            out.mux(stream.encode(small))
-        out.mux(stream.encode())
-    return target
 
 
 def _full(result: CheckResult, registry: Registry, suspect: Path) -> CheckResult:
@@ -51,11 +33,7 @@ def _full(result: CheckResult, registry: Registry, suspect: Path) -> CheckResult
 def test_the_short_cut_comes_to_what_every_frame_comes_to(
     tmp_path: Path, real_artist: Identity
 ) -> None:
-    clip = write_video(
-        tmp_path / "walk.mp4",
-        pan("painted-hills.png", SCENE) + pan("painted-bridge.png", SCENE)
-        + pan("painted-mountains.png", SCENE),
-    )
+    clip = walk(tmp_path / "walk.mp4", SCENE)
     keys = {"me": real_artist.watermark_key}
     with Registry.open() as registry:
         (outcome,) = mark_files(
@@ -65,7 +43,7 @@ def test_the_short_cut_comes_to_what_every_frame_comes_to(
         assert outcome.ok and outcome.output is not None and outcome.work_id is not None
         suspects = {
             "marked": outcome.output,
-            "re-encoded": _reencode(outcome.output, tmp_path / "repost.mp4", height=216),
+            "re-encoded": reencode(outcome.output, tmp_path / "repost.mp4", height=216),
             "unmarked": clip,
         }
         for name, suspect in suspects.items():

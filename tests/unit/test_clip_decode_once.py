@@ -19,7 +19,7 @@ from artistshield.check import CheckResult
 from artistshield.identity import Identity
 from artistshield.mark import mark_files
 from artistshield.registry import Registry
-from tests.unit.clip_files import pan, write_video
+from tests.unit.clip_files import walk
 
 SCENE = 8  # frames per scene
 
@@ -34,11 +34,7 @@ def _same_as_every_frame(result: CheckResult, registry: Registry, suspect: Path)
 def test_an_unmarked_clip_is_decoded_once_and_matched_as_before(
     tmp_path: Path, real_artist: Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clip = write_video(
-        tmp_path / "walk.mp4",
-        pan("painted-hills.png", SCENE) + pan("painted-bridge.png", SCENE)
-        + pan("painted-mountains.png", SCENE),
-    )
+    clip = walk(tmp_path / "walk.mp4", SCENE)
     keys = {"me": real_artist.watermark_key}
     with Registry.open() as registry:
         (outcome,) = mark_files(

@@ -7,7 +7,6 @@ A 1080p video is marked with its tile zoomed twice, so the detector reads a
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -21,7 +20,7 @@ from artistshield.identity import Identity
 from artistshield.mark import mark_files
 from artistshield.registry import Registry
 from artistshield.verdict import copy_geometry
-from tests.unit.clip_files import DATA, write_video
+from tests.unit.clip_files import DATA, reencode, write_video
 
 
 def test_the_zoom_is_undone_when_the_original_is_known() -> None:
@@ -56,22 +55,6 @@ def _pan_1080p(count: int) -> list[np.ndarray]:
     return [np.ascontiguousarray(pixels[400:1480, 12 * i : 12 * i + 1920]) for i in range(count)]
 
 
-def _reencode(source: Path, target: Path, *, height: int) -> Path:
-    """Re-encode *source* scaled to *height*, as a site that resizes uploads would."""
-    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
-        vin = inp.streams.video[0]
-        width = round(vin.codec_context.width * height / vin.codec_context.height / 2) * 2
-        stream = out.add_stream("libx264", rate=12)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": "20", "preset": "ultrafast"}
-        for i, frame in enumerate(inp.decode(vin)):
-            small = frame.reformat(width=width, height=height, format="yuv420p", interpolation="BICUBIC")
-            small.pts, small.time_base = i, Fraction(1, 12)
-            out.mux(stream.encode(small))
-        out.mux(stream.encode())
-    return target
-
-
 @pytest.fixture(scope="module")
 def marked_1080p(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A four-frame 1080p clip, to be marked by each test (marking is what is tested)."""
@@ -88,7 +71,7 @@ def test_a_720p_reencode_and_an_80_percent_frame_grab_read_as_67_and_80_percent(
             registry=registry, identity=artist,
         )
         assert outcome.ok and outcome.readable and outcome.output is not None
-        copy = _reencode(outcome.output, tmp_path / "repost.mp4", height=720)
+        copy = reencode(outcome.output, tmp_path / "repost.mp4", height=720, interpolation="BICUBIC")
         with av.open(str(outcome.output)) as marked:
             first = next(marked.decode(video=0)).to_image()
         grab = tmp_path / "grab.png"
