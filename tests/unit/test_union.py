@@ -75,6 +75,15 @@ class Member:
 
 
 @pytest.fixture
+def ada(union: UnionAuthority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Member:
+    """One member, number 7, with one marked and registered work."""
+    member = Member(tmp_path / "ada", "Ada Artist", monkeypatch)
+    member.join(union, 7, tmp_path)
+    member.mark("painted-hills.png", tmp_path / "out" / "hills.png")
+    return member
+
+
+@pytest.fixture
 def members(tmp_path: Path, union: UnionAuthority, monkeypatch: pytest.MonkeyPatch):
     ada = Member(tmp_path / "ada", "Ada Artist", monkeypatch)
     ada.join(union, 7, tmp_path)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_union import Member, cheap, union  # noqa: F401  (fixtures)
+from test_union import Member, ada, cheap, union  # noqa: F401  (fixtures)
 
 from artistshield import untrusted
 from artistshield.registry.bundle import check_bundle, read_bundle, verify_bundle
@@ -53,15 +53,7 @@ def test_nesting_agrees_on_random_text() -> None:
         assert untrusted.nesting(text) == _reference_nesting(text), text
 
 
-@pytest.fixture
-def ada(union: UnionAuthority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Member:  # noqa: F811
-    member = Member(tmp_path / "ada", "Ada Artist", monkeypatch)
-    member.join(union, 7, tmp_path)
-    member.mark("painted-hills.png", tmp_path / "out" / "hills.png")
-    return member
-
-
-def test_a_parsed_bundle_checks_as_its_file_does(ada: Member, tmp_path: Path) -> None:
+def test_a_parsed_bundle_checks_as_its_file_does(ada: Member, tmp_path: Path) -> None:  # noqa: F811
     path = ada.contribute(tmp_path / "ada.json")
     assert check_bundle(read_bundle(path), source=path) == verify_bundle(path)
     document = json.loads(path.read_text())
@@ -74,7 +66,7 @@ def test_a_parsed_bundle_checks_as_its_file_does(ada: Member, tmp_path: Path) ->
 @pytest.mark.parametrize("index", ["exact", "scale"])
 def test_the_merge_keeps_fingerprints_and_leaves_no_spill(
     union: UnionAuthority,  # noqa: F811
-    ada: Member,
+    ada: Member,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     index: str,

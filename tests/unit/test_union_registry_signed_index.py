@@ -7,20 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from test_union import Member, cheap, union  # noqa: F401  (fixtures)
+from test_union import Member, ada, cheap, union  # noqa: F401  (fixtures)
 
 from artistshield.union import UnionAuthority, UnionError, catalog, shared
 from artistshield.union.authority import canonical_bytes
 
 faiss = pytest.importorskip("faiss", reason="the scale extra (faiss-cpu) is not installed")
-
-
-@pytest.fixture
-def ada(union: UnionAuthority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Member:  # noqa: F811
-    member = Member(tmp_path / "ada", "Ada Artist", monkeypatch)
-    member.join(union, 7, tmp_path)
-    member.mark("painted-hills.png", tmp_path / "out" / "hills.png")
-    return member
 
 
 def _merged(union: UnionAuthority, ada: Member, tmp_path: Path, *, index: bool) -> Path:  # noqa: F811
