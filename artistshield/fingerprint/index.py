@@ -465,13 +465,13 @@ class FingerprintIndex:
         work = self._work(slot)
         work_frame = (work.features.width, work.features.height)
         query_frame = (query.features.width, query.features.height)
-        located = structure.locate(picture, work_frame, query.structure, query_frame)
+        located = self._located(picture, work_frame, query.structure, query_frame)
         if located is None or located.score <= 0.0:
             return None
         # Not refined: with nothing but structure to go on, refining bends a placement
         # until unrelated curves line up.  ``locate`` is exact to a pixel and 4% of scale.
         affine = located.affine
-        agreement = structure.compare(picture, work_frame, query.structure, query_frame, affine)
+        agreement = self._compared(picture, work_frame, query.structure, query_frame, affine)
         evidence = min(
             structure_evidence(agreement, 0),
             UNIQUE * located.score / max(located.rival, 1e-9),
@@ -495,15 +495,13 @@ class FingerprintIndex:
             work = self._work(slot)
             work_frame = (work.features.width, work.features.height)
             query_frame = (query.features.width, query.features.height)
-            agreement = structure.compare(
-                picture, work_frame, query.structure, query_frame, affine
-            )
+            agreement = self._compared(picture, work_frame, query.structure, query_frame, affine)
             confirmed = structure_evidence(agreement, inliers)
             if confirmed < 1.0 and self._refine():  # a few features' placement may be off
                 affine = structure.refine(
                     picture, work_frame, query.structure, query_frame, affine
                 )
-                agreement = structure.compare(
+                agreement = self._compared(
                     picture, work_frame, query.structure, query_frame, affine
                 )
                 confirmed = max(confirmed, structure_evidence(agreement, inliers))
@@ -513,6 +511,35 @@ class FingerprintIndex:
                 evidence = min(evidence, confirmed)
         similarity = _odds(evidence)
         return Match(self._ids[slot], similarity, evidence >= 1.0, region, method)
+
+    def _compared(
+        self,
+        picture: NDArray[np.uint8],
+        work_frame: tuple[int, int],
+        query: NDArray[np.uint8],
+        query_frame: tuple[int, int],
+        affine: NDArray[np.float64],
+    ) -> structure.Agreement:
+        """``structure.compare``, which a subclass may remember for the search.
+
+        A suspect mostly off the work gets no further: ``structure_evidence`` reads
+        nothing else then, and a work's crowd of look-alikes placed beside the suspect
+        would each cost a comparison.
+        """
+        covered = structure.covered(work_frame, query_frame, affine)
+        if covered < COVERED:
+            return replace(structure.NOTHING, covered=covered)
+        return structure.compare(picture, work_frame, query, query_frame, affine)
+
+    def _located(
+        self,
+        picture: NDArray[np.uint8],
+        work_frame: tuple[int, int],
+        query: NDArray[np.uint8],
+        query_frame: tuple[int, int],
+    ) -> structure.Located | None:
+        """``structure.locate``, which a subclass may remember for the search."""
+        return structure.locate(picture, work_frame, query, query_frame)
 
     def _refine(self) -> bool:
         """Whether this search may refine one more placement (and count it if so)."""
