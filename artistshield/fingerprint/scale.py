@@ -38,6 +38,7 @@ used, as before.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from artistshield.fingerprint import index as exact
-from artistshield.fingerprint import local, pdq, tones
+from artistshield.fingerprint import local, pdq, structure, tones
 from artistshield.fingerprint.compute import Fingerprint, compute_query
 
 FEATURES_PER_WORK = 32
@@ -457,10 +458,11 @@ class ScaleIndex:
         found: dict[str, exact.Match] = {}
         verified: set[str] = set()
         refines = REFINE_MOST
+        checked = _Checked()
         for slots, plain in self.rounds(query):
             # Each round verifies only works no earlier round did: a round's short list
             # answers for its own works as the whole list would.
-            verify = _ShortList(plain=plain, refines=refines)
+            verify = _ShortList(plain=plain, refines=refines, checked=checked)
             for slot in slots:
                 name = self._store.name(slot)
                 if name not in verified:
@@ -489,11 +491,14 @@ class _ShortList(exact.FingerprintIndex):
 
     PICTURE_COMPRESSION = 0
 
-    def __init__(self, *, plain: bool, refines: int = REFINE_MOST) -> None:
+    def __init__(
+        self, *, plain: bool, refines: int = REFINE_MOST, checked: _Checked | None = None
+    ) -> None:
         super().__init__()
         self._by_tones = plain
         self._budget = refines
         self.REFINE_MOST = refines  # what the search's earlier rounds left
+        self._checked = _Checked() if checked is None else checked
 
     @property
     def refines_left(self) -> int:
@@ -502,3 +507,50 @@ class _ShortList(exact.FingerprintIndex):
 
     def _plain_candidates(self, picture: NDArray[np.uint8], alive: NDArray[np.bool_]) -> list[int]:
         return super()._plain_candidates(picture, alive) if self._by_tones else []
+
+    def _compared(
+        self,
+        picture: NDArray[np.uint8],
+        work_frame: tuple[int, int],
+        query: NDArray[np.uint8],
+        query_frame: tuple[int, int],
+        affine: NDArray[np.float64],
+    ) -> structure.Agreement:
+        key = (self._checked.key(picture, work_frame), affine.tobytes())
+        agreement = self._checked.agreements.get(key)
+        if agreement is None:
+            agreement = super()._compared(picture, work_frame, query, query_frame, affine)
+            self._checked.agreements[key] = agreement
+        return agreement
+
+    def _located(
+        self,
+        picture: NDArray[np.uint8],
+        work_frame: tuple[int, int],
+        query: NDArray[np.uint8],
+        query_frame: tuple[int, int],
+    ) -> structure.Located | None:
+        key = self._checked.key(picture, work_frame)
+        if key not in self._checked.placed:
+            self._checked.placed[key] = structure.locate(picture, work_frame, query, query_frame)
+        return self._checked.placed[key]
+
+
+class _Checked:
+    """What one search learnt about structure pictures, by their content, for all its rounds.
+
+    Works sharing a structure picture (an animator's near-identical frames, a template's
+    copies) would each repeat the same ``structure.locate`` of a plain suspect, and the
+    same ``structure.compare`` where PDQ places them alike: the query is the search's
+    own, so the answer for one picture, frame and placement is the answer for all.
+    """
+
+    def __init__(self) -> None:
+        self.agreements: dict[tuple[bytes, bytes], structure.Agreement] = {}
+        self.placed: dict[bytes, structure.Located | None] = {}
+
+    @staticmethod
+    def key(picture: NDArray[np.uint8], work_frame: tuple[int, int]) -> bytes:
+        digest = hashlib.blake2b(np.ascontiguousarray(picture).data, digest_size=16)
+        digest.update(np.asarray([*picture.shape, *work_frame], np.int64).tobytes())
+        return digest.digest()
