@@ -82,7 +82,7 @@ PDQ_NEAR = 2 * exact.PDQ_MATCH_DISTANCE
 PLAIN_FIRST = 4
 """Works with the nearest tones a plain suspect is placed on before the rest of them."""
 REFINE_MOST = 8
-"""Most placements a search refines (``structure.refine``, some 50 ms each), over all its
+"""Most placements a search refines (``structure.refine``, some 20 ms each), over all its
 rounds, those with the most agreeing features first: works sharing one structure picture
 (an animator's near-identical frames) would otherwise each cost one."""
 EXACT_UP_TO = 50_000
