@@ -327,15 +327,15 @@ def rates(
 
 def false_matches(
     search, held_out: dict[str, np.ndarray], pictures, attacked: int
-) -> tuple[int, int, list[str], list[float]]:
+) -> tuple[int, int, list[str], dict[str, float]]:
     """Held-out drawings (plain, and the first *attacked* under every attack) that match.
 
-    Also returns each search's processor time: a suspect that matches nothing verifies
-    every round, so these are the slowest searches.
+    Also returns each search's processor time by suspect: one that matches nothing
+    verifies every round, so these are the slowest searches.
     """
     false = searched = 0
     listing: list[str] = []
-    times: list[float] = []
+    times: dict[str, float] = {}
     queries = list(held_out.items())
     queries += [
         (f"{attack}({name})", function(pixels))
@@ -348,7 +348,7 @@ def false_matches(
         query = suspect(pixels)
         start = time.thread_time()
         matches = search(query)
-        times.append(time.thread_time() - start)
+        times[where] = time.thread_time() - start
         for m in matches:
             if not m.is_match:
                 continue
@@ -467,6 +467,7 @@ def main() -> None:
         works = len(index)
 
     search_s = statistics.median(times)
+    slowest = max(held_times, key=held_times.__getitem__)
     attacks = Table(
         f"{len(scored)} corpus works under attack, found among {works:,} works",
         ["attack", "exact index, real works only", f"scale index, {works:,} works"],
@@ -486,7 +487,7 @@ def main() -> None:
     summary.add("search_s (median per suspect, processor time of one core)", f"{search_s * 1000:.0f} ms "
                 f"(exact index over {len(real)} works: {statistics.median(exact_times) * 1000:.0f} ms)")
     summary.add("slowest search (attacked copies; held-out drawings)",
-                f"{max(times) * 1000:.0f} ms; {max(held_times) * 1000:.0f} ms")
+                f"{max(times) * 1000:.0f} ms; {held_times[slowest] * 1000:.0f} ms ({slowest})")
     summary.add("attacked copies found (all attacks)", f"{hits}/{total} (exact index: {exact_hits}/{total})")
     summary.add("false matches, held-out drawings", f"{false} of {searched} searches "
                 f"(exact index: {exact_false})")
@@ -500,7 +501,7 @@ def main() -> None:
         "search_s": round(search_s, 4),
         "search_wall_s": round(statistics.median(walls), 4),
         "search_max_s": round(max(times), 4),
-        "search_held_out_max_s": round(max(held_times), 4),
+        "search_held_out_max_s": round(held_times[slowest], 4),
         "index_bytes": index_bytes,
         "index_file_bytes": size,
         "load_s": round(load_s, 2),
@@ -521,6 +522,7 @@ def main() -> None:
             "Synthetic works' fingerprints are regenerated from their seed when verified, "
             "not read from disk; real works' are read from the memory-mapped store.",
             *[f"False match: {line}" for line in listing],
+            f"Slowest held-out search: {slowest}, {held_times[slowest] * 1000:.0f} ms.",
         ],
         path=args.json,
     )
