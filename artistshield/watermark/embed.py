@@ -75,7 +75,7 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
         weight = np.where(weight > 0, 1.0, 0.0).astype(np.float32)
     amp = mask.amplitude(y, weight=weight)
     share = mask.need(y, amp)
-    amp *= np.float32(strength * share)
+    amp *= np.float32(strength * share * (1.0 if weight is None else mask.CEL_SHARE))
     tile = coarse_tile(key, payload)
     # from the coarse tile at a share of 1 to the fine one at the floor
     coarse = (share - mask.NEED_FLOOR) / (1.0 - mask.NEED_FLOOR)
