@@ -73,9 +73,10 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
     weight = pixels[..., 3].astype(np.float32) / 255.0 if pixels.shape[2] == 4 else None
     if weight is not None:
         weight = np.where(weight > 0, 1.0, 0.0).astype(np.float32)
+    opaque = weight is None or bool(weight.all())
     amp = mask.amplitude(y, weight=weight)
     share = mask.need(y, amp)
-    amp *= np.float32(strength * share * (1.0 if weight is None else mask.CEL_SHARE))
+    amp *= np.float32(strength * share * (1.0 if opaque else mask.CEL_SHARE))
     tile = coarse_tile(key, payload)
     # from the coarse tile at a share of 1 to the fine one at the floor
     coarse = (share - mask.NEED_FLOOR) / (1.0 - mask.NEED_FLOOR)
@@ -83,7 +84,6 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
         tile = fine_tile(key, payload) + np.float32(coarse) * (tile - fine_tile(key, payload))
     h, w = y.shape
     reps = (-(-h // pattern.TILE), -(-w // pattern.TILE))
-    opaque = weight is None or bool(weight.all())
     if opaque:
         where = mask.box_mean(mask.box_mean(amp, LOCAL_MEAN_BOX), LOCAL_MEAN_BOX)
         where += np.float32(1e-3 * strength)  # no division by zero; linear in strength
