@@ -403,6 +403,22 @@ def _detect_in(residuals: "_Residuals", key: bytes) -> Detection:
     return search(ref, key, polished, slots=slots, listed=_SLOTS, best=cand)[0]
 
 
+def balanced(folded: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Return a *folded* residual with each tile position divided by the root of the *energy* folded into it.
+
+    *energy* is the square of the residual, folded the same way.  Where
+    several copies of the tile fall on a drawing's lines and corners, the
+    drawing folds into a few tile positions far more strongly than the
+    mark, and those positions outshout the rest: the mark of flat art on a
+    blank page can be wholly there and still not read.  Weighting each
+    position by its own noise hears every position alike.  The weights
+    come from the picture alone, never from the key's chips, so the sync
+    test's Hoeffding bound holds as it does for any tile.
+    """
+    floor = 1e-3 * float(energy.mean()) + 1e-12  # a position nothing folded into stays zero
+    return folded / np.sqrt(energy + floor)
+
+
 #: The residuals folded under a geometry the template found, by name.
 _KINDS = ("whitened", "unweighted", "directional")
 
@@ -433,16 +449,35 @@ class _Residuals:
     def directional(self) -> np.ndarray:
         return sync.whiten_directional(self.luma)
 
+    @cached_property
+    def directional_energy(self) -> np.ndarray:
+        return self.directional * self.directional
+
     def shared(self, kind: str, geometry: sync.Geometry) -> Folded:
         """Return residual *kind* folded under a *geometry* no key chose (as is, the lattice's), made once.
 
-        ``reweighted`` is the whitened residual divided by its energy once more.
+        ``reweighted`` is the whitened residual divided by its energy once
+        more; ``balanced`` is the directional one folded, each tile position
+        weighted by what folded into it (see :func:`balanced`).
         """
         found = self._shared.get((kind, geometry.matrix))
         if found is None:
-            r = self.whitened / self.energy if kind == "reweighted" else getattr(self, kind)
-            found = self._shared[kind, geometry.matrix] = Folded(geometry, sync.fold(r, geometry))
+            if kind == "reweighted":
+                tile = sync.fold(self.whitened / self.energy, geometry)
+            else:
+                tile = self._folded((kind,), geometry)[kind]
+            found = self._shared[kind, geometry.matrix] = Folded(geometry, tile)
         return found
+
+    def _folded(self, kinds: Sequence[str], geometry: sync.Geometry) -> dict[str, np.ndarray]:
+        """Return the residuals named in *kinds* folded under *geometry*, by name, in one pass."""
+        folds = [kind for kind in kinds if kind != "balanced"]
+        if "balanced" in kinds:
+            folds += [kind for kind in ("directional", "directional_energy") if kind not in folds]
+        out = dict(zip(folds, sync.fold_each([getattr(self, kind) for kind in folds], geometry), strict=True))
+        if "balanced" in kinds:
+            out["balanced"] = balanced(out["directional"], out["directional_energy"])
+        return out
 
     @cached_property
     def lattices(self) -> list[sync.Geometry]:
@@ -457,10 +492,10 @@ class _Residuals:
 
     def under(self, geometry: sync.Geometry, kinds: Sequence[str] = _KINDS, *, listed: bool = True) -> list[Folded]:
         """Return the tiles of the residuals named in *kinds* folded under a geometry the template found."""
-        tiles = sync.fold_each([getattr(self, kind) for kind in kinds], geometry)
+        tiles = self._folded(kinds, geometry)
         return [
-            Folded(geometry, tile, _PLAIN_HALF_TURNS if kind == "unweighted" else _HALF_TURNS, listed)
-            for kind, tile in zip(kinds, tiles, strict=True)
+            Folded(geometry, tiles[kind], _PLAIN_HALF_TURNS if kind == "unweighted" else _HALF_TURNS, listed)
+            for kind in kinds
         ]
 
 
@@ -494,12 +529,12 @@ def _polished(residuals: _Residuals, geometry: sync.Geometry) -> Iterator[Folded
 _HALF_TURNS = range(0, _VARIANTS, 2)
 _PLAIN_HALF_TURNS = range(0, 8, 2)
 
-#: Geometry slots :func:`detect` searches: the identity three times (as
-#: whitened, directional, and weighted once more); then, from the
-#: template, each general geometry directional, the upright one
-#: unweighted and directional, and the upright one of the unweighted
-#: residual unweighted; the lattice's, as whitened.
-_SLOTS = 3 + _TEMPLATE_GEOMETRIES + 2 + 1 + _LATTICES
+#: Geometry slots :func:`detect` searches: the identity four times (as
+#: whitened, directional, directional balanced, and weighted once more);
+#: then, from the template, each general geometry directional, the upright
+#: one unweighted, directional and balanced, and the upright one of the
+#: unweighted residual unweighted; the lattice's, as whitened.
+_SLOTS = 4 + _TEMPLATE_GEOMETRIES + 3 + 1 + _LATTICES
 
 
 def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
@@ -507,14 +542,15 @@ def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
 
     Folded lazily, as the search stops at the first valid payload: as is;
     as is along each pixel's smoothest direction (for drawn art, see
-    :func:`.sync.whiten_directional`);
+    :func:`.sync.whiten_directional`), folded plain and balanced (see
+    :func:`balanced`, for small drawings on a blank page);
     as is once more with the residual divided by its local energy again,
     trusting busy places less (see :func:`.sync.whiten_keeping_energy`, for
     a blurred copy); then under each geometry that the template and the
     lattice propose.
     """
     identity = sync.Geometry()
-    for kind in ("whitened", "directional", "reweighted"):
+    for kind in ("whitened", "directional", "balanced", "reweighted"):
         yield residuals.shared(kind, identity)
     for g, kinds in _geometries(residuals, key):
         if kinds:
@@ -527,7 +563,8 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     """Yield each distinct geometry to try (never the identity) and the residuals to fold under it.
 
     From the template's search of the directional residual: its best
-    upright geometry, folded unweighted and directional, and the one of
+    upright geometry, folded unweighted, directional and balanced (see
+    :func:`balanced`), and the one of
     its eight best general geometries and four best near-upright ones that
     holds the template most strongly (see :func:`_ranked`), folded
     directional; then from the template's upright search of the unweighted
@@ -543,8 +580,9 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     phases single out; often it is not among the eight at all, while among
     the geometries near upright it ranks far higher.  The unweighted
     residual is for art whose mark sits on a few edges: after a rescale and
-    JPEG only the edges carry it.  Other residuals under these geometries
-    read nothing more.  The figures behind each choice are in
+    JPEG only the edges carry it.  The balanced fold reads small
+    drawings on a blank page that a rescale left weak.  Other residuals
+    under these geometries read nothing more.  The figures behind each choice are in
     ``docs/decisions/`` (0007, 0009 and 0011).
     """
     seen: list[tuple[sync.Geometry, set[str]]] = []
@@ -572,7 +610,7 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     )
     # the upright one (last) first: the general one is often nearly the same
     for g in found[-1:]:
-        yield from fresh(g, ("unweighted", "directional"))
+        yield from fresh(g, ("unweighted", "directional", "balanced"))
     for g in _ranked(residuals.directional, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
         yield from fresh(g, ("directional",))
     for g in template.estimate(residuals.spectrum("unweighted"), key, count=0, upright=True):
