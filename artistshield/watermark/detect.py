@@ -423,6 +423,11 @@ def balanced(folded: np.ndarray, energy: np.ndarray) -> np.ndarray:
 #: contrast (in grey levels, between those means) at which it gives half weight.
 _DRAWN_BLOCK = 4
 _DRAWN_CONTRAST = 4.0
+#: The most pixels of a picture whose balanced residual is folded under the
+#: template's upright geometry: what it reads there is small drawings
+#: rescaled, and on a large picture that fold costs more than it reads.
+#: Skipped, it is still counted in the p-value.
+_BALANCED_PIXELS = 1_000_000
 
 
 def drawn_weight(luma: np.ndarray) -> np.ndarray:
@@ -592,8 +597,8 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     """Yield each distinct geometry to try (never the identity) and the residuals to fold under it.
 
     From the template's search of the directional residual: its best
-    upright geometry, folded unweighted, directional and balanced (see
-    :func:`balanced`), and the one of
+    upright geometry, folded unweighted, directional and (for a picture of
+    at most ``_BALANCED_PIXELS``) balanced (see :func:`balanced`), and the one of
     its eight best general geometries and four best near-upright ones that
     holds the template most strongly (see :func:`_ranked`), folded
     directional; then from the template's upright search of the unweighted
@@ -639,7 +644,8 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     )
     # the upright one (last) first: the general one is often nearly the same
     for g in found[-1:]:
-        yield from fresh(g, ("unweighted", "directional", "balanced"))
+        yield from fresh(g, ("unweighted", "directional", "balanced") if residuals.luma.size <= _BALANCED_PIXELS
+                         else ("unweighted", "directional"))
     for g in _ranked(residuals.directional, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
         yield from fresh(g, ("directional",))
     for g in template.estimate(residuals.spectrum("unweighted"), key, count=0, upright=True):
