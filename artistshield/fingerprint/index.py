@@ -34,6 +34,7 @@ corpus works under the benchmark's attacks (see ``benchmarks/match.py``).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -323,8 +324,21 @@ class FingerprintIndex:
         chosen = [int(s) for s in best if votes[s] > 0]
         return chosen + [int(s) for s in extra if int(s) not in chosen]
 
-    def search(self, query: Fingerprint | NDArray[np.uint8], *, limit: int = 5) -> list[Match]:
-        """Registered works the query may derive from, best first (at most ``limit``)."""
+    def search(
+        self,
+        query: Fingerprint | NDArray[np.uint8],
+        *,
+        limit: int = 5,
+        group: Callable[[str], str] | None = None,
+    ) -> list[Match]:
+        """Registered works the query may derive from, best first (at most ``limit``).
+
+        *group* names the work each registered name is part of, for a caller
+        that folds the answers into one per group, its best (an animation's
+        key frames, each registered under a name of its own): a name whose
+        evidence already falls short of its group's best answer is then not
+        confirmed, as it could not become that answer (see ``_outranked``).
+        """
         if not isinstance(query, Fingerprint):
             query = compute_query(query)
         if limit < 1 or not self._slots:
@@ -351,6 +365,8 @@ class FingerprintIndex:
         for slot in near.tolist():
             mirrored = PDQ_DECIDING[int(pdq_variant[slot])] != 0
             evidence = pdq_evidence(int(pdq_deciding[slot]), int(quality[slot]))
+            if group is not None and self._outranked(slot, evidence, found, group):
+                continue
             affine = _whole(query, self._work(slot), mirrored)
             found[slot] = self._judge(slot, query, evidence, affine, None, "pdq")
         for mirrored, features in (
@@ -376,6 +392,8 @@ class FingerprintIndex:
                 # The lower feature thresholds hold only where the structure check follows.
                 checked = self._pictures[slot] is not None and query.structure is not None
                 evidence = local_evidence(placement.inliers, placement.support, verified=checked)
+                if group is not None and self._outranked(slot, evidence, found, group):
+                    continue
                 judged = self._judge(
                     slot, query, evidence, affine, region, "local", placement.inliers
                 )
@@ -409,6 +427,26 @@ class FingerprintIndex:
                 best[match.work_id] = match
         ranked = sorted(best.values(), key=lambda m: (-m.similarity, m.work_id))
         return ranked[:limit]
+
+    def _outranked(
+        self, slot: int, evidence: float, found: dict[int, Match], group: Callable[[str], str]
+    ) -> bool:
+        """Whether judging *slot* with *evidence* cannot change what the caller is answered.
+
+        The structure check only ever lowers evidence (``_judge``), so a name
+        whose evidence is below the similarity another name of its group has
+        already scored cannot become the group's best answer; nor can it be
+        the first match (that one would match too).  An animation's many key
+        frames of one scene are so not each confirmed densely, and refined
+        when they differ (another pose), only the one that answers.  Only
+        without a bound on refinements: skipping one would leave it for a
+        later candidate, and change what that one is answered.
+        """
+        if self._refines_left is not None:
+            return False
+        mine = group(self._ids[slot])
+        scored = [m.similarity for s, m in found.items() if group(self._ids[s]) == mine]
+        return bool(scored) and _odds(evidence) < max(scored)
 
     def _work(self, slot: int) -> Fingerprint:
         work = self._prints[slot]

@@ -78,6 +78,11 @@ class WorkMatcher:
         from artistshield.fingerprint import FingerprintIndex
 
         self._index = FingerprintIndex() if index is None else index
+        # Answers are folded per work, so the engine need not confirm a key frame that
+        # cannot beat its work's best (a union's index bounds its work its own way).
+        self._grouped: dict[str, Any] = (
+            {"group": self._work_of} if isinstance(self._index, FingerprintIndex) else {}
+        )
         self._owner: dict[str, tuple[str, int]] = {}  # index name -> (work id, frame index)
         self._names: dict[str, int] = {}  # work id -> fingerprints indexed
         self.unreadable: list[str] = []
@@ -135,6 +140,9 @@ class WorkMatcher:
         if work_id not in self.unreadable:
             self.unreadable.append(work_id)
 
+    def _work_of(self, name: str) -> str:
+        return self._owner.get(name, (name, 0))[0]
+
     def search(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]:
         """The works *pixels* may derive from, best first, one answer per work."""
         # The engine fingerprints the query itself: it may look harder at a
@@ -142,7 +150,7 @@ class WorkMatcher:
         # *limit* works remain once a clip's key frames are folded together.
         most = max(self._names.values(), default=1)
         best: dict[str, WorkMatch] = {}
-        for found in self._index.search(pixels, limit=limit * most):
+        for found in self._index.search(pixels, limit=limit * most, **self._grouped):
             name = str(found.work_id)
             work_id, frame = self._owner.get(name, (name, 0))
             match = WorkMatch(
