@@ -226,6 +226,7 @@ def check_file(
     cancelled: Callable[[], bool] | None = None,
     names: Sequence[str] = (),
     one_mark: bool = False,
+    compared: Callable[[int, int], None] | None = None,
 ) -> CheckResult:
     """Check the image at *path* with every key in *keys* and against *registry*.
 
@@ -239,8 +240,10 @@ def check_file(
     Credentials and metadata are read too; the public marks in a child
     process started first, so it runs while the mark is searched for.
     For a clip, *progress* is told (frame reached, frames in the clip) per
-    key, and *cancelled* is asked between frames (raising
-    :class:`artistshield.animation.Cancelled`).
+    key, *compared* (frames done, frames to compare) as its sampled frames
+    are matched against the registry, beside the search and after it (see
+    :class:`artistshield.progress.ClipCheckProgress`), and *cancelled* is
+    asked between frames (raising :class:`artistshield.animation.Cancelled`).
     """
     path = Path(path)
     clip = is_clip(path)
@@ -257,7 +260,7 @@ def check_file(
             elif registry is not None:
                 # the frames are matched while the mark is searched for; the first is
                 # read here, so an unreadable clip is reported as one
-                matching = _ClipMatching(path, registry, cancelled=cancelled)
+                matching = _ClipMatching(path, registry, cancelled=cancelled, told=compared)
                 samples = [matching.first]
             else:  # nothing to match: read one frame, to report an unreadable clip here
                 with open_clip(path) as reader:
@@ -424,19 +427,31 @@ def _match_frames(
     *,
     limit: int = 5,
     enough: Callable[[Sequence[WorkMatch]], bool] | None = None,
+    told: Callable[[int], None] | None = None,
 ) -> tuple[list[WorkMatch], dict[str, int], int, bool]:
     """:func:`match_frames`, stopping once *enough* says so of the matches so far.
 
+    *told* is told how many of *samples* are done (matched, or alike one
+    matched) after each frame matched.
     Returns also how many frames were compared, and whether *enough* stopped it.
     """
     best: dict[str, tuple[WorkMatch, int]] = {}
-    compared, stopped = 0, False
-    for index, pixels in each_distinct(samples):  # a frame like one matched finds nothing new
+    compared, stopped, drawn = 0, False, 0
+
+    def counted() -> Iterator[tuple[int, np.ndarray]]:
+        nonlocal drawn
+        for sample in samples:
+            drawn += 1
+            yield sample
+
+    for index, pixels in each_distinct(counted()):  # a frame like one matched finds nothing new
         compared += 1
         for match in registry.match(pixels, limit=limit):
             known = best.get(match.work_id)
             if known is None or _rank(match) < _rank(known[0]):
                 best[match.work_id] = (match, index)
+        if told is not None:
+            told(drawn)
         if enough is not None and enough([m for m, _ in best.values()]):
             stopped = True
             break
@@ -463,9 +478,15 @@ class _ClipMatching:
     """
 
     def __init__(
-        self, path: Path, registry: Searchable, *, cancelled: Callable[[], bool] | None
+        self,
+        path: Path,
+        registry: Searchable,
+        *,
+        cancelled: Callable[[], bool] | None,
+        told: Callable[[int, int], None] | None = None,
     ) -> None:
         self._stopped = threading.Event()
+        self._told = told
         self._named: Future[set[str]] = Future()
         self._clip = open_clip(path)
         #: The first frame, full size (for the public-mark reader), and its (width, height).
@@ -493,9 +514,12 @@ class _ClipMatching:
             self._clip.close()
             raise
         rest = self._from_search(frames) if self._wanted else frames
+        if told is not None:
+            told(0, self.sampled)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="artistshield-match")
         self._result = self._pool.submit(
-            _match_frames, registry, itertools.chain([self.first], rest), enough=self._enough
+            _match_frames, registry, itertools.chain([self.first], rest), enough=self._enough,
+            told=None if told is None else lambda done: told(done, self.sampled),
         )
 
     def offer(self, index: int, pixels: Pixels) -> None:
@@ -535,6 +559,8 @@ class _ClipMatching:
     def result(self) -> tuple[list[WorkMatch], dict[str, int], FramesCompared]:
         """The matches, the frame each was found in, and how many frames were compared."""
         matches, frames, compared, stopped = self._result.result()
+        if self._told is not None:
+            self._told(self.sampled, self.sampled)  # the rest need no comparing
         return matches, frames, FramesCompared(compared, max(compared, self.sampled), stopped)
 
     def stop(self) -> None:

@@ -17,6 +17,7 @@ from artistshield.cli.progress import Progress
 from artistshield.errors import ArtistShieldError, in_words
 from artistshield.fileio import Exists
 from artistshield.paths import PROOF_BUNDLE
+from artistshield.progress import ClipCheckProgress
 from artistshield.verdict import consent_in_words, named_work, says_about_consent
 
 if TYPE_CHECKING:
@@ -98,10 +99,13 @@ def run(args: argparse.Namespace) -> int:
                 _skipped(item, as_json=args.json)
                 continue
             progress.start(item)
+            job = ClipCheckProgress(
+                progress.check_step, keys=len(keys), matching=registry is not None
+            )
             try:
                 result = check_file(
                     path, keys=keys, registry=registry, provenance=not args.no_provenance,
-                    names=names, progress=progress.frames,
+                    names=names, progress=job.searched, compared=job.compared,
                 )
             except Exception as exc:  # one file's failure is its line; the batch goes on
                 logger.info("checking %s failed", path, exc_info=True)

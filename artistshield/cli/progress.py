@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar, cast
 
 from artistshield.animation.inputs import Input
-from artistshield.progress import Estimate, duration_in_words
+from artistshield.progress import CheckStep, Estimate, duration_in_words
 
 #: The bar is redrawn at most this often (seconds).
 REDRAW = 0.1
@@ -61,6 +61,7 @@ class Progress:
         self._current: Path | None = None
         self._started = 0.0
         self._frames = (0, 0)
+        self._step: CheckStep | None = None  # a clip check's whole job, not just its frames
         self._drawn = False
         self._last_draw = -float("inf")
         self._logging: list[tuple[logging.StreamHandler[TextIO], TextIO]] = []
@@ -96,6 +97,7 @@ class Progress:
         if not item.taken:
             return
         self._current, self._started, self._frames = item.path, self._clock(), (0, 0)
+        self._step = None
         if self.verbose:
             self._say(f"artistshield: {self.verb} {item.path} ({self._finished + 1} of {self._total})")
         self._draw(force=True)
@@ -119,6 +121,12 @@ class Progress:
         self._frames = (done, total)
         self._draw()
 
+    def check_step(self, step: CheckStep) -> None:
+        """A progress callback for a clip check under way, its matching included
+        (:class:`artistshield.progress.ClipCheckProgress`)."""
+        self._step = step
+        self._draw()
+
     def file_frames(self, source: Path, done: int, total: int) -> None:
         """As :meth:`frames`, for callbacks that name the file (``mark_files``)."""
         self.frames(done, total)
@@ -137,6 +145,8 @@ class Progress:
             return 0.0
         done, total = self._frames
         part = min(done / total, 1.0) if total and self._current is not None else 0.0
+        if self._step is not None and self._current is not None:
+            part = self._step.share
         return (self._finished + part) / self._total
 
     def line(self, width: int) -> str:
@@ -147,7 +157,9 @@ class Progress:
         if self._current is not None:
             done, total = self._frames
             parts.append(self._current.name)
-            if done:
+            if self._step is not None:
+                parts.append(self._step.words)
+            elif done:
                 parts.append(f"frame {done}/{total}" if total else f"frame {done}")
         left = self._estimate.left_in_words(share)
         if left:

@@ -46,8 +46,9 @@ def check_job(
 ) -> Job:
     """The job checking *path*; a pasted *image* is saved to *path* first.
 
-    It reports :data:`CLIP` for a clip, then (frame reached, frames in the
-    clip) now and then, and returns a :class:`Checked`, or ``None`` when it
+    It reports :data:`CLIP` for a clip, then now and then a
+    :class:`artistshield.progress.CheckStep` (the share of the whole check
+    done, the mark search's frames and the registry matching's), and returns a :class:`Checked`, or ``None`` when it
     was cancelled.
     """
 
@@ -66,11 +67,17 @@ def check_job(
                 if not image.save(str(part), "PNG"):  # type: ignore[call-overload]
                     raise OSError(f"Cannot save the pasted image to {path}")
                 publish(part, path)
+        from artistshield.progress import CheckStep, ClipCheckProgress
+
         due = Throttle()
 
-        def progress(done: int, total: int) -> None:
-            if due(done, total):
-                report((done, total))
+        told = [(0, 0)]  # the search's frame last seen
+
+        def tell(step: CheckStep) -> None:
+            # now and then, and the first and last frame of the search and of the matching
+            moved, told[0] = step.frame != told[0], step.frame
+            if due(*(step.frame if moved else step.compared)):
+                report(step)
 
         from artistshield.animation.clip import is_clip  # engine modules load in the worker
 
@@ -78,10 +85,11 @@ def check_job(
         if clip:
             report(CLIP)
         with Registry.open() as registry:
+            job = ClipCheckProgress(tell, keys=len(keys))
             try:
                 result = check.check_file(
-                    path, keys=keys, names=names, registry=registry, progress=progress,
-                    cancelled=cancelled,
+                    path, keys=keys, names=names, registry=registry, progress=job.searched,
+                    compared=job.compared, cancelled=cancelled,
                 )
             except Cancelled:
                 return None

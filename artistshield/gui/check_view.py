@@ -58,6 +58,7 @@ from artistshield.gui.resources import icon
 from artistshield.gui.widgets import DropView, PictureView
 from artistshield.gui.workers import Worker
 from artistshield.paths import PROOF_BUNDLE
+from artistshield.progress import CheckStep
 from artistshield.verdict import TITLES, ai_findings, verdict_body, verdict_kind, verdict_title
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ CHECK_SUFFIXES = (
 
 #: What the suspect column says while it is empty.
 SUSPECT_PLACEHOLDER = "The image or clip you check appears here."
+#: Steps of the progress bar over a whole clip check.
+_STEPS = 1000
 
 
 class CheckView(DropView):
@@ -91,6 +94,7 @@ class CheckView(DropView):
         self.worker: Worker | None = None
         self._clip: Clip | None = None  # the suspect clip being previewed
         self._stopped = False  # the running check was cancelled
+        self._frame_shown = (0, 0)  # the mark search's frame last told by frame_progress
         self._checking = Path()  # the file being checked
         self._found_at = ""  # where the artist found the copy, for the takedown notice
         self._report_set: tuple[CheckResult, Path, Evidence] | None = None  # result, folder, evidence
@@ -210,6 +214,7 @@ class CheckView(DropView):
         self._set_busy(True)
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
+        self._frame_shown = (0, 0)
         self._checking = path
         from artistshield.errors import ArtistShieldError
         from artistshield.union.membership import checking_keys
@@ -258,19 +263,18 @@ class CheckView(DropView):
             self.cancel_button.setEnabled(False)
             self.progress.setFormat(self.progress.format() + " · cancelling…")
 
-    def _frame_checked(self, item: tuple[int, int] | str) -> None:
+    def _frame_checked(self, item: CheckStep | str) -> None:
         if item == CLIP:
             self._show_clip(self._checking)
             return
-        assert isinstance(item, tuple)
-        done, total = item
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(done, total))
-            self.progress.setFormat(f"frame {done} of {total}")
-        else:
-            self.progress.setFormat(f"frame {done}")
-        self.frame_progress.emit(done, total)
+        assert isinstance(item, CheckStep)
+        # the whole check: the mark search, then the matching that outlasts it
+        self.progress.setRange(0, _STEPS)
+        self.progress.setValue(min(round(item.share * _STEPS), _STEPS))
+        self.progress.setFormat(item.words)
+        if item.frame[0] and item.frame != self._frame_shown:
+            self._frame_shown = item.frame
+            self.frame_progress.emit(*item.frame)
 
     def _done(self) -> None:
         self.worker = None
