@@ -25,6 +25,7 @@ neither the app nor the command line ever loads OpenCV themselves.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import subprocess
@@ -188,11 +189,29 @@ def classify(decoded: dict[str, dict[str, list[int]]]) -> tuple[MarkReading, ...
     return tuple(readings)
 
 
+def reader_missing() -> bool:
+    """Whether invisible-watermark, the optional extra that reads the marks, is not installed.
+
+    Asked of the import system without importing anything, so a check need
+    not start a child process only to hear that; its other needs (OpenCV,
+    PyWavelets) the child itself checks.
+    """
+    importlib.invalidate_caches()  # installed since this process started: found now
+    return importlib.util.find_spec("imwatermark") is None
+
+
 class PendingCheck:
-    """A child process reading one image's public marks; :meth:`result` waits for it."""
+    """A child process reading one image's public marks; :meth:`result` waits for it.
+
+    When the reader is not installed (:func:`reader_missing`) no child is
+    started: the result says so at once, as the child would.
+    """
 
     def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
         self._timeout = timeout
+        self._process: subprocess.Popen[str] | None = None
+        if reader_missing():
+            return
         self._process = subprocess.Popen(
             python_module("artistshield.provenance.sd", str(path)),  # isolated from the cwd
             stdout=subprocess.PIPE,
@@ -201,6 +220,8 @@ class PendingCheck:
         )
 
     def result(self) -> StableDiffusionReport:
+        if self._process is None:
+            return StableDiffusionReport(NOT_INSTALLED)
         try:
             out, err = self._process.communicate(timeout=self._timeout)
         except subprocess.TimeoutExpired:
@@ -214,7 +235,7 @@ class PendingCheck:
         return from_json(json.loads(line))
 
     def cancel(self) -> None:
-        if self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.communicate()
 
