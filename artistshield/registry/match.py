@@ -76,12 +76,13 @@ class WorkMatcher:
         """
         # Imported late: the registry opens, lists and verifies without loading the engine.
         from artistshield.fingerprint import FingerprintIndex
+        from artistshield.fingerprint.index import FingerprintIndex as ExactIndex
 
         self._index = FingerprintIndex() if index is None else index
         # Answers are folded per work, so the engine need not confirm a key frame that
         # cannot beat its work's best (a union's index bounds its work its own way).
         self._grouped: dict[str, Any] = (
-            {"group": self._work_of} if isinstance(self._index, FingerprintIndex) else {}
+            {"group": self._work_of} if isinstance(self._index, ExactIndex) else {}
         )
         self._owner: dict[str, tuple[str, int]] = {}  # index name -> (work id, frame index)
         self._names: dict[str, int] = {}  # work id -> fingerprints indexed
