@@ -70,9 +70,7 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
     if not 0.0 < strength <= 4.0:
         raise ValueError("strength must be above 0 and at most 4")
     y = mask.luma(pixels)
-    weight = pixels[..., 3].astype(np.float32) / 255.0 if pixels.shape[2] == 4 else None
-    if weight is not None:
-        weight = np.where(weight > 0, 1.0, 0.0).astype(np.float32)
+    weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
     opaque = weight is None or bool(weight.all())
     amp = mask.amplitude(y, weight=weight)
     share = mask.need(y, amp)
