@@ -16,33 +16,32 @@ Fields of a ``timestamp`` entry: ``head_seq`` and ``head_hash`` (the entry
 stamped), ``time`` (the TSA's time, UTC), ``tsa_url``, ``response`` (the
 TSA's DER ``TimeStampResp``, base64) and ``certificates`` (DER, base64: the
 TSA's chain above its own certificate, up to and including the root).
+
+Every ``check`` imports this module (through the registry) and, with no
+stamps in the log, needs none of X.509, HTTP or the settings parser, so
+those are imported in the functions that use them: about a tenth of a
+second less at every start.
 """
 
 from __future__ import annotations
 
 import base64
-import configparser
 import hashlib
 import logging
 import math
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
-
 from artistshield.errors import ArtistShieldError
 from artistshield.registry import log as history
 from artistshield.registry.records import TIMESTAMP, WORK_KINDS, LogEntry
 
 if TYPE_CHECKING:
+    from cryptography import x509
     from rfc3161_client import TimeStampResponse
 
     from artistshield.identity import Identity
@@ -100,6 +99,8 @@ def configured(settings: Path | None = None) -> tuple[str | None, Path | None]:
     The app's settings (``settings.ini`` in the data folder, the INI format
     Qt writes) hold them as ``tsa_url`` and ``tsa_certs`` under ``[General]``.
     """
+    import configparser
+
     if settings is None:
         from artistshield.paths import data_dir
 
@@ -123,6 +124,8 @@ def configured(settings: Path | None = None) -> tuple[str | None, Path | None]:
 
 def load_certificates(path: Path) -> list[x509.Certificate]:
     """The PEM (or one DER) certificates in *path*."""
+    from cryptography import x509
+
     try:
         data = path.read_bytes()
         if b"-----BEGIN" in data:
@@ -211,6 +214,8 @@ def record(
     certificates: Sequence[x509.Certificate] = (),
 ) -> Stamp:
     """Check *reply* against *request* and log it in a signed ``timestamp`` entry."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     tsa_url, head = request.tsa_url, request.head
     extra = [c.public_bytes(Encoding.DER) for c in certificates]
     try:
@@ -240,10 +245,19 @@ def record(
 
 def _post(url: str, body: bytes, timeout: float) -> bytes:
     """POST the request to the TSA: the only network call ArtistShield makes."""
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        """The request goes to the configured URL only: a redirect is an error, not followed."""
+
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/timestamp-query"}
     )
-    opener = urllib.request.build_opener(_NoRedirect)
+    opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(request, timeout=timeout) as answer:
             reply = bytes(answer.read(RESPONSE_LIMIT + 1))
@@ -263,13 +277,6 @@ def _post(url: str, body: bytes, timeout: float) -> bytes:
     return reply
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """The request goes to the configured URL only: a redirect is an error, not followed."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 # -- checking stamps ------------------------------------------------------------
 
 
@@ -277,6 +284,7 @@ def verify_response(
     reply: bytes, head: LogEntry, certificates: Sequence[bytes] = (), *, nonce: int | None = None
 ) -> Stamp:
     """Check that *reply* is a valid TSA stamp of *head*; :class:`TimestampError` if not."""
+    from cryptography.hazmat.primitives.serialization import Encoding
     from rfc3161_client import (
         PKIStatus,
         VerificationError,
@@ -376,6 +384,8 @@ def stamped_works(entries: Iterable[LogEntry]) -> dict[str, Stamp | None]:
 
 
 def _chain(response: TimeStampResponse, extra: Sequence[bytes]) -> list[x509.Certificate]:
+    from cryptography import x509
+
     found: dict[bytes, x509.Certificate] = {}
     for der in [*response.signed_data.certificates, *extra]:
         try:
@@ -389,6 +399,7 @@ def _chain(response: TimeStampResponse, extra: Sequence[bytes]) -> list[x509.Cer
 
 def _above_tsa(reply: bytes, extra: Sequence[bytes]) -> list[bytes]:
     """The TSA's chain above its own certificate, up to and including the root, as DER."""
+    from cryptography.hazmat.primitives.serialization import Encoding
     from rfc3161_client import decode_timestamp_response
 
     response = decode_timestamp_response(reply)
@@ -424,6 +435,8 @@ def _root_of(cert: x509.Certificate, chain: Sequence[x509.Certificate]) -> x509.
 
 
 def _name(cert: x509.Certificate) -> str:
+    from cryptography.x509.oid import NameOID
+
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else cert.subject.rfc4514_string()
 
