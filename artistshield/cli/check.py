@@ -76,11 +76,17 @@ def run(args: argparse.Namespace) -> int:
     registry: Any = None
     union_registry = None
     if ident is not None:
+        from artistshield import union
         from artistshield.registry import Registry
-        from artistshield.union.membership import checking_keys, load_membership
 
-        keys = checking_keys(ident, label)  # a member's marks since joining carry the union's
+        if union.joined():  # a member's marks since joining carry the union's
+            from artistshield.union.membership import checking_keys
+
+            keys = checking_keys(ident, label)
+        else:
+            keys = {label: ident.watermark_key}
         if args.registry is not None:
+            from artistshield.union.membership import load_membership
             from artistshield.union.shared import UnionRegistry
 
             joined = load_membership(ident)

@@ -12,9 +12,43 @@ their public records (:mod:`.shared`), the union merges them into one signed
 shared registry, and a suspect is checked against all members at once.
 
 The threat model is in ``docs/union.md``.
+
+Importing the package loads neither module, nor the X.509 code they need:
+every ``check`` asks :func:`joined` and imports them only for a member.
 """
 
-from artistshield.union.authority import UnionAuthority, UnionError
-from artistshield.union.membership import Membership, MemberStatus, request_membership
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from artistshield.paths import data_dir
+
+if TYPE_CHECKING:
+    from artistshield.union.authority import UnionAuthority, UnionError
+    from artistshield.union.membership import Membership, MemberStatus, request_membership
 
 __all__ = ["MemberStatus", "Membership", "UnionAuthority", "UnionError", "request_membership"]
+
+#: The membership a member keeps in their data folder (read by :mod:`.membership`).
+MEMBERSHIP_FILE = "union-membership.json"
+
+_HOMES = {
+    "UnionAuthority": "authority",
+    "UnionError": "authority",
+    "Membership": "membership",
+    "MemberStatus": "membership",
+    "request_membership": "membership",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def joined() -> bool:
+    """Whether this data folder keeps a union membership (nothing is read or checked)."""
+    return (data_dir() / MEMBERSHIP_FILE).exists()
+

@@ -32,6 +32,7 @@ from artistshield.fileio import write_file
 from artistshield.identity import Identity, artist_id
 from artistshield.paths import data_dir
 from artistshield.provenance import signing
+from artistshield.union import MEMBERSHIP_FILE
 from artistshield.union.authority import (
     DOCUMENT_SIGNING,
     MEMBERSHIP_FORMAT,
@@ -42,7 +43,7 @@ from artistshield.union.authority import (
 )
 
 REQUEST_FORMAT = "artistshield-membership-request"
-FILE_NAME = "union-membership.json"
+FILE_NAME = MEMBERSHIP_FILE
 PROFILE_FILE_NAME = "union-profile.json"
 #: Bits of a union mark's payload below the member number.
 MEMBER_SHIFT = 32
