@@ -532,7 +532,7 @@ class _ShortList(exact.FingerprintIndex):
     ) -> structure.Located | None:
         key = self._checked.key(picture, work_frame)
         if key not in self._checked.placed:
-            self._checked.placed[key] = structure.locate(picture, work_frame, query, query_frame)
+            self._checked.placed[key] = super()._located(picture, work_frame, query, query_frame)
         return self._checked.placed[key]
 
 

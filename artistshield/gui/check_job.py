@@ -48,8 +48,8 @@ def check_job(
 
     It reports :data:`CLIP` for a clip, then now and then a
     :class:`artistshield.progress.CheckStep` (the share of the whole check
-    done, the mark search's frames and the registry matching's), and returns a :class:`Checked`, or ``None`` when it
-    was cancelled.
+    done, the mark search's frames and the registry matching's), and
+    returns a :class:`Checked`, or ``None`` when it was cancelled.
     """
 
     def job(report: Callable[[Any], None], cancelled: Callable[[], bool]) -> Checked | None:

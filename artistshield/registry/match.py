@@ -81,6 +81,7 @@ class WorkMatcher:
         self._index = FingerprintIndex() if index is None else index
         # Answers are folded per work, so the engine need not confirm a key frame that
         # cannot beat its work's best (a union's index bounds its work its own way).
+        # Only the engine's own class takes *group*: not an index standing in for it.
         self._grouped: dict[str, Any] = (
             {"group": self._work_of} if isinstance(self._index, ExactIndex) else {}
         )

@@ -51,4 +51,3 @@ def __getattr__(name: str) -> Any:
 def joined() -> bool:
     """Whether this data folder keeps a union membership (nothing is read or checked)."""
     return (data_dir() / MEMBERSHIP_FILE).exists()
-

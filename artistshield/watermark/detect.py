@@ -644,8 +644,8 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     )
     # the upright one (last) first: the general one is often nearly the same
     for g in found[-1:]:
-        yield from fresh(g, ("unweighted", "directional", "balanced") if residuals.luma.size <= _BALANCED_PIXELS
-                         else ("unweighted", "directional"))
+        small = residuals.luma.size <= _BALANCED_PIXELS
+        yield from fresh(g, ("unweighted", "directional") + (("balanced",) if small else ()))
     for g in _ranked(residuals.directional, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
         yield from fresh(g, ("directional",))
     for g in template.estimate(residuals.spectrum("unweighted"), key, count=0, upright=True):

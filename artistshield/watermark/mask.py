@@ -161,9 +161,10 @@ def amplitude(
         stride = max(1, _SURROUND_STEP // step)
         seen_share = drawn_share(contrast[::stride, ::stride])
     drawn = contrast >= FLAT_CONTRAST  # before the first pass takes *contrast* over
-    # a cel (some pixels transparent) always spreads
-    amp, spread, window = None, weight is not None and not weight.all(), CEL_MASKING_WINDOW
-    if not spread:
+    amp = None
+    if weight is not None and not weight.all():  # a cel (some pixels transparent) always spreads
+        spread, window = True, CEL_MASKING_WINDOW
+    else:
         amp, spread = _amplitude(y, contrast, None, weight=weight, step=step, seen_share=seen_share)
         window = MASKING_WINDOW
     if spread:
