@@ -9,6 +9,10 @@ import av
 import numpy as np
 from PIL import Image
 
+from artistshield.identity import Identity
+from artistshield.mark import MarkOutcome, mark_files
+from artistshield.registry import Registry
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -64,3 +68,16 @@ def walk(path: Path, scene: int) -> Path:
         pan("painted-hills.png", scene) + pan("painted-bridge.png", scene)
         + pan("painted-mountains.png", scene),
     )
+
+
+def marked_walk(
+    folder: Path, artist: Identity, registry: Registry, scene: int
+) -> tuple[Path, MarkOutcome]:
+    """:func:`walk` written in *folder*, and its outcome marked by *artist* into *registry*."""
+    clip = walk(folder / "walk.mp4", scene)
+    (outcome,) = mark_files(
+        [clip], out_dir=folder / "out", key=artist.watermark_key,
+        registry=registry, identity=artist,
+    )
+    assert outcome.ok and outcome.output is not None and outcome.work_id is not None
+    return clip, outcome

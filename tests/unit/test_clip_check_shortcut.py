@@ -15,11 +15,10 @@ import pytest
 from artistshield import check
 from artistshield.check import CheckResult, FramesCompared
 from artistshield.identity import Identity
-from artistshield.mark import mark_files
 from artistshield.registry import Registry
 from artistshield.report import gather, render_html
 from artistshield.verdict import frames_compared_in_words, named_work
-from tests.unit.clip_files import pan, reencode, walk, write_video
+from tests.unit.clip_files import marked_walk, pan, reencode, write_video
 
 SCENE = 8  # frames per scene
 
@@ -33,14 +32,10 @@ def _full(result: CheckResult, registry: Registry, suspect: Path) -> CheckResult
 def test_the_short_cut_comes_to_what_every_frame_comes_to(
     tmp_path: Path, real_artist: Identity
 ) -> None:
-    clip = walk(tmp_path / "walk.mp4", SCENE)
     keys = {"me": real_artist.watermark_key}
     with Registry.open() as registry:
-        (outcome,) = mark_files(
-            [clip], out_dir=tmp_path / "out", key=real_artist.watermark_key,
-            registry=registry, identity=real_artist,
-        )
-        assert outcome.ok and outcome.output is not None and outcome.work_id is not None
+        clip, outcome = marked_walk(tmp_path, real_artist, registry, SCENE)
+        assert outcome.output is not None
         suspects = {
             "marked": outcome.output,
             "re-encoded": reencode(outcome.output, tmp_path / "repost.mp4", height=216),

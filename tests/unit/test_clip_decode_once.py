@@ -17,9 +17,8 @@ from artistshield import check
 from artistshield.animation import video
 from artistshield.check import CheckResult
 from artistshield.identity import Identity
-from artistshield.mark import mark_files
 from artistshield.registry import Registry
-from tests.unit.clip_files import walk
+from tests.unit.clip_files import marked_walk
 
 SCENE = 8  # frames per scene
 
@@ -34,14 +33,9 @@ def _same_as_every_frame(result: CheckResult, registry: Registry, suspect: Path)
 def test_an_unmarked_clip_is_decoded_once_and_matched_as_before(
     tmp_path: Path, real_artist: Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clip = walk(tmp_path / "walk.mp4", SCENE)
     keys = {"me": real_artist.watermark_key}
     with Registry.open() as registry:
-        (outcome,) = mark_files(
-            [clip], out_dir=tmp_path / "out", key=real_artist.watermark_key,
-            registry=registry, identity=real_artist,
-        )
-        assert outcome.ok
+        clip, _ = marked_walk(tmp_path, real_artist, registry, SCENE)
 
         # frames decoded by a reading other than the mark search's
         sampled: list[int] = []
