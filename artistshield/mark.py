@@ -60,6 +60,7 @@ class MarkOutcome:
     error: str | None = None
     frames: int | None = None  # frames written, for a clip
     skipped: str | None = None  # why a file found in a folder was not marked
+    fragile: str | None = None  # why the mark may not survive recompression (still marked)
 
     @property
     def ok(self) -> bool:
@@ -236,7 +237,7 @@ def _mark_one(
         write=lambda folder: fileio.write_file(folder / preferred.name, data),
         read_back=lambda staged: imageio.load(staged).rgb8(),
         key=key, registry=registry, identity=identity, title=title, verify=verify,
-        consent=consent, signer=signer,
+        consent=consent, signer=signer, strength=strength,
     )
 
 
@@ -277,7 +278,7 @@ def _mark_animated_still(
         source, out_dir, pixels, marked, payload, write=write,
         read_back=lambda staged: anim.read_animation(staged).frames[0],  # as a viewer sees it
         key=key, registry=registry, identity=identity, title=title, verify=verify,
-        consent=consent, signer=signer,
+        consent=consent, signer=signer, strength=strength,
     )
 
 
@@ -334,6 +335,7 @@ def _publish(
     verify: bool,
     consent: Consent | None,
     signer: ContentSigner | None,
+    strength: float = 1.0,
 ) -> MarkOutcome:
     """Stage a marked still (*write* puts it in a folder), check it, register it, name it.
 
@@ -364,6 +366,7 @@ def _publish(
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=round(psnr(pixels, marked), 2), readable=readable,
+        fragile=watermark.fragile(pixels, strength=strength),
     )
 
 

@@ -180,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{outcome.source}: skipped: {outcome.skipped}")
             elif outcome.ok:
                 note = "" if outcome.readable in (True, None) else "  WARNING: the mark did not read back"
+                if outcome.fragile:
+                    note += f"\n  note: the mark is fragile: {outcome.fragile}"
                 work = f" as {outcome.work_id}" if outcome.work_id else ""
                 if known is not None:
                     work += f", a new version of {known.work.work_id}"

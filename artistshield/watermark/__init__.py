@@ -6,6 +6,7 @@ Public API::
     watermark.PAYLOAD_BITS                  # 48
     marked = watermark.embed(pixels, key, payload, strength=1.0)
     found = watermark.detect(pixels, key)   # Detection(.found, .payload, .p_value, ...)
+    why = watermark.fragile(pixels)         # None, or why the mark may not outlast a re-save
     each = watermark.detect_each(pixels, [key, other_key])  # one Detection per key
 
 ``pixels`` is an HxWx3 (RGB) or HxWx4 (RGBA) uint8 array, ``key`` 32 secret
@@ -16,7 +17,7 @@ coding) and :mod:`.detect` (the statistics behind the p-value).
 """
 
 from artistshield.watermark.detect import THRESHOLD, Detection, detect, detect_each
-from artistshield.watermark.embed import embed, mark_delta
+from artistshield.watermark.embed import embed, fragile, mark_delta
 from artistshield.watermark.pattern import FORMAT_VERSION, PAYLOAD_BITS
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "detect",
     "detect_each",
     "embed",
+    "fragile",
     "mark_delta",
 ]

@@ -73,8 +73,10 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
     weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
     opaque = weight is None or bool(weight.all())
     amp = mask.amplitude(y, weight=weight)
-    share = mask.need(y, amp)
-    amp *= np.float32(strength * share * (1.0 if opaque else mask.CEL_SHARE))
+    snr = mask.detection_snr(y, amp)
+    share = mask.need_at(snr)
+    boost = mask.sparse_boost(snr)
+    amp *= np.float32(strength * share * boost * (1.0 if opaque else mask.CEL_SHARE))
     tile = coarse_tile(key, payload)
     # from the coarse tile at a share of 1 to the fine one at the floor
     coarse = (share - mask.NEED_FLOOR) / (1.0 - mask.NEED_FLOOR)
@@ -93,6 +95,38 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
         local *= support
         amp -= local
     return amp
+
+
+def margin(pixels: np.ndarray, *, strength: float = 1.0) -> float:
+    """Return the detection signal-to-noise ratio :func:`mark_delta` gives *pixels* at *strength*.
+
+    See :func:`.mask.detection_snr`; below :data:`.mask.FRAGILE_SNR` the mark
+    is fragile (see :func:`fragile`).  0 for a picture the engine leaves unmarked.
+    """
+    check_pixels(pixels)
+    y = mask.luma(pixels)
+    weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
+    opaque = weight is None or bool(weight.all())
+    amp = mask.amplitude(y, weight=weight)
+    snr = mask.detection_snr(y, amp)
+    scale = mask.need_at(snr) * mask.sparse_boost(snr) * (1.0 if opaque else mask.CEL_SHARE)
+    return snr * scale * strength
+
+
+def fragile(pixels: np.ndarray, *, strength: float = 1.0) -> str | None:
+    """Return why the mark on *pixels* is unlikely to survive recompression, or None.
+
+    A drawing of a few thousand pixels, a thin outline on a large page, has
+    too few edges for a mark that outlasts a platform's JPEG or WebP without
+    showing; the engine still marks it (a lossless copy reads), and says so.
+    """
+    snr = margin(pixels, strength=strength)
+    if snr == 0.0 or snr >= mask.FRAGILE_SNR:
+        return None
+    return (f"the drawing has too few edges to carry a mark that survives recompression "
+            f"(signal {snr:.0f}, {mask.FRAGILE_SNR:.0f} wanted): a lossless copy reads, "
+            "a platform's JPEG or WebP may lose it; a higher strength or a larger "
+            "export helps, and the fingerprint still recognises it")
 
 
 @lru_cache(maxsize=4)
