@@ -123,10 +123,10 @@ def fragile(pixels: np.ndarray, *, strength: float = 1.0) -> str | None:
     snr = margin(pixels, strength=strength)
     if snr == 0.0 or snr >= mask.FRAGILE_SNR:
         return None
-    return (f"the drawing has too few edges to carry a mark that survives recompression "
-            f"(signal {snr:.0f}, {mask.FRAGILE_SNR:.0f} wanted): a lossless copy reads, "
-            "a platform's JPEG or WebP may lose it; a higher strength or a larger "
-            "export helps, and the fingerprint still recognises it")
+    return (f"the drawing has too few edges to carry a mark that surely survives "
+            f"recompression (signal {snr:.1f} of {mask.FRAGILE_SNR:g} wanted): a lossless "
+            "copy reads, a platform's JPEG or WebP may lose it; a higher strength raises "
+            "it, and the survival test shows whether a platform's copy still reads")
 
 
 @lru_cache(maxsize=4)
