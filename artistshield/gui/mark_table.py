@@ -155,6 +155,9 @@ class MarkTable(QTableWidget):
                 text += f", a new version of {version_of}"
             if outcome.readable is False:
                 self.set_status(row, text + " — but the mark did not read back", False)
+            elif outcome.fragile:
+                self.set_status(row, text + " — the mark is fragile", None,
+                                f"Written to {outcome.output}. The mark is fragile: {outcome.fragile}.")
             else:
                 self.set_status(row, text, True, f"Written to {outcome.output}")
             self.cell(row, COL_QUALITY).setText(f"{outcome.psnr:.1f} dB")

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run
 from PIL import Image
 
 from artistshield import mark, watermark
+from artistshield.cli import main
 from artistshield.watermark import mask
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "clipart"
@@ -83,3 +85,15 @@ def test_marking_reports_a_fragile_mark_and_still_marks(tmp_path: Path) -> None:
     [outcome] = mark.mark_files([source], out_dir=tmp_path / "out", key=KEY)
     assert outcome.ok and outcome.output is not None and outcome.readable
     assert outcome.fragile is not None and "too few edges" in outcome.fragile
+
+
+def test_the_command_line_notes_a_fragile_mark(
+    cli_passphrase: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["identity", "create", "--name", "Ada Artist"]) == 0
+    source = tmp_path / "ornament.png"
+    Image.fromarray(_load("corner-ornament.png")).save(source)
+    capsys.readouterr()
+    code, out, _ = run(capsys, "mark", str(source), "--out", str(tmp_path / "out"))
+    assert code == 0
+    assert "note: the mark is fragile: the drawing has too few edges" in out
