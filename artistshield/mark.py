@@ -219,7 +219,7 @@ def _mark_one(
     artwork = imageio.load(source)
     pixels = artwork.rgb8()
     payload = _new_payload(registry, member)
-    marked = _embed(source, pixels, key, payload, strength)
+    marked, fragile = _embed(source, pixels, key, payload, strength)
     preferred = imageio.output_path(source, out_dir, format=format)
     output = artwork.with_rgb8(marked)
     if consent is not None:
@@ -237,7 +237,7 @@ def _mark_one(
         write=lambda folder: fileio.write_file(folder / preferred.name, data),
         read_back=lambda staged: imageio.load(staged).rgb8(),
         key=key, registry=registry, identity=identity, title=title, verify=verify,
-        consent=consent, signer=signer, strength=strength,
+        consent=consent, signer=signer, fragile=fragile,
     )
 
 
@@ -259,7 +259,7 @@ def _mark_animated_still(
     still = anim.read_animation(source)
     pixels = still.frames[0]
     payload = _new_payload(registry, member)
-    marked = _embed(source, pixels, key, payload, strength)
+    marked, fragile = _embed(source, pixels, key, payload, strength)
 
     def write(folder: Path) -> Path:
         staged = anim.write_animation(
@@ -278,19 +278,21 @@ def _mark_animated_still(
         source, out_dir, pixels, marked, payload, write=write,
         read_back=lambda staged: anim.read_animation(staged).frames[0],  # as a viewer sees it
         key=key, registry=registry, identity=identity, title=title, verify=verify,
-        consent=consent, signer=signer, strength=strength,
+        consent=consent, signer=signer, fragile=fragile,
     )
 
 
-def _embed(source: Path, pixels: np.ndarray, key: bytes, payload: int, strength: float) -> np.ndarray:
-    """*pixels* marked, or one sentence saying why they cannot be."""
+def _embed(
+    source: Path, pixels: np.ndarray, key: bytes, payload: int, strength: float
+) -> tuple[np.ndarray, str | None]:
+    """*pixels* marked, and why the mark is fragile (None: it is not); or why they cannot be."""
     try:
-        marked = watermark.embed(pixels, key, payload, strength=strength)
+        marked, fragile = watermark.embed_noting(pixels, key, payload, strength=strength)
     except ValueError as exc:
         raise ArtistShieldError(f"{source.name}: {exc}.") from exc
     if np.array_equal(marked, pixels):
         raise ArtistShieldError(f"{source.name} {why_unmarkable(pixels)}")
-    return marked
+    return marked, fragile
 
 
 FLAT_RANGE = 3
@@ -335,7 +337,7 @@ def _publish(
     verify: bool,
     consent: Consent | None,
     signer: ContentSigner | None,
-    strength: float = 1.0,
+    fragile: str | None = None,
 ) -> MarkOutcome:
     """Stage a marked still (*write* puts it in a folder), check it, register it, name it.
 
@@ -366,7 +368,7 @@ def _publish(
     return MarkOutcome(
         source=source, output=written, payload=payload, work_id=work_id,
         psnr=round(psnr(pixels, marked), 2), readable=readable,
-        fragile=watermark.fragile(pixels, strength=strength),
+        fragile=fragile,
     )
 
 

@@ -17,7 +17,7 @@ coding) and :mod:`.detect` (the statistics behind the p-value).
 """
 
 from artistshield.watermark.detect import THRESHOLD, Detection, detect, detect_each
-from artistshield.watermark.embed import embed, fragile, mark_delta
+from artistshield.watermark.embed import embed, embed_noting, fragile, mark_delta
 from artistshield.watermark.pattern import FORMAT_VERSION, PAYLOAD_BITS
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "detect",
     "detect_each",
     "embed",
+    "embed_noting",
     "fragile",
     "mark_delta",
 ]

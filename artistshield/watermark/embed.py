@@ -64,19 +64,20 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
     leaves chroma alone.  Fully transparent pixels get zero.  Callers that
     keep more than 8 bits per channel add it at their own precision.
     """
+    return _delta(pixels, key, payload, strength=strength)[0]
+
+
+def _delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float) -> tuple[np.ndarray, float]:
+    """Return :func:`mark_delta` and :func:`margin` of *pixels*, worked out together."""
     check_pixels(pixels)
     key = keys.check_key(key)
     payload = check_payload(payload)
     if not 0.0 < strength <= 4.0:
         raise ValueError("strength must be above 0 and at most 4")
     y = mask.luma(pixels)
-    weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
-    opaque = weight is None or bool(weight.all())
-    amp = mask.amplitude(y, weight=weight)
-    snr = mask.detection_snr(y, amp)
-    share = mask.need_at(snr)
-    boost = mask.sparse_boost(snr)
-    amp *= np.float32(strength * share * boost * (1.0 if opaque else mask.CEL_SHARE))
+    amp, snr, share, factor = _scaled_amplitude(pixels, y)
+    amp *= np.float32(strength * share * factor)
+    opaque = pixels.shape[2] == 3 or bool(pixels[..., 3].all())
     tile = coarse_tile(key, payload)
     # from the coarse tile at a share of 1 to the fine one at the floor
     coarse = (share - mask.NEED_FLOOR) / (1.0 - mask.NEED_FLOOR)
@@ -94,7 +95,22 @@ def mark_delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float 
         local /= where
         local *= support
         amp -= local
-    return amp
+    return amp, snr * share * factor * strength
+
+
+def _scaled_amplitude(pixels: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """Return the mask of *pixels* (luma *y*), its detection SNR, its need and a further factor.
+
+    At strength 1 the mask is scaled by its need (see :func:`.mask.need`)
+    times the factor: the boost of a sparse drawing (see
+    :func:`.mask.sparse_boost`) times a cel's share.
+    """
+    weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
+    opaque = weight is None or bool(weight.all())
+    amp = mask.amplitude(y, weight=weight)
+    snr = mask.detection_snr(y, amp)
+    factor = mask.sparse_boost(snr) * (1.0 if opaque else mask.CEL_SHARE)
+    return amp, snr, mask.need_at(snr), factor
 
 
 def margin(pixels: np.ndarray, *, strength: float = 1.0) -> float:
@@ -104,13 +120,8 @@ def margin(pixels: np.ndarray, *, strength: float = 1.0) -> float:
     is fragile (see :func:`fragile`).  0 for a picture the engine leaves unmarked.
     """
     check_pixels(pixels)
-    y = mask.luma(pixels)
-    weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
-    opaque = weight is None or bool(weight.all())
-    amp = mask.amplitude(y, weight=weight)
-    snr = mask.detection_snr(y, amp)
-    scale = mask.need_at(snr) * mask.sparse_boost(snr) * (1.0 if opaque else mask.CEL_SHARE)
-    return snr * scale * strength
+    _, snr, share, factor = _scaled_amplitude(pixels, mask.luma(pixels))
+    return snr * share * factor * strength
 
 
 def fragile(pixels: np.ndarray, *, strength: float = 1.0) -> str | None:
@@ -120,7 +131,11 @@ def fragile(pixels: np.ndarray, *, strength: float = 1.0) -> str | None:
     too few edges for a mark that outlasts a platform's JPEG or WebP without
     showing; the engine still marks it (a lossless copy reads), and says so.
     """
-    snr = margin(pixels, strength=strength)
+    return _fragile_at(margin(pixels, strength=strength))
+
+
+def _fragile_at(snr: float) -> str | None:
+    """Return :func:`fragile` for a mark of :func:`margin` *snr*."""
     if snr == 0.0 or snr >= mask.FRAGILE_SNR:
         return None
     return (f"the drawing has too few edges to carry a mark that surely survives "
@@ -155,7 +170,19 @@ def _high_pass(tile: np.ndarray, cut: float, ramp: float) -> np.ndarray:
 
 def embed(pixels: np.ndarray, key: bytes, payload: int, *, strength: float = 1.0) -> np.ndarray:
     """Return a marked copy of *pixels*; alpha is left bit-identical."""
-    delta = mark_delta(pixels, key, payload, strength=strength)
+    return _added(pixels, mark_delta(pixels, key, payload, strength=strength))
+
+
+def embed_noting(
+    pixels: np.ndarray, key: bytes, payload: int, *, strength: float = 1.0
+) -> tuple[np.ndarray, str | None]:
+    """Return :func:`embed` and :func:`fragile` of *pixels*, for the price of the first."""
+    delta, snr = _delta(pixels, key, payload, strength=strength)
+    return _added(pixels, delta), _fragile_at(snr)
+
+
+def _added(pixels: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Return *pixels* with luma change *delta* added to each colour channel, rounded."""
     out = pixels.copy()
     rgb = pixels[..., :3].astype(np.float32)
     rgb += delta[..., None]
