@@ -102,14 +102,16 @@ def _scaled_amplitude(pixels: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, fl
     """Return the mask of *pixels* (luma *y*), its detection SNR, its need and a further factor.
 
     At strength 1 the mask is scaled by its need (see :func:`.mask.need`)
-    times the factor: the boost of a sparse drawing (see
+    times the factor: for a cel, the boost of a sparse drawing (see
     :func:`.mask.sparse_boost`) times a cel's share.
     """
     weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
     opaque = weight is None or bool(weight.all())
     amp = mask.amplitude(y, weight=weight)
     snr = mask.detection_snr(y, amp)
-    factor = mask.sparse_boost(snr) * (1.0 if opaque else mask.CEL_SHARE)
+    # a cel's budget alone rises (see SPARSE_SNR): the same drawing on an opaque page
+    # takes another mask, whose boost showed on several such pages
+    factor = 1.0 if opaque else mask.sparse_boost(snr) * mask.CEL_SHARE
     return amp, snr, mask.need_at(snr), factor
 
 

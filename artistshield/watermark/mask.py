@@ -64,7 +64,10 @@ ATTACK_NOISE = 4.0
 #: still score above it (by 0.8 to 3.6), and a cartoon tree and a vacuum
 #: cleaner of 17,000 to 26,000 pixels then read JPEG 50, WebP 75 and noise.
 #: Drawings above it (from 12) had a point or less to spare and lost it at
-#: 1.5 times; the corpus's cels score 28 and more.
+#: 1.5 times; the corpus's cels score 28 and more.  Cels alone: the same
+#: drawings flattened on a white page first take the opaque mask, whose SNR
+#: runs lower (4 to 11 for eleven of them), and three of those (a silhouette,
+#: a kanji, a turkey) fell below a JPEG 90 re-save at 1.5 times.
 SPARSE_SNR = 11.0
 SPARSE_BOOST = 1.5
 #: Below this :func:`detection_snr` (with the boost, at the strength chosen)
@@ -390,7 +393,7 @@ def detection_snr(y: np.ndarray, amp: np.ndarray) -> float:
 
 
 def sparse_boost(snr: float) -> float:
-    """Return the factor (1..SPARSE_BOOST) by which a drawing this sparse raises its budget.
+    """Return the factor (1..SPARSE_BOOST) by which a cel this sparse raises its budget.
 
     The other end of :func:`need`: a drawing whose few edges give the mark a
     :func:`detection_snr` below SPARSE_SNR (a small drawing, a thin outline)

@@ -17,6 +17,7 @@ from PIL import Image
 from artistshield import mark, watermark
 from artistshield.cli import main
 from artistshield.watermark import mask
+from artistshield.watermark.embed import margin
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "clipart"
 KEY = bytes.fromhex("5a" * 16 + "c3" * 16)
@@ -97,3 +98,12 @@ def test_the_command_line_notes_a_fragile_mark(
     code, out, _ = run(capsys, "mark", str(source), "--out", str(tmp_path / "out"))
     assert code == 0
     assert "note: the mark is fragile: the drawing has too few edges" in out
+
+
+def test_the_same_drawing_on_an_opaque_page_keeps_the_standard_budget() -> None:
+    page = _flatten(_load("cartoon-tree.png"))
+    y = mask.luma(page)
+    snr = mask.detection_snr(y, mask.amplitude(y))
+    assert mask.sparse_boost(snr) > 1.0  # as sparse as its cel...
+    # ...but an opaque picture's mask takes no boost (its pages showed it)
+    assert margin(page) == pytest.approx(snr * mask.need_at(snr))
