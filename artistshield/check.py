@@ -299,7 +299,8 @@ def check_file(
                 tee = matching.offer if matching is not None and number == 0 else None
                 try:
                     found = detect_clip(
-                        path, key, progress=progress, cancelled=cancelled, decoded=tee
+                        path, key, progress=progress, cancelled=cancelled, decoded=tee,
+                        needed=None if tee is None or matching is None else matching.wanted,
                     )
                 finally:
                     if tee is not None and matching is not None:
@@ -504,7 +505,8 @@ class _ClipMatching:
             total = self._clip.frame_count
             self.sampled = min(MATCH_FRAMES, total) or MATCH_FRAMES
             # a clip that does not say its length is sampled by a reading of its own
-            self._wanted = sampled_indexes(MATCH_FRAMES, total) - {0} if total else frozenset()
+            #: The frames after the first it takes from the search (:meth:`offer`).
+            self.wanted = sampled_indexes(MATCH_FRAMES, total) - {0} if total else frozenset()
             self._frames = frames = self._clip.samples(
                 MATCH_FRAMES, shrink=shrink_first,
                 cancelled=lambda: self._stopped.is_set() or bool(cancelled and cancelled()),
@@ -513,7 +515,7 @@ class _ClipMatching:
         except BaseException:
             self._clip.close()
             raise
-        rest = self._from_search(frames) if self._wanted else frames
+        rest = self._from_search(frames) if self.wanted else frames
         if told is not None:
             told(0, self.sampled)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="artistshield-match")
@@ -524,7 +526,7 @@ class _ClipMatching:
 
     def offer(self, index: int, pixels: Pixels) -> None:
         """Take frame *index* if it is sampled: the mark search reads frames in order."""
-        if index in self._wanted:
+        if index in self.wanted:
             self._offered.put((index, pixels))
 
     def searched(self) -> None:
@@ -535,7 +537,7 @@ class _ClipMatching:
         self, own: Iterator[tuple[int, np.ndarray]]
     ) -> Iterator[tuple[int, np.ndarray]]:
         """The sampled frames after the first, from the search, then from *own* reading."""
-        wanted, last = len(self._wanted), 0
+        wanted, last = len(self.wanted), 0
         while wanted:
             offered = self._offered.get()
             if offered is None or self._stopped.is_set():

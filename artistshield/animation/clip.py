@@ -24,7 +24,7 @@ import bisect
 import functools
 import os
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -175,13 +175,19 @@ class Clip:
         raise NotImplementedError
 
     def readable_frames(
-        self, step: int = 1, *, decoded: Callable[[int, Pixels], object] | None = None
+        self,
+        step: int = 1,
+        *,
+        decoded: Callable[[int, Pixels], object] | None = None,
+        needed: Collection[int] | None = None,
     ) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, what the mark is read from)`` for every *step*-th frame.
 
         That is the frame's RGB(A) pixels, or for a video its luma plane
         (float32, 0..255), where the mark lives.  *decoded*, if given, is
-        told of every frame read on the way, as :meth:`pictures` yields it.
+        told of every frame read on the way, as :meth:`pictures` yields it;
+        with *needed*, the frames it must be told of, a video may leave
+        others undecoded (:func:`.video.luma_frames`).
         """
         for index, pixels in self.pictures():
             if decoded is not None:
@@ -397,9 +403,13 @@ class VideoClip(Clip):
         return video.pictures(self.path)
 
     def readable_frames(
-        self, step: int = 1, *, decoded: Callable[[int, Pixels], object] | None = None
+        self,
+        step: int = 1,
+        *,
+        decoded: Callable[[int, Pixels], object] | None = None,
+        needed: Collection[int] | None = None,
     ) -> Iterator[tuple[int, np.ndarray]]:
-        return video.luma_frames(self.path, step=step, decoded=decoded)
+        return video.luma_frames(self.path, step=step, decoded=decoded, needed=needed)
 
     def _stream(self) -> Any:
         self._check_open()

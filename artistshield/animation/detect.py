@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ def detect_clip(
     stop_early: bool = True,
     resync: bool = True,
     decoded: Callable[[int, Pixels], object] | None = None,
+    needed: Collection[int] | None = None,
 ) -> ClipDetection:
     """Look for *key*'s mark in every (sampled) frame of the clip at *path*, pooled.
 
@@ -104,20 +105,23 @@ def detect_clip(
     only at the geometry it was marked at (see :class:`.pooled.Pool`): for
     a clip just written, not for a copy that may have been scaled.
     *decoded* is told of every frame read on the way (see
-    :meth:`.clip.Clip.readable_frames`), so the frames need not be read twice.
+    :meth:`.clip.Clip.readable_frames`), so the frames need not be read twice;
+    with *needed*, the frames it must be told of, a video's other frames
+    may go undecoded.
     """
     path = Path(path)
     with open_clip(path) as clip:
         total = clip.frame_count
         step = sampling_step(total, max_frames=max_frames)
         return _pool(path, clip, Pool(key, resync=resync), total, step, progress, cancelled,
-                     stop_early, decoded)
+                     stop_early, decoded, needed)
 
 
 def _pool(
     path: Path, clip: Clip, pool: Pool, total: int, step: int,
     progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None,
     stop_early: bool, decoded: Callable[[int, Pixels], object] | None = None,
+    needed: Collection[int] | None = None,
 ) -> ClipDetection:
     indexes: list[int] = []
     shape: tuple[int, ...] | None = None
@@ -125,7 +129,7 @@ def _pool(
     confirmed: PooledDetection | None = None
     # a short clip is read whole: it costs little, and every frame gets its say
     stop_early = stop_early and (not total or len(range(0, total, step)) > SHORT_CLIP)
-    frames = clip.readable_frames(step, decoded=decoded)
+    frames = clip.readable_frames(step, decoded=decoded, needed=needed)
     try:
         for index, frame in frames:
             if cancelled is not None and cancelled():

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -105,20 +105,26 @@ def luma_frames(
     *,
     step: int = 1,
     decoded: Callable[[int, Picture], object] | None = None,
+    needed: Collection[int] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (frame index, float32 luma 0..255) for every *step*-th frame.
 
     *decoded*, if given, is told of every frame decoded (its index and a
     :class:`Picture` of it), so another reader of the frames needs no
-    decoder of its own.
+    decoder of its own.  With *needed*, the frames it must be told of,
+    or without *decoded*, the frames nobody reads may be left undecoded
+    where nothing else depends on them (see :func:`_frames`).
     """
     import av
 
-    with open_input(Path(path)) as container:
+    source = Path(path)
+    with open_input(source) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        skipping = step > 1 and (decoded is None or needed is not None)
+        wanted = _Wanted(step, frozenset(needed or ())) if skipping else None
         try:
-            for i, frame in enumerate(container.decode(stream)):
+            for i, frame in _frames(source, container, stream, wanted):
                 if decoded is not None:
                     decoded(i, Picture(frame))
                 if i % step == 0:
@@ -126,6 +132,73 @@ def luma_frames(
                     yield i, _to_luma(yuv[: frame.height], full)
         except av.error.FFmpegError as exc:
             raise ImageError(f"Could not decode {path} ({exc}).") from exc
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """Every *step*-th frame and those in *also*."""
+
+    step: int
+    also: frozenset[int]
+
+    def __call__(self, index: int) -> bool:
+        return index % self.step == 0 or index in self.also
+
+
+#: Codecs whose non-reference frames FFmpeg can leave undecoded without touching
+#: any other frame: in H.264 nothing is predicted from a picture not marked as a
+#: reference, so every other frame decodes to the same pixels.
+_SKIPPABLE = frozenset({"h264"})
+
+
+def _frames(
+    path: Path,
+    container: av.container.InputContainer,
+    stream: av.VideoStream,
+    wanted: Callable[[int], bool] | None,
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """Yield (frame index, frame) in presentation order, every frame or, with
+    *wanted*, those it wants and whatever else is decoded on the way.
+
+    A frame no later frame is predicted from (a non-reference picture) is
+    skipped unless wanted: about two frames in five of an x264 encode, and
+    its cheapest to skip.  Which frame a packet holds is told by its place
+    among the presentation times of every packet (read first, without
+    decoding), which is where a decoder that outputs every frame puts it;
+    where the times cannot tell (a codec not known to skip safely, a packet
+    without one, two alike), every frame is decoded and counted as it comes.
+    """
+    places = None if wanted is None else _presentation_places(path, stream)
+    if wanted is None or places is None:
+        yield from enumerate(container.decode(stream))
+        return
+    context = stream.codec_context
+    index = -1
+    for packet in container.demux(stream):
+        place = places.get(packet.pts) if packet.size and packet.pts is not None else None
+        skip = place is not None and not wanted(place)
+        context.skip_frame = "NONREF" if skip else "DEFAULT"
+        for frame in packet.decode():
+            # a frame's time is its packet's; should a decoder invent one, it follows the last
+            index = index + 1 if frame.pts is None else places.get(frame.pts, index + 1)
+            yield index, frame
+
+
+def _presentation_places(path: Path, stream: av.VideoStream) -> dict[int, int] | None:
+    """Each video packet's presentation time -> the frame index it holds, or None
+    when that cannot be told (see :func:`_frames`)."""
+    if stream.codec_context.name not in _SKIPPABLE:
+        return None
+    stamps: list[int] = []
+    with open_input(path) as container:
+        for packet in container.demux(container.streams.video[0]):
+            if not packet.size:
+                continue  # the flush at the end
+            if packet.pts is None:
+                return None
+            stamps.append(packet.pts)
+    places = {pts: i for i, pts in enumerate(sorted(stamps))}
+    return places if len(places) == len(stamps) else None
 
 
 def pictures(
