@@ -134,14 +134,61 @@ def box_mean(a: np.ndarray, size: int, *, step: int = 1) -> np.ndarray:
     rows = ndimage.uniform_filter1d(np.asarray(a, np.float32), size, axis=1, mode="reflect")
     if step > 1:
         rows = rows[:, ::step]
-    before = size // 2
-    padded = np.pad(rows, ((before, size - 1 - before), (0, 0)), mode="symmetric")
     height = a.shape[0]
-    out = np.array(padded[0:height:step])
-    for shift in range(1, size):
-        out += padded[shift : shift + height : step]
+    before = size // 2
+    if height <= size or size < 2:  # a window reflected more than once: pad it
+        padded = np.pad(rows, ((before, size - 1 - before), (0, 0)), mode="symmetric")
+        out = np.array(padded[0:height:step])
+        for shift in range(1, size):
+            out += padded[shift : shift + height : step]
+    else:
+        out = _column_sums(rows, size, step)
     out *= np.float32(1.0 / size)
     return out
+
+
+def _column_sums(rows: np.ndarray, size: int, step: int) -> np.ndarray:
+    """Sum each *size* rows of *rows* (reflected at the ends) at every *step*-th row.
+
+    Every sum adds the same rows in the same order as summing a padded copy
+    would, so the result is the same to the bit, without copying the picture
+    twice first: the rows whose window lies inside are summed as shifted
+    views, and the few at either end, one by one.
+    """
+    height = rows.shape[0]
+    before = size // 2
+    count = len(range(0, height, step))
+    out = np.empty((count, rows.shape[1]), np.float32)
+    # output row o sums rows o*step - before ... o*step - before + size - 1
+    first = -(-before // step)  # the first whose window starts inside
+    last = min(count, (height - size + before) // step + 1)  # past the last that ends inside
+    if last > first:
+        top = first * step - before
+        inner = out[first:last]
+
+        def shifted(shift: int) -> np.ndarray:
+            start = top + shift
+            return rows[start : start + (last - first - 1) * step + 1 : step]
+
+        np.add(shifted(0), shifted(1), out=inner)
+        for shift in range(2, size):
+            inner += shifted(shift)
+    for o in (*range(min(first, count)), *range(max(last, first), count)):
+        at = [_reflected(o * step - before + shift, height) for shift in range(size)]
+        row = rows[at[0]] + rows[at[1]]
+        for i in at[2:]:
+            row += rows[i]
+        out[o] = row
+    return out
+
+
+def _reflected(index: int, length: int) -> int:
+    """*index* reflected into 0..length-1 as ``np.pad(mode="symmetric")`` does (once)."""
+    if index < 0:
+        return -index - 1
+    if index >= length:
+        return 2 * length - index - 1
+    return index
 
 
 def local_contrast(y: np.ndarray, size: int = WINDOW, *, step: int = 1) -> np.ndarray:
