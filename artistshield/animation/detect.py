@@ -144,9 +144,8 @@ def _pool(
                 progress(index + 1, total)
             if stop_early and _look_now(len(indexes)):
                 looks += 1
-                pooled = pool.result()
-                if pooled.detection.p_value * looks <= CONFIRMED:
-                    confirmed = pooled
+                if pool.detection().p_value * looks <= CONFIRMED:
+                    confirmed = pool.result()
                     break
     finally:
         getattr(frames, "close", lambda: None)()  # let go of the decoder now

@@ -119,6 +119,8 @@ class Pool:
         self._shape: tuple[int, int] | None = None
         self._directional = False
         self.slots = 1 + lattices  # tiles searched, for the p-value
+        # the last search, and how many frames it pooled
+        self._searched: tuple[int, tuple[Detection, _Reference, _Candidate]] | None = None
 
     def add(self, frame: np.ndarray) -> None:
         luma = _luma(frame)
@@ -162,17 +164,29 @@ class Pool:
             total += tile
         self._tiles.append([tile.astype(np.float32) for tile in tiles])
 
+    def detection(self) -> Detection:
+        """The pooled :class:`Detection` of the frames so far (:meth:`result` without
+        each frame's own score, which a look at whether to stop does not need)."""
+        return self._search()[0]
+
     def result(self) -> PooledDetection:
+        detection, ref, cand = self._search()
+        return PooledDetection(detection, self._frame_scores(ref, cand))
+
+    def _search(self) -> tuple[Detection, _Reference, _Candidate]:
         if self._geometries is None:
             if not self._pending:
                 raise ValueError("no frames were added")
             self._settle()
         assert self._geometries is not None
+        if self._searched is not None and self._searched[0] == len(self._tiles):
+            return self._searched[1]  # no frame added since
         ref = _Reference(self.key)
         per_geometry = len(self._sums) // len(self._geometries)
         tiles = (Folded(self._geometries[i // per_geometry], tile) for i, tile in enumerate(self._sums))
         detection, cand = search(ref, self.key, tiles, slots=self.slots)
-        return PooledDetection(detection, self._frame_scores(ref, cand))
+        self._searched = (len(self._tiles), (detection, ref, cand))
+        return detection, ref, cand
 
     def _frame_scores(self, ref: _Reference, cand: _Candidate) -> tuple[float, ...]:
         scores = []
