@@ -272,7 +272,7 @@ def check_file(
         pixels = samples[0][1]
         if provenance and clip:
             first = None if matching is None else matching.first_picture
-            pending = sd.PendingCheck(_first_frame_file(path, scratch, first))
+            pending = _public_marks_of_clip(path, scratch, first)
         try:
             if not clip:
                 check_pixels(pixels)
@@ -360,24 +360,30 @@ def _provenance_file(path: Path) -> Path:
     return path
 
 
-def _first_frame_file(
+def _public_marks_of_clip(
     path: Path, scratch: contextlib.ExitStack, pixels: np.ndarray | None = None
-) -> Path:
-    """A clip's first frame as a still file (a frame folder's own), for the public-mark reader.
+) -> sd.PendingCheck:
+    """Read a clip's public marks from its first frame (*pixels*, when read already).
 
-    *pixels* are that frame when it was read already.
+    A frame folder's first frame is read as the file it is.  Another
+    clip's is handed over as its pixels, saved by numpy, so neither side
+    encodes or decodes a picture for it; one with see-through parts as a
+    PNG, which the reader flattens as it does any picture's.
     """
     if path.is_dir():
-        return _provenance_file(path)
+        return sd.PendingCheck(_provenance_file(path))
     import tempfile
 
+    folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="artistshield-")))
+    rgb = read_frame(path, 0) if pixels is None else pixels
+    if rgb.ndim == 3 and rgb.shape[2] == 3 and rgb.dtype == np.uint8:
+        np.save(folder / "frame-0.npy", np.ascontiguousarray(rgb), allow_pickle=False)
+        return sd.PendingCheck(folder / "frame-0.npy", pixels=True)
     from PIL import Image
 
-    folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="artistshield-")))
-    target = folder / "frame-0.png"
     # a scratch file read once, at once: not worth compressing
-    Image.fromarray(read_frame(path, 0) if pixels is None else pixels).save(target, compress_level=0)
-    return target
+    Image.fromarray(rgb).save(folder / "frame-0.png", compress_level=0)
+    return sd.PendingCheck(folder / "frame-0.png")
 
 
 def _works_compared(registry: Searchable) -> int | None:

@@ -207,13 +207,15 @@ class PendingCheck:
     started: the result says so at once, as the child would.
     """
 
-    def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = 60.0, pixels: bool = False) -> None:
+        """Read the image at *path*, or with *pixels* the RGB array numpy saved there."""
         self._timeout = timeout
         self._process: subprocess.Popen[str] | None = None
         if reader_missing():
             return
+        args = ["--pixels", str(path)] if pixels else [str(path)]
         self._process = subprocess.Popen(
-            python_module("artistshield.provenance.sd", str(path)),  # isolated from the cwd
+            python_module("artistshield.provenance.sd", *args),  # isolated from the cwd
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
