@@ -175,7 +175,8 @@ def _frames(
     context = stream.codec_context
     index = -1
     for packet in container.demux(stream):
-        place = places.get(packet.pts) if packet.size and packet.pts is not None else None
+        shown = packet.size and packet.pts is not None and not packet.is_discard
+        place = places.get(packet.pts) if shown and packet.pts is not None else None
         skip = place is not None and not wanted(place)
         context.skip_frame = "NONREF" if skip else "DEFAULT"
         for frame in packet.decode():
@@ -192,8 +193,8 @@ def _presentation_places(path: Path, stream: av.VideoStream) -> dict[int, int] |
     stamps: list[int] = []
     with open_input(path) as container:
         for packet in container.demux(container.streams.video[0]):
-            if not packet.size:
-                continue  # the flush at the end
+            if not packet.size or packet.is_discard:
+                continue  # the flush at the end; before an edit list's start, shown never
             if packet.pts is None:
                 return None
             stamps.append(packet.pts)

@@ -64,6 +64,33 @@ def test_skipped_frames_leave_the_others_as_a_full_reading_has_them(
     assert len(told) < 48  # frames were skipped, or this proves nothing
 
 
+def test_frames_before_an_edit_lists_start_are_not_counted(tmp_path: Path) -> None:
+    # a clip cut without re-encoding: its first packets decode but are never shown
+    clip = _with_b_frames(tmp_path / "pan.mp4", pan("painted-hills.png", 40))
+    cut = tmp_path / "cut.mp4"
+    with av.open(str(clip)) as inp, av.open(str(cut), "w") as out:
+        vin = inp.streams.video[0]
+        vout = out.add_stream_from_template(vin)
+        early = 3 * int(1 / (vin.time_base * 12))  # three frames before the start
+        for packet in inp.demux(vin):
+            if packet.dts is None:
+                continue
+            packet.pts -= early
+            packet.dts -= early
+            packet.stream = vout
+            out.mux(packet)
+    with av.open(str(cut)) as container:
+        assert sum(p.is_discard for p in container.demux(video=0)) == 3
+    every, every_told = _read(cut, 4, None)
+    assert sorted(every_told) == list(range(37))
+    kept, told = _read(cut, 4, set())
+    assert [i for i, _ in kept] == [i for i, _ in every] == list(range(0, 37, 4))
+    for (_, a), (_, b) in zip(kept, every, strict=True):
+        assert np.array_equal(a, b)
+    for index, rgb in told.items():
+        assert np.array_equal(rgb, every_told[index])
+
+
 def test_a_codec_not_known_to_skip_safely_is_decoded_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
