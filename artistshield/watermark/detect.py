@@ -521,7 +521,7 @@ class _Residuals:
     def spectrum(self, kind: str) -> template._Spectrum | None:
         """The template's spectrum of residual *kind* (see :func:`.template.spectrum`), made once."""
         if kind not in self._spectra:
-            self._spectra[kind] = template.spectrum(getattr(self, kind))
+            self._spectra[kind] = template.spectrum(getattr(self, kind), signs=kind == "directional")
         return self._spectra[kind]
 
     def under(self, geometry: sync.Geometry, kinds: Sequence[str] = _KINDS, *, listed: bool = True) -> list[Folded]:
