@@ -101,6 +101,11 @@ def _normalised_power(patch: np.ndarray) -> np.ndarray:
 
 def richest(r: np.ndarray, side: int) -> np.ndarray:
     """Return the window of *r*, at most *side* pixels each way, that holds the most residual energy."""
+    return r[richest_window(r, side)]
+
+
+def richest_window(r: np.ndarray, side: int) -> tuple[slice, slice]:
+    """Return where :func:`richest` cuts its window of *r* from, as (rows, columns)."""
     h, w = r.shape
     wh, ww = min(side, h), min(side, w)
     energy = r * r
@@ -108,7 +113,7 @@ def richest(r: np.ndarray, side: int) -> np.ndarray:
     by_col = np.concatenate([[0.0], np.cumsum(energy.sum(axis=0))])
     top = int(np.argmax(by_row[wh:] - by_row[:-wh]))
     left = int(np.argmax(by_col[ww:] - by_col[:-ww]))
-    return r[top : top + wh, left : left + ww]
+    return slice(top, top + wh), slice(left, left + ww)
 
 
 def _log_polar(spec: _Spectrum, columns: np.ndarray | None = None) -> tuple[np.ndarray, float]:
