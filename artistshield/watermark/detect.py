@@ -395,7 +395,7 @@ def detect_each(
 def _detect_in(residuals: "_Residuals", key: bytes) -> Detection:
     """:func:`detect` of *key* in a picture's *residuals*."""
     ref = _Reference(key)
-    slots = _SLOTS + len(_KINDS) * len(_POLISH_STEPS)
+    slots = _SLOTS + len(_POLISH_KINDS) * len(_POLISH_STEPS)
     found, cand = search(ref, key, _tiles(residuals, key), slots=slots, listed=_SLOTS)
     if found.payload is not None or cand.z < _POLISH_Z or cand.geometry.is_identity():
         return found
@@ -470,6 +470,11 @@ class _Residuals:
         self._shared: dict[tuple[str, object], Folded] = {}  # by residual and geometry
         self._spectra: dict[str, template._Spectrum | None] = {}
 
+    @property
+    def small(self) -> bool:
+        """Whether the picture is small enough that its balanced residual is folded under the template's geometries."""
+        return self.luma.size <= _BALANCED_PIXELS
+
     @cached_property
     def unweighted(self) -> np.ndarray:
         return self.whitened * self.energy
@@ -521,7 +526,7 @@ class _Residuals:
     def spectrum(self, kind: str) -> template._Spectrum | None:
         """The template's spectrum of residual *kind* (see :func:`.template.spectrum`), made once."""
         if kind not in self._spectra:
-            self._spectra[kind] = template.spectrum(getattr(self, kind))
+            self._spectra[kind] = template.spectrum(getattr(self, kind), signs=kind == "directional")
         return self._spectra[kind]
 
     def under(self, geometry: sync.Geometry, kinds: Sequence[str] = _KINDS, *, listed: bool = True) -> list[Folded]:
@@ -539,6 +544,8 @@ _POLISH_STEPS = (-0.004, -0.003, -0.002, -0.001, 0.001, 0.002, 0.003, 0.004)
 #: Sync z-score from which a geometry that read no payload is polished.  An
 #: unmarked image seldom scores this high, so it seldom pays for it.
 _POLISH_Z = 6.0
+#: The residuals folded at each polishing step (the last for small pictures only).
+_POLISH_KINDS = (*_KINDS, "balanced")
 
 
 def _polished(residuals: _Residuals, geometry: sync.Geometry) -> Iterator[Folded]:
@@ -547,12 +554,14 @@ def _polished(residuals: _Residuals, geometry: sync.Geometry) -> Iterator[Folded
     The template measures a scale from a few weak spectral peaks; on flat
     art fitted to a feed's width it can be 0.3% out, which over a 1080-pixel
     picture moves the far chips by several tile pixels.  Folding at nearby
-    scales finds the one the chips line up at.
+    scales finds the one the chips line up at.  The balanced residual only
+    for a small picture, as under the template's geometries.
     """
     matrix = np.array(geometry.matrix)
+    kinds = _POLISH_KINDS if residuals.small else _KINDS
     for step in _POLISH_STEPS:
         g = sync.Geometry(matrix=tuple(map(tuple, (matrix * (1.0 + step)).tolist())))  # type: ignore[arg-type]
-        yield from residuals.under(g, listed=False)
+        yield from residuals.under(g, kinds, listed=False)
 
 
 #: The variants read under a geometry from the template, which has found
@@ -565,10 +574,11 @@ _PLAIN_HALF_TURNS = range(0, 8, 2)
 
 #: Geometry slots :func:`detect` searches: the identity four times (as
 #: whitened, directional, directional balanced, and weighted once more);
-#: then, from the template, each general geometry directional, the upright
-#: one unweighted, directional and balanced, and the upright one of the
-#: unweighted residual unweighted; the lattice's, as whitened.
-_SLOTS = 4 + _TEMPLATE_GEOMETRIES + 3 + 1 + _LATTICES
+#: then, from the template, each general geometry directional and
+#: balanced, the upright one unweighted, directional and balanced, and the
+#: upright one of the unweighted residual unweighted; the lattice's, as
+#: whitened.
+_SLOTS = 4 + 2 * _TEMPLATE_GEOMETRIES + 3 + 1 + _LATTICES
 
 
 def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
@@ -596,16 +606,17 @@ def _tiles(residuals: _Residuals, key: bytes) -> Iterator[Folded]:
 def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geometry, tuple[str, ...]]]:
     """Yield each distinct geometry to try (never the identity) and the residuals to fold under it.
 
-    From the template's search of the directional residual: its best
-    upright geometry, folded unweighted, directional and (for a picture of
-    at most ``_BALANCED_PIXELS``) balanced (see :func:`balanced`), and the one of
+    From the template's search of the directional residual (and its signs,
+    see :func:`.template.spectrum`): its best upright geometry, folded
+    unweighted, directional and (for a picture of at most
+    ``_BALANCED_PIXELS``) balanced (see :func:`balanced`), and the one of
     its eight best general geometries and four best near-upright ones that
     holds the template most strongly (see :func:`_ranked`), folded
-    directional; then from the template's upright search of the unweighted
-    residual, folded unweighted; then the lattice's, for format 1 marks
-    (which have no template), as whitened (with no residual named, as the
-    lattice leaves every turn and flip to find).  Each search is only done
-    when the search gets to it.
+    directional and (for such a picture) balanced; then from the template's
+    upright search of the unweighted residual, folded unweighted; then the
+    lattice's, for format 1 marks (which have no template), as whitened
+    (with no residual named, as the lattice leaves every turn and flip to
+    find).  Each search is only done when the search gets to it.
 
     A residual that leaves the drawing out finds flat art's geometry where
     the whitened one's does not, and a painting's as well.  Its search
@@ -615,9 +626,9 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
     the geometries near upright it ranks far higher.  The unweighted
     residual is for art whose mark sits on a few edges: after a rescale and
     JPEG only the edges carry it.  The balanced fold reads small
-    drawings on a blank page that a rescale left weak.  Other residuals
-    under these geometries read nothing more.  The figures behind each choice are in
-    ``docs/decisions/`` (0007, 0009 and 0011).
+    drawings on a blank page that a rescale or a turn left weak.  Other
+    residuals under these geometries read nothing more.  The figures behind
+    each choice are in ``docs/decisions/`` (0007, 0009, 0011 and 0015).
     """
     seen: list[tuple[sync.Geometry, set[str]]] = []
 
@@ -643,30 +654,46 @@ def _geometries(residuals: _Residuals, key: bytes) -> Iterator[tuple[sync.Geomet
         near=_NEAR_CANDIDATES,
     )
     # the upright one (last) first: the general one is often nearly the same
+    balanced = ("balanced",) if residuals.small else ()
     for g in found[-1:]:
-        small = residuals.luma.size <= _BALANCED_PIXELS
-        yield from fresh(g, ("unweighted", "directional") + (("balanced",) if small else ()))
-    for g in _ranked(residuals.directional, key, found[:-1])[:_TEMPLATE_GEOMETRIES]:
-        yield from fresh(g, ("directional",))
+        yield from fresh(g, ("unweighted", "directional", *balanced))
+    ranked = _ranked(residuals.directional, key, found[:-1], drawn=(residuals.drawn, residuals.drawn_energy))
+    for g in ranked[:_TEMPLATE_GEOMETRIES]:
+        yield from fresh(g, ("directional", *balanced))
     for g in template.estimate(residuals.spectrum("unweighted"), key, count=0, upright=True):
         yield from fresh(g, ("unweighted",))
     for g in residuals.lattices:
         yield from fresh(g, ())
 
 
-def _ranked(r: np.ndarray, key: bytes, geometries: list[sync.Geometry]) -> list[sync.Geometry]:
+def _ranked(
+    r: np.ndarray,
+    key: bytes,
+    geometries: list[sync.Geometry],
+    *,
+    drawn: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[sync.Geometry]:
     """Return *geometries* ordered by how strongly *r* folded under each holds the key's template.
 
     Only the window of *r* richest in residual is folded (at most
     ``_RANK_WINDOW`` a side), which is all of a small picture and plenty
-    of a large one.  The choice uses the template alone, never the sync
-    chips, whose signs come from a separate stream of the key: the sync
-    test's p-value counts only the geometries folded for it.
+    of a large one.  With *drawn* (the drawn residual and its energy, see
+    :attr:`_Residuals.drawn`), that window of it is folded balanced (see
+    :func:`balanced`) instead: on a drawing whose mark sits on its lines,
+    the template stands out of it about twice as far, and a chance guess
+    seldom outscores the true one.  The choice uses the template alone,
+    never the sync chips, whose signs come from a separate stream of the
+    key: the sync test's p-value counts only the geometries folded for it.
     """
     if len(geometries) < 2:
         return geometries
-    window = template.richest(r, _RANK_WINDOW)
-    scores = [template.coherence(sync.fold(window, g), key) for g in geometries]
+    window = template.richest_window(r, _RANK_WINDOW)
+    if drawn is None:
+        tiles = (sync.fold(r[window], g) for g in geometries)
+    else:
+        parts = [a[window] for a in drawn]
+        tiles = (balanced(*sync.fold_each(parts, g, coarse=True)) for g in geometries)
+    scores = [template.coherence(tile, key) for tile in tiles]
     # stable: equal scores (a window with nothing in it) keep the spectrum's order
     return [geometries[i] for i in np.argsort(-np.array(scores), kind="stable")]
 

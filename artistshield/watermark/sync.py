@@ -402,11 +402,14 @@ def fold(r: np.ndarray, geometry: Geometry) -> np.ndarray:
     return fold_each([r], geometry)[0]
 
 
-def fold_each(residuals: Sequence[np.ndarray], geometry: Geometry) -> list[np.ndarray]:
+def fold_each(residuals: Sequence[np.ndarray], geometry: Geometry, *, coarse: bool = False) -> list[np.ndarray]:
     """Return :func:`fold` of each of *residuals* (all one size) under one *geometry*.
 
     Where each pixel lands is worked out once for them all, which is most
-    of the cost of a fold.
+    of the cost of a fold.  With *coarse*, each pixel of a shrunken image
+    goes to its nearest tile position too, not spread over four (see
+    :func:`_spread`): a third of the cost, and as good for the template,
+    whose periods span several pixels, though not for the 2-pixel chips.
     """
     zoom = _whole_zoom(geometry)
     if zoom:
@@ -414,20 +417,24 @@ def fold_each(residuals: Sequence[np.ndarray], geometry: Geometry) -> list[np.nd
     shape = residuals[0].shape
     if any(r.shape != shape for r in residuals):
         raise ValueError("the residuals folded together must all be one size")
-    upright = _upright_bins(shape, geometry)
+    bins = TILE if coarse else _bins(geometry)
+    upright = _upright_bins(shape, geometry, sub=1) if coarse else _upright_bins(shape, geometry)
     if upright is not None:
-        return [_spread(_fold_upright(r, *upright, _bins(geometry)), geometry) for r in residuals]
-    w = shape[1]
-    bins = _bins(geometry)
-    outs = [np.zeros(bins * bins) for _ in residuals]
-    for top, index in _targets(shape, geometry):
-        for r, out in zip(residuals, outs, strict=True):
-            values = r[top : top + index.size // w].ravel()
-            out += np.bincount(index, weights=values, minlength=bins * bins)
-    return [_spread(out.reshape(bins, bins), geometry) for out in outs]
+        tiles = [_fold_upright(r, *upright, bins) for r in residuals]
+    else:
+        w = shape[1]
+        tiles = [np.zeros(bins * bins) for _ in residuals]
+        for top, index in _targets(shape, geometry, sub=bins // TILE):
+            for r, out in zip(residuals, tiles, strict=True):
+                values = r[top : top + index.size // w].ravel()
+                out += np.bincount(index, weights=values, minlength=bins * bins)
+        tiles = [out.reshape(bins, bins) for out in tiles]
+    return tiles if bins == TILE else [_spread(tile, geometry) for tile in tiles]
 
 
-def _upright_bins(shape: tuple[int, int], geometry: Geometry) -> tuple[np.ndarray, np.ndarray, bool] | None:
+def _upright_bins(
+    shape: tuple[int, int], geometry: Geometry, *, sub: int | None = None
+) -> tuple[np.ndarray, np.ndarray, bool] | None:
     """Return the bins of a geometry that only rescales, flips and turns by quarters, or None.
 
     Under such a geometry the bin (see :func:`_targets`) of a pixel's row in
@@ -435,8 +442,9 @@ def _upright_bins(shape: tuple[int, int], geometry: Geometry) -> tuple[np.ndarra
     column on the other: returned are the bins of the picture's rows and of
     its columns (each as :func:`_targets` works it out) and whether they
     cross over (a quarter turn: a row's bin gives the tile's column).
+    *sub* is the bins per tile pixel each way (see :func:`_targets`).
     """
-    sub = _bins(geometry) // TILE
+    sub = _bins(geometry) // TILE if sub is None else sub
     inverse = (np.linalg.inv(np.array(geometry.matrix)) * sub).astype(np.float32)
     if inverse[0, 1] == 0 and inverse[1, 0] == 0:
         by_row, by_col, crossed = inverse[0, 0], inverse[1, 1], False
@@ -553,14 +561,17 @@ def _fold_zoomed(r: np.ndarray, zoom: int) -> np.ndarray:
     return big.reshape(TILE, zoom, TILE, zoom).sum(axis=(1, 3)) if zoom > 1 else big
 
 
-def _targets(shape: tuple[int, int], geometry: Geometry) -> Iterator[tuple[int, np.ndarray]]:
+def _targets(
+    shape: tuple[int, int], geometry: Geometry, *, sub: int | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
     """Yield, a band of rows at a time, the bin *geometry* sends each pixel to.
 
     Each item is (first row, flat bin indexes): the nearest tile position,
-    or for a shrunken image the nearest sub-position (see :func:`_bins`).
+    or for a shrunken image the nearest sub-position (see :func:`_bins`);
+    *sub*, if given, is the bins per tile pixel each way instead.
     """
     h, w = shape
-    sub = _bins(geometry) // TILE
+    sub = _bins(geometry) // TILE if sub is None else sub
     inverse = (np.linalg.inv(np.array(geometry.matrix)) * sub).astype(np.float32)
     cols = np.arange(w, dtype=np.float32) + 0.5
     band = max(1, 131_072 // w)  # bands of rows keep memory flat and the work in cache

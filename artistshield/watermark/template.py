@@ -59,7 +59,7 @@ class _Spectrum:
         return grid, log_f0
 
 
-def spectrum(r: np.ndarray) -> _Spectrum | None:
+def spectrum(r: np.ndarray, *, signs: bool = False) -> _Spectrum | None:
     """Return the normalised power spectrum of the window of *r* richest in residual.
 
     The mark lives where the picture has texture or edges, so the window is
@@ -67,20 +67,45 @@ def spectrum(r: np.ndarray) -> _Spectrum | None:
     middle can be empty).  ``None`` for a residual under 64 pixels a side,
     too small to search.  Work it out once to :func:`estimate` several keys'
     geometries in one residual.
+
+    With *signs*, the normalised power of the window's signs is averaged in.
+    On drawn art a residual's energy sits on the few corners and line ends
+    it could not cancel, whose broadband spectrum buries the template's
+    peaks, while the mark runs along every line; the signs weigh each pixel
+    alike (a one-bit quantiser, the robust detector of a sinusoid in
+    impulsive noise), so the peaks stand out of them.  On flat art after
+    JPEG the signs of the faint noise in its flat places weigh as much as
+    the mark, where the residual itself keeps them faint: each spectrum
+    finds geometries the other misses, and their average keeps the peaks of
+    both (``docs/decisions/0015-small-art-geometry.md``).
     """
     if min(r.shape) < 64:
         return None
     patch = richest(r, WINDOW)
+    power = _normalised_power(patch)
+    if signs:
+        power += _normalised_power(np.sign(patch))
+        power *= np.float32(0.5)
+    return _Spectrum(power, patch.shape[0], patch.shape[1])
+
+
+def _normalised_power(patch: np.ndarray) -> np.ndarray:
+    """Return the power spectrum of Hann-windowed *patch*, divided by its local (9x9) mean, float32."""
     wh, ww = patch.shape
     patch = (patch - patch.mean()) * np.outer(np.hanning(wh), np.hanning(ww)).astype(np.float32)
     power = np.abs(fft.rfft2(patch)) ** 2
     # Running sums can leave a tiny negative mean where the power is nearly zero.
     power /= np.maximum(ndimage.uniform_filter(power, 9, mode="wrap"), 0.0) + 1e-20
-    return _Spectrum(power.astype(np.float32), wh, ww)
+    return power.astype(np.float32)
 
 
 def richest(r: np.ndarray, side: int) -> np.ndarray:
     """Return the window of *r*, at most *side* pixels each way, that holds the most residual energy."""
+    return r[richest_window(r, side)]
+
+
+def richest_window(r: np.ndarray, side: int) -> tuple[slice, slice]:
+    """Return where :func:`richest` cuts its window of *r* from, as (rows, columns)."""
     h, w = r.shape
     wh, ww = min(side, h), min(side, w)
     energy = r * r
@@ -88,7 +113,7 @@ def richest(r: np.ndarray, side: int) -> np.ndarray:
     by_col = np.concatenate([[0.0], np.cumsum(energy.sum(axis=0))])
     top = int(np.argmax(by_row[wh:] - by_row[:-wh]))
     left = int(np.argmax(by_col[ww:] - by_col[:-ww]))
-    return r[top : top + wh, left : left + ww]
+    return slice(top, top + wh), slice(left, left + ww)
 
 
 def _log_polar(spec: _Spectrum, columns: np.ndarray | None = None) -> tuple[np.ndarray, float]:

@@ -69,8 +69,6 @@ def test_the_multimedia_icon_reads_through_noise(data_dir: Path) -> None:
     assert found.payload == PAYLOAD
 
 
-@pytest.mark.xfail(strict=True, reason="the ornament's mark, on about 5,500 pixels of thin lines, "
-                   "does not survive even a JPEG 90 re-save")
 def test_the_corner_ornament_reads_after_jpeg_90(data_dir: Path) -> None:
     found = watermark.detect(jpeg(marked(data_dir, "corner-ornament.png"), 90), KEY)
     assert found.payload == PAYLOAD
