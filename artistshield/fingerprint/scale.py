@@ -41,7 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -441,14 +441,21 @@ class ScaleIndex:
         return self._tones.search(exact._tones(picture), exact.PLAIN_SHORTLIST)
 
     def search(
-        self, query: Fingerprint | NDArray[np.uint8], *, limit: int = 5
+        self,
+        query: Fingerprint | NDArray[np.uint8],
+        *,
+        limit: int = 5,
+        group: Callable[[str], str] | None = None,
     ) -> list[exact.Match]:
         """Registered works the query may derive from, best first (at most ``limit``).
 
         As ``FingerprintIndex.search`` does, the mirror image is searched only when the
         picture as it is finds no match, and a plain suspect placed on works by their
-        tones only when neither finds one (see :meth:`rounds`).
+        tones only when neither finds one (see :meth:`rounds`).  *group* is taken as
+        ``FingerprintIndex.search`` takes it and not needed: each round's short list
+        already bounds what it confirms.
         """
+        del group
         if not isinstance(query, Fingerprint):
             query = compute_query(query)
         if self._writer is not None:  # filled with add(): the first search finishes it

@@ -13,7 +13,7 @@ work, its best, naming the key frame that matched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -64,27 +64,39 @@ class Searchable(Protocol):
     def match(self, pixels: np.ndarray, *, limit: int = 5) -> list[WorkMatch]: ...
 
 
+class SearchableIndex(Protocol):
+    """What a :class:`WorkMatcher` asks of the fingerprint index it fills.
+
+    The engine's ``FingerprintIndex``, a union's ``ScaleIndex`` and a test's stand-in
+    all take *group*: it names the work each indexed name belongs to (a clip's key
+    frames each have a name of their own), and an index may use it to skip confirming
+    a name that could not beat its work's best answer, or ignore it.
+    """
+
+    def add(self, name: str, fingerprint: bytes, /) -> Any: ...
+
+    def search(
+        self, query: Any, /, *, limit: int, group: Callable[[str], str] | None = None
+    ) -> Iterable[Any]: ...
+
+
 class WorkMatcher:
     """An index of the registry's fingerprints, built once and kept up to date."""
 
-    def __init__(self, stored: Iterable[tuple[str, bytes]], *, index: Any = None) -> None:
+    def __init__(
+        self, stored: Iterable[tuple[str, bytes]], *, index: SearchableIndex | None = None
+    ) -> None:
         """Index ``(work_id, stored fingerprints)`` pairs, as ``Registry.fingerprints`` yields.
 
         *index* is the engine to fill (a ``FingerprintIndex`` by default; a union's
         shared registry passes a ``fingerprint.scale.ScaleIndex``): anything with
-        ``add(name, fingerprint)`` and ``search(query, limit=...)``.
+        ``add(name, fingerprint)`` and ``search(query, limit=..., group=...)``
+        (:class:`SearchableIndex`).
         """
         # Imported late: the registry opens, lists and verifies without loading the engine.
         from artistshield.fingerprint import FingerprintIndex
-        from artistshield.fingerprint.index import FingerprintIndex as ExactIndex
 
-        self._index = FingerprintIndex() if index is None else index
-        # Answers are folded per work, so the engine need not confirm a key frame that
-        # cannot beat its work's best (a union's index bounds its work its own way).
-        # Only the engine's own class takes *group*: not an index standing in for it.
-        self._grouped: dict[str, Any] = (
-            {"group": self._work_of} if isinstance(self._index, ExactIndex) else {}
-        )
+        self._index: SearchableIndex = FingerprintIndex() if index is None else index
         self._owner: dict[str, tuple[str, int]] = {}  # index name -> (work id, frame index)
         self._names: dict[str, int] = {}  # work id -> fingerprints indexed
         self.unreadable: list[str] = []
@@ -99,7 +111,7 @@ class WorkMatcher:
             )
 
     @classmethod
-    def over(cls, index: Any, frames: dict[str, Any]) -> WorkMatcher:
+    def over(cls, index: SearchableIndex, frames: dict[str, Any]) -> WorkMatcher:
         """A matcher over an *index* filled before (a union's kept one), given its ``frames()``."""
         matcher = cls((), index=index)
         matcher._owner = {name: (str(w), int(f)) for name, (w, f) in frames["owners"].items()}
@@ -152,7 +164,9 @@ class WorkMatcher:
         # *limit* works remain once a clip's key frames are folded together.
         most = max(self._names.values(), default=1)
         best: dict[str, WorkMatch] = {}
-        for found in self._index.search(pixels, limit=limit * most, **self._grouped):
+        # Answers are folded per work, so the index need not confirm a key frame that
+        # cannot beat its work's best: *group* tells it which work a name is part of.
+        for found in self._index.search(pixels, limit=limit * most, group=self._work_of):
             name = str(found.work_id)
             work_id, frame = self._owner.get(name, (name, 0))
             match = WorkMatch(

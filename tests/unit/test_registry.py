@@ -1,6 +1,7 @@
 """The registry: adding works, reading them back, titles, payloads, matching."""
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,10 @@ def test_unreadable_fingerprints_are_skipped_not_fatal(
                 raise ValueError("This is not an ArtistShield fingerprint.")
             self.ids.append(work_id)
 
-        def search(self, query: np.ndarray, *, limit: int) -> list[_Found]:
+        def search(
+            self, query: np.ndarray, *, limit: int, group: Callable[[str], str] | None = None
+        ) -> list[_Found]:
+            assert group is not None and [group(w) for w in self.ids] == self.ids
             return [_Found(w, 1.0, True) for w in self.ids[:limit]]
 
     for seed in range(2):
