@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from artistshield.provenance.credentials import GENERATIVE_SOURCE_TYPES
+from artistshield.provenance.metadata import looks_like_settings
 
 if TYPE_CHECKING:
     from artistshield.check import CheckResult, FramesCompared, MarkFinding
@@ -444,7 +445,12 @@ def ai_findings(result: CheckResult) -> list[str]:
             short = value.rsplit("/", 1)[-1]
             if short in GENERATIVE_SOURCE_TYPES:
                 said.append(f"Its {where} metadata says it was made with generative AI ({short}).")
-        for value, where in _fields(meta, "generation_parameters"):
+        settings = _fields(meta, "generation_parameters") + [
+            (value, where)
+            for value, where in _fields(meta, "user_comment")
+            if looks_like_settings(value)
+        ]
+        for value, where in settings:
             said.append(
                 f"Its metadata ({where}) holds the settings an AI image generator made it "
                 f"with: “{value}”"

@@ -53,6 +53,8 @@ class ContentCredentials:
     problems: tuple[str, ...] = field(default=())
     training_mining: tuple[str, ...] = ()
     error: str | None = None
+    settings: tuple[tuple[str, str], ...] = ()
+    """Free text of actions' parameters and ingredients, ``(where, text)``: a prompt's place."""
 
     @property
     def present(self) -> bool:
@@ -161,13 +163,22 @@ def summarise(store: dict[str, Any]) -> ContentCredentials:
     actions: list[str] = []
     dates: list[str] = [signature["time"]] if signature.get("time") else []
     mining: list[str] = []
+    settings: list[tuple[str, str]] = []
     for manifest in manifests.values():
+        for ingredient in manifest.get("ingredients") or ():
+            settings += [("Content Credentials ingredient", t) for t in _ingredient_texts(ingredient)]
         for assertion in manifest.get("assertions") or ():
             label = str(assertion.get("label", ""))
             data = assertion.get("data") or {}
+            if label.startswith("c2pa.ingredient"):
+                settings += [
+                    ("Content Credentials ingredient", t) for t in _ingredient_texts(data)
+                ]
             if label.startswith("c2pa.actions"):
                 for action in data.get("actions") or ():
                     actions.append(str(action.get("action", "?")))
+                    texts = _strings([action.get("description"), action.get("parameters")])
+                    settings += [("Content Credentials action", t) for t in texts]
                     kind = str(action.get("digitalSourceType") or "").rsplit("/", 1)[-1]
                     if kind and kind not in source_types:
                         source_types.append(kind)
@@ -196,7 +207,29 @@ def summarise(store: dict[str, Any]) -> ContentCredentials:
         trusted=state == "Trusted",
         problems=problems,
         training_mining=tuple(mining),
+        settings=tuple(dict.fromkeys(settings)),
     )
+
+
+def _ingredient_texts(ingredient: Any) -> list[str]:
+    """An ingredient's words: its title, description and any prompt-like parameters."""
+    if not isinstance(ingredient, dict):
+        return []
+    return _strings([ingredient.get(k) for k in ("title", "description", "label", "parameters")])
+
+
+def _strings(value: Any, depth: int = 0) -> list[str]:
+    """Every string in a JSON value, a few levels deep (hashes and URLs are not words)."""
+    if isinstance(value, str):
+        text = value.strip()
+        return [text] if text and not re.fullmatch(r"[\w+/=:.-]{32,}", text) else []
+    if depth > 4:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [t for item in value for t in _strings(item, depth + 1)]
+    return []
 
 
 def _generator(manifest: dict[str, Any]) -> str | None:

@@ -2,7 +2,7 @@
 
 Generators write their settings into the files they make: AUTOMATIC1111 and
 ComfyUI into PNG text, others into EXIF's UserComment or XMP, C2PA into its
-actions' parameters.  A prompt that asks for "a castle in the style of Ada
+actions' parameters and its ingredients.  A prompt that asks for "a castle in the style of Ada
 Artist" is evidence of imitation that no watermark gives, so a check looks for
 the artist's name and the handles and aliases they list, in those settings
 only: the same name in a creator or copyright field is a credit, not a prompt.
@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-#: Metadata fields that carry generation settings (see :mod:`.metadata`).
-GENERATION_FIELDS = ("generation_parameters",)
+#: Metadata fields that carry generation settings (see :mod:`.metadata`).  EXIF's
+#: UserComment is where generators writing JPEG and WebP put the prompt.
+GENERATION_FIELDS = ("generation_parameters", "user_comment")
 #: Characters of context kept either side of a hit.
 CONTEXT = 60
 _MIN_LETTERS = 3
@@ -65,10 +66,13 @@ def generation_texts(metadata: Any = None, credentials: Any = None) -> list[tupl
     texts: list[tuple[str, str]] = []
     if metadata is not None:
         for field, value, where in metadata.fields:
-            if field in GENERATION_FIELDS:
+            if field == "user_comment":
+                texts.append((where, value))
+            elif field in GENERATION_FIELDS:
                 texts.append((f"{where} generation settings", value))
     if credentials is not None:
         texts += [("Content Credentials action", action) for action in credentials.actions]
+        texts += list(getattr(credentials, "settings", ()))
     return texts
 
 

@@ -11,6 +11,7 @@ Metadata is trivially edited or stripped: it is a lead, not proof.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -22,6 +23,12 @@ from PIL import Image, IptcImagePlugin
 from artistshield.provenance.credentials import GENERATIVE_SOURCE_TYPES
 
 _EXIF = {0x013B: "creator", 0x8298: "copyright", 0x0131: "software", 0x010E: "description"}
+#: EXIF's UserComment, in the Exif IFD: where generators writing JPEG and WebP put the prompt.
+_EXIF_IFD, _USER_COMMENT = 0x8769, 0x9286
+#: Words of the settings line image generators write after a prompt (AUTOMATIC1111, Fooocus...).
+_SETTINGS_WORDS = re.compile(
+    r"\b(negative prompt|steps|sampler|cfg scale|seed|model hash)\s*:|\"prompt\"\s*:", re.I
+)
 _IPTC = {(2, 80): "creator", (2, 116): "copyright", (2, 110): "credit", (2, 115): "source"}
 _NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -30,6 +37,7 @@ _NS = {
     "photoshop": "http://ns.adobe.com/photoshop/1.0/",
     "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
     "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
+    "exif": "http://ns.adobe.com/exif/1.0/",
 }
 _XMP = {
     ("dc", "creator"): "creator",
@@ -41,6 +49,7 @@ _XMP = {
     ("xmp", "CreatorTool"): "software",
     ("Iptc4xmpExt", "DigitalSourceType"): "digital_source_type",
     ("plus", "DataMining"): "data_mining",
+    ("exif", "UserComment"): "user_comment",
 }
 _XMP_TAGS = {f"{{{_NS[prefix]}}}{name}": field for (prefix, name), field in _XMP.items()}
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -65,6 +74,7 @@ FIELD_NAMES = {
     "usage_terms": "usage terms", "rights_url": "rights statement", "software": "software",
     "description": "description", "digital_source_type": "IPTC digital source type",
     "data_mining": "IPTC/PLUS data mining", "generation_parameters": "AI generation parameters",
+    "user_comment": "user comment",
 }
 
 
@@ -82,7 +92,9 @@ class Metadata:
     def generative_ai(self) -> bool:
         return any(
             v.rsplit("/", 1)[-1] in GENERATIVE_SOURCE_TYPES for v in self.values("digital_source_type")
-        ) or bool(self.values("generation_parameters"))
+        ) or bool(self.values("generation_parameters")) or any(
+            looks_like_settings(v) for v in self.values("user_comment")
+        )
 
     def findings(self) -> list[str]:
         found = []
@@ -103,13 +115,18 @@ class Metadata:
         return {"fields": grouped, "generative_ai": self.generative_ai, "error": self.error}
 
 
+def looks_like_settings(text: str) -> bool:
+    """Whether a free-text field (EXIF UserComment) holds an image generator's settings."""
+    return _SETTINGS_WORDS.search(text) is not None
+
+
 def _readable(name: str, value: str) -> str:
     short = value.rsplit("/", 1)[-1]
     if name == "data_mining":
         return DATA_MINING.get(short, value)
     if name == "digital_source_type":
         return short + (" (generative AI)" if short in GENERATIVE_SOURCE_TYPES else "")
-    if name == "generation_parameters":
+    if name in ("generation_parameters", "user_comment"):
         return value[:120] + ("…" if len(value) > 120 else "")
     return value[:200]
 
@@ -271,7 +288,37 @@ def _exif_fields(data: bytes, errors: list[str]) -> list[tuple[str, str, str]]:
 
 
 def _exif_tags(exif: Image.Exif) -> list[tuple[str, str, str]]:
-    return [(name, _exif_text(exif[tag]), "EXIF") for tag, name in _EXIF.items() if tag in exif]
+    fields = [(name, _exif_text(exif[tag]), "EXIF") for tag, name in _EXIF.items() if tag in exif]
+    try:
+        comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
+    except Exception:  # a damaged Exif IFD: keep the rest
+        comment = None
+    if comment:
+        fields.append(("user_comment", _user_comment(comment), "EXIF UserComment"))
+    return fields
+
+
+def _user_comment(value: Any) -> str:
+    """EXIF UserComment: an 8-byte character code, then the text (EXIF 2.32, 4.6.5).
+
+    ``UNICODE`` is UTF-16 in either byte order: piexif (and so AUTOMATIC1111)
+    writes it big-endian whatever the file's, others follow the file's order,
+    so the order is read from where the zero bytes of Latin text fall.
+    """
+    if isinstance(value, str):
+        return _exif_text(value)
+    data = bytes(value)
+    code, body = data[:8], data[8:]
+    if code.startswith(b"UNICODE"):
+        if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return _text(body.decode("utf-16", "replace"))
+        even, odd = body[0::2].count(0), body[1::2].count(0)
+        return _text(body.decode("utf-16-be" if even > odd else "utf-16-le", "replace"))
+    if code.startswith(b"JIS"):
+        return _text(body.decode("iso2022_jp", "replace"))
+    if code.startswith(b"ASCII") or code == bytes(8):
+        return _text(body)
+    return _text(data)  # no character code: written as plain text
 
 
 def _exif_text(value: Any) -> str:
