@@ -13,7 +13,7 @@ from artistshield import identity
 from artistshield.animation.inputs import Input, gather
 from artistshield.check import CheckResult, check_file
 from artistshield.cli.keys import watermark_key
-from artistshield.cli.progress import Progress
+from artistshield.cli.progress import DONE, FAILED, Progress
 from artistshield.errors import ArtistShieldError, in_words
 from artistshield.fileio import Exists
 from artistshield.paths import PROOF_BUNDLE
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             except Exception as exc:  # one file's failure is its line; the batch goes on
                 logger.info("checking %s failed", path, exc_info=True)
                 result = CheckResult(input=str(path), error=in_words(exc))
-            progress.end(item)
+            progress.end(item, ended=FAILED if result.error is not None else DONE)
             found_any |= result.is_artists_work
             errors |= result.error is not None
             if args.json:

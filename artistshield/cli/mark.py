@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from artistshield import identity
 from artistshield.animation.inputs import gather
 from artistshield.cli.keys import watermark_key
-from artistshield.cli.progress import Progress
+from artistshield.cli.progress import DONE, FAILED, SKIPPED, Progress
 from artistshield.errors import ArtistShieldError
 from artistshield.mark import MarkOutcome, mark_files
 from artistshield.provenance import signing
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                     f"{known.in_words()}; give --again to mark it as a new version"
                 ),
             )
-        for outcome, known in progress.track(outcomes):
+        for outcome, known in progress.track(outcomes, ended=_ended):
             if not outcome.ok:
                 failures += 1
             if args.json:
@@ -194,3 +194,8 @@ def run(args: argparse.Namespace) -> int:
             registry.close()
     return 1 if failures else 0
 
+
+def _ended(found: tuple[MarkOutcome, KnownWork | None]) -> str:
+    """How marking a file ended, for ``-v``'s line at its end."""
+    outcome = found[0]
+    return SKIPPED if outcome.skipped is not None else DONE if outcome.ok else FAILED

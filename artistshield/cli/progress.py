@@ -1,7 +1,8 @@
 """What a batch command (mark, check, registry add) shows while it works.
 
 With ``-v`` each file is named on stderr as it starts and as it ends, with
-the time it took.  On a terminal, stderr also carries one progress bar: the
+the time it took; a file that failed or was skipped is said to have, not to
+be done.  On a terminal, stderr also carries one progress bar: the
 files done, the file under way (a clip's frames) and the time left
 (:mod:`artistshield.progress`).  The bar is drawn only when stderr is a
 terminal, redrawn at most every :data:`REDRAW` seconds, and wiped before
@@ -29,6 +30,9 @@ _WIDTH = 20
 _WIPE = "\r\x1b[K"
 
 T = TypeVar("T")
+
+#: How a file ended, for :meth:`Progress.end`.
+DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 
 
 class Progress:
@@ -68,11 +72,15 @@ class Progress:
         if self.bar:
             self._guard_logging()
 
-    def track(self, outcomes: Iterable[T]) -> Iterator[T]:
+    def track(
+        self, outcomes: Iterable[T], *, ended: Callable[[T], str] | None = None
+    ) -> Iterator[T]:
         """Yield *outcomes*, one per item in order, telling each file's start and end.
 
-        The body of the caller's loop runs between a file's end and the next
-        file's start, with the bar wiped.
+        *ended* says how an outcome ended: :data:`DONE`, :data:`FAILED` or
+        :data:`SKIPPED` (every outcome is done without it).  The body of the
+        caller's loop runs between a file's end and the next file's start,
+        with the bar wiped.
         """
         items = iter(self.items)
         results = iter(outcomes)
@@ -86,7 +94,7 @@ class Progress:
                 except StopIteration:
                     return
                 if item is not None:
-                    self.end(item)
+                    self.end(item, ended=DONE if ended is None else ended(outcome))
                 yield outcome
         finally:
             self.close()
@@ -102,8 +110,8 @@ class Progress:
             self._say(f"artistshield: {self.verb} {item.path} ({self._finished + 1} of {self._total})")
         self._draw(force=True)
 
-    def end(self, item: Input | Path, how: str = "") -> None:
-        """*item* has ended; *how* is said after its time ("found your mark")."""
+    def end(self, item: Input | Path, how: str = "", *, ended: str = "done") -> None:
+        """*item* has ended (*ended*: done, failed or skipped); *how* is said after its time."""
         item = item if isinstance(item, Input) else Input(Path(item))
         if not item.taken:
             self._wipe()
@@ -114,7 +122,14 @@ class Progress:
         self._wipe()
         if self.verbose:
             tail = f": {how}" if how else ""
-            self._say(f"artistshield: {self.done_word} {item.path} in {duration_in_words(spent)}{tail}")
+            took = duration_in_words(spent)
+            if ended == FAILED:
+                said = f"{self.verb} {item.path} failed after {took}"
+            elif ended == SKIPPED:
+                said = f"skipped {item.path} after {took}"
+            else:
+                said = f"{self.done_word} {item.path} in {took}"
+            self._say(f"artistshield: {said}{tail}")
 
     def frames(self, done: int, total: int) -> None:
         """A progress callback for the file under way: *done* frames of *total* (0: unknown)."""

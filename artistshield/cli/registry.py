@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from artistshield import identity
-from artistshield.cli.progress import Progress
+from artistshield.cli.progress import DONE, FAILED, SKIPPED, Progress
 from artistshield.errors import ArtistShieldError, ImageError, in_words
 from artistshield.fileio import OutputExistsError, WriteError, describe
 from artistshield.paths import PROOF_BUNDLE
@@ -192,11 +192,11 @@ def _add(args: argparse.Namespace) -> int:
                 work, status = exc.work, "already registered"
             except Exception as exc:  # one file's failure is its line; the batch goes on
                 failed = True
-                progress.end(path)
+                progress.end(path, ended=FAILED)
                 results.append({"file": str(path), "status": "error", "error": in_words(exc)})
                 print(f"artistshield: {in_words(exc)}", file=sys.stderr)
                 continue
-            progress.end(path)
+            progress.end(path, ended=DONE if status == "registered" else SKIPPED)
             results.append({"file": str(path), "status": status, "work": work.to_json()})
             if not args.json:
                 note = "" if status == "registered" else "  [already registered]"
