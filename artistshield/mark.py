@@ -299,21 +299,23 @@ FLAT_RANGE = 3
 """Levels a picture may vary by and still be one flat colour (dither, a JPEG's noise)."""
 
 
-def why_unmarkable(pixels: np.ndarray) -> str:
+def why_unmarkable(pixels: np.ndarray, *, kind: str = "picture") -> str:
     """Say truly why *pixels*, which the mark left unchanged, could not be marked.
 
     A blank page and a soft gradient both leave the mark nowhere to hide (it
     sits in texture and along edges), but an artist who sees "blank" on a
-    painted sky knows the message is wrong; so say which one it is.
+    painted sky knows the message is wrong; so say which one it is.  For a
+    *kind* of ``"clip"``, *pixels* is its first frame and the words are of its frames.
     """
     shown = pixels[..., :3]
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         shown = shown[pixels[..., 3] > 0]  # what is fully transparent is not part of it
     spread = 0 if shown.size == 0 else int(np.ptp(shown.reshape(-1, 3), axis=0).max())
+    it = "its frames are" if kind == "clip" else "it is"
     if spread <= FLAT_RANGE:
-        what = "it is blank or a single flat colour"
+        what = f"{it} blank or a single flat colour"
     else:
-        what = "it is too smooth to hide a mark in (a soft gradient or shading with no drawn detail)"
+        what = f"{it} too smooth to hide a mark in (a soft gradient or shading with no drawn detail)"
     return (
         f"was not marked: {what}; the mark hides only in texture and along edges. "
         "You can still register it without marking, so that copies of it are found "
@@ -412,6 +414,10 @@ def _mark_clip(
             codec=codec, quality=quality, progress=progress, cancelled=cancelled,
             prepare=None if consent is None else consent.apply, finish=finish,
         )
+        if marked.psnr == float("inf"):  # not one frame took the mark: never register it as marked
+            raise ArtistShieldError(
+                f"{source.name} {why_unmarkable(marked.first_frame, kind='clip')}"
+            )
         # the key frames are fingerprinted for the registry while the copy is
         # signed and read back: the two take the two cores the encoder had
         key_frames: Future[list[KeyFramePicture]] | None = None
