@@ -129,7 +129,7 @@ def luma_frames(
                     decoded(i, Picture(frame))
                 if i % step == 0:
                     yuv, full = _yuv420(frame)
-                    yield i, _to_luma(yuv[: frame.height], full)
+                    yield i, _to_luma(yuv[: _rows(yuv)], full)
         except av.error.FFmpegError as exc:
             raise ImageError(f"Could not decode {path} ({exc}).") from exc
 
@@ -211,7 +211,7 @@ def pictures(
     """
     for frame in _decoded(path):
         yuv, _ = _yuv420(frame)
-        yield yuv[: frame.height], Picture(frame)
+        yield yuv[: _rows(yuv)], Picture(frame)
 
 
 def rgb_pictures(path: str | os.PathLike[str]) -> Iterator[Picture]:
@@ -259,11 +259,27 @@ def first_frame(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def _yuv420(frame: av.VideoFrame) -> tuple[np.ndarray, bool]:
-    """Return the frame as an (H*3/2)xW yuv420p array and whether it is full range."""
+    """Return the frame as an (H*3/2)xW yuv420p array and whether it is full range.
+
+    4:2:0 holds only even sides, so a frame of an odd width or height (a
+    4:4:4 or lossless clip) loses its last column or row; its luma is the
+    array's first ``_rows(yuv)`` rows.
+    """
     full = frame.format.name.startswith("yuvj") or getattr(frame, "color_range", 0) == 2
+    if frame.width % 2 or frame.height % 2:
+        import av
+
+        rgb = frame.to_ndarray(format="rgb24")[: frame.height // 2 * 2, : frame.width // 2 * 2]
+        even = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb, dtype=np.uint8), format="rgb24")
+        return even.reformat(format="yuv420p").to_ndarray(), False
     if frame.format.name not in ("yuv420p", "yuvj420p"):
         frame = frame.reformat(format="yuv420p")
     return frame.to_ndarray(), full
+
+
+def _rows(yuv: np.ndarray) -> int:
+    """The luma rows of a yuv420p array from :func:`_yuv420`."""
+    return yuv.shape[0] * 2 // 3
 
 
 def _to_luma(y: np.ndarray, full: bool) -> np.ndarray:
@@ -359,7 +375,8 @@ def _run(
     ain = src.streams.audio[0] if src.streams.audio else None
     rate = vin.average_rate or vin.guessed_rate or Fraction(25)
     vout = cast("av.VideoStream", out.add_stream(codec, rate=rate))
-    vout.width, vout.height = vin.codec_context.width, vin.codec_context.height
+    # 4:2:0 needs even sides: an odd last column or row is left out (see _yuv420)
+    vout.width, vout.height = vin.codec_context.width // 2 * 2, vin.codec_context.height // 2 * 2
     vout.pix_fmt = "yuv420p"
     vout.time_base = vin.time_base
     vout.codec_context.time_base = vin.time_base or Fraction(1, int(rate))
@@ -394,8 +411,8 @@ def _run(
                 raise Cancelled("Marking was cancelled; nothing was written.")
             yuv, full = _yuv420(frame)
             if decoded is not None:
-                decoded(yuv[: frame.height], Picture(frame))
-            fut = pool.submit(_apply, edit, yuv[: frame.height], full)
+                decoded(yuv[: _rows(yuv)], Picture(frame))
+            fut = pool.submit(_apply, edit, yuv[: _rows(yuv)], full)
             pending.append((fut, yuv, frame))
             if len(pending) > _IN_FLIGHT:
                 emit(*pending.popleft())
