@@ -80,7 +80,10 @@ class MarkFinding:
             "flipped": self.detection.flipped,
             "offset": self.detection.offset,
             "format_version": self.detection.format_version,
-            "in_words": p_value_in_words(self.detection.p_value, self.detection.found),
+            "in_words": p_value_in_words(
+                self.detection.p_value, self.detection.found,
+                thing="image" if self.frames_checked is None else "clip",
+            ),
         }
 
 

@@ -97,7 +97,7 @@ def verdict_line(result: CheckResult) -> str:
             where = f" (work {mark.work_id}{when})"
         thing = "image" if mark.frames_checked is None else "clip"
         line = f"your mark is in this {thing}{where}{_frames_of(mark)}; "
-        line += p_value_in_words(mark.detection.p_value, True)
+        line += p_value_in_words(mark.detection.p_value, True, thing=thing)
     elif matched:
         line = f"no mark found, but it matches your registered work {matched[0].work_id}"
         if matched[0].work is not None:
@@ -147,7 +147,9 @@ def _verdict_body(result: CheckResult, *, work: Work | None, region: bool) -> st
         body = (
             f"Your invisible mark was found, and it names your work {named}. "
             if named else "Your invisible mark was found. "
-        ) + p_value_in_words(result.mark.detection.p_value, True).capitalize() + "."
+        ) + p_value_in_words(
+            result.mark.detection.p_value, True, thing=thing_checked(result)
+        ).capitalize() + "."
         return body + geometry + frames_sentence(result.mark)
     if kind == "match":
         best = next(m for m in result.matches if m.is_match)
@@ -168,7 +170,7 @@ def what_was_compared(result: CheckResult) -> str:
     nearest came (and when that work was registered without a mark, that
     only its fingerprint could find a copy).
     """
-    thing = _thing(result)
+    thing = thing_checked(result)
     said = f"Your mark is not in this {thing} and it matches none of your registered works."
     keys = [m.key_label for m in result.marks]
     if keys:
@@ -201,9 +203,10 @@ def what_was_compared(result: CheckResult) -> str:
     )
 
 
-def _thing(result: CheckResult) -> str:
-    mark = result.mark or (result.marks[0] if result.marks else None)
-    return "clip" if mark is not None and mark.frames_checked is not None else "image"
+def thing_checked(result: CheckResult) -> str:
+    """What was checked, in the words every verdict and report uses: "clip" or "image"."""
+    clip = any(m.frames_checked is not None for m in result.marks)
+    return "clip" if clip or result.frames_compared is not None or result.match_frames else "image"
 
 
 def _listed(keys: list[str]) -> str:
@@ -263,17 +266,20 @@ def frames_compared_in_words(frames: FramesCompared) -> str:
     return said + "."
 
 
-def p_value_in_words(p: float, found: bool) -> str:
-    """Say what a p-value means for a person who has never seen one."""
+def p_value_in_words(p: float, found: bool, *, thing: str = "image") -> str:
+    """Say what a p-value means for a person who has never seen one.
+
+    *thing* is what was checked, "image" or "clip" (:func:`thing_checked`).
+    """
     if found:
         if p < 1e-12:
-            return "the chance that an unmarked image scores this high is below one in a trillion"
+            return f"the chance that an unmarked {thing} scores this high is below one in a trillion"
         if p <= 1e-6:
-            return "the chance that an unmarked image scores this high is below one in a million"
+            return f"the chance that an unmarked {thing} scores this high is below one in a million"
     if p >= 0.01:
-        return "nothing distinguishes this image from an unmarked one"
+        return f"nothing distinguishes this {thing} from an unmarked one"
     return (
-        f"a weak trace (chance {p:.1g} for an unmarked image), too weak to call it your mark"
+        f"a weak trace (chance {p:.1g} for an unmarked {thing}), too weak to call it your mark"
     )
 
 

@@ -235,7 +235,9 @@ def findings_html(result: CheckResult, *, non_matches: bool = False) -> str:
                 text += f", which is work {finding.work_id}"
         else:
             text += "not found"
-        text += f". <i>{html.escape(p_value_in_words(d.p_value, d.found))}</i> (p = {d.p_value:.2g})."
+        thing = "image" if finding.frames_checked is None else "clip"
+        said = p_value_in_words(d.p_value, d.found, thing=thing)
+        text += f". <i>{html.escape(said)}</i> (p = {d.p_value:.2g})."
         if finding.frames_checked is not None:
             marked = finding.frames_with_mark or ()
             text += f"<br><b>Frames</b>: {finding.frames_checked} checked"

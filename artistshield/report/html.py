@@ -24,6 +24,7 @@ from artistshield.verdict import (
     p_value_in_words,
     region_shown,
     says_about_consent,
+    thing_checked,
 )
 
 STYLE = """
@@ -55,7 +56,8 @@ def render_html(evidence: Evidence, *, image_src: Callable[[str], str] | None = 
         _priority(evidence),
         f"<p>Made {escape(evidence.created)} by {escape(evidence.tool)}, an offline tool with "
         "which artists invisibly mark and register their published pictures. This report "
-        "explains what was found in the image below and how anyone can check it.</p>",
+        f"explains what was found in the {thing_checked(evidence.result)} below and how anyone "
+        "can check it.</p>",
         _summary(evidence),
         _pictures(evidence, images, source),
         _detected(evidence),
@@ -157,14 +159,17 @@ def _detected(evidence: Evidence) -> str:
     result = evidence.result
     out = ["<h2>What was detected, and how sure it is</h2>"]
     mark = result.mark
+    thing = thing_checked(result)
     if mark is not None:
         d = mark.detection
         out.append(
-            f"<p><b>The artist's invisible mark is in the suspect image.</b> It carries the "
+            f"<p><b>The artist's invisible mark is in the suspect {thing}.</b> It carries the "
             f"number {d.payload}"
             + (f", which the artist's registry assigned to work {escape(mark.work_id)}" if mark.work_id else "")
-            + f". {escape(_sentence(p_value_in_words(d.p_value, True)))} (p-value {d.p_value:.2g}). "
-            "The p-value is the probability that an image without this artist's mark would "
+            + f". {escape(_sentence(p_value_in_words(d.p_value, True, thing=thing)))} "
+            f"(p-value {d.p_value:.2g}). "
+            f"The p-value is the probability that {'a clip' if thing == 'clip' else 'an image'} "
+            "without this artist's mark would "
             "score at least this high by chance; the smaller it is, the surer the finding. "
             "The mark is keyed: only the artist's secret key can find it or put it there.</p>"
         )
@@ -176,7 +181,7 @@ def _detected(evidence: Evidence) -> str:
             )
         out.append(PRIORITY)
     else:
-        out.append("<p>The artist's invisible mark was not found. That does not mean the image "
+        out.append(f"<p>The artist's invisible mark was not found. That does not mean the {thing} "
                    "is not theirs: the mark can be damaged by heavy editing.</p>")
     for m in result.matches:
         if not m.is_match:
