@@ -82,6 +82,23 @@ def open_input(path: Path) -> av.container.InputContainer:
     return container
 
 
+def display_rotation(path: str | os.PathLike[str]) -> int:
+    """The turn, in degrees, a player gives *path*'s frames (its display matrix); 0 if none.
+
+    It is side data of the stream that FFmpeg hands on with each decoded frame,
+    so the first frame is decoded to read it.
+    """
+    import av
+
+    try:
+        with open_input(Path(path)) as container:
+            for frame in container.decode(video=0):
+                return round(float(getattr(frame, "rotation", 0) or 0))
+    except av.error.FFmpegError:
+        return 0  # the transcode itself reports an unreadable clip
+    return 0
+
+
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Return what the container says about *path*'s first video stream."""
     import av
@@ -332,7 +349,7 @@ def transcode(
             ):
                 result = _run(
                     src, out, edit, pool, crf, codec, progress, cancelled or _never,
-                    decoded, edited,
+                    decoded, edited, rotation=display_rotation(source),
                 )
             written = publish(part, target, exists=exists)
     except av.error.FFmpegError as exc:
@@ -362,6 +379,8 @@ def _run(
     cancelled: Callable[[], bool],
     decoded: Decoded | None = None,
     edited: Callable[[Callable[[], np.ndarray]], object] | None = None,
+    *,
+    rotation: int = 0,
 ) -> Encoded:
     import av
 
@@ -378,6 +397,8 @@ def _run(
     # 4:2:0 needs even sides: an odd last column or row is left out (see _yuv420)
     vout.width, vout.height = vin.codec_context.width // 2 * 2, vin.codec_context.height // 2 * 2
     vout.pix_fmt = "yuv420p"
+    if rotation:  # a phone's portrait clip: frames stored sideways, shown turned
+        vout.set_display_rotation(rotation)
     vout.time_base = vin.time_base
     vout.codec_context.time_base = vin.time_base or Fraction(1, int(rate))
     vout.options = _encoder_options(codec, crf)

@@ -49,3 +49,24 @@ def test_an_odd_sized_clip_is_marked_and_its_mark_found(tmp_path: Path, artist: 
         assert plain.error is None, plain.error
         assert plain.matches and plain.matches[0].work_id == outcome.work_id
     assert np.isfinite(outcome.psnr)
+
+
+def test_a_portrait_phone_clip_keeps_its_turn(tmp_path: Path, artist: Identity) -> None:
+    """Stored sideways with a display rotation, the marked copy is shown turned the same way."""
+    source = tmp_path / "portrait.mp4"
+    frames = pan("painted-hills.png", 8, width=320, height=240)
+    with av.open(str(source), "w") as out:
+        stream = out.add_stream("libx264", rate=12)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        stream.set_display_rotation(90)
+        for frame in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode(None))
+    with Registry.open() as registry:
+        [outcome] = mark_files(
+            [source], out_dir=tmp_path / "out", key=artist.watermark_key,
+            registry=registry, identity=artist,
+        )
+        assert outcome.ok and outcome.readable, outcome
+    with av.open(str(outcome.output)) as marked:
+        assert next(marked.decode(video=0)).rotation == 90
