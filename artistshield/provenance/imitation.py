@@ -8,9 +8,10 @@ the artist's name and the handles and aliases they list, in those settings
 only: the same name in a creator or copyright field is a credit, not a prompt.
 
 Matching is case- and accent-insensitive (Unicode NFKC, case-folded), on word
-boundaries, and lets a space in a name be written as nothing, ``_``, ``-`` or
-``.`` (``ada_artist``, ``AdaArtist``); a handle matches with or without its
-``@``.  Names shorter than three letters are ignored: they would match words.
+boundaries, and lets a space in a name be written as nothing, ``_``, ``-``,
+``.`` or an apostrophe (``ada_artist``, ``AdaArtist``); a handle's own ``_``,
+apostrophes and camel case part words the same way (``@ink_fox`` is found as
+"ink fox" and "InkFox"), and a handle matches with or without its ``@``.  Names shorter than three letters are ignored: they would match words.
 """
 
 from __future__ import annotations
@@ -76,13 +77,27 @@ def generation_texts(metadata: Any = None, credentials: Any = None) -> list[tupl
     return texts
 
 
+#: What may stand between a name's words in a prompt: nothing, a space, ``_``, ``.``,
+#: ``-`` or an apostrophe, straight or curly (``O'Brien``, ``obrien``).
+_BETWEEN = r"[\s_.\-'\u2018\u2019]*"
+
+
 def _pattern(name: str) -> re.Pattern[str] | None:
-    folded = _fold(name).lstrip("@")
-    words = re.findall(r"\w+", folded)
+    folded = _fold(_camel_spaced(name)).lstrip("@")
+    # A handle's ``_`` and an apostrophe part words too: @ink_fox is "ink fox", "InkFox"...
+    words = re.findall(r"[^\W_]+", folded)
     if sum(len(w) for w in words) < _MIN_LETTERS:
         return None
-    joined = r"[\s_.\-]*".join(re.escape(w) for w in words)
+    joined = _BETWEEN.join(re.escape(w) for w in words)
     return re.compile(rf"(?<!\w)@?{joined}(?!\w)")
+
+
+def _camel_spaced(name: str) -> str:
+    """``InkFoxArt`` as ``Ink Fox Art``: a handle written in camel case names its words."""
+    out = []
+    for before, letter in zip(" " + name[:-1], name, strict=True):
+        out.append(" " + letter if before.islower() and letter.isupper() else letter)
+    return "".join(out)
 
 
 def _fold(text: str) -> str:

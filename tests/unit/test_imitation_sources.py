@@ -113,3 +113,27 @@ def test_settings_in_user_comment_are_an_ai_finding_in_full(tmp_path: Path) -> N
     assert len(said) == 1 and "Seed: 7" in said[0] and "EXIF UserComment" in said[0]
     plain = metadata.read(_with_user_comment(tmp_path / "p.jpg", b"ASCII\x00\x00\x00holiday"))
     assert ai_findings(CheckResult(input="p.jpg", metadata=plain)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "prompt"),
+    [
+        ("@inkfox_art", "koi, in the style of inkfox art"),
+        ("@inkfox_art", "koi, by Inkfox-Art"),
+        ("@inkfox_art", "koi, by INKFOXART"),
+        ("InkFoxArt", "koi, by inkfox_art"),
+        ("InkFoxArt", "koi, by Ink Fox Art"),
+        ("O'Brien Studio", "koi, by O'Brien Studio"),
+        ("O'Brien Studio", "koi, by o\N{RIGHT SINGLE QUOTATION MARK}brien studio"),
+        ("O'Brien Studio", "koi, by OBrien Studio"),
+    ],
+)
+def test_a_handles_underscores_apostrophes_and_camel_case_part_its_words(
+    name: str, prompt: str
+) -> None:
+    assert [h.name for h in find_names([("s", prompt)], [name])] == [name]
+
+
+def test_parted_words_still_need_their_boundaries() -> None:
+    assert not find_names([("s", "by inkfox artisans")], ["@inkfox_art"])
+    assert not find_names([("s", "by zoe_drawsome")], ["@zoe_draws"])
