@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             registry = union_registry = UnionRegistry(args.registry, root_pem=root)
         else:
             registry = Registry.open()
-    found_any = errors = unwritten = False
+    found_any = errors = unwritten = unread_sd = False
     written: set[Path] = set()  # never replaced, even with --force: two suspects named alike
     progress = Progress(items, verbose=getattr(args, "verbose", False), verb="checking", done="checked")
     try:
@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
                 logger.info("checking %s failed", path, exc_info=True)
                 result = CheckResult(input=str(path), error=in_words(exc))
             progress.end(item, ended=FAILED if result.error is not None else DONE)
+            unread_sd |= _reader_missing(result)
             found_any |= result.is_artists_work
             errors |= result.error is not None
             if args.json:
@@ -150,11 +151,33 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         if registry is not None:
             registry.close()
+    if unread_sd and not args.json:
+        print(f"artistshield: {_how_to_read_sd()}", file=sys.stderr)
     if unwritten:
         return 2
     if found_any:
         return 0
     return 2 if errors else 1
+
+
+def _reader_missing(result: CheckResult) -> bool:
+    from artistshield.provenance import sd
+
+    return result.stable_diffusion is not None and result.stable_diffusion.status == sd.NOT_INSTALLED
+
+
+def _how_to_read_sd() -> str:
+    """Say, once per run, that Stable Diffusion's marks went unread and the one command that fixes it."""
+    from artistshield.provenance.sd import install
+
+    said = (
+        "Stable Diffusion's public marks were not checked: their reader, the optional "
+        "invisible-watermark package, is not installed. "
+    )
+    command = install.install_command()
+    if command is None:
+        return said + install.FROZEN
+    return said + "To add it, run: " + install.shown(command)
 
 
 def _skipped(item: Input, *, as_json: bool) -> None:
