@@ -57,7 +57,9 @@ _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 _GENERATION_KEYS = {"parameters", "prompt", "workflow", "sd-metadata", "dream", "invokeai_metadata"}
 _PNG_XMP_KEY = "XML:com.adobe.xmp"
 _PNG_TEXT = {"author": "creator", "copyright": "copyright", "software": "software",
-             "description": "description", "source": "source"}
+             "description": "description", "source": "source",
+             # NovelAI writes its settings, the prompt among them, as JSON in "Comment"
+             "comment": "user_comment"}
 
 DATA_MINING = {
     "DMI-UNSPECIFIED": "data mining: not specified",

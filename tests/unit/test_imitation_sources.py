@@ -137,3 +137,17 @@ def test_a_handles_underscores_apostrophes_and_camel_case_part_its_words(
 def test_parted_words_still_need_their_boundaries() -> None:
     assert not find_names([("s", "by inkfox artisans")], ["@inkfox_art"])
     assert not find_names([("s", "by zoe_drawsome")], ["@zoe_draws"])
+
+
+def test_a_prompt_in_png_comment_json_is_searched(tmp_path: Path) -> None:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "NovelAI")
+    info.add_text("Comment", json.dumps({"prompt": "fox girl, artist:inkfox_art", "steps": 28}))
+    path = tmp_path / "nai.png"
+    Image.new("RGB", (32, 32)).save(path, pnginfo=info)
+    read = metadata.read(path)
+    assert read.generative_ai
+    hits = find_names(generation_texts(read), ["@inkfox_art"])
+    assert [h.source for h in hits] == ["PNG text"] and "artist:inkfox_art" in hits[0].quote
