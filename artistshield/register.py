@@ -78,6 +78,30 @@ def register_file(
     )
 
 
+def register_new(
+    registry: Registry, path: str | os.PathLike[str], *, title: str | None = None,
+    identity: Identity, keys: Sequence[bytes] = (), again: bool = False,
+) -> tuple[Work, KnownWork | None]:
+    """Register *path* as :func:`register_file` does, unless the registry holds it already.
+
+    A file :func:`find_registered` recognises (the same pixels, the same picture
+    re-exported, a marked copy) is not registered twice: its work is returned with
+    how it was known.  With *again* it is registered as a new version of that work
+    (the same pixels are still refused), returned with the work it repeats.  A new
+    work is returned with ``None``.
+    """
+    try:
+        known = find_registered(registry, path, keys=keys)
+    except Exception:  # unreadable: registering it says what is wrong
+        known = None
+    if known is not None and not again:
+        return known.work, known
+    work = register_file(registry, path, title=title, identity=identity)
+    if known is not None:
+        registry.add_version(work.work_id, known.work.work_id, identity)
+    return work, known
+
+
 #: How a file was recognised, in words.
 SAME_PIXELS, CARRIES_MARK, SAME_PICTURE = "same pixels", "carries its mark", "same picture"
 _HOW = {

@@ -22,7 +22,7 @@ from artistshield.cli.progress import DONE, FAILED, SKIPPED, Progress
 from artistshield.errors import ArtistShieldError, ImageError, in_words
 from artistshield.fileio import OutputExistsError, WriteError, describe
 from artistshield.paths import PROOF_BUNDLE
-from artistshield.register import register_file
+from artistshield.register import KnownWork, register_new
 from artistshield.registry import (
     AlreadyRegisteredError,
     BundleReport,
@@ -65,6 +65,12 @@ def _actions() -> list[tuple[str, Handler, dict[str, Any], list[_Argument]]]:
         ("add", _add, {"help": "register works without marking them"}, [
             _FILES,
             _arg("--title", help="the work's title (one FILE only; default: file name)"),
+            _arg(
+                "--again", action="store_true",
+                help="register files that are registered already (the same picture re-saved "
+                "or resized, a marked copy) as new versions of their works (by default they "
+                "are skipped)",
+            ),
             _JSON,
         ]),
         ("list", _list, {"help": "list registered works"}, [
@@ -185,9 +191,14 @@ def _add(args: argparse.Namespace) -> int:
         registry.check_writable()
         for path in args.files:
             progress.start(path)
+            known: KnownWork | None = None
             try:
-                work = register_file(registry, path, title=args.title, identity=artist)
-                status = "registered"
+                work, known = register_new(
+                    registry, path, title=args.title, identity=artist,
+                    keys=[artist.watermark_key], again=args.again,
+                )
+                skipped = known is not None and work.work_id == known.work.work_id
+                status = "already registered" if skipped else "registered"
             except AlreadyRegisteredError as exc:
                 work, status = exc.work, "already registered"
             except Exception as exc:  # one file's failure is its line; the batch goes on
@@ -197,10 +208,20 @@ def _add(args: argparse.Namespace) -> int:
                 print(f"artistshield: {in_words(exc)}", file=sys.stderr)
                 continue
             progress.end(path, ended=DONE if status == "registered" else SKIPPED)
-            results.append({"file": str(path), "status": status, "work": work.to_json()})
-            if not args.json:
-                note = "" if status == "registered" else "  [already registered]"
-                print(_line(work) + note)
+            result: dict[str, Any] = {"file": str(path), "status": status, "work": work.to_json()}
+            if known is not None:
+                result["already_registered"] = known.to_json()
+                result["version_of"] = None if skipped else known.work.work_id
+            results.append(result)
+            if args.json:
+                continue
+            if known is not None and skipped:  # recognised: say how, and the way on
+                print(f"{path}: skipped: {known.in_words()}; give --again to register it "
+                      "as a new version")
+            elif known is not None:
+                print(_line(work) + f"  [a new version of {known.work.work_id}]")
+            else:
+                print(_line(work) + ("" if status == "registered" else "  [already registered]"))
     progress.close()
     if args.json:
         _print_json(results)

@@ -368,9 +368,11 @@ class RegistryView(QWidget):
             show_error("Your identity is locked or missing, so nothing was registered.", parent=self)
             return
 
+        known: list[str] = []  # files the registry holds already, in words
+
         def job(report, cancelled):
             from artistshield.errors import ArtistShieldError
-            from artistshield.register import register_file
+            from artistshield.register import register_new
             from artistshield.registry import Registry
 
             outcomes = []
@@ -379,8 +381,13 @@ class RegistryView(QWidget):
                     if cancelled():
                         break
                     try:
-                        work = register_file(registry, path, identity=ident)
+                        # a re-export or a marked copy is its work, not a new one
+                        work, found = register_new(
+                            registry, path, identity=ident, keys=[ident.watermark_key]
+                        )
                         outcomes.append((path, work.work_id, None))
+                        if found is not None:
+                            known.append(f"{path.name}: {found.in_words()}")
                     except ArtistShieldError as exc:
                         outcomes.append((path, None, str(exc)))
                     report(Step(count, len(paths)))
@@ -388,8 +395,14 @@ class RegistryView(QWidget):
 
         def done(outcomes: list[tuple[Path, str | None, str | None]]) -> None:
             errors = [f"{p.name}: {e}" for p, _, e in outcomes if e]
-            done_count = len(outcomes) - len(errors)
-            self.status.setText(f"Registered {done_count} work(s) without marking.")
+            done_count = len(outcomes) - len(errors) - len(known)
+            said = f"Registered {done_count} work(s) without marking."
+            if known:
+                said += (
+                    f" {len(known)} already registered, not registered again: "
+                    + "; ".join(known) + "."
+                )
+            self.status.setText(said)
             if errors:
                 show_error("Some files were not registered:\n" + "\n".join(errors), parent=self)
             self.refresh()
