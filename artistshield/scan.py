@@ -66,13 +66,20 @@ def scan(
     registry: str | os.PathLike[str],
     cluster: str | None = None,
     progress: Callable[[ScanResult], None] | None = None,
+    started: Callable[[str], None] | None = None,
 ) -> list[ScanResult]:
-    """Check every item (a path or an http(s) URL); results in the order given."""
+    """Check every item (a path or an http(s) URL); results in the order given.
+
+    *progress* is told of each result as it comes; *started* of each item as its
+    check starts, when they are checked here (on a cluster they start out of sight).
+    """
     items = list(items)
     folder = str(Path(registry).resolve())
     if cluster is None:
         results = []
         for item in items:
+            if started is not None:
+                started(item)
             results.append(check_one(item, dict(keys), folder))
             if progress is not None:
                 progress(results[-1])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from artistshield import identity
 from artistshield import scan as scanning
 from artistshield.errors import ArtistShieldError
 from artistshield.fileio import write_file
+from artistshield.progress import duration_in_words
 from artistshield.union import authority as authorities
 from artistshield.union import membership as memberships
 from artistshield.union import shared
@@ -258,7 +261,22 @@ def _scan_items(items: list[str], args: argparse.Namespace, *, cluster: str | No
     union = _open(args)
     keys = {f"{union.name} (epoch {n + 1})": key for n, key in enumerate(union.epochs)}
 
+    verbose = bool(getattr(args, "verbose", False))
+    began: dict[str, float] = {}
+
+    def start(item: str) -> None:  # -v: each file as it starts, as mark and check say it
+        began[item] = time.monotonic()
+        print(f"artistshield: checking {item} ({len(began)} of {len(items)})", file=sys.stderr,
+              flush=True)
+
     def show(result: scanning.ScanResult) -> None:
+        if verbose and result.input in began:
+            took = duration_in_words(time.monotonic() - began[result.input])
+            line = (
+                f"checking {result.input} failed after {took}" if result.error is not None
+                else f"checked {result.input} in {took}"
+            )
+            print(f"artistshield: {line}", file=sys.stderr, flush=True)
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
         elif result.error is not None:
@@ -269,7 +287,8 @@ def _scan_items(items: list[str], args: argparse.Namespace, *, cluster: str | No
             print(f"{result.input}: {result.verdict}", flush=True)
 
     results = scanning.scan(
-        items, keys=keys, registry=args.registry, cluster=cluster, progress=show
+        items, keys=keys, registry=args.registry, cluster=cluster, progress=show,
+        started=start if verbose else None,
     )
     if any(r.error is not None for r in results):
         return 2
