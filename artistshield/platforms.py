@@ -104,9 +104,16 @@ class Platform:
 
 #: The presets, by the name shown to the user.  Approximate, see the module docstring.
 PRESETS: dict[str, Platform] = {
-    # Stills as artists report them; clips go through the still processing frame by frame.
-    "X": Platform("X", longest_side=4096, jpeg_quality=85),
-    "Instagram": Platform("Instagram", width=1080, jpeg_quality=78, upscale=True),
+    # Stills as artists report them.  X serves an uploaded video as H.264
+    # renditions up to 720p on most clients, Instagram a reel or feed video at
+    # about 720 px wide at a low bit rate; both qualities are estimates.
+    "X": Platform("X", longest_side=4096, jpeg_quality=85, video_p=720, video_crf=27),
+    "Instagram": Platform(
+        "Instagram", width=1080, jpeg_quality=78, upscale=True, video_p=720, video_crf=28
+    ),
+    # ArtStation shows a clip as a still or an embedded player of another site,
+    # and Pixiv keeps an animation (ugoira) as a set of JPEG frames: for these
+    # two, a clip goes through the still processing frame by frame.
     "ArtStation": Platform("ArtStation", longest_side=3840, jpeg_quality=90),
     "Pixiv": Platform("Pixiv", longest_side=1200, jpeg_quality=90),
     # YouTube: stills are thumbnails and posts, 1280x720 recommended

@@ -24,12 +24,20 @@ def _painting(width: int | None = None) -> np.ndarray:
     return np.asarray(image)
 
 
-@pytest.mark.parametrize("name", ["YouTube", "TikTok", "Bluesky", "Tumblr", "DeviantArt"])
+@pytest.mark.parametrize(
+    "name", ["X", "Instagram", "YouTube", "TikTok", "Bluesky", "Tumblr", "DeviantArt"]
+)
 def test_the_platforms_animators_post_to_have_still_and_video_presets(name: str) -> None:
     preset = PRESETS[name]
     assert preset.video_p is not None  # clips are re-encoded as video, not as JPEG frames
     assert "H.264" in preset.describe_video()
     assert preset.served_size(6000, 4000) != (6000, 4000)  # every one shrinks a huge still
+
+
+@pytest.mark.parametrize("name", ["ArtStation", "Pixiv"])
+def test_platforms_without_a_video_model_say_so(name: str) -> None:
+    assert PRESETS[name].video_p is None
+    assert "not modelled" in PRESETS[name].describe_video()
 
 
 def test_video_presets_fit_the_shorter_side_in_even_pixels() -> None:
@@ -129,8 +137,9 @@ def test_a_clip_is_tested_on_frames_across_it_not_its_first(tmp_path: Path) -> N
         Image.fromarray(np.ascontiguousarray(frame)).save(folder / f"walk-{index:02d}.png")
     marked = mark_clip(folder, tmp_path / "out", key=KEY, payload=9).output
     first = np.asarray(Image.open(sorted(marked.iterdir())[0]).convert("RGB"))
-    assert not platforms.survives(first, KEY, "X")  # the old test saw only this frame
-    survival = platforms.clip_survival(folder, marked, KEY, "X", payload=9, strength=1.0)
+    # Pixiv keeps an animation as JPEG frames, so what is tested is which frames are read.
+    assert not platforms.survives(first, KEY, "Pixiv")  # the old test saw only this frame
+    survival = platforms.clip_survival(folder, marked, KEY, "Pixiv", payload=9, strength=1.0)
     assert survival.survived
     assert len(survival.frames) >= 4 and survival.frames[0] == 0 and survival.frames[-1] == 7
     assert 1 <= survival.frames_read < len(survival.frames)
