@@ -453,7 +453,7 @@ def ai_findings(result: CheckResult) -> list[str]:
                 said.append(f"Its {where} metadata says it was made with generative AI ({short}).")
         settings = _fields(meta, "generation_parameters") + [
             (value, where)
-            for value, where in _fields(meta, "user_comment")
+            for value, where in _fields(meta, "user_comment") + _fields(meta, "description")
             if looks_like_settings(value)
         ]
         for value, where in settings:

@@ -22,9 +22,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-#: Metadata fields that carry generation settings (see :mod:`.metadata`).  EXIF's
-#: UserComment is where generators writing JPEG and WebP put the prompt.
-GENERATION_FIELDS = ("generation_parameters", "user_comment")
+from artistshield.provenance.metadata import looks_like_settings
+
+#: Metadata fields that carry generation settings (see :mod:`.metadata`).
+GENERATION_FIELDS = ("generation_parameters",)
+#: Free-text fields where generators also put the prompt: EXIF's UserComment
+#: (JPEG and WebP), a description (Midjourney's PNG "Description", EXIF
+#: ImageDescription, XMP dc:description).  A person writes notes and credits
+#: there too, so they count only when they read as a generator's settings or
+#: the file says elsewhere that it was made with generative AI.
+FREE_TEXT_FIELDS = ("user_comment", "description")
 #: Characters of context kept either side of a hit.
 CONTEXT = 60
 _MIN_LETTERS = 3
@@ -66,8 +73,9 @@ def generation_texts(metadata: Any = None, credentials: Any = None) -> list[tupl
     """The generation settings a check read: ``(where, text)`` pairs."""
     texts: list[tuple[str, str]] = []
     if metadata is not None:
+        made_by_ai = metadata.generative_ai or bool(getattr(credentials, "generative_ai", False))
         for field, value, where in metadata.fields:
-            if field == "user_comment":
+            if field in FREE_TEXT_FIELDS and (made_by_ai or looks_like_settings(value)):
                 texts.append((where, value))
             elif field in GENERATION_FIELDS:
                 texts.append((f"{where} generation settings", value))

@@ -26,8 +26,11 @@ _EXIF = {0x013B: "creator", 0x8298: "copyright", 0x0131: "software", 0x010E: "de
 #: EXIF's UserComment, in the Exif IFD: where generators writing JPEG and WebP put the prompt.
 _EXIF_IFD, _USER_COMMENT = 0x8769, 0x9286
 #: Words of the settings line image generators write after a prompt (AUTOMATIC1111, Fooocus...).
+#: Midjourney ends its prompt with parameters (``--ar 16:9 --v 6``) and a job id.
 _SETTINGS_WORDS = re.compile(
-    r"\b(negative prompt|steps|sampler|cfg scale|seed|model hash)\s*:|\"prompt\"\s*:", re.I
+    r"\b(negative prompt|steps|sampler|cfg scale|seed|model hash|job id)\s*:|\"prompt\"\s*:"
+    r"|(?:^|\s)--(?:ar|aspect|v|niji|style|stylize|chaos|sref|cref)\s+\S",
+    re.I,
 )
 _IPTC = {(2, 80): "creator", (2, 116): "copyright", (2, 110): "credit", (2, 115): "source"}
 _NS = {
@@ -42,6 +45,7 @@ _NS = {
 _XMP = {
     ("dc", "creator"): "creator",
     ("dc", "rights"): "copyright",
+    ("dc", "description"): "description",
     ("xmpRights", "UsageTerms"): "usage_terms",
     ("xmpRights", "WebStatement"): "rights_url",
     ("photoshop", "Credit"): "credit",
@@ -95,7 +99,7 @@ class Metadata:
         return any(
             v.rsplit("/", 1)[-1] in GENERATIVE_SOURCE_TYPES for v in self.values("digital_source_type")
         ) or bool(self.values("generation_parameters")) or any(
-            looks_like_settings(v) for v in self.values("user_comment")
+            looks_like_settings(v) for v in self.values("user_comment") + self.values("description")
         )
 
     def findings(self) -> list[str]:
@@ -118,7 +122,7 @@ class Metadata:
 
 
 def looks_like_settings(text: str) -> bool:
-    """Whether a free-text field (EXIF UserComment) holds an image generator's settings."""
+    """Whether a free-text field (a user comment or description) holds an image generator's settings."""
     return _SETTINGS_WORDS.search(text) is not None
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from artistshield.provenance import credentials, metadata
 from artistshield.provenance.imitation import find_names, generation_texts
@@ -45,11 +45,65 @@ def test_a_prompt_in_exif_user_comment_names_an_alias(
     assert all("\x00" not in text for _, text in texts)
 
 
-def test_a_plain_user_comment_is_searched_but_not_called_ai(tmp_path: Path) -> None:
+def test_a_plain_user_comment_is_a_note_not_a_prompt(tmp_path: Path) -> None:
+    """A person's note naming the artist is a credit: no claim that a prompt names them."""
     comment = b"UNICODE\x00" + "a sketch after Zoë Quill".encode("utf-16-be")
     read = metadata.read(_with_user_comment(tmp_path / "c.jpg", comment))
     assert not read.generative_ai
-    assert find_names(generation_texts(read), ["Zoë Quill"])
+    assert not find_names(generation_texts(read), ["Zoë Quill"])
+
+
+def test_a_plain_comment_is_searched_in_a_file_declared_ai(tmp_path: Path) -> None:
+    """The same words in a file whose metadata says generative AI are that file's prompt."""
+    path = tmp_path / "ai.png"
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "a sketch after Zoë Quill")
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+        'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/'
+        'trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta>'
+    )
+    info.add_itxt("XML:com.adobe.xmp", xmp)
+    Image.new("RGB", (32, 32), "white").save(path, pnginfo=info)
+    read = metadata.read(path)
+    assert read.generative_ai
+    assert [h.name for h in find_names(generation_texts(read), ["Zoë Quill"])] == ["Zoë Quill"]
+
+
+@pytest.mark.parametrize("where", ["png-description", "exif-description", "xmp-description"])
+def test_a_midjourney_style_description_is_a_prompt(tmp_path: Path, where: str) -> None:
+    """Midjourney writes the prompt, its parameters and a job id as the description."""
+    prompt = "a lighthouse in the style of ink_fox --ar 16:9 --v 6.1 Job ID: 0f3c"
+    path = tmp_path / "mj.png"
+    info = PngImagePlugin.PngInfo()
+    image = Image.new("RGB", (32, 32), "white")
+    if where == "png-description":
+        info.add_text("Description", prompt)
+        image.save(path, pnginfo=info)
+    elif where == "exif-description":
+        exif = Image.Exif()
+        exif[0x010E] = prompt
+        path = tmp_path / "mj.jpg"
+        image.save(path, exif=exif)
+    else:
+        xmp = (
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt>'
+            f'<rdf:li xml:lang="x-default">{prompt}</rdf:li></rdf:Alt></dc:description>'
+            "</rdf:Description></rdf:RDF></x:xmpmeta>"
+        )
+        info.add_itxt("XML:com.adobe.xmp", xmp)
+        image.save(path, pnginfo=info)
+    read = metadata.read(path)
+    assert read.generative_ai
+    hits = find_names(generation_texts(read), ["@InkFox"])
+    assert [h.name for h in hits] == ["@InkFox"] and "ink_fox" in hits[0].quote
+    plain = tmp_path / "plain.png"
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Description", "A lighthouse, painted by Ink Fox in 2024.")
+    image.save(plain, pnginfo=info)
+    assert not find_names(generation_texts(metadata.read(plain)), ["@InkFox"])  # a credit
 
 
 def test_a_prompt_in_c2pa_action_parameters_and_ingredients_is_searched() -> None:
