@@ -394,6 +394,7 @@ def _mark_clip(
     signer: ContentSigner | None = None,
 ) -> MarkOutcome:
     from artistshield import animation
+    from artistshield.animation import video
     from artistshield.registry.pending import PendingCopy
 
     payload = _new_payload(registry, member)
@@ -440,6 +441,7 @@ def _mark_clip(
                 marked.first_frame, file_path=_registered_file(staged),
                 title=title or source.stem, payload=payload, frame_count=marked.frames,
                 key_frames=key_frames.result() or None, identity=identity,
+                turn=video.display_rotation(source) if video.is_video(source) else 0,
             )
             work_id = work.work_id
             if consent is not None:

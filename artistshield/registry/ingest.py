@@ -63,12 +63,17 @@ def describe(
     file_path: Path,
     frame_count: int = 1,
     key_frames: Sequence[KeyFramePicture] | None = None,
+    turn: int = 0,
 ) -> WorkFacts:
     """The facts of the work *pixels* read from *file_path*.
 
     *key_frames*, ``(frame index, pixels)`` in clip order, each get a
     fingerprint (a frame may come twice: as drawn and as marked), or keep
     the one given with them; without them *pixels* is fingerprinted.
+    *turn* is the quarter turn, in degrees anticlockwise, a player gives a
+    video's stored frames (a phone's portrait clip is stored sideways): the
+    thumbnail is shown as the clip plays; everything else is of the frames
+    as stored.
     """
     pixels = check_pixels(pixels)
     if frame_count < 1:
@@ -103,7 +108,7 @@ def describe(
         channels=channels,
         frame_count=frame_count,
         fingerprint=stored,
-        thumbnail_png=thumbnail_png(pixels),
+        thumbnail_png=thumbnail_png(np.ascontiguousarray(np.rot90(pixels, round(turn / 90) % 4))),
         key_frames=() if key_frames is None else tuple(sorted(set(indexes))),
     )
 

@@ -124,6 +124,7 @@ class Registry(KeptHeads):
         frame_count: int = 1,
         key_frames: Sequence[KeyFramePicture] | None = None,
         identity: Identity,
+        turn: int = 0,
     ) -> Work:
         """Register the work whose decoded pixels are *pixels*, read from *file_path*.
 
@@ -134,14 +135,15 @@ class Registry(KeptHeads):
         and :data:`.ingest.KeyFramePicture`): each gets a fingerprint, so a
         copy of any of them finds the work.  Raises
         :class:`AlreadyRegisteredError` if the same pixels are registered
-        already.
+        already.  *turn* is a video's display rotation, for its thumbnail
+        (see :func:`.ingest.describe`).
         """
         file_path = Path(file_path)
         if payload is not None and not 0 <= payload < PAYLOAD_LIMIT:
             raise ValueError(f"payload must be in [0, 2**48), not {payload}")
         title = (title if title is not None else file_path.stem).strip() or file_path.name
         facts = describe(
-            pixels, file_path=file_path, frame_count=frame_count, key_frames=key_frames
+            pixels, file_path=file_path, frame_count=frame_count, key_frames=key_frames, turn=turn
         )
         fields: dict[str, Any] = {
             "title": title,

@@ -6,10 +6,12 @@ column and row, as encoders do, and a suspect of odd size is read the same way.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import av
 import numpy as np
+from PIL import Image
 
 from artistshield.check import check_file
 from artistshield.identity import Identity
@@ -70,3 +72,15 @@ def test_a_portrait_phone_clip_keeps_its_turn(tmp_path: Path, artist: Identity) 
         assert outcome.ok and outcome.readable, outcome
     with av.open(str(outcome.output)) as marked:
         assert next(marked.decode(video=0)).rotation == 90
+    # the registry's thumbnail is the clip as it plays: upright, as a player turns it
+    with Registry.open() as registry:
+        thumb = np.asarray(Image.open(io.BytesIO(registry.thumbnail(outcome.work_id))).convert("RGB"))
+        work = registry.work(outcome.work_id)
+    assert thumb.shape[0] > thumb.shape[1]  # 320x240 stored, turned a quarter: portrait
+    assert (work.width, work.height) == (320, 240)  # the frames as stored
+    def shown(turns: int) -> np.ndarray:
+        turned = Image.fromarray(np.ascontiguousarray(np.rot90(frames[0], turns)))
+        return np.asarray(turned.resize(thumb.shape[1::-1]), float)
+
+    # anticlockwise, as the display matrix says, not the other way
+    assert np.abs(shown(1) - thumb).mean() < np.abs(shown(-1) - thumb).mean() / 2
