@@ -30,11 +30,13 @@ def write_gif(path: Path, frames: list[np.ndarray]) -> Path:
     return path
 
 
-def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
+def write_video(
+    path: Path, frames: list[np.ndarray], fps: int = 12, *, crf: int = 12, preset: str = "ultrafast"
+) -> Path:
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=fps)
         stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt, stream.options = "yuv420p", {"crf": "12", "preset": "ultrafast"}
+        stream.pix_fmt, stream.options = "yuv420p", {"crf": str(crf), "preset": preset}
         for i, f in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(f, format="rgb24")
             frame.pts, frame.time_base = i, Fraction(1, fps)

@@ -8,7 +8,6 @@ index, and a check must report exactly what a reading of every frame does.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -19,21 +18,12 @@ from artistshield import check
 from artistshield.animation import video
 from artistshield.identity import Identity
 from artistshield.registry import Registry
-from tests.unit.clip_files import marked_walk, pan
+from tests.unit.clip_files import marked_walk, pan, write_video
 
 
 def _with_b_frames(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
     """*frames* as x264 encodes them for marking (preset faster: B-frames, some not referenced)."""
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt, stream.options = "yuv420p", {"crf": "20", "preset": "faster"}
-        for i, f in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(f, format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode())
-    return path
+    return write_video(path, frames, fps, crf=20, preset="faster")
 
 
 def _read(path: Path, step: int, needed: set[int] | None) -> tuple[list[tuple[int, np.ndarray]], dict[int, np.ndarray]]:
