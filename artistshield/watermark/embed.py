@@ -75,7 +75,7 @@ def _delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float) -> 
     if not 0.0 < strength <= 4.0:
         raise ValueError("strength must be above 0 and at most 4")
     y = mask.luma(pixels)
-    amp, snr, share, factor = _scaled_amplitude(pixels, y)
+    amp, share, factor, signal = _scaled_amplitude(pixels, y)
     amp *= np.float32(strength * share * factor)
     opaque = pixels.shape[2] == 3 or bool(pixels[..., 3].all())
     tile = coarse_tile(key, payload)
@@ -95,15 +95,15 @@ def _delta(pixels: np.ndarray, key: bytes, payload: int, *, strength: float) -> 
         local /= where
         local *= support
         amp -= local
-    return amp, snr * share * factor * strength
+    return amp, signal * strength
 
 
 def _scaled_amplitude(pixels: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, float]:
-    """Return the mask of *pixels* (luma *y*), its detection SNR, its need and a further factor.
+    """Return the mask of *pixels* (luma *y*), its need, a further factor and :func:`margin` at 1.
 
     At strength 1 the mask is scaled by its need (see :func:`.mask.need`)
-    times the factor: for a cel, the boost of a sparse drawing (see
-    :func:`.mask.sparse_boost`) times a cel's share.
+    times the factor: 1 for an opaque picture; for a cel, the boost of a
+    sparse drawing (see :func:`.mask.sparse_boost`) times a cel's share.
     """
     weight = (pixels[..., 3] > 0).astype(np.float32) if pixels.shape[2] == 4 else None
     opaque = weight is None or bool(weight.all())
@@ -112,7 +112,8 @@ def _scaled_amplitude(pixels: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, fl
     # a cel's budget alone rises (see SPARSE_SNR): the same drawing on an opaque page
     # takes another mask, whose boost showed on several such pages
     factor = 1.0 if opaque else mask.sparse_boost(snr) * mask.CEL_SHARE
-    return amp, snr, mask.need_at(snr), factor
+    share = mask.need_at(snr)
+    return amp, share, factor, snr * share * factor
 
 
 def margin(pixels: np.ndarray, *, strength: float = 1.0) -> float:
@@ -122,8 +123,7 @@ def margin(pixels: np.ndarray, *, strength: float = 1.0) -> float:
     is fragile (see :func:`fragile`).  0 for a picture the engine leaves unmarked.
     """
     check_pixels(pixels)
-    _, snr, share, factor = _scaled_amplitude(pixels, mask.luma(pixels))
-    return snr * share * factor * strength
+    return _scaled_amplitude(pixels, mask.luma(pixels))[3] * strength
 
 
 def fragile(pixels: np.ndarray, *, strength: float = 1.0) -> str | None:
