@@ -14,11 +14,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture
-def ada(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from artistshield import identity
-
-    monkeypatch.setattr(identity, "_SCRYPT", {"n": 2**4, "r": 8, "p": 1})
-    monkeypatch.setenv("ARTISTSHIELD_PASSPHRASE", "a long passphrase")
+def ada(cli_passphrase: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "identity", "create", "--name", "Ada")[0] == 0
 
 
